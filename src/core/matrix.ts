@@ -1,0 +1,135 @@
+import { KnnkitError, invalidParam } from './errors.js';
+
+/**
+ * A dense row-major matrix: row i occupies data[i * cols, (i + 1) * cols).
+ * Every engine and estimator works on this one layout (FAISS-style flat buffers); other shapes
+ * are normalised once, at the API boundary, by `toDense`.
+ */
+export interface DenseMatrix {
+  readonly kind: 'dense';
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Builds a DenseMatrix view over an existing Float32Array (no copy). */
+export function denseMatrix(data: Float32Array, rows: number, cols: number): DenseMatrix {
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0 || data.length < rows * cols) {
+    throw new KnnkitError('data', `data: a ${rows} x ${cols} matrix needs ${rows * cols} values; got ${data.length}`);
+  }
+  return { kind: 'dense', data: data.length === rows * cols ? data : data.subarray(0, rows * cols), rows, cols };
+}
+
+export function zerosMatrix(rows: number, cols: number): DenseMatrix {
+  return { kind: 'dense', data: new Float32Array(rows * cols), rows, cols };
+}
+
+/** What the public API accepts where a dense matrix is expected. */
+export type DenseInput =
+  | DenseMatrix
+  | readonly (readonly number[])[]
+  | readonly Float32Array[]
+  | readonly Float64Array[]
+  | { data: Float32Array | Float64Array | readonly number[]; rows: number; cols: number };
+
+export interface ToDenseOptions {
+  /** Parameter name used in error messages (default "X"). */
+  name?: string;
+  /** Allow NaN entries (only where a missing-value imputer consumes them). Default false. */
+  allowNaN?: boolean;
+  /** Allow zero rows. Default false: an empty data set is an error. */
+  allowEmpty?: boolean;
+  /** Required number of columns (dimension mismatch is an error naming both sizes). */
+  cols?: number;
+  /** Always return a fresh copy even if the input is already a DenseMatrix. */
+  copy?: boolean;
+}
+
+function checkFinite(data: ArrayLike<number>, cols: number, name: string, allowNaN: boolean): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) {
+      if (allowNaN && Number.isNaN(v)) continue;
+      const r = cols > 0 ? Math.floor(i / cols) : 0;
+      const c = cols > 0 ? i % cols : 0;
+      throw new KnnkitError(name, `${name}: value ${v} at row ${r}, column ${c}; expected finite numbers${allowNaN ? ' or NaN' : ' (no NaN or Infinity)'}`);
+    }
+  }
+}
+
+/**
+ * Normalises any accepted dense input into a validated DenseMatrix (Float32, row-major).
+ * Checks: rectangular rows, finite values, non-empty, expected dimension.
+ * A DenseMatrix input is validated but not copied unless `copy` is set.
+ */
+export function toDense(input: DenseInput | unknown, opts: ToDenseOptions = {}): DenseMatrix {
+  const name = opts.name ?? 'X';
+  let m: DenseMatrix;
+  if (input && typeof input === 'object' && (input as DenseMatrix).kind === 'dense') {
+    const d = input as DenseMatrix;
+    if (!(d.data instanceof Float32Array)) throw invalidParam(name, input, 'a DenseMatrix with a Float32Array data');
+    m = opts.copy ? { kind: 'dense', data: d.data.slice(0, d.rows * d.cols), rows: d.rows, cols: d.cols } : denseMatrix(d.data, d.rows, d.cols);
+  } else if (Array.isArray(input)) {
+    const rows = input.length;
+    const first = rows > 0 ? (input[0] as ArrayLike<number>) : undefined;
+    if (rows > 0 && (first == null || typeof first !== 'object' || typeof (first as ArrayLike<number>).length !== 'number')) {
+      throw invalidParam(name, input, 'a 2-D array (array of rows), a DenseMatrix or {data, rows, cols}');
+    }
+    const cols = first ? first.length : (opts.cols ?? 0);
+    const data = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const row = input[i] as ArrayLike<number>;
+      if (row == null || typeof row !== 'object' || row.length !== cols) {
+        throw new KnnkitError(name, `${name}: row ${i} has ${row == null ? 'no' : (row as ArrayLike<number>).length ?? 'no'} values but row 0 has ${cols}; rows must all have the same length (ragged input)`);
+      }
+      for (let j = 0; j < cols; j++) {
+        const v = row[j];
+        if (typeof v !== 'number') throw new KnnkitError(name, `${name}: value ${describe(v)} at row ${i}, column ${j} is not a number`);
+        data[i * cols + j] = v;
+      }
+    }
+    m = { kind: 'dense', data, rows, cols };
+  } else if (input && typeof input === 'object' && 'data' in input && 'rows' in input && 'cols' in input) {
+    const o = input as { data: ArrayLike<number>; rows: number; cols: number };
+    if (!Number.isInteger(o.rows) || o.rows < 0 || !Number.isInteger(o.cols) || o.cols < 0) {
+      throw invalidParam(`${name}.rows/cols`, [o.rows, o.cols], 'non-negative integers');
+    }
+    if (o.data.length !== o.rows * o.cols) {
+      throw new KnnkitError(name, `${name}: data has ${o.data.length} values but rows x cols = ${o.rows} x ${o.cols} = ${o.rows * o.cols}`);
+    }
+    const data = o.data instanceof Float32Array && !opts.copy ? o.data : Float32Array.from(o.data);
+    m = { kind: 'dense', data, rows: o.rows, cols: o.cols };
+  } else {
+    throw invalidParam(name, input, 'a 2-D array (array of rows), a DenseMatrix or {data, rows, cols}');
+  }
+  if (!opts.allowEmpty && m.rows === 0) throw new KnnkitError(name, `${name}: empty data (0 rows); expected at least one row`);
+  if (m.rows > 0 && m.cols === 0) throw new KnnkitError(name, `${name}: rows have 0 columns; expected at least one feature`);
+  if (opts.cols !== undefined && m.cols !== opts.cols) {
+    throw new KnnkitError(name, `${name}: dimension mismatch: rows have ${m.cols} columns but ${opts.cols} were expected (the dimension of the fitted data)`);
+  }
+  checkFinite(m.data, m.cols, name, opts.allowNaN ?? false);
+  return m;
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** Row i as a subarray view (no copy). */
+export function rowView(m: DenseMatrix, i: number): Float32Array {
+  return m.data.subarray(i * m.cols, (i + 1) * m.cols);
+}
+
+/** Copies the selected rows into a new matrix (used for CV folds and subsets). */
+export function takeRows(m: DenseMatrix, rows: ArrayLike<number>): DenseMatrix {
+  const out = new Float32Array(rows.length * m.cols);
+  for (let i = 0; i < rows.length; i++) out.set(m.data.subarray(rows[i] * m.cols, (rows[i] + 1) * m.cols), i * m.cols);
+  return { kind: 'dense', data: out, rows: rows.length, cols: m.cols };
+}
+
+/** Converts to an array of plain number rows (for JSON output and tests). */
+export function toArray(m: DenseMatrix): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < m.rows; i++) out.push(Array.from(rowView(m, i)));
+  return out;
+}

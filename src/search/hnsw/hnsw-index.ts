@@ -1,9 +1,562 @@
-// Placeholder: replaced by knnkit's HNSW implementation.
 import type { MatrixInput } from '../../core/data.js';
-import type { MetricSpec } from '../../metrics/types.js';
-import { BruteForce } from '../brute-force/brute-force.js';
-export interface HnswOptions { metric?: MetricSpec; M?: number; efConstruction?: number; ef?: number; seed?: number }
-export class HnswIndex extends BruteForce {
-  static build(data: MatrixInput, opts: HnswOptions = {}): HnswIndex { return new HnswIndex(data, opts); }
-  constructor(data: MatrixInput, opts: HnswOptions = {}) { super(data, opts); }
+import { toDense, type DenseMatrix } from '../../core/matrix.js';
+import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import type { Metric, MetricSpec } from '../../metrics/types.js';
+import { resolveMetric, metricToSpec } from '../../metrics/registry.js';
+import { SearchResult, RadiusResult } from '../results.js';
+import type { NeighborIndex, SearchParams, ParallelOptions } from '../types.js';
+import { Arena, computeLayout, relocate, threadScratch, type Layout, type Shape } from './layout.js';
+import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_DOT, KIND_L2, type GraphKernel } from './kernel.js';
+import { JsKernel } from './kernel-js.js';
+import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
+import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
+
+export interface HnswOptions {
+  /** Metric spec (default "euclidean"). L2 family, inner product and cosine run natively; any other registry metric through `metric.reduced`. */
+  metric?: MetricSpec;
+  /** Links per node and layer (M0 = 2 M at layer 0). Default 16. */
+  M?: number;
+  /** Beam width while building. Default 200. */
+  efConstruction?: number;
+  /** Default beam width of `search` (per-call `ef` overrides). Default 64. */
+  ef?: number;
+  /** Seed of the level draws: same data + seed + options = same graph. Default 100 (hnswlib's). */
+  seed?: number;
+  /** Initial capacity in points (grows by doubling when exceeded). Default: the data size. */
+  capacity?: number;
+  /** Reuse slots of removed points for new ones (repairing the old neighbourhood). Default true. */
+  reuseDeleted?: boolean;
+  /** 'auto' (WebAssembly SIMD when available and the metric has a native kernel), 'wasm' or 'js'. */
+  kernel?: 'auto' | 'wasm' | 'js';
 }
+
+export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
+  /** A predicate on user ids, or an allow-set of ids (Set, Int32Array, array). */
+  filter?: HnswFilter;
+  /**
+   * How a filtered search runs: 'graph' (filtered walk), 'scan' (exact scan of the allowed
+   * points) or 'auto' (default: the cost rule of filter.ts, see docs/hnsw.md).
+   */
+  filterStrategy?: 'auto' | 'graph' | 'scan';
+}
+
+/** Hard cap on drawn levels (the paper's distribution gives P(level >= 31) ~ M^-31). */
+const MAX_LEVEL = 31;
+
+/** Internal state shared by the constructor, deserialisation and compaction. */
+export interface HnswState {
+  metric: Metric; M: number; efConstruction: number; ef: number; seed: number;
+  reuseDeleted: boolean; kernelChoice: 'auto' | 'wasm' | 'js'; dim: number;
+}
+
+/**
+ * Hierarchical Navigable Small World graph (Malkov & Yashunin, 2018), knnkit's approximate
+ * engine. Memory layout as hnswlib (layout.ts); the graph walk runs inside WebAssembly SIMD
+ * (assembly/_hnsw_core.ts) or its TypeScript twin (kernel-js.ts) for other metrics.
+ * Internal slots are separate from user ids: `add(vectors, ids?)`, results carry user ids.
+ */
+export class HnswIndex implements NeighborIndex {
+  readonly kind = 'hnsw';
+  readonly exact = false;
+  readonly metric: Metric;
+  readonly dim: number;
+  readonly M: number;
+  readonly M0: number;
+  readonly efConstruction: number;
+  readonly seed: number;
+  /** Default search beam. */
+  ef: number;
+  /** mL = 1 / ln(M): normalisation of the level distribution. */
+  readonly mL: number;
+  readonly reuseDeleted: boolean;
+
+  /** @internal */ kernelChoice: 'auto' | 'wasm' | 'js';
+  /** @internal */ nativeKind: number;
+  /** @internal */ shape: Shape;
+  /** @internal */ arena!: Arena;
+  /** @internal */ layout!: Layout;
+  /** @internal */ kernel!: GraphKernel;
+  /** @internal */ wasm: ReturnType<typeof wasmFlavour>;
+  /** @internal */ count = 0;
+  /** @internal */ live = 0;
+  /** @internal */ deleted = 0;
+  /** @internal */ ep = -1;
+  /** @internal */ maxLevel = -1;
+  /** @internal */ upperUsed = 0;
+  /** @internal */ levelsDrawn = 0;
+  /** @internal */ nextAutoId = 0;
+  /** @internal slot -> user id (-1 when deleted). */
+  labels: Int32Array;
+  /** @internal user id -> slot; null while every id equals its slot. */
+  idMap: Map<number, number> | null = null;
+  /** @internal */ free: number[] = [];
+  private rng: Rng;
+  private f32!: Float32Array; private i32!: Int32Array; private u8!: Uint8Array;
+  private busy = false;
+
+  /** An empty index of dimension `dim` (use `add`). `HnswIndex.build` builds from data. */
+  constructor(dim: number, opts: HnswOptions = {}, fit?: DenseMatrix) {
+    this.dim = checkInteger('dim', dim, 1);
+    const M = this.M = checkInteger('M', opts.M ?? 16, 2, 2048);
+    this.M0 = 2 * M;
+    this.efConstruction = checkInteger('efConstruction', opts.efConstruction ?? 200, 1);
+    this.ef = checkInteger('ef', opts.ef ?? 64, 1);
+    this.seed = checkInteger('seed', opts.seed ?? 100, 0, 0xffffffff);
+    this.mL = 1 / Math.log(M);
+    this.reuseDeleted = opts.reuseDeleted ?? true;
+    const kc = opts.kernel ?? 'auto';
+    if (kc !== 'auto' && kc !== 'wasm' && kc !== 'js') throw invalidParam('kernel', kc, '"auto", "wasm" or "js"');
+    this.kernelChoice = kc;
+    this.metric = resolveMetric(opts.metric ?? 'euclidean', fit);
+    const form = this.metric.dotForm?.kind;
+    this.nativeKind = form === 'l2' ? KIND_L2 : form === 'ip' || form === 'cosine' ? KIND_DOT : -1;
+    this.shape = { dim: this.dim, M, M0: this.M0, cosine: form === 'cosine' };
+    this.wasm = kc === 'js' || this.nativeKind < 0 ? null : wasmFlavour();
+    if (kc === 'wasm' && !this.wasm) {
+      throw new KnnkitError('kernel', this.nativeKind < 0
+        ? `kernel: got "wasm" but metric "${this.metric.name}" has no WebAssembly kernel; expected "auto" or "js"`
+        : 'kernel: got "wasm" but this runtime has no WebAssembly SIMD; expected "auto" or "js"');
+    }
+    this.rng = new Rng(this.seed);
+    const cap = Math.max(1, checkInteger('capacity', opts.capacity ?? 16, 1));
+    this.labels = new Int32Array(cap);
+    this.allocate(cap, Math.max(64, Math.ceil(cap / M) * (1 + M)), 1, Math.max(this.ef, this.efConstruction));
+  }
+
+  /** Builds an index over the rows of `data` (ids 0..n-1 unless `ids` is given). */
+  static build(data: MatrixInput, opts: HnswOptions = {}, ids?: ArrayLike<number>): HnswIndex {
+    const X = toDense(data, { name: 'data' });
+    const idx = new HnswIndex(X.cols, { ...opts, capacity: opts.capacity ?? X.rows }, X);
+    idx.add(X, ids);
+    return idx;
+  }
+
+  /** Which kernel runs the graph walk: "wasm-relaxed-simd", "wasm-simd" or "js". */
+  get kernelName(): string { return this.kernel.name; }
+  get size(): number { return this.live; }
+  /** Slots allocated (points the index holds before growing). */
+  get capacity(): number { return this.layout.cap; }
+
+  // ------------------------------------------------------------------ memory
+
+  /** Fresh arena for (cap, upperCap, threads, efCap). */
+  private allocate(cap: number, upperCap: number, threads: number, efCap: number): void {
+    this.layout = computeLayout(this.shape, cap, upperCap, threads, efCap);
+    if (this.wasm) {
+      const mem = createMemory(this.wasm, this.layout.total);
+      this.arena = new Arena(mem, this.layout.total, this.wasm.shared);
+      this.kernel = new WasmKernel(this.wasm, mem, this.nativeKind);
+    } else {
+      this.arena = new Arena(undefined, this.layout.total, typeof SharedArrayBuffer !== 'undefined');
+      this.kernel = new JsKernel(this.arena, this.nativeKind, this.metric);
+    }
+    this.kernel.bind(this.layout, 0);
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const b = this.arena.buffer;
+    this.f32 = new Float32Array(b); this.i32 = new Int32Array(b); this.u8 = new Uint8Array(b);
+  }
+
+  /** Grows the layout so that it holds `cap` slots, `upper` arena words, `threads` scratch blocks and beam `efCap`. */
+  /** @internal */ reserve(cap: number, upper: number, threads: number, efCap: number): void {
+    const l = this.layout;
+    if (cap <= l.cap && upper <= l.upperCap && threads <= l.threads && efCap <= l.efCap) return;
+    const next = computeLayout(this.shape,
+      cap > l.cap ? Math.max(cap, l.cap * 2) : l.cap,
+      upper > l.upperCap ? Math.max(upper, l.upperCap * 2) : l.upperCap,
+      Math.max(threads, l.threads), efCap > l.efCap ? Math.max(efCap, l.efCap * 2) : l.efCap);
+    relocate(this.arena, l, next);
+    this.layout = next;
+    if (next.cap > this.labels.length) {
+      const lab = new Int32Array(next.cap).fill(-1);
+      lab.set(this.labels.subarray(0, this.count));
+      this.labels = lab;
+    }
+    this.kernel.bind(next, 0);
+    this.refreshViews();
+  }
+
+  /** Bytes held: the index memory (vectors, links, scratch), the id arrays and the id map. */
+  memoryUsage(): number {
+    return this.arena.byteLength + this.labels.byteLength + (this.idMap ? this.idMap.size * 40 : 0) + this.free.length * 8;
+  }
+
+  // ------------------------------------------------------------------ ids
+
+  /** @internal */ slotOf(id: number): number {
+    if (this.idMap) { const s = this.idMap.get(id); return s === undefined ? -1 : s; }
+    return Number.isInteger(id) && id >= 0 && id < this.count && this.labels[id] === id ? id : -1;
+  }
+
+  private setLabel(slot: number, id: number): void {
+    if (!this.idMap && id !== slot) {
+      this.idMap = new Map();
+      for (let s = 0; s < this.count; s++) if (this.labels[s] >= 0 && s !== slot) this.idMap.set(this.labels[s], s);
+    }
+    this.labels[slot] = id;
+    if (this.idMap) this.idMap.set(id, slot);
+  }
+
+  /** True when `id` is a live (not removed) point of the index. */
+  has(id: number): boolean { return this.slotOf(id) >= 0; }
+
+  // ------------------------------------------------------------------ construction
+
+  /** The paper's level draw: l = floor(-ln(U) * mL), U uniform in (0, 1]. */
+  private drawLevel(): number {
+    const u = 1 - this.rng.random();
+    this.levelsDrawn++;
+    return Math.min(MAX_LEVEL, Math.floor(-Math.log(u) * this.mL));
+  }
+
+  /**
+   * Adds vectors (a matrix, or one vector as a plain array / Float32Array) with optional user
+   * ids (default: consecutive integers after the largest automatic id so far). Ids must be
+   * int32 and not already live. Returns the ids given to the points.
+   */
+  add(vectors: MatrixInput | ArrayLike<number>, ids?: ArrayLike<number> | number): Int32Array {
+    this.checkNotBusy('add');
+    const X = isVector(vectors) ? toDense([Array.from(vectors as ArrayLike<number>)], { name: 'vectors', cols: this.dim }) : toDense(vectors, { name: 'vectors', cols: this.dim });
+    const n = X.rows;
+    const idList = typeof ids === 'number' ? [ids] : ids;
+    const out = new Int32Array(n);
+    if (idList !== undefined) {
+      if (idList.length !== n) throw new KnnkitError('ids', `ids: got ${idList.length} ids for ${n} vectors; expected one id per vector`);
+      const seen = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const id = idList[i];
+        if (!Number.isInteger(id) || id < -2147483648 || id > 2147483647 || id === -1) throw invalidParam(`ids[${i}]`, id, 'an int32 integer other than -1 (the "no neighbour" marker)');
+        if (seen.has(id) || this.slotOf(id) >= 0) throw new KnnkitError('ids', `ids: id ${id} is already in the index or repeated; expected unique new ids (remove(id) first to replace a point)`);
+        seen.add(id);
+        out[i] = id;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        while (this.slotOf(this.nextAutoId) >= 0) this.nextAutoId++;
+        out[i] = this.nextAutoId++;
+      }
+    }
+    for (let i = 0; i < n; i++) if (out[i] >= this.nextAutoId) this.nextAutoId = out[i] + 1;
+    const fresh = Math.max(0, n - (this.reuseDeleted ? this.free.length : 0));
+    this.reserve(this.count + fresh, this.upperUsed + Math.ceil((fresh * 2) / this.M) * (1 + this.M) + MAX_LEVEL * (1 + this.M), 1, this.efConstruction);
+    for (let i = 0; i < n; i++) this.addOne(X.data, i * this.dim, out[i]);
+    return out;
+  }
+
+  private addOne(src: Float32Array, off: number, id: number): void {
+    let slot = -1;
+    let reused = false;
+    while (this.reuseDeleted && this.free.length > 0) {
+      const s = this.free.pop()!;
+      if (s !== this.ep && (this.u8[this.layout.flags + s] & 1)) { slot = s; reused = true; break; }
+    }
+    let level: number;
+    if (reused) {
+      level = this.u8[this.layout.levels + slot];
+      this.writeVector(slot, src, off);
+      this.kernel.repair(slot, level);
+    } else {
+      level = this.drawLevel();
+      const words = level * (1 + this.M);
+      this.reserve(this.count + 1, this.upperUsed + words, 1, this.efConstruction);
+      slot = this.count++;
+      this.writeVector(slot, src, off);
+      this.u8[this.layout.levels + slot] = level;
+      this.i32[(this.layout.upos >> 2) + slot] = this.upperUsed;
+      this.upperUsed += words;
+    }
+    // with no live point left, the graph restarts from this one (tombstones stay unreachable)
+    const restart = this.live === 0;
+    this.kernel.insert(slot, level, restart ? -1 : this.ep, this.maxLevel, this.efConstruction, this.deleted);
+    if (reused) { this.u8[this.layout.flags + slot] &= ~1; this.deleted--; }
+    if (restart || level > this.maxLevel) { this.ep = slot; this.maxLevel = level; }
+    this.setLabel(slot, id);
+    this.live++;
+  }
+
+  /** Stores a vector at a slot (cosine: the unit vector, and its norm beside it). */
+  private writeVector(slot: number, src: ArrayLike<number>, off: number): void {
+    const d = this.dim, base = (this.layout.vec >> 2) + slot * d, f = this.f32;
+    if (this.shape.cosine) {
+      let ss = 0;
+      for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
+      const norm = Math.sqrt(ss), inv = norm > 0 ? 1 / norm : 0;
+      for (let j = 0; j < d; j++) f[base + j] = src[off + j] * inv;
+      f[(this.layout.norm >> 2) + slot] = norm;
+    } else {
+      for (let j = 0; j < d; j++) f[base + j] = src[off + j];
+    }
+  }
+
+  /** The stored vector of a live id (cosine: norm x unit vector), or undefined. */
+  getVector(id: number): Float32Array | undefined {
+    const s = this.slotOf(id);
+    if (s < 0) return undefined;
+    return this.vectorOfSlot(s);
+  }
+
+  private vectorOfSlot(s: number): Float32Array {
+    const d = this.dim, base = (this.layout.vec >> 2) + s * d;
+    const v = this.f32.slice(base, base + d);
+    if (this.shape.cosine) { const n = this.f32[(this.layout.norm >> 2) + s]; for (let j = 0; j < d; j++) v[j] *= n; }
+    return v;
+  }
+
+  /**
+   * Removes a point: a tombstone that is still traversed (so the graph stays navigable) but
+   * never returned. Its slot is reused by a later `add` (after repairing its neighbourhood)
+   * unless reuseDeleted is false; `compact()` reclaims the memory of all tombstones.
+   */
+  remove(id: number): void {
+    this.checkNotBusy('remove');
+    const s = this.slotOf(id);
+    if (s < 0) throw invalidParam('id', id, 'the id of a point in the index (not removed)');
+    this.u8[this.layout.flags + s] |= 1;
+    this.deleted++;
+    this.live--;
+    this.labels[s] = -1;
+    // identity mode (no map) stays valid: labels[s] = -1 marks the hole
+    if (this.idMap) this.idMap.delete(id);
+    this.free.push(s);
+  }
+
+  /**
+   * Rebuilds the index without its removed points (same parameters and seed, points in slot
+   * order, ids kept) into fresh memory sized for the live points only.
+   */
+  compact(): void {
+    this.checkNotBusy('compact');
+    const n = this.live;
+    const data = new Float32Array(n * this.dim);
+    const ids = new Int32Array(n);
+    let r = 0;
+    for (let s = 0; s < this.count; s++) {
+      if (this.u8[this.layout.flags + s] & 1) continue;
+      data.set(this.vectorOfSlot(s), r * this.dim);
+      ids[r++] = this.labels[s];
+    }
+    const fresh = new HnswIndex(this.dim, this.options(Math.max(1, n)), undefined);
+    if (n > 0) fresh.add({ data, rows: n, cols: this.dim }, ids);
+    fresh.nextAutoId = this.nextAutoId;
+    this.adopt(fresh);
+  }
+
+  /** The options that rebuild an index like this one. */
+  options(capacity?: number): HnswOptions {
+    return {
+      metric: this.metric, M: this.M, efConstruction: this.efConstruction, ef: this.ef, seed: this.seed,
+      reuseDeleted: this.reuseDeleted, kernel: this.kernelChoice, capacity: capacity ?? this.layout.cap,
+    };
+  }
+
+  /** @internal Takes over another index's state (compaction, loading). */
+  adopt(o: HnswIndex): void {
+    this.arena = o.arena; this.layout = o.layout; this.kernel = o.kernel; this.wasm = o.wasm;
+    this.count = o.count; this.live = o.live; this.deleted = o.deleted; this.ep = o.ep; this.maxLevel = o.maxLevel;
+    this.upperUsed = o.upperUsed; this.levelsDrawn = o.levelsDrawn; this.nextAutoId = o.nextAutoId;
+    this.labels = o.labels; this.idMap = o.idMap; this.free = o.free; this.rng = o.rng;
+    this.refreshViews();
+  }
+
+  /** @internal Restores the level stream after `levelsDrawn` draws (deserialisation). */
+  restoreRng(levelsDrawn: number): void {
+    this.rng = new Rng(this.seed);
+    for (let i = 0; i < levelsDrawn; i++) this.rng.random();
+    this.levelsDrawn = levelsDrawn;
+  }
+
+  // ------------------------------------------------------------------ search
+
+  /**
+   * k nearest neighbours of each query row (approximate). `ef` (default: the index's) is the
+   * layer-0 beam, raised to k when smaller; `filter` restricts results to allowed user ids
+   * during the walk. Rows hold user ids nearest first; when fewer than k points are live (or
+   * allowed) the row is padded with -1 / Infinity, and the width is min(k, live points).
+   */
+  search(queries: MatrixInput | ArrayLike<number>, k: number, params: HnswSearchParams = {}): SearchResult {
+    checkInteger('k', k, 1);
+    const Q = isVector(queries) ? toDense([Array.from(queries as ArrayLike<number>)], { name: 'queries', cols: this.dim }) : toDense(queries, { name: 'queries', cols: this.dim });
+    const kk = Math.min(k, this.live);
+    const ef = Math.max(params.ef === undefined ? this.ef : checkInteger('ef', params.ef, 1), kk);
+    const res = SearchResult.empty(Q.rows, kk);
+    if (kk === 0) return res;
+    this.reserve(this.layout.cap, this.layout.upperCap, 1, ef);
+    const plan = this.planFilter(params.filter, ef, params.filterStrategy);
+    try {
+      for (let i = 0; i < Q.rows; i++) this.searchOne(Q.data, i * this.dim, kk, ef, plan, res.indices, res.distances, i * kk);
+    } finally {
+      this.kernel.setHostFilter(undefined);
+    }
+    return res;
+  }
+
+  /** @internal How a call's filter runs: mode for the walk, or a slot list for an exact scan. */
+  planFilter(filter: HnswSearchParams['filter'] | undefined, ef: number, strategy: HnswSearchParams['filterStrategy'] = 'auto'): FilterPlan {
+    if (strategy !== 'auto' && strategy !== 'graph' && strategy !== 'scan') throw invalidParam('filterStrategy', strategy, '"auto", "graph" or "scan"');
+    const f = normaliseFilter(filter);
+    const scan = (allowed: number) => strategy === 'scan' || (strategy === 'auto' && preferBruteForce(allowed, this.live, ef));
+    if (f.kind === 'none') return { mode: FILTER_NONE, list: -1 };
+    const l = this.layout;
+    if (f.kind === 'set') {
+      const bits = this.u8;
+      bits.fill(0, l.allow, l.allow + Math.ceil(l.cap / 8));
+      let allowed = 0;
+      for (const id of f.ids) {
+        const s = this.slotOf(id);
+        if (s >= 0 && !(bits[l.allow + (s >> 3)] & (1 << (s & 7)))) { bits[l.allow + (s >> 3)] |= 1 << (s & 7); allowed++; }
+      }
+      if (allowed === 0) return { mode: FILTER_NONE, list: 0 };
+      if (scan(allowed)) return { mode: FILTER_BITMAP, list: this.writeSlotList((s) => (bits[l.allow + (s >> 3)] & (1 << (s & 7))) !== 0) };
+      return { mode: FILTER_BITMAP, list: -1 };
+    }
+    const fn = f.fn, labels = this.labels;
+    if (strategy === 'scan') return { mode: FILTER_HOST, list: this.writeSlotList((s) => fn(labels[s])) };
+    if (strategy === 'graph') { this.kernel.setHostFilter((s) => fn(labels[s])); return { mode: FILTER_HOST, list: -1 }; }
+    // estimate the allowed fraction on a strided sample of live slots
+    let seen = 0, ok = 0;
+    const stride = Math.max(1, Math.floor(this.count / 256));
+    for (let s = 0; s < this.count && seen < 256; s += stride) {
+      if (labels[s] < 0) continue;
+      seen++;
+      if (fn(labels[s])) ok++;
+    }
+    const est = seen === 0 ? 0 : Math.round((ok / seen) * this.live);
+    if (preferBruteForce(est, this.live, ef)) return { mode: FILTER_HOST, list: this.writeSlotList((s) => fn(labels[s])) };
+    this.kernel.setHostFilter((s) => fn(labels[s]));
+    return { mode: FILTER_HOST, list: -1 };
+  }
+
+  /** Writes the live slots passing `ok` into the scratch list (ci) and returns their count. */
+  private writeSlotList(ok: (slot: number) => boolean): number {
+    const ci = threadScratch(this.layout, 0).ci >> 2;
+    let n = 0;
+    for (let s = 0; s < this.count; s++) {
+      if (this.labels[s] < 0) continue;
+      if (ok(s)) this.i32[ci + n++] = s;
+    }
+    return n;
+  }
+
+  /** One query, no allocation: copy into the scratch query block, walk, copy results out. */
+  private searchOne(src: Float32Array, off: number, k: number, ef: number, plan: FilterPlan, outI: Int32Array, outD: Float32Array, outOff: number): void {
+    const t = threadScratch0(this);
+    const f = this.f32, d = this.dim, q = t.q >> 2;
+    if (this.shape.cosine) {
+      let ss = 0;
+      for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
+      const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+      for (let j = 0; j < d; j++) f[q + j] = src[off + j] * inv;
+    } else {
+      for (let j = 0; j < d; j++) f[q + j] = src[off + j];
+    }
+    let n: number;
+    if (plan.list >= 0) {
+      // exact scan over the allowed slots listed at ci (written once per call by planFilter)
+      n = plan.list === 0 ? 0 : this.kernel.bruteList(plan.list, k);
+    } else {
+      n = this.kernel.searchKnn(this.ep, this.maxLevel, ef, k, plan.mode, this.deleted);
+    }
+    const wd = t.wd >> 2, wi = t.wi >> 2, m = this.metric, cos = this.shape.cosine;
+    for (let j = 0; j < n; j++) {
+      outI[outOff + j] = this.labels[this.i32[wi + j]];
+      let r = m.reducedToDistance(f[wd + j]);
+      if (cos) r = r < 0 ? 0 : r > 2 ? 2 : r;
+      outD[outOff + j] = r;
+    }
+  }
+
+  /**
+   * Points within distance r (inclusive), approximate: searches with a growing k until the
+   * k-th neighbour lies beyond r or every point is returned. Sorted by distance then id.
+   */
+  radiusSearch(queries: MatrixInput, r: number, params: HnswSearchParams = {}): RadiusResult {
+    checkNumber('r', r, 0);
+    const Q = toDense(queries, { name: 'queries', cols: this.dim });
+    const offsets = new Int32Array(Q.rows + 1);
+    const idx: number[] = [], dist: number[] = [];
+    for (let i = 0; i < Q.rows; i++) {
+      const row = { kind: 'dense' as const, data: Q.data.subarray(i * this.dim, (i + 1) * this.dim), rows: 1, cols: this.dim };
+      let k = Math.min(this.live, Math.max(16, params.ef ?? this.ef));
+      for (;;) {
+        if (k === 0) break;
+        const res = this.search(row, k, { ...params, ef: Math.max(k, params.ef ?? this.ef) });
+        const last = res.distances[res.k - 1];
+        if (res.k >= this.live || !(last <= r) || res.indices[res.k - 1] < 0) {
+          for (let j = 0; j < res.k; j++) if (res.indices[j] >= 0 && res.distances[j] <= r) { idx.push(res.indices[j]); dist.push(res.distances[j]); }
+          break;
+        }
+        k = Math.min(this.live, k * 2);
+      }
+      offsets[i + 1] = idx.length;
+      // ties by id
+      const s = offsets[i], e = idx.length;
+      const order = Array.from({ length: e - s }, (_, j) => s + j).sort((a, b) => dist[a] - dist[b] || idx[a] - idx[b]);
+      const si = order.map((j) => idx[j]), sd = order.map((j) => dist[j]);
+      for (let j = 0; j < si.length; j++) { idx[s + j] = si[j]; dist[s + j] = sd[j]; }
+    }
+    return new RadiusResult(offsets, Int32Array.from(idx), Float32Array.from(dist));
+  }
+
+  /**
+   * Batch search on worker threads walking the same (shared) index memory; results are
+   * identical to `search`. threads defaults to the machine's cores; 1 runs in this thread.
+   */
+  async searchAsync(queries: MatrixInput, k: number, params: HnswSearchParams & ParallelOptions = {}): Promise<SearchResult> {
+    const { parallelSearch } = await import('./parallel.js');
+    return parallelSearch(this, queries, k, params);
+  }
+
+  /** @internal */ checkNotBusy(op: string): void {
+    if (this.busy) throw new KnnkitError(op, `${op}: the index is being searched by worker threads (searchAsync); wait for it to finish`);
+  }
+  /** @internal */ setBusy(b: boolean): void { this.busy = b; }
+
+  // ------------------------------------------------------------------ persistence
+
+  /** Serialises the index (see serialize.ts for the format). */
+  toBytes(): Uint8Array { return serializeIndex(this); }
+  static fromBytes(bytes: Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex { return deserializeIndex(bytes, opts); }
+
+  /** Writes the index atomically (temporary file, fsync, rename). */
+  async save(path: string): Promise<void> {
+    const { atomicWriteFile } = await import('../../io/atomic.js');
+    await atomicWriteFile(path, this.toBytes());
+  }
+
+  static async load(path: string, opts: { kernel?: 'auto' | 'wasm' | 'js' } = {}): Promise<HnswIndex> {
+    const { readFile } = await import('node:fs/promises');
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(await readFile(path)); } catch (e) { throw new KnnkitError('path', `path: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`); }
+    return deserializeIndex(bytes, { ...opts, source: path });
+  }
+
+  /** @internal raw views for serialisation and workers */
+  get views(): { f32: Float32Array; i32: Int32Array; u8: Uint8Array } { return { f32: this.f32, i32: this.i32, u8: this.u8 }; }
+  /** @internal */ metricSpec(): unknown { return metricToSpec(this.metric); }
+}
+
+/** @internal */
+export interface FilterPlan {
+  mode: number;
+  /** -1: walk the graph; >= 0: exact scan over that many slots (written at the scratch list). */
+  list: number;
+}
+
+const cache = new WeakMap<Layout, ReturnType<typeof threadScratch>>();
+/** Thread 0's scratch offsets, computed once per layout (keeps the query path allocation-free). */
+function threadScratch0(idx: HnswIndex) {
+  let t = cache.get(idx.layout);
+  if (!t) { t = threadScratch(idx.layout, 0); cache.set(idx.layout, t); }
+  return t;
+}
+
+function isVector(x: unknown): boolean {
+  if (ArrayBuffer.isView(x)) return true;
+  return Array.isArray(x) && (x.length === 0 || typeof x[0] === 'number');
+}
+
+// late imports (serialize.ts imports this module's types only)
+import { serializeIndex, deserializeIndex } from './serialize.js';

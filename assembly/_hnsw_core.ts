@@ -1,0 +1,548 @@
+// HNSW kernels (Malkov & Yashunin 2018) that run the whole graph walk inside WebAssembly, so
+// that a query costs one JS -> wasm call instead of one per distance. The index memory is laid
+// out by src/search/hnsw/layout.ts (same layout as the pure-TS kernel, src/search/hnsw/kernel-js.ts):
+//   vectors  cap x dim f32            (cosine: unit-normalised copies)
+//   link0    cap x (1 + M0) i32       (count, then M0 slots: layer 0, as hnswlib)
+//   upos     cap i32                  (start of the node's upper blocks in `upper`)
+//   levels   cap u8, flags cap u8     (flags bit 0: deleted tombstone)
+//   upper    blocks of (1 + M) i32    (layers 1..level of one node, contiguous)
+//   allow    cap bits                 (filter bitmap, FILTER_BITMAP mode)
+//   scratch  per thread: query, visited tags, candidate heap C, result heap W, work lists
+// Every thread (worker) instantiates this module on the same (shared) memory with its own
+// globals, i.e. its own scratch block.
+
+@external("env", "hnswAllowed")
+declare function hostAllowed(slot: i32): i32;
+
+// index layout (setIndex)
+let DIM: i32 = 0;
+let ROWB: usize = 0;          // bytes per vector
+let KIND: i32 = 0;            // 0: squared L2, 1: 1 - <a,b> (inner product and cosine on unit vectors)
+let M: i32 = 0;
+let M0: i32 = 0;
+let L0B: usize = 0;           // bytes per layer-0 link list
+let UB: i32 = 0;              // i32 per upper block (1 + M)
+let VEC: usize = 0;
+let LINK0: usize = 0;
+let UPOS: usize = 0;
+let LEVELS: usize = 0;
+let FLAGS: usize = 0;
+let UPPER: usize = 0;
+let ALLOW: usize = 0;
+// this thread's scratch (setScratch)
+let Q: usize = 0;
+let TAGS: usize = 0;
+let CAP: i32 = 0;
+let CD: usize = 0; let CI: usize = 0;   // candidate min-heap C (paper's C)
+let TD: usize = 0; let TI: usize = 0;   // result max-heap W, bounded by ef
+let WD: usize = 0; let WI: usize = 0;   // sorted W / output
+let SD: usize = 0; let SI: usize = 0;   // selected neighbours
+let XD: usize = 0; let XI: usize = 0;   // neighbour-list rewiring
+let YD: usize = 0; let YI: usize = 0;
+let tag: u32 = 0;
+// results of greedy()
+let gCur: i32 = 0;
+let gDist: f32 = 0;
+// distance evaluations since reset (for measurements)
+let nDist: u32 = 0;
+
+export function setIndex(dim: i32, kind: i32, m: i32, m0: i32, vec: usize, link0: usize, upos: usize,
+  levels: usize, flags: usize, upper: usize, allow: usize): void {
+  DIM = dim; ROWB = <usize>dim << 2; KIND = kind; M = m; M0 = m0;
+  L0B = <usize>(1 + m0) << 2; UB = 1 + m;
+  VEC = vec; LINK0 = link0; UPOS = upos; LEVELS = levels; FLAGS = flags; UPPER = upper; ALLOW = allow;
+}
+
+export function setScratch(q: usize, tags: usize, cap: i32, cd: usize, ci: usize, td: usize, ti: usize,
+  wd: usize, wi: usize, sd: usize, si: usize, xd: usize, xi: usize, yd: usize, yi: usize): void {
+  Q = q; TAGS = tags; CAP = cap; CD = cd; CI = ci; TD = td; TI = ti; WD = wd; WI = wi;
+  SD = sd; SI = si; XD = xd; XI = xi; YD = yd; YI = yi;
+  // the visited tags of this block may hold marks of an earlier instance (worker): restart the epoch
+  memory.fill(TAGS, 0, <usize>cap << 2);
+  tag = 0;
+}
+
+export function distCount(): u32 { return nDist; }
+export function resetDistCount(): void { nDist = 0; }
+
+// ---------------------------------------------------------------- distances
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+function l2sq(a: usize, b: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const n = <usize>DIM << 2;
+  const n16 = n & ~(<usize>63);
+  let i: usize = 0;
+  for (; i < n16; i += 64) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
+    const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
+    const d3 = f32x4.sub(v128.load(a + i, 48), v128.load(b + i, 48));
+    if (ASC_RELAXED) {
+      s0 = f32x4.relaxed_madd(d0, d0, s0); s1 = f32x4.relaxed_madd(d1, d1, s1);
+      s2 = f32x4.relaxed_madd(d2, d2, s2); s3 = f32x4.relaxed_madd(d3, d3, s3);
+    } else {
+      s0 = f32x4.add(s0, f32x4.mul(d0, d0)); s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+      s2 = f32x4.add(s2, f32x4.mul(d2, d2)); s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+    }
+  }
+  const n4 = n & ~(<usize>15);
+  for (; i < n4; i += 16) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  for (; i < n; i += 4) {
+    const d = load<f32>(a + i) - load<f32>(b + i);
+    s += d * d;
+  }
+  return s;
+}
+
+/**
+ * Squared L2 that gives up once the partial sum exceeds `bound` (checked every 32 dimensions):
+ * a rejected neighbour then costs a fraction of its cache lines. The sum is accumulated in the
+ * same order as l2sq, so a completed result is bit-identical to it.
+ */
+function l2sqBound(a: usize, b: usize, bound: f32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const n = <usize>DIM << 2;
+  const n16 = n & ~(<usize>63);
+  let i: usize = 0;
+  for (; i < n16; i += 64) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
+    const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
+    const d3 = f32x4.sub(v128.load(a + i, 48), v128.load(b + i, 48));
+    if (ASC_RELAXED) {
+      s0 = f32x4.relaxed_madd(d0, d0, s0); s1 = f32x4.relaxed_madd(d1, d1, s1);
+      s2 = f32x4.relaxed_madd(d2, d2, s2); s3 = f32x4.relaxed_madd(d3, d3, s3);
+    } else {
+      s0 = f32x4.add(s0, f32x4.mul(d0, d0)); s1 = f32x4.add(s1, f32x4.mul(d1, d1));
+      s2 = f32x4.add(s2, f32x4.mul(d2, d2)); s3 = f32x4.add(s3, f32x4.mul(d3, d3));
+    }
+    if ((i & 64) != 0 && i + 64 < n) {
+      const part = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+      if (part > bound) return part;
+    }
+  }
+  const n4 = n & ~(<usize>15);
+  for (; i < n4; i += 16) {
+    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
+    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  for (; i < n; i += 4) {
+    const d = load<f32>(a + i) - load<f32>(b + i);
+    s += d * d;
+  }
+  return s;
+}
+
+/** Search variant (for measurements): bit 0 two-pass walk, bit 1 early abandon, bit 2 no touch-ahead. */
+let VARIANT: i32 = 3;
+export function setVariant(v: i32): void { VARIANT = v; }
+let sink: u32 = 0;
+
+/** Reduced distance with an upper bound: may return any value > bound when the true one is. */
+@inline function distBound(a: usize, b: usize, bound: f32): f32 {
+  nDist++;
+  if (KIND == 0 && (VARIANT & 2) != 0) return l2sqBound(a, b, bound);
+  return KIND == 0 ? l2sq(a, b) : <f32>1.0 - dot(a, b);
+}
+
+/**
+ * A load of one word in each 64-byte line of a vector, kept alive through `sink`: WebAssembly
+ * has no prefetch instruction, but independent loads issued ahead let the out-of-order core
+ * overlap the next vector's cache misses with the current distance (hnswlib uses _mm_prefetch).
+ */
+@inline function touch(p: usize): void {
+  let x: u32 = 0;
+  for (let o: usize = 0; o < ROWB; o += 64) x ^= load<u32>(p + o);
+  sink ^= x;
+}
+
+function dot(a: usize, b: usize): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const n = <usize>DIM << 2;
+  const n16 = n & ~(<usize>63);
+  let i: usize = 0;
+  for (; i < n16; i += 64) {
+    if (ASC_RELAXED) {
+      s0 = f32x4.relaxed_madd(v128.load(a + i), v128.load(b + i), s0);
+      s1 = f32x4.relaxed_madd(v128.load(a + i, 16), v128.load(b + i, 16), s1);
+      s2 = f32x4.relaxed_madd(v128.load(a + i, 32), v128.load(b + i, 32), s2);
+      s3 = f32x4.relaxed_madd(v128.load(a + i, 48), v128.load(b + i, 48), s3);
+    } else {
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(a + i, 32), v128.load(b + i, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(v128.load(a + i, 48), v128.load(b + i, 48)));
+    }
+  }
+  const n4 = n & ~(<usize>15);
+  for (; i < n4; i += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  for (; i < n; i += 4) s += load<f32>(a + i) * load<f32>(b + i);
+  return s;
+}
+
+// The reduced distance of the index's metric between two vectors in memory.
+@inline function dist(a: usize, b: usize): f32 {
+  nDist++;
+  return KIND == 0 ? l2sq(a, b) : <f32>1.0 - dot(a, b);
+}
+
+@inline function vecAt(slot: i32): usize { return VEC + <usize>slot * ROWB; }
+
+/** Distance from this thread's query buffer to a stored vector (brute-force fallbacks). */
+export function queryDist(slot: i32): f32 { return dist(Q, vecAt(slot)); }
+/** Distance between two stored vectors. */
+export function pairDist(a: i32, b: i32): f32 { return dist(vecAt(a), vecAt(b)); }
+
+// ---------------------------------------------------------------- links
+
+/** Address of the link list (count, then ids) of `slot` at layer `level`. */
+@inline function links(slot: i32, level: i32): usize {
+  if (level == 0) return LINK0 + <usize>slot * L0B;
+  return UPPER + ((<usize>load<i32>(UPOS + (<usize>slot << 2)) + <usize>((level - 1) * UB)) << 2);
+}
+
+@inline function isDeleted(slot: i32): bool { return (load<u8>(FLAGS + <usize>slot) & 1) != 0; }
+
+@inline function allowed(slot: i32, mode: i32): bool {
+  if (mode == 0) return true;
+  if (mode == 1) return (load<u8>(ALLOW + (<usize>slot >> 3)) & (<u8>1 << <u8>(slot & 7))) != 0;
+  return hostAllowed(slot) != 0;
+}
+
+// ---------------------------------------------------------------- heaps (parallel f32 / i32 arrays)
+
+@inline function dAt(D: usize, i: i32): f32 { return load<f32>(D + (<usize>i << 2)); }
+@inline function iAt(I: usize, i: i32): i32 { return load<i32>(I + (<usize>i << 2)); }
+@inline function put(D: usize, I: usize, i: i32, d: f32, id: i32): void {
+  store<f32>(D + (<usize>i << 2), d); store<i32>(I + (<usize>i << 2), id);
+}
+
+/** Min-heap push; n is the size before the push. */
+function minPush(D: usize, I: usize, n: i32, d: f32, id: i32): void {
+  let pos = n;
+  while (pos > 0) {
+    const p = (pos - 1) >> 1;
+    const pd = dAt(D, p);
+    if (pd <= d) break;
+    put(D, I, pos, pd, iAt(I, p));
+    pos = p;
+  }
+  put(D, I, pos, d, id);
+}
+
+/** Min-heap pop of the root; n is the size before the pop. */
+function minPop(D: usize, I: usize, n: i32): void {
+  const last = n - 1;
+  const d = dAt(D, last), id = iAt(I, last);
+  let pos = 0;
+  for (;;) {
+    let c = 2 * pos + 1;
+    if (c >= last) break;
+    if (c + 1 < last && dAt(D, c + 1) < dAt(D, c)) c++;
+    const cd = dAt(D, c);
+    if (cd >= d) break;
+    put(D, I, pos, cd, iAt(I, c));
+    pos = c;
+  }
+  if (last > 0) put(D, I, pos, d, id);
+}
+
+function maxPush(D: usize, I: usize, n: i32, d: f32, id: i32): void {
+  let pos = n;
+  while (pos > 0) {
+    const p = (pos - 1) >> 1;
+    const pd = dAt(D, p);
+    if (pd >= d) break;
+    put(D, I, pos, pd, iAt(I, p));
+    pos = p;
+  }
+  put(D, I, pos, d, id);
+}
+
+function maxPop(D: usize, I: usize, n: i32): void {
+  const last = n - 1;
+  const d = dAt(D, last), id = iAt(I, last);
+  let pos = 0;
+  for (;;) {
+    let c = 2 * pos + 1;
+    if (c >= last) break;
+    if (c + 1 < last && dAt(D, c + 1) > dAt(D, c)) c++;
+    const cd = dAt(D, c);
+    if (cd <= d) break;
+    put(D, I, pos, cd, iAt(I, c));
+    pos = c;
+  }
+  if (last > 0) put(D, I, pos, d, id);
+}
+
+function nextTag(): void {
+  tag++;
+  if (tag == 0) { memory.fill(TAGS, 0, <usize>CAP << 2); tag = 1; }
+}
+
+// ---------------------------------------------------------------- search
+
+/**
+ * Greedy descent (the paper's SEARCH-LAYER with ef = 1) from `ep` through layers
+ * from..to+1: moves to the closest neighbour while that improves. Result in gCur / gDist.
+ */
+function greedy(q: usize, ep: i32, epd: f32, from: i32, to: i32): void {
+  let cur = ep, curd = epd;
+  for (let level = from; level > to; level--) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const l = links(cur, level);
+      const cnt = load<i32>(l);
+      for (let j = 1; j <= cnt; j++) {
+        const n = load<i32>(l + (<usize>j << 2));
+        const d = dist(q, vecAt(n));
+        if (d < curd) { curd = d; cur = n; changed = true; }
+      }
+    }
+  }
+  gCur = cur; gDist = curd;
+}
+
+/**
+ * SEARCH-LAYER (Algorithm 2) at `level` with beam ef: C is the candidate min-heap, W the
+ * result max-heap bounded by ef. Deleted nodes, `self` and filtered-out nodes are traversed
+ * but never enter W. Stops when the closest candidate is farther than W's worst and W is
+ * full (or nothing is excluded, as hnswlib). Returns |W|; W stays in TD/TI as a max-heap.
+ */
+function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32, self: i32, exclusions: i32): i32 {
+  nextTag();
+  store<u32>(TAGS + (<usize>ep << 2), tag);
+  let cn = 0, tn = 0;
+  let lower: f32 = Infinity;
+  if (!isDeleted(ep) && ep != self && allowed(ep, mode)) { put(TD, TI, 0, epd, ep); tn = 1; lower = epd; }
+  put(CD, CI, 0, epd, ep); cn = 1;
+  const excl = exclusions != 0 || mode != 0;
+  while (cn > 0) {
+    const cd = load<f32>(CD);
+    if (cd > lower && (tn == ef || !excl)) break;
+    const c = load<i32>(CI);
+    minPop(CD, CI, cn); cn--;
+    const l = links(c, level);
+    const cnt = load<i32>(l);
+    if ((VARIANT & 1) != 0) {
+      // pass 1: visited tags only, unvisited neighbours listed in XI (in link order)
+      let u = 0;
+      for (let j = 1; j <= cnt; j++) {
+        const n = load<i32>(l + (<usize>j << 2));
+        const tp = TAGS + (<usize>n << 2);
+        if (load<u32>(tp) == tag) continue;
+        store<u32>(tp, tag);
+        store<i32>(XI + (<usize>u << 2), n);
+        u++;
+      }
+      // pass 2: distances, touching the next vector's lines first
+      const ahead = (VARIANT & 4) == 0;
+      if (u > 0 && ahead) touch(vecAt(load<i32>(XI)));
+      for (let j = 0; j < u; j++) {
+        const n = load<i32>(XI + (<usize>j << 2));
+        if (ahead && j + 1 < u) touch(vecAt(load<i32>(XI + (<usize>(j + 1) << 2))));
+        const d = distBound(q, vecAt(n), tn < ef ? <f32>Infinity : lower);
+        if (tn < ef || d < lower) {
+          minPush(CD, CI, cn, d, n); cn++;
+          if (!isDeleted(n) && n != self && allowed(n, mode)) {
+            maxPush(TD, TI, tn, d, n); tn++;
+            if (tn > ef) { maxPop(TD, TI, tn); tn--; }
+          }
+          if (tn > 0) lower = load<f32>(TD);
+        }
+      }
+      continue;
+    }
+    for (let j = 1; j <= cnt; j++) {
+      const n = load<i32>(l + (<usize>j << 2));
+      const tp = TAGS + (<usize>n << 2);
+      if (load<u32>(tp) == tag) continue;
+      store<u32>(tp, tag);
+      const d = distBound(q, vecAt(n), tn < ef ? <f32>Infinity : lower);
+      if (tn < ef || d < lower) {
+        minPush(CD, CI, cn, d, n); cn++;
+        if (!isDeleted(n) && n != self && allowed(n, mode)) {
+          maxPush(TD, TI, tn, d, n); tn++;
+          if (tn > ef) { maxPop(TD, TI, tn); tn--; }
+        }
+        if (tn > 0) lower = load<f32>(TD);
+      }
+    }
+  }
+  return tn;
+}
+
+/** Drains W (max-heap of size n) into WD/WI sorted nearest first. */
+function drainSorted(n: i32): void {
+  for (let i = n - 1; i >= 0; i--) {
+    put(WD, WI, i, load<f32>(TD), load<i32>(TI));
+    maxPop(TD, TI, i + 1);
+  }
+}
+
+/**
+ * K-NN-SEARCH (Algorithm 5) for the query in Q: greedy descent to layer 1, then
+ * SEARCH-LAYER with max(ef, k) at layer 0. Writes up to k results nearest first into WD/WI
+ * and returns their number.
+ */
+export function searchKnn(ep: i32, maxLevel: i32, ef: i32, k: i32, mode: i32, exclusions: i32): i32 {
+  if (ep < 0) return 0;
+  greedy(Q, ep, dist(Q, vecAt(ep)), maxLevel, 0);
+  let tn = searchLayer(Q, gCur, gDist, ef > k ? ef : k, 0, mode, -1, exclusions);
+  while (tn > k) { maxPop(TD, TI, tn); tn--; }
+  drainSorted(tn);
+  return tn;
+}
+
+/** Exact top-k over a list of `n` slots stored at CI (filtered brute-force fallback). */
+export function bruteList(n: i32, k: i32): i32 {
+  let tn = 0;
+  for (let i = 0; i < n; i++) {
+    const s = iAt(CI, i);
+    const d = dist(Q, vecAt(s));
+    if (tn < k) { maxPush(TD, TI, tn, d, s); tn++; }
+    else if (d < load<f32>(TD)) { maxPop(TD, TI, tn); maxPush(TD, TI, tn - 1, d, s); }
+  }
+  drainSorted(tn);
+  return tn;
+}
+
+// ---------------------------------------------------------------- construction
+
+/**
+ * SELECT-NEIGHBORS-HEURISTIC (Algorithm 4, keepPrunedConnections = false, as hnswlib):
+ * candidates (inD/inI, n, sorted nearest first to the base element) are taken in order and
+ * kept only if closer to the base than to every neighbour already kept, up to m.
+ * Writes into outD/outI and returns the count.
+ */
+function selectHeuristic(inD: usize, inI: usize, n: i32, m: i32, outD: usize, outI: usize): i32 {
+  if (n <= m) {
+    for (let i = 0; i < n; i++) put(outD, outI, i, dAt(inD, i), iAt(inI, i));
+    return n;
+  }
+  let r = 0;
+  for (let i = 0; i < n && r < m; i++) {
+    const c = iAt(inI, i), dc = dAt(inD, i);
+    const vc = vecAt(c);
+    let good = true;
+    for (let j = 0; j < r; j++) {
+      if (dist(vc, vecAt(iAt(outI, j))) < dc) { good = false; break; }
+    }
+    if (good) { put(outD, outI, r, dc, c); r++; }
+  }
+  return r;
+}
+
+/** Insertion sort of n (dist, id) pairs, nearest first (n <= 2 M0 + 1). */
+function sortPairs(D: usize, I: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    const d = dAt(D, i), id = iAt(I, i);
+    let j = i - 1;
+    while (j >= 0 && dAt(D, j) > d) { put(D, I, j + 1, dAt(D, j), iAt(I, j)); j--; }
+    put(D, I, j + 1, d, id);
+  }
+}
+
+/** Adds a link slot -> `to` at `level`, shrinking `to`'s list with the heuristic when full. */
+function connect(to: i32, slot: i32, dts: f32, level: i32): void {
+  const maxL = level == 0 ? M0 : M;
+  const l = links(to, level);
+  const cnt = load<i32>(l);
+  for (let j = 1; j <= cnt; j++) if (load<i32>(l + (<usize>j << 2)) == slot) return;
+  if (cnt < maxL) {
+    store<i32>(l + (<usize>(cnt + 1) << 2), slot);
+    store<i32>(l, cnt + 1);
+    return;
+  }
+  // full: candidates = current links + slot, by distance to `to`, then the heuristic
+  const vt = vecAt(to);
+  for (let j = 0; j < cnt; j++) {
+    const n = load<i32>(l + (<usize>(j + 1) << 2));
+    put(XD, XI, j, dist(vt, vecAt(n)), n);
+  }
+  put(XD, XI, cnt, dts, slot);
+  sortPairs(XD, XI, cnt + 1);
+  const r = selectHeuristic(XD, XI, cnt + 1, maxL, YD, YI);
+  for (let j = 0; j < r; j++) store<i32>(l + (<usize>(j + 1) << 2), iAt(YI, j));
+  store<i32>(l, r);
+}
+
+/**
+ * INSERT (Algorithm 1) of the vector already stored at `slot` with level `level`, entering
+ * at `ep` (top layer maxLevel). The caller updates the entry point when level > maxLevel.
+ * M new links per layer (Algorithm 4), neighbours capped at M (layers >= 1) or M0 = 2M (layer 0).
+ */
+export function insert(slot: i32, level: i32, ep: i32, maxLevel: i32, efC: i32, exclusions: i32): void {
+  // a reused slot may still be reachable through stale in-links: start with empty lists
+  store<i32>(links(slot, 0), 0);
+  for (let l = 1; l <= level; l++) store<i32>(links(slot, l), 0);
+  if (ep < 0 || ep == slot) return;
+  const q = vecAt(slot);
+  let cur = ep;
+  let curd = dist(q, vecAt(ep));
+  if (level < maxLevel) { greedy(q, cur, curd, maxLevel, level); cur = gCur; curd = gDist; }
+  for (let lev = (level < maxLevel ? level : maxLevel); lev >= 0; lev--) {
+    const tn = searchLayer(q, cur, curd, efC, lev, 0, slot, exclusions);
+    if (tn == 0) continue;
+    drainSorted(tn);
+    cur = iAt(WI, 0); curd = dAt(WD, 0);
+    const r = selectHeuristic(WD, WI, tn, M, SD, SI);
+    const l = links(slot, lev);
+    for (let j = 0; j < r; j++) store<i32>(l + (<usize>(j + 1) << 2), iAt(SI, j));
+    store<i32>(l, r);
+    for (let j = 0; j < r; j++) connect(iAt(SI, j), slot, dAt(SD, j), lev);
+  }
+}
+
+/**
+ * Before a deleted slot is reused for a new vector: every neighbour n of the old vector
+ * gets its list rebuilt from (n's links + the old vector's links) minus the slot, with the
+ * heuristic, so the neighbourhood stays connected without it (hnswlib's repair on update).
+ */
+export function repair(slot: i32, level: i32): void {
+  for (let lev = level; lev >= 0; lev--) {
+    const maxL = lev == 0 ? M0 : M;
+    const ls = links(slot, lev);
+    const cs = load<i32>(ls);
+    for (let a = 1; a <= cs; a++) {
+      const n = load<i32>(ls + (<usize>a << 2));
+      if (n == slot) continue;
+      nextTag();
+      store<u32>(TAGS + (<usize>n << 2), tag);
+      store<u32>(TAGS + (<usize>slot << 2), tag);
+      const vn = vecAt(n);
+      const ln = links(n, lev);
+      const cn = load<i32>(ln);
+      let m = 0;
+      for (let j = 1; j <= cn; j++) {
+        const x = load<i32>(ln + (<usize>j << 2));
+        const tp = TAGS + (<usize>x << 2);
+        if (load<u32>(tp) == tag) continue;
+        store<u32>(tp, tag);
+        put(XD, XI, m++, dist(vn, vecAt(x)), x);
+      }
+      for (let j = 1; j <= cs; j++) {
+        const x = load<i32>(ls + (<usize>j << 2));
+        const tp = TAGS + (<usize>x << 2);
+        if (load<u32>(tp) == tag) continue;
+        store<u32>(tp, tag);
+        put(XD, XI, m++, dist(vn, vecAt(x)), x);
+      }
+      sortPairs(XD, XI, m);
+      const r = selectHeuristic(XD, XI, m, maxL, YD, YI);
+      for (let j = 0; j < r; j++) store<i32>(ln + (<usize>(j + 1) << 2), iAt(YI, j));
+      store<i32>(ln, r);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// Exact brute-force benchmark: knnkit BruteForce (WebAssembly SIMD kernels, exact refinement)
+// on 1 thread (search) and 2 threads (searchAsync) beside FAISS IndexFlatL2 (BLAS sgemm) on 1
+// and 2 threads, same data, same run. Usage:
+//   node --import tsx bench/brute-force.ts [--quick] [--n 100000] [--queries 10000] [--dim 128]
+//        [--k 10] [--repeats 3] [--threads 2] [--no-peer]
+// Add --experimental-wasm-relaxed-simd (Node 20) to use the relaxed-SIMD (fused multiply-add) build.
+// Data: gaussianClusters (100 clusters, seed 42); queries drawn from the same clusters.
+// Figures: queries/s and effective GFLOP/s (2 n d flops per query), medians of the repeats.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { gaussianClusters } from '../test/helpers/data.js';
+import { BruteForce } from '../src/search/brute-force/brute-force.js';
+import { closeSharedPool } from '../src/parallel/pool.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+const quick = flag('quick');
+const n = +opt('n', quick ? '20000' : '100000');
+const nq = +opt('queries', quick ? '1000' : '10000');
+const dim = +opt('dim', '128');
+const K = +opt('k', '10');
+const repeats = +opt('repeats', '3');
+const threads = +opt('threads', '2');
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const gflops = (qps: number) => (qps * 2 * n * dim) / 1e9;
+const fmt = (x: number, d = 0) => x.toFixed(d);
+
+console.log(`Brute force: ${n} x ${dim} clustered float32 (100 Gaussian clusters, seed 42), ${nq} queries, k=${K}, median of ${repeats}`);
+const all = gaussianClusters(n + nq, dim, 100, 42);
+const X = { kind: 'dense' as const, data: all.data.subarray(0, n * dim), rows: n, cols: dim };
+const Q = { kind: 'dense' as const, data: all.data.slice(n * dim), rows: nq, cols: dim };
+
+let t0 = performance.now();
+const bf = new BruteForce(X, { metric: 'sqeuclidean' }); // FAISS IndexFlatL2 reports squared L2
+const buildS = (performance.now() - t0) / 1000;
+console.log(`knnkit: kernel path ${bf.kernelPath}, build ${fmt(buildS, 2)} s, index memory ${fmt(bf.memoryUsage() / 2 ** 20, 1)} MiB`);
+
+interface Row { name: string; qps: number }
+const rows: Row[] = [];
+
+// one thread
+bf.search({ ...Q, data: Q.data.subarray(0, 64 * dim), rows: 64 }, K); // tier-up warm-up
+const single: number[] = [];
+let mine = bf.search(Q, K);
+for (let r = 0; r < repeats; r++) {
+  t0 = performance.now();
+  mine = bf.search(Q, K);
+  single.push((performance.now() - t0) / 1000);
+}
+rows.push({ name: 'knnkit BruteForce, 1 thread', qps: nq / median(single) });
+
+// worker threads (the first call builds each worker's engine: warm-up, not timed)
+await bf.searchAsync({ ...Q, data: Q.data.subarray(0, 64 * threads * dim), rows: 64 * threads }, K, { threads });
+const multi: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  t0 = performance.now();
+  const res = await bf.searchAsync(Q, K, { threads });
+  multi.push((performance.now() - t0) / 1000);
+  if (r === 0 && Buffer.compare(Buffer.from(res.indices.buffer), Buffer.from(mine.indices.buffer)) !== 0) throw new Error('searchAsync differs from search');
+}
+rows.push({ name: `knnkit BruteForce, ${threads} threads (searchAsync)`, qps: nq / median(multi) });
+await closeSharedPool();
+
+// FAISS
+const py = join(here, '.venv', 'bin', 'python');
+let faissNote = '';
+if (flag('no-peer')) faissNote = 'FAISS: skipped (--no-peer)';
+else if (!existsSync(py)) faissNote = 'FAISS: skipped (bench/.venv missing: run bench/setup-python.sh)';
+else {
+  const dir = mkdtempSync(join(tmpdir(), 'knnkit-bench-'));
+  try {
+    writeFileSync(join(dir, 'x.f32'), X.data);
+    writeFileSync(join(dir, 'q.f32'), Q.data);
+    const r = spawnSync(py, [join(here, 'faiss_flat.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(dim), String(K), `1,${threads}`, String(repeats), join(dir, 'faiss')], { encoding: 'utf8' });
+    if (r.status !== 0) faissNote = `FAISS: skipped (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
+    else {
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { faiss: string; runs: Array<{ threads: number; median: number }> };
+      for (const run of out.runs) rows.push({ name: `FAISS ${out.faiss} IndexFlatL2, ${run.threads} thread${run.threads > 1 ? 's' : ''}`, qps: nq / run.median });
+      const fi = new Int32Array(readFileSync(join(dir, 'faiss.i32')).buffer.slice(0));
+      let same = 0;
+      for (let i = 0; i < nq; i++) {
+        const s = new Set(fi.subarray(i * K, i * K + K));
+        for (const j of mine.indices.subarray(i * K, i * K + K)) if (s.has(j)) same++;
+      }
+      faissNote = `agreement of knnkit's exact top-${K} with FAISS's (float32 GEMM, its own tie order): ${fmt(same / (nq * K), 5)}`;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log('');
+console.log('| implementation | queries/s | GFLOP/s (2 n d per query) |');
+console.log('|---|---|---|');
+for (const r of rows) console.log(`| ${r.name} | ${fmt(r.qps)} | ${fmt(gflops(r.qps), 1)} |`);
+console.log('');
+if (faissNote) console.log(faissNote);
+const f1 = rows.find((r) => r.name.startsWith('FAISS') && r.name.endsWith(', 1 thread'));
+if (f1) {
+  console.log(`ratio knnkit 1 thread / FAISS 1 thread: ${fmt(rows[0].qps / f1.qps, 2)}x (target >= 0.4x)`);
+  console.log(`ratio knnkit ${threads} threads / FAISS 1 thread: ${fmt(rows[1].qps / f1.qps, 2)}x (target >= 0.75x)`);
+  const f2 = rows.find((r) => r.name.startsWith('FAISS') && r.name.endsWith(`${threads} threads`));
+  if (f2) console.log(`ratio knnkit ${threads} threads / FAISS ${threads} threads: ${fmt(rows[1].qps / f2.qps, 2)}x`);
+}

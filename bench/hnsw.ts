@@ -1,0 +1,162 @@
+// HNSW benchmark: knnkit's HnswIndex against hnswlib-node (the C++ library's Node binding),
+// built on the same data in the same run, one thread. Usage:
+//   node --import tsx bench/hnsw.ts [--quick] [--n 100000] [--queries 10000] [--dim 128]
+//        [--repeats 3] [--ef 10,20,40,80,160] [--no-peer] [--json out.json]
+// Data: gaussianClusters (100 clusters, seed 42), queries drawn from the same clusters.
+// Ground truth: exact k = 10 by FAISS IndexFlatL2 when bench/.venv exists (fast), else
+// knnkit's exact search; cached under bench/results/.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { gaussianClusters } from '../test/helpers/data.js';
+import { HnswIndex } from '../src/search/hnsw/hnsw-index.js';
+import { BruteForce } from '../src/search/brute-force/brute-force.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+const quick = flag('quick');
+const n = +opt('n', quick ? '20000' : '100000');
+const nq = +opt('queries', quick ? '1000' : '10000');
+const dim = +opt('dim', '128');
+const repeats = +opt('repeats', '3');
+const efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
+const M = 16, efC = 200, K = 10;
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+console.log(`HNSW benchmark: ${n} x ${dim} clustered float32 (100 clusters), ${nq} queries, k=${K}, M=${M}, efConstruction=${efC}, 1 thread, median of ${repeats}`);
+const all = gaussianClusters(n + nq, dim, 100, 42);
+const X = { kind: 'dense' as const, data: all.data.subarray(0, n * dim), rows: n, cols: dim };
+const Q = { kind: 'dense' as const, data: all.data.slice(n * dim), rows: nq, cols: dim };
+
+// ---- ground truth
+function groundTruth(): Int32Array {
+  const dir = join(here, 'results');
+  const file = join(dir, `hnsw-gt-${n}-${nq}-${dim}.bin`);
+  if (existsSync(file)) return new Int32Array(readFileSync(file).buffer.slice(0));
+  mkdirSync(dir, { recursive: true });
+  const py = join(here, '.venv', 'bin', 'python');
+  let gt: Int32Array | undefined;
+  if (existsSync(py)) {
+    const xf = join(dir, 'hnsw-x.f32'), qf = join(dir, 'hnsw-q.f32'), of = join(dir, 'hnsw-gt.i32');
+    writeFileSync(xf, X.data); writeFileSync(qf, Q.data);
+    const code = `import numpy as np, faiss\nx=np.fromfile('${xf}',dtype='float32').reshape(-1,${dim});q=np.fromfile('${qf}',dtype='float32').reshape(-1,${dim})\nix=faiss.IndexFlatL2(${dim});ix.add(x);_,I=ix.search(q,${K});I.astype('int32').tofile('${of}')`;
+    const r = spawnSync(py, ['-c', code], { stdio: 'inherit' });
+    if (r.status === 0) gt = new Int32Array(readFileSync(of).buffer.slice(0));
+  }
+  if (!gt) {
+    console.log('(ground truth by knnkit BruteForce: slow; install bench/.venv for FAISS)');
+    gt = new BruteForce(X).search(Q, K).indices;
+  }
+  writeFileSync(file, gt);
+  return gt;
+}
+const gt = groundTruth();
+function recall(get: (q: number) => ArrayLike<number>): number {
+  let hit = 0;
+  for (let q = 0; q < nq; q++) {
+    const row = get(q);
+    for (let j = 0; j < K; j++) { const v = row[j]; for (let t = 0; t < K; t++) if (gt[q * K + t] === v) { hit++; break; } }
+  }
+  return hit / (nq * K);
+}
+
+interface Row { ef: number; recall: number; qps: number }
+interface Lib { name: string; build: number; memory: number; rows: Row[]; perQuery?: Row[] }
+
+// ---- builds (knnkit first, then hnswlib-node), then searches interleaved per repeat so that
+// the load of a shared machine weighs on both alike
+gc();
+let t0 = performance.now();
+const idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100 });
+const kBuild = (performance.now() - t0) / 1000;
+const knn: Lib = { name: `knnkit (${idx.kernelName})`, build: kBuild, memory: idx.memoryUsage(), rows: [], perQuery: [] };
+console.log(`knnkit build ${kBuild.toFixed(2)} s, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
+
+type Peer = {
+  initIndex(n: number, M: number, efC: number, seed: number): void; addPoint(p: number[], l: number): void;
+  setEf(ef: number): void; searchKnn(q: number[], k: number): { neighbors: number[]; distances: number[] };
+};
+let peer: Lib | undefined;
+let h: Peer | undefined;
+let qs: number[][] = [];
+if (!flag('no-peer')) {
+  const require = createRequire(join(here, 'package.json'));
+  let HierarchicalNSW: (new (space: string, d: number) => Peer) | undefined;
+  try { ({ HierarchicalNSW } = require('hnswlib-node')); } catch { console.log('hnswlib-node missing: run npm run bench:setup'); }
+  if (HierarchicalNSW) {
+    const rows = Array.from({ length: n }, (_, i) => Array.from(X.data.subarray(i * dim, (i + 1) * dim)));
+    qs = Array.from({ length: nq }, (_, i) => Array.from(Q.data.subarray(i * dim, (i + 1) * dim)));
+    gc();
+    t0 = performance.now();
+    h = new HierarchicalNSW('l2', dim);
+    h.initIndex(n, M, efC, 100);
+    for (let i = 0; i < n; i++) h.addPoint(rows[i], i);
+    const hBuild = (performance.now() - t0) / 1000;
+    // hnswlib's own allocation: n x (size_data_per_element + linkList pointer + level) + upper
+    // links (expected n / (M - 1) blocks of M + 1 ints) + label map (~32 B/entry) + visited list (2 B/element)
+    const perElem = (2 * M + 1) * 4 + dim * 4 + 8;
+    const hMem = n * (perElem + 8 + 4 + 32 + 2) + (n / (M - 1)) * (M + 1) * 4;
+    peer = { name: 'hnswlib-node 3.0.0', build: hBuild, memory: hMem, rows: [] };
+    console.log(`hnswlib-node build ${hBuild.toFixed(2)} s, memory ${(hMem / 2 ** 20).toFixed(1)} MiB (from its layout formula)`);
+  }
+}
+
+const oneQ = { kind: 'dense' as const, data: new Float32Array(dim), rows: 1, cols: dim };
+for (const ef of efs) {
+  const tb: number[] = [], t1: number[] = [], th: number[] = [];
+  let res = idx.search(Q, K, { ef });
+  let out: number[][] = [];
+  if (h) { h.setEf(ef); out = qs.map((q) => h!.searchKnn(q, K).neighbors); }
+  for (let r = 0; r < repeats; r++) {
+    let t = performance.now();
+    res = idx.search(Q, K, { ef });
+    tb.push(performance.now() - t);
+    if (h) {
+      t = performance.now();
+      out = qs.map((q) => h!.searchKnn(q, K).neighbors);
+      th.push(performance.now() - t);
+    }
+    t = performance.now();
+    for (let q = 0; q < nq; q++) { oneQ.data.set(Q.data.subarray(q * dim, (q + 1) * dim)); idx.search(oneQ, K, { ef }); }
+    t1.push(performance.now() - t);
+  }
+  const rc = recall((q) => res.row(q).indices);
+  knn.rows.push({ ef, recall: rc, qps: nq / (median(tb) / 1000) });
+  knn.perQuery!.push({ ef, recall: rc, qps: nq / (median(t1) / 1000) });
+  if (peer) peer.rows.push({ ef, recall: recall((q) => out[q]), qps: nq / (median(th) / 1000) });
+}
+
+// ---- report
+console.log('\n| ef | knnkit recall | knnkit q/s (batch) | knnkit q/s (1 query/call) | hnswlib recall | hnswlib q/s | q/s ratio batch | ratio 1/call |');
+console.log('|---|---|---|---|---|---|---|---|');
+efs.forEach((ef, i) => {
+  const a = knn.rows[i], b = peer?.rows[i], c = knn.perQuery![i];
+  console.log(`| ${ef} | ${a.recall.toFixed(3)} | ${a.qps.toFixed(0)} | ${c.qps.toFixed(0)} | ${b ? b.recall.toFixed(3) : '-'} | ${b ? b.qps.toFixed(0) : '-'} | ${b ? (a.qps / b.qps).toFixed(2) + 'x' : '-'} | ${b ? (c.qps / b.qps).toFixed(2) + 'x' : '-'} |`);
+});
+if (peer) {
+  console.log(`\nbuild: knnkit ${knn.build.toFixed(2)} s, hnswlib-node ${peer.build.toFixed(2)} s, ratio ${(knn.build / peer.build).toFixed(2)}x (target <= 1.5x)`);
+  console.log(`memory: knnkit ${(knn.memory / 2 ** 20).toFixed(1)} MiB, hnswlib-node ${(peer.memory / 2 ** 20).toFixed(1)} MiB, ratio ${(knn.memory / peer.memory).toFixed(2)}x (target <= 1.2x)`);
+  // q/s at equal recall >= 0.95: the first ef reaching it, interpolated on each curve
+  const at = (rows: Row[], target: number) => {
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i].recall >= target) {
+        if (i === 0) return rows[0].qps;
+        const a = rows[i - 1], b = rows[i];
+        const f = (target - a.recall) / (b.recall - a.recall);
+        return Math.exp(Math.log(a.qps) + f * (Math.log(b.qps) - Math.log(a.qps)));
+      }
+    }
+    return NaN;
+  };
+  for (const target of [0.9, 0.95, 0.99]) {
+    const a = at(knn.rows, target), a1 = at(knn.perQuery!, target), b = at(peer.rows, target);
+    console.log(`q/s at recall@10 = ${target} (log-interpolated): knnkit ${a.toFixed(0)} batch / ${a1.toFixed(0)} per call, hnswlib-node ${b.toFixed(0)}: ratio ${(a / b).toFixed(2)}x batch, ${(a1 / b).toFixed(2)}x per call`);
+  }
+}
+const out = opt('json', '');
+if (out) writeFileSync(out, JSON.stringify({ n, nq, dim, M, efC, knnkit: knn, hnswlib: peer }, null, 2));

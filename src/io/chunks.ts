@@ -1,0 +1,31 @@
+import { open } from 'node:fs/promises';
+import { wrapFsError } from './errors.js';
+
+/** Default read size: large enough to amortise syscalls, small next to any data matrix. */
+export const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads a file as a sequence of byte chunks (each a fresh view valid until the next iteration),
+ * through one reusable buffer, so the text of a file is never held whole in memory.
+ */
+export async function* fileChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+  let fh;
+  try { fh = await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
+  try {
+    const buf = new Uint8Array(chunkBytes);
+    for (;;) {
+      let n: number;
+      try { ({ bytesRead: n } = await fh.read(buf, 0, chunkBytes, null)); } catch (e) { throw wrapFsError(path, e); }
+      if (n === 0) break;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** File size in bytes (for capacity estimates and binary-format checks). */
+export async function fileSize(path: string): Promise<number> {
+  const { stat } = await import('node:fs/promises');
+  try { return (await stat(path)).size; } catch (e) { throw wrapFsError(path, e); }
+}

@@ -1,0 +1,25 @@
+import type { Matrix } from '../core/data.js';
+import type { Label } from '../core/labels.js';
+
+/** What every reader returns: the feature matrix, optional labels, and where it came from. */
+export interface Dataset {
+  X: Matrix;
+  y?: Label[];
+  featureNames?: string[];
+  labelName?: string;
+  path: string;
+}
+
+export interface ReadOptions {
+  /**
+   * CSV label column: 'auto' (default) = the column named "label" if present, else the last
+   * column; 'none' = every column is a feature; a header name or a 0-based index picks it.
+   */
+  label?: 'auto' | 'none' | string | number;
+  /** Labels file (one label per line) for .fvecs / .bvecs / .ivecs / .npy data. */
+  labelsPath?: string;
+  /** LIBSVM: matrix width (>= the largest index); test files must use the training width. */
+  nFeatures?: number;
+  /** CSV: empty field, NaN, ?, NA -> NaN (only for imputation). Default: an error naming file:line:column. */
+  allowMissing?: boolean;
+}

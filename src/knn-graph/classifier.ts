@@ -1,0 +1,190 @@
+import type { Matrix, MatrixInput } from '../core/data.js';
+import { toMatrix } from '../core/data.js';
+import { KnnkitError } from '../core/errors.js';
+import { checkLabels, LabelEncoder, type Label } from '../core/labels.js';
+import type { NeighborIndex } from '../search/types.js';
+import { HnswIndex } from '../search/hnsw/hnsw-index.js';
+import { BruteForce } from '../search/brute-force/brute-force.js';
+import { queriesLike, singleRow } from './convert.js';
+import { resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
+import { defaultThreads, solveAllParallel } from './parallel.js';
+import { finish, prepare, solveAllSync, type TrainedGraph } from './train.js';
+// circular with serialize.ts, used only at call time
+import { classifierFromJSON, classifierToJSON, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync } from './serialize.js';
+
+export interface ExplainedNeighbour {
+  /** Training row of the neighbour. */
+  index: number;
+  /** Learned self-representation coefficient w (Eq. 1). */
+  weight: number;
+  /** Euclidean distance from the node to the neighbour (what Eq. 4 weighs by). */
+  distance: number;
+  label: Label;
+}
+
+export interface Explanation {
+  /** Training row reached by the 1-NN lookup. */
+  node: number;
+  /** Distance from the query to that node. */
+  nodeDistance: number;
+  /** The node's consensus label (the prediction) and its own training label. */
+  nodeLabel: Label;
+  trueLabel: Label;
+  neighbours: ExplainedNeighbour[];
+  /** Normalised consensus scores of the node, one per class (order of .classes). */
+  consensusScores: Record<string, number>;
+}
+
+/** Training statistics (for reports and tests). */
+export interface FitInfo {
+  sigma: number;
+  scaleWeights: number[];
+  meanNeighbours: number;
+  meanIterations: number;
+  mode: 'full' | 'candidates';
+}
+
+/**
+ * The kNN-Graph classifier (Li et al., "Adaptive kNN graph model"): learns, for every training
+ * point, a sparse set of neighbours by kernelised self-representation with density-aware L1
+ * regularisation, fixes a consensus label per training node from those neighbours, and at
+ * inference time answers with the stored label of the nearest training node (one 1-NN lookup
+ * in an HNSW index over the training points). See docs/knn-graph.md.
+ */
+export class KnnGraphClassifier {
+  readonly options: ResolvedOptions;
+  private encoder?: LabelEncoder;
+  private X?: Matrix;
+  private yIds?: Int32Array;
+  private graph?: TrainedGraph;
+  private index?: NeighborIndex;
+  private info?: FitInfo;
+
+  constructor(options: KnnGraphOptions = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  get classes(): Label[] { return this.fitted().encoder!.classes.slice(); }
+  get fitInfo(): FitInfo { return { ...this.fitted().info! }; }
+  /** Number of training nodes. */
+  get size(): number { return this.fitted().X!.rows; }
+
+  /** Trains in the calling thread. */
+  fit(X: MatrixInput, y: ArrayLike<Label>): this {
+    const { M, yIds, enc } = this.validate(X, y);
+    const prep = prepare(M, yIds, enc.size, this.options, false);
+    const sols = solveAllSync(prep);
+    return this.complete(M, yIds, enc, prep, sols);
+  }
+
+  /** Trains with the column solves (and H) on `threads` worker threads (shared kernel matrices). */
+  async fitAsync(X: MatrixInput, y: ArrayLike<Label>): Promise<this> {
+    const threads = this.options.threads ?? defaultThreads();
+    const { M, yIds, enc } = this.validate(X, y);
+    if (threads <= 1 || M.rows < 64) return this.fit(M, y);
+    const prep = prepare(M, yIds, enc.size, this.options, true, threads);
+    const sols = await solveAllParallel(prep, threads);
+    return this.complete(M, yIds, enc, prep, sols);
+  }
+
+  /** Consensus label of the nearest training node, per query. */
+  predict(X: MatrixInput): Label[] {
+    const ids = this.nearestNodes(X);
+    const g = this.graph!;
+    const out: Label[] = new Array(ids.length);
+    for (let q = 0; q < ids.length; q++) out[q] = this.encoder!.classes[g.nodeLabels[ids[q]]];
+    return out;
+  }
+
+  /** Normalised consensus scores of the node found (n x classes, row-major, order of .classes). */
+  predictProba(X: MatrixInput): Float64Array {
+    const ids = this.nearestNodes(X);
+    const C = this.graph!.nClasses, s = this.graph!.nodeScores;
+    const out = new Float64Array(ids.length * C);
+    for (let q = 0; q < ids.length; q++) for (let c = 0; c < C; c++) out[q * C + c] = s[ids[q] * C + c];
+    return out;
+  }
+
+  score(X: MatrixInput, y: ArrayLike<Label>): number {
+    const pred = this.predict(X);
+    const yy = checkLabels(y, pred.length);
+    let hit = 0;
+    for (let i = 0; i < pred.length; i++) if (String(typeof pred[i]) + pred[i] === String(typeof yy[i]) + yy[i]) hit++;
+    return hit / pred.length;
+  }
+
+  /** The training node a query reaches, its learned neighbours (weights, distances, labels) and scores. */
+  explain(query: unknown): Explanation {
+    this.fitted();
+    const X = this.X!, g = this.graph!, enc = this.encoder!;
+    const q = singleRow(query, X.kind, X.cols);
+    const res = this.index!.search(q, 1, { ef: this.options.ef });
+    const node = res.indices[0];
+    const neighbours: ExplainedNeighbour[] = [];
+    for (let p = g.nbrOffsets[node]; p < g.nbrOffsets[node + 1]; p++) {
+      neighbours.push({ index: g.nbrIdx[p], weight: g.nbrW[p], distance: g.nbrDist[p], label: enc.classes[this.yIds![g.nbrIdx[p]]] });
+    }
+    const consensusScores: Record<string, number> = {};
+    enc.classes.forEach((c, k) => { consensusScores[String(c)] = g.nodeScores[node * g.nClasses + k]; });
+    return {
+      node, nodeDistance: res.distances[0], nodeLabel: enc.classes[g.nodeLabels[node]],
+      trueLabel: enc.classes[this.yIds![node]], neighbours, consensusScores,
+    };
+  }
+
+  /** Everything needed to answer queries, as plain JSON (arrays of numbers). */
+  toJSON(): object { return classifierToJSON(this); }
+  static fromJSON(json: unknown): KnnGraphClassifier { return classifierFromJSON(json); }
+  /** Binary model file with its training points (versioned, CRC-32, written atomically). */
+  save(path: string): Promise<void> { return saveClassifier(this, path); }
+  saveSync(path: string): void { saveClassifierSync(this, path); }
+  /** Loads a model file; a corrupt or truncated file is refused with a KnnkitError. */
+  static load(path: string): Promise<KnnGraphClassifier> { return loadClassifier(path); }
+  static loadSync(path: string): KnnGraphClassifier { return loadClassifierSync(path); }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private validate(X: MatrixInput, y: ArrayLike<Label>): { M: Matrix; yIds: Int32Array; enc: LabelEncoder } {
+    const M = toMatrix(X, { name: 'X' });
+    const labels = checkLabels(y, M.rows);
+    const enc = LabelEncoder.fit(labels);
+    return { M, yIds: enc.encode(labels), enc };
+  }
+
+  private complete(M: Matrix, yIds: Int32Array, enc: LabelEncoder, prep: ReturnType<typeof prepare>, sols: Parameters<typeof finish>[5]): this {
+    const g = finish(M, yIds, enc.size, this.options, prep, sols);
+    this.adopt(M, yIds, enc, g, {
+      sigma: g.sigma, scaleWeights: g.scaleWeights, meanNeighbours: g.nbrIdx.length / g.n,
+      meanIterations: g.meanIterations, mode: prep.ctx.mode === 'full' ? 'full' : 'candidates',
+    });
+    return this;
+  }
+
+  /** @internal installs a trained graph and builds the inference index. */
+  adopt(M: Matrix, yIds: Int32Array, enc: LabelEncoder, g: TrainedGraph, info: FitInfo): void {
+    this.X = M; this.yIds = yIds; this.encoder = enc; this.graph = g; this.info = info;
+    // build_hnsw_index.m: MaxNumLinksPerNode = min(32, n), at least 2
+    const n = M.rows;
+    const links = this.options.M ?? Math.max(2, Math.min(32, n));
+    // knnkit's HNSW is dense-only: sparse (CSR) data is answered by the exact engine (inverted index)
+    this.index = M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : HnswIndex.build(M, { metric: 'euclidean', M: links, efConstruction: this.options.efConstruction, ef: this.options.ef, seed: this.options.seed });
+  }
+
+  private nearestNodes(X: MatrixInput): Int32Array {
+    this.fitted();
+    const q = queriesLike(X, this.X!.kind, this.X!.cols, 'X');
+    const res = this.index!.search(q, 1, { ef: this.options.ef });
+    return res.indices;
+  }
+
+  private fitted(): this {
+    if (!this.graph) throw new KnnkitError('KnnGraphClassifier', 'KnnGraphClassifier: not fitted; call fit(X, y) first');
+    return this;
+  }
+
+  /** @internal state for serialisation. */
+  state(): { X: Matrix; yIds: Int32Array; encoder: LabelEncoder; graph: TrainedGraph; info: FitInfo } {
+    this.fitted();
+    return { X: this.X!, yIds: this.yIds!, encoder: this.encoder!, graph: this.graph!, info: this.info! };
+  }
+}

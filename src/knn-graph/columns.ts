@@ -1,0 +1,207 @@
+import { DenseGram, FistaColumn, fistaLasso, type FistaOptions } from './fista.js';
+import { Kernels, type KernelLayout } from './wasm/kernels.js';
+
+/**
+ * Everything one column solve needs, as flat (shareable) typed arrays, so that the same code
+ * runs in the calling thread and in worker threads (kernel matrices on SharedArrayBuffers).
+ *
+ * - 'full': H = A^T A (n x n, Float32) of the composite kernel A; column j's problem is
+ *   b = H[:, j], c = H[j][j] with w_j = 0.
+ * - 'local' (the `candidates: m` option): column j's dictionary is its m nearest training
+ *   points S_j; the rows are restricted to R_j = {j} + S_j, so the sub-problem is the
+ *   self-representation of the (m+1) x (m+1) kernel block A[R_j, R_j] and memory stays O(n m).
+ *   lambda_j is scaled by (m + 1) / n so that the data term and the L1 term keep the balance
+ *   they have in the full n-row problem.
+ */
+export interface ColumnContext {
+  mode: 'full' | 'local';
+  n: number;
+  lambda: Float64Array;
+  fista: Omit<FistaOptions, 'exclude'>;
+  // full mode
+  H?: Float32Array;
+  /** full mode with the WebAssembly kernels: A and H live in this shared memory. */
+  layout?: KernelLayout;
+  // local mode
+  m?: number;
+  cand?: Int32Array;
+  sigma?: number;
+  gaussWeight?: number;
+  labelWeight?: number;
+  labelDiscount?: number;
+  yIds?: Int32Array;
+  norms?: Float64Array;
+  dense?: { data: Float32Array; cols: number };
+  csr?: { indptr: Int32Array; indices: Int32Array; values: Float32Array; cols: number };
+}
+
+export interface ColumnSolution { idx: Int32Array; val: Float64Array; iterations: number }
+
+/** Columns advanced in lockstep by the full solve (matmat8 takes 8 right-hand sides). */
+export const BATCH = 8;
+
+export class ColumnSolver {
+  private gram!: DenseGram;
+  private kernels?: Kernels;
+  /** full mode: BATCH column states solved in lockstep (one H V product per iteration). */
+  private cols: FistaColumn[] = [];
+  private bs: Float64Array[] = [];
+  private Hhs: Float64Array[] = [];
+  private b: Float64Array;
+  private local?: FistaColumn;
+  // local-mode scratch
+  private AR?: Float64Array; private HL?: Float32Array; private R?: Int32Array; private row?: Float32Array;
+
+  /** `slot`: this thread's scratch slot in the shared kernel memory (0 = calling thread). */
+  constructor(private ctx: ColumnContext, slot = 0) {
+    if (ctx.mode === 'full') {
+      this.kernels = ctx.layout ? new Kernels(ctx.layout, slot) : undefined;
+      this.gram = this.kernels ? new WasmGram(ctx.H!, ctx.n, this.kernels) : new DenseGram(ctx.H!, ctx.n);
+      this.b = new Float64Array(ctx.n);
+      for (let t = 0; t < BATCH; t++) {
+        this.cols.push(new FistaColumn(this.gram));
+        this.bs.push(new Float64Array(ctx.n));
+        this.Hhs.push(new Float64Array(ctx.n));
+      }
+    } else {
+      const m = ctx.m!;
+      this.b = new Float64Array(m);
+      this.AR = new Float64Array((m + 1) * (m + 1));
+      this.HL = new Float32Array(m * m);
+      this.gram = new DenseGram(this.HL, m);
+      this.local = new FistaColumn(this.gram);
+      this.R = new Int32Array(m + 1);
+      if (ctx.csr) this.row = new Float32Array(ctx.csr.cols);
+    }
+  }
+
+  /** Solves the given columns (full mode: in lockstep batches of BATCH). */
+  solveMany(cols: ArrayLike<number>): ColumnSolution[] {
+    const out: ColumnSolution[] = [];
+    if (this.ctx.mode !== 'full') {
+      for (let t = 0; t < cols.length; t++) out.push(this.solve(cols[t]));
+      return out;
+    }
+    for (let t0 = 0; t0 < cols.length; t0 += BATCH) {
+      const block = Array.from({ length: Math.min(BATCH, cols.length - t0) }, (_, t) => cols[t0 + t]);
+      out.push(...this.solveBatch(block));
+    }
+    return out;
+  }
+
+  solve(j: number): ColumnSolution {
+    const ctx = this.ctx;
+    if (ctx.mode === 'full') return this.solveBatch([j])[0];
+    const m = ctx.m!, R = this.R!, AR = this.AR!, HL = this.HL!, b = this.b, q = m + 1;
+    R[0] = j;
+    for (let t = 0; t < m; t++) R[t + 1] = ctx.cand![j * m + t];
+    this.kernelBlock(R, AR);
+    // H = A_S^T A_S, b = A_S^T a_j, c = a_j . a_j with A_S = AR[:, 1..m], a_j = AR[:, 0]
+    let c = 0;
+    for (let r = 0; r < q; r++) c += AR[r * q] * AR[r * q];
+    for (let u = 0; u < m; u++) {
+      let s = 0;
+      for (let r = 0; r < q; r++) s += AR[r * q + u + 1] * AR[r * q];
+      b[u] = s;
+      for (let v = u; v < m; v++) {
+        let h = 0;
+        for (let r = 0; r < q; r++) h += AR[r * q + u + 1] * AR[r * q + v + 1];
+        HL[u * m + v] = h; HL[v * m + u] = h;
+      }
+    }
+    const lam = ctx.lambda[j] * (q / ctx.n);
+    const r = fistaLasso(this.gram, b, c, lam, { ...ctx.fista, exclude: -1 }, this.local);
+    return support(r.w, R.subarray(1), r.iterations);
+  }
+
+  /**
+   * Full mode: up to BATCH columns advance together; every iteration's dense products H h of
+   * all active columns are one matrix-matrix product (WebAssembly matmat8: H is streamed from
+   * memory once for 8 columns instead of once per column). Each column follows exactly its own
+   * FISTA path (its own L, restarts, stopping), so results do not depend on the batching.
+   */
+  private solveBatch(js: number[]): ColumnSolution[] {
+    const ctx = this.ctx, n = ctx.n, H = ctx.H!, k = this.kernels;
+    for (let t = 0; t < js.length; t++) {
+      const j = js[t], b = this.bs[t];
+      for (let i = 0; i < n; i++) b[i] = H[j * n + i];
+      this.cols[t].begin(b, H[j * n + j], ctx.lambda[j], { ...ctx.fista, exclude: j });
+    }
+    const hs: (Float64Array | null)[] = new Array(js.length).fill(null);
+    for (;;) {
+      let active = 0;
+      for (let t = 0; t < js.length; t++) { hs[t] = this.cols[t].direction(); if (hs[t]) active++; }
+      if (active === 0) break;
+      if (k && active > 1) {
+        const V = k.V;
+        V.fill(0, 0, n * 8);
+        for (let t = 0; t < js.length; t++) { const h = hs[t]; if (h) for (let i = 0; i < n; i++) V[i * 8 + t] = h[i]; }
+        k.matmat8(n);
+        const OUT = k.OUT;
+        for (let t = 0; t < js.length; t++) { if (!hs[t]) continue; const Hh = this.Hhs[t]; for (let i = 0; i < n; i++) Hh[i] = OUT[i * 8 + t]; }
+      } else {
+        for (let t = 0; t < js.length; t++) if (hs[t]) this.gram.apply(hs[t]!, this.Hhs[t]);
+      }
+      for (let t = 0; t < js.length; t++) if (hs[t]) this.cols[t].step(this.Hhs[t]);
+    }
+    return js.map((_, t) => { const r = this.cols[t].result(); return support(r.w, null, r.iterations); });
+  }
+
+  /** AR = composite kernel A on the rows/columns R (paper's Eq. 2). */
+  private kernelBlock(R: Int32Array, AR: Float64Array): void {
+    const ctx = this.ctx, q = R.length, norms = ctx.norms!, y = ctx.yIds!;
+    const inv2s2 = 1 / (2 * ctx.sigma! * ctx.sigma!), gw = ctx.gaussWeight!, lw = ctx.labelWeight!, disc = ctx.labelDiscount!;
+    for (let u = 0; u < q; u++) {
+      const iu = R[u];
+      AR[u * q + u] = gw + lw;
+      if (ctx.csr) {
+        // scatter row iu into a dense buffer once, then sparse dots against the others
+        const X = ctx.csr, row = this.row!;
+        for (let p = X.indptr[iu]; p < X.indptr[iu + 1]; p++) row[X.indices[p]] = X.values[p];
+        for (let v = u + 1; v < q; v++) {
+          const iv = R[v];
+          let s = 0;
+          for (let p = X.indptr[iv]; p < X.indptr[iv + 1]; p++) s += row[X.indices[p]] * X.values[p];
+          setPair(AR, q, u, v, kernelValue(norms[iu] + norms[iv] - 2 * s, inv2s2, gw, lw, disc, y[iu] === y[iv]));
+        }
+        for (let p = X.indptr[iu]; p < X.indptr[iu + 1]; p++) row[X.indices[p]] = 0;
+      } else {
+        const { data, cols } = ctx.dense!;
+        const ou = iu * cols;
+        for (let v = u + 1; v < q; v++) {
+          const ov = R[v] * cols;
+          let s = 0;
+          for (let t = 0; t < cols; t++) s += data[ou + t] * data[ov + t];
+          setPair(AR, q, u, v, kernelValue(norms[iu] + norms[R[v]] - 2 * s, inv2s2, gw, lw, disc, y[iu] === y[R[v]]));
+        }
+      }
+    }
+  }
+}
+
+function setPair(AR: Float64Array, q: number, u: number, v: number, val: number): void { AR[u * q + v] = val; AR[v * q + u] = val; }
+
+export function kernelValue(d2: number, inv2s2: number, gw: number, lw: number, disc: number, same: boolean): number {
+  return gw * Math.exp(-(d2 > 0 ? d2 : 0) * inv2s2) + lw * (same ? 1 : disc);
+}
+
+function support(w: Float64Array, map: Int32Array | null, iterations: number): ColumnSolution {
+  let k = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) k++;
+  const idx = new Int32Array(k), val = new Float64Array(k);
+  let q = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) { idx[q] = map ? map[i] : i; val[q++] = w[i]; }
+  return { idx, val, iterations };
+}
+
+/** H v by the WebAssembly SIMD kernel (dense v); sparse v and the corrections stay in TS. */
+class WasmGram extends DenseGram {
+  constructor(data: Float32Array, p: number, private kernels: Kernels) { super(data, p); }
+  override apply(v: Float64Array, out: Float64Array): void {
+    const p = this.p;
+    let nnz = 0;
+    for (let i = 0; i < p; i++) if (v[i] !== 0) nnz++;
+    if (nnz * 3 < p) { super.apply(v, out); return; }
+    this.kernels.matvec(v, out, p);
+  }
+}

@@ -1,0 +1,98 @@
+import { checkInteger, checkNumber, checkOneOf, invalidParam, KnnkitError } from '../core/errors.js';
+
+export type NeighbourRule = 'support' | 'reference';
+
+/**
+ * Options of KnnGraphClassifier. Every constant of the method is an option whose default is
+ * the value of the paper / the authors' reference run (Demo.m of Lijy207/kNN-Graph).
+ */
+export interface KnnGraphOptions {
+  /** Gaussian bandwidth: 'median' (median pairwise distance over i < j, 1 if 0) or a number. */
+  sigma?: 'median' | number;
+  /** Eq. 2 mix: A = gaussianWeight * G + labelWeight * C. Default 0.7 / 0.3. */
+  gaussianWeight?: number;
+  labelWeight?: number;
+  /** C[i][k] for different classes (same class: 1). Default 0.1. */
+  labelDiscount?: number;
+  /** Eq. 3 density scales s (numbers of same-class neighbours). Default [3, 7, 15]. */
+  scales?: number[];
+  /** Fixed scale weights (normalised to sum 1); default: the reference code's adaptive choice. */
+  scaleWeights?: number[];
+  /** Base lambda; lambda_min = lambdaMinFactor * lambda, lambda_max = lambdaMaxFactor * lambda. Default 10, 0.1, 10. */
+  lambda?: number;
+  lambdaMinFactor?: number;
+  lambdaMaxFactor?: number;
+  /** FISTA: iterations (default 5, the Demo run behind the published figures), tol 1e-3, eta 1.5, L0 1. */
+  maxIter?: number;
+  tol?: number;
+  eta?: number;
+  L0?: number;
+  /** Eq. 4 self weight = selfWeightFactor * max neighbour weight. Default 2. */
+  selfWeightFactor?: number;
+  /** 'support' (paper's text) or 'reference' (authors' code, truncation to 1-3). */
+  neighbourRule?: NeighbourRule;
+  /** Seed of the reference rule's random +-1 (Demo.m's algorithm_seed = 3) and of sampling. */
+  seed?: number;
+  /** Restrict column j's dictionary to its m nearest training points (memory O(n m)). */
+  candidates?: number;
+  /** Worker threads for fitAsync (default: available cores, at most 8). */
+  threads?: number;
+  /** Inference index (HNSW): links per node (default min(32, n)), construction and search beams. */
+  M?: number;
+  efConstruction?: number;
+  ef?: number;
+}
+
+export type ResolvedOptions = Required<Omit<KnnGraphOptions, 'scaleWeights' | 'candidates' | 'M' | 'sigma' | 'threads'>> & {
+  sigma: 'median' | number; scaleWeights?: number[]; candidates?: number; M?: number; threads?: number;
+};
+
+export const DEFAULT_NEIGHBOUR_RULE: NeighbourRule = 'reference';
+
+export const DEFAULTS = {
+  sigma: 'median' as const, gaussianWeight: 0.7, labelWeight: 0.3, labelDiscount: 0.1,
+  scales: [3, 7, 15], lambda: 10, lambdaMinFactor: 0.1, lambdaMaxFactor: 10,
+  maxIter: 5, tol: 1e-3, eta: 1.5, L0: 1, selfWeightFactor: 2,
+  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, efConstruction: 200, ef: 64,
+};
+
+const KNOWN = new Set(['sigma', 'gaussianWeight', 'labelWeight', 'labelDiscount', 'scales', 'scaleWeights', 'lambda',
+  'lambdaMinFactor', 'lambdaMaxFactor', 'maxIter', 'tol', 'eta', 'L0', 'selfWeightFactor', 'neighbourRule', 'seed',
+  'candidates', 'threads', 'M', 'efConstruction', 'ef']);
+
+export function resolveOptions(o: KnnGraphOptions = {}): ResolvedOptions {
+  if (o === null || typeof o !== 'object') throw invalidParam('options', o, 'an options object');
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.has(k)) throw new KnnkitError(k, `${k}: unknown option of KnnGraphClassifier; accepted: ${[...KNOWN].join(', ')}`);
+  }
+  const r: ResolvedOptions = { ...DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ResolvedOptions;
+  if (r.sigma !== 'median') checkNumber('sigma', r.sigma, 0, Infinity, { minExclusive: true });
+  checkNumber('gaussianWeight', r.gaussianWeight, 0);
+  checkNumber('labelWeight', r.labelWeight, 0);
+  checkNumber('labelDiscount', r.labelDiscount, 0);
+  if (!Array.isArray(r.scales) || r.scales.length === 0) throw invalidParam('scales', r.scales, 'a non-empty array of integers >= 1');
+  r.scales.forEach((s, i) => checkInteger(`scales[${i}]`, s, 1));
+  if (r.scaleWeights !== undefined) {
+    if (!Array.isArray(r.scaleWeights) || r.scaleWeights.length !== r.scales.length) {
+      throw invalidParam('scaleWeights', r.scaleWeights, `an array of ${r.scales.length} non-negative numbers (one per scale)`);
+    }
+    r.scaleWeights.forEach((w, i) => checkNumber(`scaleWeights[${i}]`, w, 0));
+    if (r.scaleWeights.reduce((a, b) => a + b, 0) <= 0) throw invalidParam('scaleWeights', r.scaleWeights, 'weights with a positive sum');
+  }
+  checkNumber('lambda', r.lambda, 0);
+  checkNumber('lambdaMinFactor', r.lambdaMinFactor, 0);
+  checkNumber('lambdaMaxFactor', r.lambdaMaxFactor, r.lambdaMinFactor);
+  checkInteger('maxIter', r.maxIter, 1);
+  checkNumber('tol', r.tol, 0);
+  checkNumber('eta', r.eta, 1, Infinity, { minExclusive: true });
+  checkNumber('L0', r.L0, 0, Infinity, { minExclusive: true });
+  checkNumber('selfWeightFactor', r.selfWeightFactor, 0);
+  checkOneOf('neighbourRule', r.neighbourRule, ['support', 'reference'] as const);
+  checkInteger('seed', r.seed, 0, 0xffffffff);
+  if (r.candidates !== undefined) checkInteger('candidates', r.candidates, 1);
+  if (r.threads !== undefined) checkInteger('threads', r.threads, 1, 256);
+  if (r.M !== undefined) checkInteger('M', r.M, 2);
+  checkInteger('efConstruction', r.efConstruction, 1);
+  checkInteger('ef', r.ef, 1);
+  return r;
+}

@@ -1,0 +1,96 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { ColumnSolution } from './columns.js';
+import type { Prepared } from './train.js';
+
+/** Default thread count: the machine's cores, at most 8. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/**
+ * Starts one worker. In the build this module is .js and so is the worker. Run from source
+ * (tests, CLI through tsx) the worker is a .ts file and Node does not hand the tsx loader to
+ * worker threads, so a tiny bootstrap registers tsx in the worker before importing it.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const url = new URL('./worker.ts', import.meta.url).href;
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); }).catch((e) => { throw e; });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+const GRAM_ROWS = 16;
+const SOLVE_COLS = 16;
+
+/**
+ * Step 4 on worker threads: H = A A in row blocks, then the columns in chunks, both handed out
+ * dynamically (a worker asks for the next chunk when it is done), on the shared A and H.
+ * The per-column results do not depend on the thread count.
+ */
+export async function solveAllParallel(p: Prepared, threads: number): Promise<ColumnSolution[]> {
+  const n = p.ctx.n;
+  const nWorkers = Math.max(1, Math.min(threads, Math.ceil(n / SOLVE_COLS)));
+  const workers = Array.from({ length: nWorkers }, (_, w) => startWorker({ ctx: p.ctx, A: p.A, slot: w + 1 }));
+  try {
+    if (p.needsGram) {
+      const tasks: Array<{ type: 'gram'; r0: number; r1: number }> = [];
+      for (let r0 = 0; r0 < n; r0 += GRAM_ROWS) tasks.push({ type: 'gram', r0, r1: Math.min(n, r0 + GRAM_ROWS) });
+      await runQueue(workers, tasks, () => undefined);
+    }
+    const out: ColumnSolution[] = new Array(n);
+    const tasks: Array<{ type: 'solve'; cols: Int32Array }> = [];
+    for (let j0 = 0; j0 < n; j0 += SOLVE_COLS) {
+      const cols = new Int32Array(Math.min(SOLVE_COLS, n - j0));
+      for (let t = 0; t < cols.length; t++) cols[t] = j0 + t;
+      tasks.push({ type: 'solve', cols });
+    }
+    await runQueue(workers, tasks, (msg) => {
+      const m = msg as { cols: Int32Array; offsets: Int32Array; idx: Int32Array; val: Float64Array; iters: Int32Array };
+      for (let t = 0; t < m.cols.length; t++) {
+        out[m.cols[t]] = {
+          idx: m.idx.slice(m.offsets[t], m.offsets[t + 1]),
+          val: m.val.slice(m.offsets[t], m.offsets[t + 1]),
+          iterations: m.iters[t],
+        };
+      }
+    });
+    return out;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function runQueue(workers: Worker[], tasks: object[], onResult: (msg: unknown) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0, pending = 0, failed = false;
+    const cleanups: Array<() => void> = [];
+    const finish = (err?: Error) => {
+      if (failed) return;
+      if (err) failed = true;
+      cleanups.forEach((c) => c());
+      if (err) reject(err); else resolve();
+    };
+    const feed = (w: Worker) => {
+      if (next < tasks.length) { pending++; w.postMessage(tasks[next++]); }
+      else if (pending === 0) finish();
+    };
+    for (const w of workers) {
+      const onMsg = (msg: { type: string; message?: string }) => {
+        if (msg.type === 'error') { finish(new Error(`knn-graph worker: ${msg.message}`)); return; }
+        pending--;
+        if (msg.type === 'solved') onResult(msg);
+        feed(w);
+      };
+      const onErr = (e: Error) => finish(e);
+      const onExit = (code: number) => { if (code !== 0) finish(new Error(`knn-graph worker exited with code ${code}`)); };
+      w.on('message', onMsg); w.on('error', onErr); w.on('exit', onExit);
+      cleanups.push(() => { w.off('message', onMsg); w.off('error', onErr); w.off('exit', onExit); });
+    }
+    if (tasks.length === 0) { finish(); return; }
+    for (const w of workers) feed(w);
+  });
+}

@@ -1,0 +1,150 @@
+import { basename } from 'node:path';
+import type { Matrix } from '../core/data.js';
+import { matrixTakeRows } from '../core/data.js';
+import { KnnkitError } from '../core/errors.js';
+import type { Label } from '../core/labels.js';
+import { csrNormalizeRows } from '../core/sparse.js';
+import { accuracy, precisionRecallF1 } from '../evaluation/index.js';
+import { readDataset } from '../io/index.js';
+import { stratifiedKFold } from '../model-selection/index.js';
+import { BASELINES } from './baselines.js';
+import { KnnGraphClassifier } from './classifier.js';
+import type { KnnGraphOptions, NeighbourRule } from './options.js';
+
+/**
+ * The paper's protocol (Section 2.3) for every method on the same folds: stratified k-fold CV,
+ * accuracy and macro precision / recall / F1 per fold (classes = union of true and predicted,
+ * 0/0 = 0), training seconds (everything fit does) and inference seconds (predicting the whole
+ * test fold), each averaged over the folds.
+ */
+export const METHODS = ['knn-graph-reference', 'knn-graph-support', 'cv-knn', 'enn', 'kd-tree', 'hnsw-knn', '1nn', 'weighted-knn'] as const;
+export type MethodKey = typeof METHODS[number];
+
+export interface MethodResult {
+  accuracy: number; macroPrecision: number; macroRecall: number; macroF1: number;
+  trainSeconds: number; inferSeconds: number;
+}
+
+export interface DatasetReport {
+  name: string; path: string; rows: number; cols: number; classes: number; sparse: boolean;
+  /** Preprocessing applied before the folds (e.g. L2 row normalisation of text). */
+  preprocessing: string;
+  /** kNN-Graph training mode used on this dataset (full solve or candidates m). */
+  knnGraphMode: string;
+  methods: Record<string, MethodResult>;
+  /** Per-fold values (same keys), for spread and checks. */
+  folds: Record<string, MethodResult[]>;
+  notes: string[];
+}
+
+export interface ReproduceOptions {
+  files: string[];
+  folds?: number;
+  seed?: number;
+  methods?: string[];
+  /** 'auto': rows of sparse (text) data L2-normalised, dense data untouched. */
+  normalize?: 'auto' | 'none' | 'l2';
+  /** kNN-Graph dictionary restriction: 'auto' = full solve up to FULL_SOLVE_MAX rows, else 64. */
+  candidates?: number | 'auto' | 'none';
+  threads?: number;
+  knnGraph?: KnnGraphOptions;
+  /** Called after every fold of every method (progress output). */
+  onProgress?: (msg: string) => void;
+}
+
+/** Largest training fold solved with the full n x n dictionary by default. */
+export const FULL_SOLVE_MAX = 2500;
+export const AUTO_CANDIDATES = 64;
+
+export function checkMethods(methods: string[]): MethodKey[] {
+  for (const m of methods) {
+    if (!(METHODS as readonly string[]).includes(m)) throw new KnnkitError('--methods', `--methods: got ${JSON.stringify(m)}; expected a comma-separated subset of ${METHODS.join(', ')}`);
+  }
+  return methods as MethodKey[];
+}
+
+export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
+  const folds = o.folds ?? 10, seed = o.seed ?? 5;
+  const methods = checkMethods(o.methods ?? [...METHODS]);
+  const out: DatasetReport[] = [];
+  for (const file of o.files) {
+    const ds = await readDataset(file);
+    if (!ds.y) throw new KnnkitError(file, `${file}: no labels; the reproduction needs labelled data`);
+    let X: Matrix = ds.X;
+    const y = ds.y;
+    const normalize = o.normalize ?? 'auto';
+    let preprocessing = 'none';
+    if (normalize === 'l2' || (normalize === 'auto' && X.kind === 'csr')) {
+      X = X.kind === 'csr' ? csrNormalizeRows(X) : l2RowsDense(X);
+      preprocessing = 'rows L2-normalised (the reference repository\'s NormalizeFea; Euclidean then ranks like cosine)';
+    }
+    const name = basename(file).replace(/\.[^.]+$/, '');
+    const split = stratifiedKFold(y, { folds, seed, shuffle: true });
+    const report: DatasetReport = {
+      name, path: file, rows: X.rows, cols: X.cols, classes: new Set(y.map((v) => `${typeof v}:${v}`)).size,
+      sparse: X.kind === 'csr', preprocessing, knnGraphMode: '', methods: {}, folds: {}, notes: [],
+    };
+    const nTrain = X.rows - Math.ceil(X.rows / folds);
+    const cand = o.candidates === undefined || o.candidates === 'auto'
+      ? (nTrain > FULL_SOLVE_MAX ? AUTO_CANDIDATES : undefined)
+      : o.candidates === 'none' ? undefined : o.candidates;
+    report.knnGraphMode = cand === undefined ? 'full solve (n x n dictionary)' : `candidates m = ${cand} (local dictionaries)`;
+    if (X.kind === 'csr' && methods.includes('kd-tree')) report.notes.push('kd-tree: KD-trees need dense data; on sparse data the kd-tree column uses the exact brute-force engine (same neighbours)');
+    for (const m of methods) {
+      const per: MethodResult[] = [];
+      for (let f = 0; f < split.length; f++) {
+        const { train, test } = split[f];
+        const Xtr = matrixTakeRows(X, train), Xte = matrixTakeRows(X, test);
+        const ytr = Array.from(train, (i) => y[i]), yte = Array.from(test, (i) => y[i]);
+        const r = await runMethod(m, Xtr, ytr, Xte, { seed, candidates: cand, threads: o.threads, knnGraph: o.knnGraph });
+        const prf = precisionRecallF1(yte, r.pred, 'macro');
+        per.push({ accuracy: accuracy(yte, r.pred), macroPrecision: prf.precision, macroRecall: prf.recall, macroF1: prf.f1, trainSeconds: r.trainSeconds, inferSeconds: r.inferSeconds });
+        o.onProgress?.(`${name} ${m} fold ${f + 1}/${split.length}: accuracy ${(per[f].accuracy * 100).toFixed(2)} %, train ${per[f].trainSeconds.toFixed(3)} s, infer ${(per[f].inferSeconds * 1000).toFixed(2)} ms`);
+      }
+      report.folds[m] = per;
+      report.methods[m] = mean(per);
+    }
+    out.push(report);
+  }
+  return out;
+}
+
+interface RunContext { seed: number; candidates?: number; threads?: number; knnGraph?: KnnGraphOptions }
+
+async function runMethod(m: MethodKey, Xtr: Matrix, ytr: Label[], Xte: Matrix, c: RunContext): Promise<{ pred: Label[]; trainSeconds: number; inferSeconds: number }> {
+  if (m === 'knn-graph-reference' || m === 'knn-graph-support') {
+    const rule: NeighbourRule = m === 'knn-graph-reference' ? 'reference' : 'support';
+    const model = new KnnGraphClassifier({ ...c.knnGraph, neighbourRule: rule, candidates: c.candidates, threads: c.threads });
+    const t0 = performance.now();
+    await model.fitAsync(Xtr, ytr);
+    const t1 = performance.now();
+    const pred = model.predict(Xte);
+    const t2 = performance.now();
+    return { pred, trainSeconds: (t1 - t0) / 1000, inferSeconds: (t2 - t1) / 1000 };
+  }
+  const b = BASELINES[m];
+  const t0 = performance.now();
+  const model = b.fit(Xtr, ytr, { seed: c.seed, sparse: Xtr.kind === 'csr' });
+  const t1 = performance.now();
+  const pred = Array.from(model.predict(Xte));
+  const t2 = performance.now();
+  return { pred, trainSeconds: (t1 - t0) / 1000, inferSeconds: (t2 - t1) / 1000 };
+}
+
+function mean(rs: MethodResult[]): MethodResult {
+  const keys = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1', 'trainSeconds', 'inferSeconds'] as const;
+  const out = {} as MethodResult;
+  for (const k of keys) out[k] = rs.reduce((a, r) => a + r[k], 0) / rs.length;
+  return out;
+}
+
+function l2RowsDense(X: Matrix): Matrix {
+  if (X.kind !== 'dense') return X;
+  const data = X.data.slice();
+  for (let i = 0; i < X.rows; i++) {
+    let s = 0;
+    for (let t = i * X.cols; t < (i + 1) * X.cols; t++) s += data[t] * data[t];
+    if (s > 0) { const inv = 1 / Math.sqrt(s); for (let t = i * X.cols; t < (i + 1) * X.cols; t++) data[t] *= inv; }
+  }
+  return { ...X, data };
+}

@@ -1,0 +1,11 @@
+export { kFold, stratifiedKFold } from './folds.js';
+export type { Fold, FoldOptions } from './folds.js';
+export { crossValidate, meanStd } from './cross-validate.js';
+export type { CrossValidateOptions, CrossValidateResult, FoldResult, MeanStd } from './cross-validate.js';
+export { GridSearchCV, parameterGrid } from './grid-search.js';
+export type { GridSearchOptions, CvResults, ParamGrid, SharedPredict } from './grid-search.js';
+export { knnClassifierGrid, knnRegressorGrid } from './knn-grid.js';
+export { SCORERS, DEFAULT_SCORING, resolveScoring } from './scoring.js';
+export type { Scorer, ScoringSpec } from './scoring.js';
+export type { Estimator, Task } from './types.js';
+export { TASKS } from './types.js';

@@ -1,0 +1,14 @@
+export { StandardScaler } from './standard-scaler.js';
+export type { StandardScalerOptions } from './standard-scaler.js';
+export { MinMaxScaler } from './min-max-scaler.js';
+export type { MinMaxScalerOptions } from './min-max-scaler.js';
+export { Normalizer, NORMS } from './normalizer.js';
+export type { Norm } from './normalizer.js';
+export { PCA } from './pca.js';
+export type { PCAOptions } from './pca.js';
+export { KNNImputer } from './knn-imputer.js';
+export type { KNNImputerOptions, ImputerWeights } from './knn-imputer.js';
+export { Pipeline, DEFAULT_REVIVERS } from './pipeline.js';
+export type { PipelineStep, Revivers } from './pipeline.js';
+export { symmetricEigen } from './eigen.js';
+export type { Transformer, SerializedTransformer } from './types.js';

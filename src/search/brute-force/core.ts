@@ -1,0 +1,255 @@
+import type { Matrix } from '../../core/data.js';
+import type { CsrMatrix } from '../../core/sparse.js';
+import { TopK } from '../../core/topk.js';
+import type { Metric } from '../../metrics/types.js';
+import { DotScanner } from './dot-scanner.js';
+import type { DotKind } from './dot-scanner.js';
+import { manhattan, chebyshev } from '../../metrics/minkowski.js';
+import { SparseColumnIndex } from './sparse-scan.js';
+
+/** Rows of a radius search: (index, reduced value) pairs per query, unsorted. */
+export interface RadiusRows { idx: Int32Array[]; red: Float64Array[] }
+
+/** Query rows per block in the scalar (non-dot) paths: a block of rows stays in cache. */
+const SCALAR_QUERY_BLOCK = 16;
+
+/**
+ * The search engine behind BruteForce, built from plain (possibly SharedArrayBuffer-backed)
+ * arrays so that worker threads build the very same engine over the shared base vectors.
+ *
+ * Paths, chosen from the metric's capabilities (never its name):
+ *  - dense + dotForm (L2, squared L2, IP, cosine): DotScanner pre-selection in WebAssembly
+ *    SIMD, then exact re-ranking with metric.reduced;
+ *  - sparse + dotForm: inverted column index (exact for IP/cosine, bounded + re-ranked for L2);
+ *  - anything else: blocked scalar loops over metric.reduced / metric.sparseReduced.
+ * Every path ranks by the metric's float64 reduced value, ties by lower index: results are
+ * bit-identical to the scalar reference.
+ */
+export class BruteCore {
+  readonly scanner?: DotScanner;
+  readonly sparse?: SparseColumnIndex;
+
+  constructor(readonly data: Matrix, readonly metric: Metric, opts: { wasm?: boolean } = {}) {
+    const form = metric.dotForm;
+    if (data.kind === 'dense') {
+      const kind = scanKind(metric);
+      if (kind && data.rows > 0 && DotScanner.supports(data.data, data.rows, data.cols)) {
+        try {
+          this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, opts.wasm ?? true);
+        } catch (e) {
+          // WebAssembly memory could not grow this far (wasm32: 4 GiB): the TS twin has no such limit.
+          if (!(e instanceof RangeError)) throw e;
+          this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, false);
+        }
+      }
+    } else if (form && metric.sparseReduced) {
+      this.sparse = new SparseColumnIndex(data);
+    }
+  }
+
+  /** 'relaxed' | 'simd' | 'ts' for the dot path, 'scalar' or 'sparse' otherwise. */
+  get path(): string {
+    return this.scanner ? this.scanner.variant : this.sparse ? 'sparse' : 'scalar';
+  }
+
+  memoryUsage(): number {
+    const d = this.data;
+    const own = d.kind === 'dense' ? d.data.byteLength : d.indptr.byteLength + d.indices.byteLength + d.values.byteLength;
+    return own + (this.scanner?.memoryUsage() ?? 0) + (this.sparse?.memoryUsage() ?? 0);
+  }
+
+  /**
+   * k nearest (k already clamped to n) of query rows [q0, q1): row q of the output is at
+   * (q - outRow0) * k in outIdx/outDist (distances already mapped by reducedToDistance;
+   * unfilled slots keep whatever the caller initialised, -1 / Infinity).
+   */
+  search(q: Matrix, q0: number, q1: number, k: number, allowed: Uint8Array | null,
+    outIdx: Int32Array, outDist: Float32Array, outRow0 = q0): void {
+    const heap = new TopK(k);
+    const m = this.metric;
+    const emit = (qi: number, h: TopK = heap) => {
+      const o = (qi - outRow0) * k;
+      const cnt = h.drainSorted(outIdx, outDist, o);
+      for (let t = 0; t < cnt; t++) outDist[o + t] = m.reducedToDistance(outDist[o + t]);
+    };
+    const data = this.data;
+    if (data.kind === 'dense') {
+      const qd = toDenseRows(q, data.cols);
+      if (this.scanner) {
+        const base = data.data, d = data.cols;
+        this.scanner.preselect(qd.data, q0, q1, k, allowed, (qi, cand, count) => {
+          heap.reset(k);
+          const qo = qi * d;
+          if (count < 0) {
+            for (let j = 0; j < data.rows; j++) if (!allowed || allowed[j]) heap.push(m.reduced(qd.data, qo, base, j * d, d), j);
+          } else {
+            for (let t = 0; t < count; t++) { const j = cand[t]; heap.push(m.reduced(qd.data, qo, base, j * d, d), j); }
+          }
+          emit(qi);
+        });
+        return;
+      }
+      this.scalarDense(qd.data, q0, q1, allowed, emit, k);
+      return;
+    }
+    // sparse base
+    const qs = toCsrRows(q);
+    if (this.sparse) {
+      const n = data.rows;
+      const lo = new Float64Array(n), hi = new Float64Array(n);
+      const ubHeap = new TopK(k);
+      const kern = m.sparseReduced!;
+      for (let qi = q0; qi < q1; qi++) {
+        this.sparse.approx(m, qs, qi, lo, hi);
+        // T = k-th smallest upper bound among allowed rows; re-rank every row with lo <= T.
+        ubHeap.reset(k);
+        for (let j = 0; j < n; j++) if (!allowed || allowed[j]) ubHeap.push(hi[j], j);
+        const T = ubHeap.worst();
+        heap.reset(k);
+        const exact = lo === hi || m.dotForm!.kind !== 'l2';
+        const qsI = qs.indptr[qi], qeI = qs.indptr[qi + 1];
+        for (let j = 0; j < n; j++) {
+          if (lo[j] > T || (allowed && !allowed[j])) continue;
+          const r = exact ? lo[j] : kern(qs.indices, qs.values, qsI, qeI, data.indices, data.values, data.indptr[j], data.indptr[j + 1], NaN, NaN);
+          heap.push(r, j);
+        }
+        emit(qi);
+      }
+      return;
+    }
+    const kern = m.sparseReduced!;
+    for (let qi = q0; qi < q1; qi++) {
+      heap.reset(k);
+      const s = qs.indptr[qi], e = qs.indptr[qi + 1];
+      for (let j = 0; j < data.rows; j++) {
+        if (allowed && !allowed[j]) continue;
+        heap.push(kern(qs.indices, qs.values, s, e, data.indices, data.values, data.indptr[j], data.indptr[j + 1], NaN, NaN), j);
+      }
+      emit(qi);
+    }
+  }
+
+  /** Every row with reduced value <= rr for query rows [q0, q1), unsorted. */
+  radius(q: Matrix, q0: number, q1: number, rr: number, allowed: Uint8Array | null): RadiusRows {
+    const out: RadiusRows = { idx: [], red: [] };
+    const m = this.metric, data = this.data;
+    const idx: number[] = [], red: number[] = [];
+    const flush = () => { out.idx.push(Int32Array.from(idx)); out.red.push(Float64Array.from(red)); idx.length = 0; red.length = 0; };
+    if (data.kind === 'dense') {
+      const qd = toDenseRows(q, data.cols);
+      const base = data.data, d = data.cols;
+      if (this.scanner) {
+        const rows: Array<[Int32Array, Float64Array]> = [];
+        this.scanner.preselectRadius(qd.data, q0, q1, rr, allowed, (qi, cand, count) => {
+          const qo = qi * d;
+          if (count < 0) {
+            for (let j = 0; j < data.rows; j++) {
+              if (allowed && !allowed[j]) continue;
+              const r = m.reduced(qd.data, qo, base, j * d, d);
+              if (r <= rr) { idx.push(j); red.push(r); }
+            }
+          } else {
+            for (let t = 0; t < count; t++) {
+              const j = cand[t], r = m.reduced(qd.data, qo, base, j * d, d);
+              if (r <= rr) { idx.push(j); red.push(r); }
+            }
+          }
+          rows[qi - q0] = [Int32Array.from(idx), Float64Array.from(red)];
+          idx.length = 0; red.length = 0;
+        });
+        for (const [a, b] of rows) { out.idx.push(a); out.red.push(b); }
+        return out;
+      }
+      for (let qi = q0; qi < q1; qi++) {
+        const qo = qi * d;
+        for (let j = 0; j < data.rows; j++) {
+          if (allowed && !allowed[j]) continue;
+          const r = m.reduced(qd.data, qo, base, j * d, d);
+          if (r <= rr) { idx.push(j); red.push(r); }
+        }
+        flush();
+      }
+      return out;
+    }
+    const qs = toCsrRows(q);
+    const kern = m.sparseReduced!;
+    const n = data.rows;
+    const lo = this.sparse ? new Float64Array(n) : undefined, hi = this.sparse ? new Float64Array(n) : undefined;
+    for (let qi = q0; qi < q1; qi++) {
+      const s = qs.indptr[qi], e = qs.indptr[qi + 1];
+      if (this.sparse) this.sparse.approx(m, qs, qi, lo!, hi!);
+      const exact = this.sparse && m.dotForm!.kind !== 'l2';
+      for (let j = 0; j < n; j++) {
+        if (allowed && !allowed[j]) continue;
+        if (lo && lo[j] > rr) continue;
+        const r = exact ? lo![j] : kern(qs.indices, qs.values, s, e, data.indices, data.values, data.indptr[j], data.indptr[j + 1], NaN, NaN);
+        if (r <= rr) { idx.push(j); red.push(r); }
+      }
+      flush();
+    }
+    return out;
+  }
+
+  /**
+   * Blocked scalar loops for metrics without a dot form: SCALAR_QUERY_BLOCK queries against
+   * row blocks that stay in cache, one bounded heap per query.
+   */
+  private scalarDense(qd: Float32Array, q0: number, q1: number, allowed: Uint8Array | null,
+    emit: (qi: number, h: TopK) => void, k: number): void {
+    const data = this.data as Extract<Matrix, { kind: 'dense' }>;
+    const m = this.metric, d = data.cols, base = data.data, n = data.rows;
+    const heaps: TopK[] = [];
+    for (let t = 0; t < SCALAR_QUERY_BLOCK; t++) heaps.push(new TopK(k));
+    const rowBlock = Math.max(16, Math.floor(131072 / (4 * d)));
+    for (let b0 = q0; b0 < q1; b0 += SCALAR_QUERY_BLOCK) {
+      const b1 = Math.min(b0 + SCALAR_QUERY_BLOCK, q1);
+      for (let t = 0; t < b1 - b0; t++) heaps[t].reset(k);
+      for (let j0 = 0; j0 < n; j0 += rowBlock) {
+        const j1 = Math.min(j0 + rowBlock, n);
+        for (let qi = b0; qi < b1; qi++) {
+          const h = heaps[qi - b0], qo = qi * d;
+          for (let j = j0; j < j1; j++) {
+            if (allowed && !allowed[j]) continue;
+            h.push(m.reduced(qd, qo, base, j * d, d), j);
+          }
+        }
+      }
+      for (let qi = b0; qi < b1; qi++) emit(qi, heaps[qi - b0]);
+    }
+  }
+}
+
+/**
+ * The kernel family for a metric, from its capabilities: a dot form, or exactly the registry's
+ * L1 / Linf kernel (a custom metric that merely declares minkowskiP, e.g. a weighted L1, keeps
+ * the scalar path: the L1 / Linf error bounds hold only for the plain sums).
+ */
+function scanKind(m: Metric): DotKind | undefined {
+  if (m.dotForm) return m.dotForm.kind;
+  if (m.reduced === manhattan.reduced) return 'l1';
+  if (m.reduced === chebyshev.reduced) return 'linf';
+  return undefined;
+}
+
+/** Dense rows of the queries, for dense data (CSR queries are densified; rows stay aligned). */
+function toDenseRows(q: Matrix, d: number): { data: Float32Array } {
+  if (q.kind === 'dense') return q;
+  const out = new Float32Array(q.rows * d);
+  for (let i = 0; i < q.rows; i++) for (let p = q.indptr[i]; p < q.indptr[i + 1]; p++) out[i * d + q.indices[p]] = q.values[p];
+  return { data: out };
+}
+
+/** CSR rows of the queries, for sparse data (dense queries keep their non-zeros only). */
+function toCsrRows(q: Matrix): CsrMatrix {
+  if (q.kind === 'csr') return q;
+  const { rows, cols, data } = q;
+  let nnz = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) nnz++;
+  const indptr = new Int32Array(rows + 1), indices = new Int32Array(nnz), values = new Float32Array(nnz);
+  let p = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) { const v = data[i * cols + j]; if (v !== 0) { indices[p] = j; values[p++] = v; } }
+    indptr[i + 1] = p;
+  }
+  return { kind: 'csr', indptr, indices, values, rows, cols };
+}

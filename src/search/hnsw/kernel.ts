@@ -1,0 +1,31 @@
+import type { Layout } from './layout.js';
+
+/** Filter modes of a search: none, the allow bitmap in memory, or a host predicate per slot. */
+export const FILTER_NONE = 0;
+export const FILTER_BITMAP = 1;
+export const FILTER_HOST = 2;
+
+/** Distance kinds the graph kernels compute natively (reduced distances). */
+export const KIND_L2 = 0;
+export const KIND_DOT = 1;
+
+/**
+ * The graph kernels over one index memory (see layout.ts), one instance per thread: the
+ * WebAssembly module (kernel-wasm.ts) or its TypeScript twin (kernel-js.ts). The caller
+ * writes the query into its scratch `q` block; results come back nearest first in `wd`/`wi`.
+ */
+export interface GraphKernel {
+  readonly name: 'wasm-simd' | 'wasm-relaxed-simd' | 'js';
+  /** (Re)binds to a layout (after growth) using scratch block `thread`. */
+  bind(layout: Layout, thread: number): void;
+  /** Predicate on slots for FILTER_HOST searches (called during the walk). */
+  setHostFilter(f: ((slot: number) => boolean) | undefined): void;
+  insert(slot: number, level: number, ep: number, maxLevel: number, efC: number, exclusions: number): void;
+  repair(slot: number, level: number): void;
+  searchKnn(ep: number, maxLevel: number, ef: number, k: number, mode: number, exclusions: number): number;
+  /** Exact top-k over the n slots written at `ci`. */
+  bruteList(n: number, k: number): number;
+  queryDist(slot: number): number;
+  distCount(): number;
+  resetDistCount(): void;
+}

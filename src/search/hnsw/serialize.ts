@@ -1,0 +1,141 @@
+import { KnnkitError } from '../../core/errors.js';
+import { crc32 } from '../../io/crc32.js';
+import type { MetricSpec } from '../../metrics/types.js';
+import { HnswIndex } from './hnsw-index.js';
+
+/**
+ * knnkit HNSW file format, version 1 (little-endian):
+ *   0  magic "KNNKHNSW" (8 bytes)
+ *   8  u32 format version
+ *  12  u32 H = header length
+ *  16  header: UTF-8 JSON with every parameter (M, efConstruction, ef, seed, metric spec, dim,
+ *      counts, entry point, top level, upper-arena words, level draws, ...), padded to 4 bytes
+ *      then the arrays, each padded to 4 bytes, for the `count` used slots:
+ *      vectors f32[count*dim], norms f32[count] (cosine only), link0 i32[count*(1+M0)],
+ *      upos i32[count], levels u8[count], flags u8[count], upper i32[upperUsed],
+ *      labels i32[count], free i32[freeCount]
+ *  end u32 CRC-32 of every byte before it
+ */
+export const MAGIC = 'KNNKHNSW';
+export const FORMAT_VERSION = 1;
+
+interface Header {
+  dim: number; M: number; efConstruction: number; ef: number; seed: number; metric: unknown;
+  reuseDeleted: boolean; count: number; live: number; deleted: number; ep: number; maxLevel: number;
+  upperUsed: number; levelsDrawn: number; nextAutoId: number; freeCount: number; idMap: boolean; cosine: boolean;
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+function sections(h: Header): { name: string; bytes: number }[] {
+  const M0 = 2 * h.M;
+  return [
+    { name: 'vectors', bytes: h.count * h.dim * 4 },
+    { name: 'norms', bytes: h.cosine ? h.count * 4 : 0 },
+    { name: 'link0', bytes: h.count * (1 + M0) * 4 },
+    { name: 'upos', bytes: h.count * 4 },
+    { name: 'levels', bytes: h.count },
+    { name: 'flags', bytes: h.count },
+    { name: 'upper', bytes: h.upperUsed * 4 },
+    { name: 'labels', bytes: h.count * 4 },
+    { name: 'free', bytes: h.freeCount * 4 },
+  ];
+}
+
+export function serializeIndex(idx: HnswIndex): Uint8Array {
+  const h: Header = {
+    dim: idx.dim, M: idx.M, efConstruction: idx.efConstruction, ef: idx.ef, seed: idx.seed, metric: idx.metricSpec(),
+    reuseDeleted: idx.reuseDeleted, count: idx.count, live: idx.live, deleted: idx.deleted, ep: idx.ep, maxLevel: idx.maxLevel,
+    upperUsed: idx.upperUsed, levelsDrawn: idx.levelsDrawn, nextAutoId: idx.nextAutoId, freeCount: idx.free.length,
+    idMap: idx.idMap !== null, cosine: idx.shape.cosine,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const secs = sections(h);
+  const total = 16 + pad4(json.length) + secs.reduce((a, s) => a + pad4(s.bytes), 0) + 4;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  dv.setUint32(8, FORMAT_VERSION, true);
+  dv.setUint32(12, json.length, true);
+  out.set(json, 16);
+  let p = 16 + pad4(json.length);
+  const l = idx.layout, { u8 } = idx.views;
+  const src: Record<string, Uint8Array> = {
+    vectors: u8.subarray(l.vec, l.vec + secs[0].bytes),
+    norms: u8.subarray(l.norm, l.norm + secs[1].bytes),
+    link0: u8.subarray(l.link0, l.link0 + secs[2].bytes),
+    upos: u8.subarray(l.upos, l.upos + secs[3].bytes),
+    levels: u8.subarray(l.levels, l.levels + secs[4].bytes),
+    flags: u8.subarray(l.flags, l.flags + secs[5].bytes),
+    upper: u8.subarray(l.upper, l.upper + secs[6].bytes),
+    labels: new Uint8Array(idx.labels.buffer, idx.labels.byteOffset, secs[7].bytes),
+    free: new Uint8Array(Int32Array.from(idx.free).buffer),
+  };
+  for (const s of secs) { out.set(src[s.name], p); p += pad4(s.bytes); }
+  dv.setUint32(p, crc32(out.subarray(0, p)), true);
+  return out;
+}
+
+function fail(source: string, what: string): KnnkitError {
+  return new KnnkitError('path', `${source}: ${what}`);
+}
+
+export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex {
+  const src = opts.source ? JSON.stringify(opts.source) : 'HNSW bytes';
+  if (!(bytes instanceof Uint8Array)) throw fail(src, 'expected a Uint8Array');
+  if (bytes.length < 20) throw fail(src, `truncated: ${bytes.length} bytes is shorter than any knnkit HNSW file`);
+  for (let i = 0; i < 8; i++) {
+    if (bytes[i] !== MAGIC.charCodeAt(i)) throw fail(src, `not a knnkit HNSW file (bad magic; expected "${MAGIC}")`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version !== FORMAT_VERSION) throw fail(src, `format version ${version} is not supported (this knnkit reads version ${FORMAT_VERSION})`);
+  const hl = dv.getUint32(12, true);
+  // header first, to tell a truncated file from a corrupt one
+  let h: Header | undefined;
+  if (16 + hl <= bytes.length) {
+    try { h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hl))) as Header; } catch { h = undefined; }
+  }
+  let expected = -1;
+  if (h && typeof h === 'object' && Number.isInteger(h.count) && Number.isInteger(h.dim) && Number.isInteger(h.M)) {
+    expected = 16 + pad4(hl) + sections(h).reduce((a, s) => a + pad4(s.bytes), 0) + 4;
+  }
+  if (expected >= 0 && bytes.length < expected) throw fail(src, `truncated: ${bytes.length} bytes, the header describes ${expected}`);
+  const stored = dv.getUint32(bytes.length - 4, true);
+  const actual = crc32(bytes.subarray(0, bytes.length - 4));
+  if (stored !== actual) {
+    throw fail(src, `checksum mismatch (stored CRC-32 ${hex(stored)}, computed ${hex(actual)}): the file is corrupt or truncated`);
+  }
+  if (!h || expected < 0) throw fail(src, 'unreadable header');
+  if (bytes.length !== expected) throw fail(src, `size ${bytes.length} bytes does not match the header (${expected})`);
+
+  const idx = new HnswIndex(h.dim, {
+    metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
+    reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count),
+  });
+  idx.reserve(Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction));
+  const l = idx.layout, { u8 } = idx.views;
+  const dst: Record<string, number> = { vectors: l.vec, norms: l.norm, link0: l.link0, upos: l.upos, levels: l.levels, flags: l.flags, upper: l.upper };
+  let p = 16 + pad4(hl);
+  const secs = sections(h);
+  let labels = new Int32Array(0), free = new Int32Array(0);
+  for (const s of secs) {
+    const part = bytes.subarray(p, p + s.bytes);
+    if (s.name in dst) u8.set(part, dst[s.name]);
+    else if (s.name === 'labels') labels = new Int32Array(part.slice().buffer);
+    else free = new Int32Array(part.slice().buffer);
+    p += pad4(s.bytes);
+  }
+  idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
+  idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
+  idx.labels.set(labels);
+  idx.free = Array.from(free);
+  if (h.idMap) {
+    idx.idMap = new Map();
+    for (let s = 0; s < h.count; s++) if (labels[s] >= 0) idx.idMap.set(labels[s], s);
+  }
+  idx.restoreRng(h.levelsDrawn);
+  return idx;
+}
+
+function hex(n: number): string { return '0x' + (n >>> 0).toString(16).padStart(8, '0'); }

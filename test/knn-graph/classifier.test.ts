@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Rng } from '../../src/core/rng.js';
+import { KnnkitError } from '../../src/core/errors.js';
+import { gaussianClusters } from '../helpers/data.js';
+import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
+import { denseToCsr } from '../../src/knn-graph/convert.js';
+
+function data(n: number, seed: number) {
+  const X = gaussianClusters(n, 6, 4, seed, 4);
+  // labels from the nearest centre would be trivial: use noisy labels tied to the first coordinate
+  const rng = new Rng(seed + 1);
+  const first = Array.from({ length: n }, (_, i) => X.data[i * 6]).sort((a, b) => a - b);
+  const median = first[n >> 1];
+  const y = Array.from({ length: n }, (_, i) => (X.data[i * 6] >= median ? 'a' : 'b') + (rng.random() < 0.15 ? 'x' : ''));
+  return { X, y };
+}
+
+function graphOf(c: KnnGraphClassifier) {
+  return (c as unknown as { state(): { graph: { nbrOffsets: Int32Array; nbrIdx: Int32Array; nodeLabels: Int32Array; lambda: Float64Array; rho: Float64Array } } }).state().graph;
+}
+
+test('fit / predict / predictProba / explain; w_j = 0 (no self-neighbour); lambda and rho in range', () => {
+  const { X, y } = data(120, 1);
+  for (const neighbourRule of ['support', 'reference'] as const) {
+    const c = new KnnGraphClassifier({ neighbourRule }).fit(X, y);
+    assert.deepEqual(c.classes, ['a', 'ax', 'b', 'bx']);
+    const g = graphOf(c);
+    for (let j = 0; j < 120; j++) {
+      for (let p = g.nbrOffsets[j]; p < g.nbrOffsets[j + 1]; p++) assert.notEqual(g.nbrIdx[p], j);
+      if (neighbourRule === 'reference') {
+        const k = g.nbrOffsets[j + 1] - g.nbrOffsets[j];
+        assert.ok(k >= 1 && k <= 3, `node ${j}: ${k} neighbours`);
+      }
+      assert.ok(g.lambda[j] >= 1 && g.lambda[j] <= 100);
+      assert.ok(g.rho[j] >= 0 && g.rho[j] <= 1);
+    }
+    // a training point is its own nearest node: the prediction is that node's consensus label
+    const pred = c.predict(X);
+    for (let j = 0; j < 120; j++) assert.equal(pred[j], c.classes[g.nodeLabels[j]]);
+    const proba = c.predictProba(X);
+    for (let j = 0; j < 120; j++) {
+      let s = 0, best = 0;
+      for (let k = 0; k < 4; k++) { s += proba[j * 4 + k]; if (proba[j * 4 + k] > proba[j * 4 + best]) best = k; }
+      assert.ok(Math.abs(s - 1) < 1e-6);
+      assert.equal(c.classes[best], pred[j]);
+    }
+    const e = c.explain(Array.from(X.data.subarray(6 * 7, 6 * 8)));
+    assert.equal(e.node, 7);
+    assert.equal(e.nodeLabel, pred[7]);
+    assert.equal(e.neighbours.length, g.nbrOffsets[8] - g.nbrOffsets[7]);
+    for (const nb of e.neighbours) { assert.ok(nb.distance >= 0); assert.notEqual(nb.weight, 0); assert.equal(nb.label, y[nb.index]); }
+    assert.ok(Math.abs(Object.values(e.consensusScores).reduce((a, b) => a + b, 0) - 1) < 1e-6);
+    assert.ok(c.score(X, y) > 0.5);
+  }
+});
+
+test('deterministic for a seed; threads and the sync path give the same graph', async () => {
+  const { X, y } = data(150, 2);
+  const a = new KnnGraphClassifier({ seed: 11 }).fit(X, y);
+  const b = new KnnGraphClassifier({ seed: 11 }).fit(X, y);
+  const c = await new KnnGraphClassifier({ seed: 11, threads: 2 }).fitAsync(X, y);
+  for (const o of [b, c]) {
+    assert.deepEqual(graphOf(o).nbrIdx, graphOf(a).nbrIdx);
+    assert.deepEqual(graphOf(o).nodeLabels, graphOf(a).nodeLabels);
+  }
+});
+
+test('candidates mode (local dictionaries) and sparse CSR input', async () => {
+  const { X, y } = data(130, 3);
+  const c = new KnnGraphClassifier({ candidates: 20 }).fit(X, y);
+  assert.equal(c.fitInfo.mode, 'candidates');
+  const full = new KnnGraphClassifier({}).fit(X, y);
+  assert.equal(full.fitInfo.mode, 'full');
+  let agree = 0;
+  const pc = c.predict(X), pf = full.predict(X);
+  for (let i = 0; i < 130; i++) if (pc[i] === pf[i]) agree++;
+  assert.ok(agree / 130 > 0.8, `candidates vs full agreement ${agree / 130}`);
+  const par = await new KnnGraphClassifier({ candidates: 20, threads: 2 }).fitAsync(X, y);
+  assert.deepEqual(graphOf(par).nbrIdx, graphOf(c).nbrIdx);
+  // CSR training data gives the same graph as the dense form (same distances)
+  const s = new KnnGraphClassifier({}).fit(denseToCsr(X), y);
+  assert.deepEqual(graphOf(s).nodeLabels, graphOf(full).nodeLabels);
+  assert.deepEqual(s.predict(X), pf);
+  const sc = new KnnGraphClassifier({ candidates: 20 }).fit(denseToCsr(X), y);
+  assert.deepEqual(sc.predict(X), pc);
+});
+
+test('save / load round trip, JSON round trip, corrupt files refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knn-graph-'));
+  try {
+    const { X, y } = data(80, 4);
+    const c = new KnnGraphClassifier({ neighbourRule: 'support' }).fit(X, y);
+    const path = join(dir, 'model.knng');
+    await c.save(path);
+    const l = await KnnGraphClassifier.load(path);
+    assert.deepEqual(l.predict(X), c.predict(X));
+    assert.deepEqual(l.predictProba(X), c.predictProba(X));
+    assert.deepEqual(l.explain(Array.from(X.data.subarray(0, 6))), c.explain(Array.from(X.data.subarray(0, 6))));
+    assert.equal(l.options.neighbourRule, 'support');
+    const j = KnnGraphClassifier.fromJSON(JSON.parse(JSON.stringify(c.toJSON())));
+    assert.deepEqual(j.predict(X), c.predict(X));
+    const s = new KnnGraphClassifier({ candidates: 10 }).fit(denseToCsr(X), y);
+    s.saveSync(path);
+    assert.deepEqual(KnnGraphClassifier.loadSync(path).predict(X), s.predict(X));
+
+    const bytes = readFileSync(path);
+    const flipped = Uint8Array.from(bytes); flipped[bytes.length - 5] ^= 0xff;
+    writeFileSync(join(dir, 'flip.knng'), flipped);
+    await assert.rejects(KnnGraphClassifier.load(join(dir, 'flip.knng')), (e: unknown) => e instanceof KnnkitError && /CRC-32/.test((e as Error).message));
+    writeFileSync(join(dir, 'short.knng'), bytes.subarray(0, bytes.length - 100));
+    await assert.rejects(KnnGraphClassifier.load(join(dir, 'short.knng')), (e: unknown) => e instanceof KnnkitError && /truncated/.test((e as Error).message));
+    writeFileSync(join(dir, 'other.knng'), 'not a model at all, just text');
+    await assert.rejects(KnnGraphClassifier.load(join(dir, 'other.knng')), /not a knnkit kNN-Graph model/);
+    assert.throws(() => KnnGraphClassifier.fromJSON({ nope: 1 }), KnnkitError);
+    assert.ok(!existsSync(join(dir, 'missing')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad input: options, data, labels, queries, use before fit', () => {
+  const { X, y } = data(40, 5);
+  assert.throws(() => new KnnGraphClassifier({ neighbourRule: 'all' as never }), /neighbourRule: got "all"; expected one of "support", "reference"/);
+  assert.throws(() => new KnnGraphClassifier({ maxIter: 0 }), /maxIter: got 0; expected an integer >= 1/);
+  assert.throws(() => new KnnGraphClassifier({ eta: 1 }), /eta: got 1/);
+  assert.throws(() => new KnnGraphClassifier({ scales: [] }), /scales/);
+  assert.throws(() => new KnnGraphClassifier({ scaleWeights: [1, 2] }), /scaleWeights/);
+  assert.throws(() => new KnnGraphClassifier({ candidates: 0 }), /candidates: got 0/);
+  assert.throws(() => new KnnGraphClassifier({ lambdaMaxFactor: 0.01 }), /lambdaMaxFactor/);
+  assert.throws(() => new KnnGraphClassifier({ sigma: -1 }), /sigma: got -1/);
+  assert.throws(() => new KnnGraphClassifier({ lamda: 3 } as never), /lamda: unknown option/);
+  const c = new KnnGraphClassifier();
+  assert.throws(() => c.predict(X), /not fitted/);
+  assert.throws(() => c.fit(X, y.slice(1)), /39 labels for 40 samples/);
+  assert.throws(() => c.fit([[1, 2], [3]], [0, 1]), /ragged/);
+  assert.throws(() => c.fit([[1, NaN]], [0]), /finite/);
+  c.fit(X, y);
+  assert.throws(() => c.predict([[1, 2, 3]]), /dimension mismatch/);
+  assert.throws(() => c.explain([[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]), /single query/);
+});
+
+test('a single training point and a class of one', () => {
+  const one = new KnnGraphClassifier().fit([[1, 2]], ['z']);
+  assert.deepEqual(one.predict([[5, 5]]), ['z']);
+  const c = new KnnGraphClassifier({ neighbourRule: 'reference' }).fit([[0, 0], [0, 1], [1, 0], [9, 9]], [1, 1, 1, 2]);
+  assert.equal(c.predict([[9, 8]]).length, 1);
+});

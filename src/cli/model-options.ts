@@ -6,6 +6,7 @@ import { TASKS } from '../model-selection/types.js';
 import { Pipeline } from '../preprocessing/pipeline.js';
 import { StandardScaler } from '../preprocessing/standard-scaler.js';
 import { MinMaxScaler } from '../preprocessing/min-max-scaler.js';
+import type { Transformer } from '../preprocessing/types.js';
 import { choiceOption, intOption, numberOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { MODELS, type ModelConfig } from './models.js';
 
@@ -64,16 +65,20 @@ export function parseModelSettings(opts: ParsedArgs['options']): ModelSettings {
   return { model, scale, config: { task, k, weights, metric, algorithm, seed, options: opts } };
 }
 
-/** A fresh unfitted model for one fold: the registry's estimator, behind a scaler when asked. */
+/**
+ * A fresh unfitted model for one fold: the registry's estimator behind the chosen scaler (or
+ * with the scaler handed to it, for models that place it themselves).
+ */
 export function buildModel(s: ModelSettings, sparse: boolean): Estimator {
-  const est = MODELS[s.model].create(s.config);
-  if (s.scale === 'none') return est;
+  const entry = MODELS[s.model];
+  if (s.scale === 'none') return entry.create({ ...s.config, scaler: undefined });
   if (s.scale === 'minmax' && sparse) {
     throw new KnnkitError('--scale', '--scale: minmax would make sparse (LIBSVM) data dense; use --scale standard (scales without centering) or none');
   }
   // sparse data is scaled without centering (centering would densify it), as scikit-learn requires
-  const scaler = s.scale === 'standard' ? new StandardScaler({ withMean: !sparse }) : new MinMaxScaler();
-  return new Pipeline([['scale', scaler], ['model', est]]);
+  const scaler = (): Transformer => (s.scale === 'standard' ? new StandardScaler({ withMean: !sparse }) : new MinMaxScaler());
+  if (entry.scalesItself) return entry.create({ ...s.config, scaler });
+  return new Pipeline([['scale', scaler()], ['model', entry.create({ ...s.config, scaler: undefined })]]);
 }
 
 export function describeSettings(s: ModelSettings): Record<string, unknown> {

@@ -2,7 +2,9 @@ import type { OptionSpec } from './args.js';
 import type { ParsedArgs } from './args.js';
 import type { MetricSpec } from '../metrics/types.js';
 import type { Estimator, Task } from '../model-selection/types.js';
-import { GridSearchCV } from '../model-selection/grid-search.js';
+import { GridSearchCV, type SharedPredict } from '../model-selection/grid-search.js';
+import { Pipeline } from '../preprocessing/pipeline.js';
+import type { Transformer } from '../preprocessing/types.js';
 import { knnClassifierGrid, knnRegressorGrid } from '../model-selection/knn-grid.js';
 import { KNeighborsClassifier, KNeighborsRegressor } from '../learn/index.js';
 
@@ -16,6 +18,12 @@ export interface ModelConfig {
   seed: number;
   /** The raw parsed options, for a model's own extra options. */
   options: ParsedArgs['options'];
+  /**
+   * A fresh unfitted scaler per call, or undefined for --scale none. Only given to entries with
+   * `scalesItself` (they put it where it belongs, e.g. inside an inner cross-validation); every
+   * other model is wrapped in Pipeline([scaler, model]) by the command.
+   */
+  scaler?: () => Transformer;
 }
 
 export interface ModelEntry {
@@ -27,6 +35,8 @@ export interface ModelEntry {
   create(config: ModelConfig): Estimator;
   /** The parameters worth printing for this model. */
   describe(config: ModelConfig): Record<string, unknown>;
+  /** The model applies `config.scaler` itself (default false: the command wraps it). */
+  scalesItself?: boolean;
 }
 
 /** The grid of `cv-knn` (the kNN-Graph paper's CV-kNN baseline): tuned on every training fold. */
@@ -38,6 +48,21 @@ function knn(config: ModelConfig, k: number, weights: string): Estimator {
   return config.task === 'regression'
     ? new KNeighborsRegressor({ ...common, weights: weights as never }) as unknown as Estimator
     : new KNeighborsClassifier({ ...common, weights: weights as never }) as unknown as Estimator;
+}
+
+/** The model behind the configured scaler (a fresh one), or the model alone. */
+function scaled(config: ModelConfig, model: Estimator): Estimator {
+  return config.scaler ? new Pipeline([['scale', config.scaler()], ['model', model]]) : model;
+}
+
+/** A grid shortcut that first fits the configured scaler on the inner training part, as scaled() does. */
+function scaledShared(config: ModelConfig, shared: SharedPredict): SharedPredict {
+  const make = config.scaler;
+  if (!make) return shared;
+  return (cands, Xtr, ytr, Xte) => {
+    const s = make().fit(Xtr);
+    return shared(cands, s.transform(Xtr), ytr, s.transform(Xte));
+  };
 }
 
 const metricText = (m: MetricSpec): unknown => (typeof m === 'string' ? m : { ...(m as object) });
@@ -53,15 +78,19 @@ export const MODELS: Record<string, ModelEntry> = {
   'cv-knn': {
     summary: `kNN with k in {${CV_KNN_GRID.k.join(', ')}} and weights in {uniform, distance} tuned by an inner ${CV_KNN_INNER_FOLDS}-fold grid search on each training fold`,
     tasks: ['classification', 'regression'],
+    // the scaler goes inside the grid's candidates, so the inner folds never see statistics of
+    // their own validation part (nested cross-validation done properly)
+    scalesItself: true,
     create: (c) => new GridSearchCV({
-      estimator: (p) => knn(c, p.k as number, p.weights as string),
+      estimator: (p) => scaled(c, knn(c, p.k as number, p.weights as string)),
       paramGrid: { k: [...CV_KNN_GRID.k], weights: [...CV_KNN_GRID.weights] },
       folds: CV_KNN_INNER_FOLDS, seed: c.seed, task: c.task,
       scoring: c.task === 'regression' ? 'r2' : 'accuracy',
       // one neighbour search per inner fold for the whole grid (same predictions, ~14x less work)
-      sharedPredict: (c.task === 'regression' ? knnRegressorGrid : knnClassifierGrid)({ metric: c.metric, algorithm: c.algorithm as never, seed: c.seed }),
+      sharedPredict: scaledShared(c, (c.task === 'regression' ? knnRegressorGrid : knnClassifierGrid)({ metric: c.metric, algorithm: c.algorithm as never, seed: c.seed })),
     }),
     describe: (c) => ({ grid: { k: [...CV_KNN_GRID.k], weights: [...CV_KNN_GRID.weights] }, innerFolds: CV_KNN_INNER_FOLDS, metric: metricText(c.metric), algorithm: c.algorithm }),
   },
+  'knn-graph': (await import('../knn-graph/cli-model.js')).knnGraphModel,
   // @models:extra
 };

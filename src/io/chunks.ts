@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { wrapFsError } from './errors.js';
 
 /** Default read size: large enough to amortise syscalls, small next to any data matrix. */
@@ -26,6 +26,5 @@ export async function* fileChunks(path: string, chunkBytes = CHUNK_BYTES): Async
 
 /** File size in bytes (for capacity estimates and binary-format checks). */
 export async function fileSize(path: string): Promise<number> {
-  const { stat } = await import('node:fs/promises');
   try { return (await stat(path)).size; } catch (e) { throw wrapFsError(path, e); }
 }

@@ -110,18 +110,15 @@ export async function readNpy(path: string, opts: NpyReadOptions = {}): Promise<
   try { fh = await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
   try {
     const size = (await fh.stat()).size;
-    const headBuf = new Uint8Array(Math.min(size, 1 << 16));
+    // Preamble first (magic, version, header length), then exactly the header.
+    const pre = new Uint8Array(Math.min(size, 12));
+    await fh.read(pre, 0, pre.length, 0);
+    let headLen = pre.length;
+    if (pre.length >= 10 && pre[6] === 1) headLen = 10 + (pre[8] | (pre[9] << 8));
+    else if (pre.length >= 12 && (pre[6] === 2 || pre[6] === 3)) headLen = 12 + new DataView(pre.buffer).getUint32(8, true);
+    const headBuf = new Uint8Array(Math.min(size, headLen));
     await fh.read(headBuf, 0, headBuf.length, 0);
-    let header: NpyHeader;
-    try {
-      header = parseNpyHeader(headBuf, path);
-    } catch (e) {
-      // A header longer than the first 64 KiB (rare, v2/v3): read it whole and retry.
-      if (size <= headBuf.length) throw e;
-      const all = new Uint8Array(Math.min(size, 12 + new DataView(headBuf.buffer).getUint32(8, true)));
-      await fh.read(all, 0, all.length, 0);
-      header = parseNpyHeader(all, path);
-    }
+    const header = parseNpyHeader(headBuf, path);
     if (header.fortranOrder) {
       throw fileError(path, "Fortran-ordered (column-major) .npy arrays are not supported; save a C-ordered array (np.save(path, np.ascontiguousarray(a)))");
     }

@@ -16,7 +16,10 @@ export interface ReadOptions {
    * column; 'none' = every column is a feature; a header name or a 0-based index picks it.
    */
   label?: 'auto' | 'none' | string | number;
-  /** Labels file (one label per line) for .fvecs / .bvecs / .ivecs / .npy data. */
+  /**
+   * Labels file (one label per line) for .fvecs / .bvecs / .ivecs / .npy data. Given for a CSV or
+   * LIBSVM file it replaces the file's own labels (for CSV, combine it with label: 'none').
+   */
   labelsPath?: string;
   /** LIBSVM: matrix width (>= the largest index); test files must use the training width. */
   nFeatures?: number;

@@ -49,6 +49,7 @@ export class ColumnSolver {
   private Hhs: Float64Array[] = [];
   private b: Float64Array;
   private local?: FistaColumn;
+  private zero = new Float64Array(0);
   // local-mode scratch
   private AR?: Float64Array; private HL?: Float32Array; private R?: Int32Array; private row?: Float32Array;
 
@@ -58,6 +59,7 @@ export class ColumnSolver {
       this.kernels = ctx.layout ? new Kernels(ctx.layout, slot) : undefined;
       this.gram = this.kernels ? new WasmGram(ctx.H!, ctx.n, this.kernels) : new DenseGram(ctx.H!, ctx.n);
       this.b = new Float64Array(ctx.n);
+      this.zero = new Float64Array(ctx.n);
       for (let t = 0; t < BATCH; t++) {
         this.cols.push(new FistaColumn(this.gram));
         this.bs.push(new Float64Array(ctx.n));
@@ -133,12 +135,18 @@ export class ColumnSolver {
       for (let t = 0; t < js.length; t++) { hs[t] = this.cols[t].direction(); if (hs[t]) active++; }
       if (active === 0) break;
       if (k && active > 1) {
-        const V = k.V;
-        V.fill(0, 0, n * 8);
-        for (let t = 0; t < js.length; t++) { const h = hs[t]; if (h) for (let i = 0; i < n; i++) V[i * 8 + t] = h[i]; }
+        const V = k.V, OUT = k.OUT, z = this.zero;
+        const h0 = hs[0] ?? z, h1 = hs[1] ?? z, h2 = hs[2] ?? z, h3 = hs[3] ?? z, h4 = hs[4] ?? z, h5 = hs[5] ?? z, h6 = hs[6] ?? z, h7 = hs[7] ?? z;
+        for (let i = 0, q = 0; i < n; i++, q += 8) {
+          V[q] = h0[i]; V[q + 1] = h1[i]; V[q + 2] = h2[i]; V[q + 3] = h3[i];
+          V[q + 4] = h4[i]; V[q + 5] = h5[i]; V[q + 6] = h6[i]; V[q + 7] = h7[i];
+        }
         k.matmat8(n);
-        const OUT = k.OUT;
-        for (let t = 0; t < js.length; t++) { if (!hs[t]) continue; const Hh = this.Hhs[t]; for (let i = 0; i < n; i++) Hh[i] = OUT[i * 8 + t]; }
+        const H0 = this.Hhs[0], H1 = this.Hhs[1], H2 = this.Hhs[2], H3 = this.Hhs[3], H4 = this.Hhs[4], H5 = this.Hhs[5], H6 = this.Hhs[6], H7 = this.Hhs[7];
+        for (let i = 0, q = 0; i < n; i++, q += 8) {
+          H0[i] = OUT[q]; H1[i] = OUT[q + 1]; H2[i] = OUT[q + 2]; H3[i] = OUT[q + 3];
+          H4[i] = OUT[q + 4]; H5[i] = OUT[q + 5]; H6[i] = OUT[q + 6]; H7[i] = OUT[q + 7];
+        }
       } else {
         for (let t = 0; t < js.length; t++) if (hs[t]) this.gram.apply(hs[t]!, this.Hhs[t]);
       }

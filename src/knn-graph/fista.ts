@@ -126,20 +126,19 @@ export class FistaColumn {
   direction(): Float64Array | null {
     if (this.done) return null;
     const p = this.H.p, ex = this.opts.exclude, { y, Hy, g, h, inS, didx, dval, HyS } = this, b = this.b;
-    const L = this.L, lambda = this.lambda;
-    let by = 0, yHy = 0;
-    for (let i = 0; i < p; i++) { g[i] = 2 * (Hy[i] - b[i]); by += b[i] * y[i]; yHy += y[i] * Hy[i]; }
-    this.fy = this.c - 2 * by + yHy;
-    const thr0 = lambda / L;
-    let nOut = 0;
+    const L = this.L, lambda = this.lambda, thr0 = lambda / L, invL = 1 / L;
+    let by = 0, yHy = 0, nOut = 0;
     for (let i = 0; i < p; i++) {
-      const z = y[i] - g[i] / L;
-      if (i !== ex && (z > thr0 || z < -thr0)) { inS[i] = z > 0 ? 1 : -1; h[i] = g[i] + lambda * inS[i]; }
+      const yi = y[i], gi = 2 * (Hy[i] - b[i]);
+      g[i] = gi; by += b[i] * yi; yHy += yi * Hy[i];
+      const z = yi - gi * invL;
+      if (i !== ex && (z > thr0 || z < -thr0)) { const s = z > 0 ? 1 : -1; inS[i] = s; h[i] = gi + lambda * s; }
       else {
         inS[i] = 0; h[i] = 0;
-        if (y[i] !== 0) { didx[nOut] = i; dval[nOut++] = -y[i]; }
+        if (yi !== 0) { didx[nOut] = i; dval[nOut++] = -yi; }
       }
     }
+    this.fy = this.c - 2 * by + yHy;
     // H y_S = H y - H y_{not S}: a sparse correction
     HyS.set(Hy);
     if (nOut > 0) this.H.addColumns(didx, dval, nOut, HyS);
@@ -152,41 +151,40 @@ export class FistaColumn {
     const b = this.b, c = this.c, lambda = this.lambda, fy = this.fy;
     let L = this.L;
     const wn = this.wn, w = this.w;
-    let fw = 0;
+    let fw = 0, l1 = 0, restart = 0;
     for (let tries = 0; ; tries++) {
       const invL = 1 / L, thr = lambda / L;
       let nd = 0;
       for (let i = 0; i < p; i++) {
         let v = 0;
+        const yi = y[i];
         if (i !== ex) {
-          const z = y[i] - g[i] * invL;
+          const z = yi - g[i] * invL;
           const s = z > thr ? 1 : z < -thr ? -1 : 0;
-          if (s !== 0 && s === inS[i]) v = y[i] - h[i] * invL; // on the reference pattern: affine in 1/L
+          const base = inS[i] !== 0 ? yi - h[i] * invL : 0;
+          if (s !== 0 && s === inS[i]) v = base; // on the reference pattern: affine in 1/L
           else {
             v = s === 0 ? 0 : z - s * thr;
-            const base = inS[i] !== 0 ? y[i] - h[i] * invL : 0;
             if (v !== base) { didx[nd] = i; dval[nd++] = v - base; }
           }
         }
         wn[i] = v;
+        Hwn[i] = HyS[i] - Hh[i] * invL;
       }
       if (nd * 4 > p) H.apply(wn, Hwn);
-      else {
-        for (let i = 0; i < p; i++) Hwn[i] = HyS[i] - Hh[i] * invL;
-        if (nd > 0) H.addColumns(didx, dval, nd, Hwn);
-      }
+      else if (nd > 0) H.addColumns(didx, dval, nd, Hwn);
       let bw = 0, wHw = 0, gd = 0, dd = 0;
+      l1 = 0; restart = 0;
       for (let i = 0; i < p; i++) {
-        const v = wn[i], d = v - y[i];
-        bw += b[i] * v; wHw += v * Hwn[i]; gd += g[i] * d; dd += d * d;
+        const v = wn[i], d = v - y[i], gi = g[i];
+        bw += b[i] * v; wHw += v * Hwn[i]; gd += gi * d; dd += d * d;
+        l1 += v < 0 ? -v : v; restart += gi * (v - w[i]);
       }
       fw = c - 2 * bw + wHw;
       // sufficient decrease (quadratic upper bound); a relative slack absorbs float rounding
       if (fw <= fy + gd + (L / 2) * dd + 1e-12 * Math.abs(fy) || tries >= MAX_TRIES) break;
       L *= this.opts.eta;
     }
-    let l1 = 0, restart = 0;
-    for (let i = 0; i < p; i++) { l1 += Math.abs(wn[i]); restart += g[i] * (wn[i] - w[i]); }
     const obj = fw + lambda * l1;
     this.objective.push(obj);
     let t = this.t;
@@ -194,11 +192,12 @@ export class FistaColumn {
     const tn = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const beta = (t - 1) / tn;
     for (let i = 0; i < p; i++) {
-      y[i] = wn[i] + beta * (wn[i] - w[i]);
-      Hy[i] = Hwn[i] + beta * (Hwn[i] - Hw[i]);
+      const v = wn[i], hv = Hwn[i];
+      y[i] = v + beta * (v - w[i]);
+      Hy[i] = hv + beta * (hv - Hw[i]);
+      Hw[i] = hv;
     }
     this.w = wn; this.wn = w; // w <- wn
-    Hw.set(Hwn);
     this.t = tn;
     this.it++;
     const converged = Math.abs(this.objPrev - obj) < this.opts.tol * Math.max(1, Math.abs(this.objPrev));

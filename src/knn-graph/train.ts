@@ -36,6 +36,8 @@ export interface Prepared {
   density: ReturnType<typeof densityLambda>;
   /** full mode: the composite kernel A (n x n), needed by H and the reference fallback. */
   A?: Float32Array;
+  /** full mode: the squared distances D2 (Float32), kept for the consensus distances of step 6. */
+  D2?: Float32Array;
   /** local mode: the nearest other point of every node. */
   nearest?: Int32Array;
   /** full mode: H rows still to be computed (by the caller: in-thread or on workers). */
@@ -57,13 +59,22 @@ export function prepare(X: Matrix, yIds: Int32Array, nClasses: number, o: Resolv
   const local = o.candidates !== undefined && o.candidates < n - 1;
   if (!local) {
     // A and H on one shared WebAssembly memory when the SIMD kernels are available
-    const layout = createLayout(n, threads + 1) ?? undefined;
+    const layout = createLayout(n, threads + 1, X.kind === 'dense' ? X.cols : 0) ?? undefined;
     const A = layout ? new Float32Array(layout.memory.buffer, layout.A, n * n) : newFloat32(n * n, shared);
-    pairwiseSquaredDistances(X, A, norms);
+    if (layout && X.kind === 'dense') {
+      // step 1 GEMM-style in WebAssembly: <x_i, x_k> for all pairs, then D2 from the norms
+      new Float32Array(layout.memory.buffer, layout.X, n * X.cols).set(X.data.subarray(0, n * X.cols));
+      new Kernels(layout, 0).dataGram();
+      for (let i = 0; i < n; i++) {
+        const o = i * n, ni = norms[i];
+        for (let k = 0; k < n; k++) { const v = ni + norms[k] - 2 * A[o + k]; A[o + k] = k === i || v < 0 ? 0 : v; }
+      }
+    } else pairwiseSquaredDistances(X, A, norms);
     const sigma = o.sigma === 'median' ? medianPairwiseDistance(A, n) : o.sigma;
+    const D2 = A.slice();
     compositeKernelInPlace(A, n, sigma, yIds, o.gaussianWeight, o.labelWeight, o.labelDiscount);
     const H = layout ? new Float32Array(layout.memory.buffer, layout.H, n * n) : newFloat32(n * n, shared);
-    return { ctx: { mode: 'full', n, lambda: density.lambda, fista, H, layout }, sigma, nb, density, A, needsGram: true };
+    return { ctx: { mode: 'full', n, lambda: density.lambda, fista, H, layout }, sigma, nb, density, A, D2, needsGram: true };
   }
   const sigma = o.sigma === 'median' ? medianDistanceStreaming(X, norms, o.seed) : o.sigma;
   const cand = nearestOthers(X, o.candidates!, norms);
@@ -123,7 +134,7 @@ export function finish(X: Matrix, yIds: Int32Array, nClasses: number, o: Resolve
     const labels = new Int32Array(idx.length);
     if (rowBuf && X.kind === 'csr') for (let p2 = X.indptr[j]; p2 < X.indptr[j + 1]; p2++) rowBuf[X.indices[p2]] = X.values[p2];
     for (let t = 0; t < idx.length; t++) {
-      nbrDist[o0 + t] = euclidean(X, j, idx[t], rowBuf);
+      nbrDist[o0 + t] = p.D2 ? Math.sqrt(p.D2[j * n + idx[t]]) : euclidean(X, j, idx[t], rowBuf);
       labels[t] = yIds[idx[t]];
     }
     if (rowBuf && X.kind === 'csr') for (let p2 = X.indptr[j]; p2 < X.indptr[j + 1]; p2++) rowBuf[X.indices[p2]] = 0;

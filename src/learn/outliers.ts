@@ -1,6 +1,6 @@
 import type { MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
-import { KnnkitError, checkNumber, checkOneOf, invalidParam } from '../core/errors.js';
+import { KnnkitError, invalidParam } from '../core/errors.js';
 import type { Neighborhoods } from './base.js';
 import { FittedIndex, fitted } from './base.js';
 import type { IndexParams, ResolvedIndexParams } from './params.js';
@@ -38,8 +38,7 @@ export class LocalOutlierFactor {
   constructor(params: LocalOutlierFactorParams = {}) {
     this.k = params.k === undefined ? 20 : checkK(params.k);
     const c = params.contamination ?? 'auto';
-    if (c !== 'auto') checkNumber('contamination', c, 0, 0.5, { minExclusive: true });
-    else checkOneOf('contamination', c, ['auto'] as const);
+    if (c !== 'auto' && (typeof c !== 'number' || !(c > 0 && c <= 0.5))) throw invalidParam('contamination', c, '"auto" or a number in (0, 0.5]');
     this.contamination = c;
     this.indexParams = checkIndexParams(params);
   }

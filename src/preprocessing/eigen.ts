@@ -7,13 +7,12 @@
  * `vectors` (n x n row-major), which is the layout PCA wants (components_ rows).
  */
 export function symmetricEigen(A: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const V = Float64Array.from(A.subarray(0, n * n)); // row-major, V[i*n+j]
+  // Work on T = V^T (A is symmetric, so T starts as A): every inner loop of tred2 and tql2 then
+  // walks contiguous memory, which matters for d in the hundreds or thousands.
+  const W = Float64Array.from(A.subarray(0, n * n));
   const d = new Float64Array(n), e = new Float64Array(n);
-  if (n === 0) return { values: d, vectors: V };
-  tred2(V, d, e, n);
-  // tql2 rotates columns of V; work on the transpose so the inner loop runs over contiguous memory
-  const W = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[j * n + i] = V[i * n + j];
+  if (n === 0) return { values: d, vectors: W };
+  tred2(W, d, e, n);
   tql2(W, d, e, n);
   // ascending -> descending
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[b] - d[a] || a - b);
@@ -25,14 +24,14 @@ export function symmetricEigen(A: Float64Array, n: number): { values: Float64Arr
   return { values, vectors };
 }
 
-function tred2(V: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
+function tred2(T: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) d[j] = T[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0, h = 0;
     for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
     if (scale === 0) {
       e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) { d[j] = V[(i - 1) * n + j]; V[i * n + j] = 0; V[j * n + i] = 0; }
+      for (let j = 0; j < i; j++) { d[j] = T[j * n + (i - 1)]; T[j * n + i] = 0; T[i * n + j] = 0; }
     } else {
       for (let k = 0; k < i; k++) { d[k] /= scale; h += d[k] * d[k]; }
       let f = d[i - 1];
@@ -44,9 +43,9 @@ function tred2(V: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j];
-        V[j * n + i] = f;
-        g = e[j] + V[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) { g += V[k * n + j] * d[k]; e[k] += V[k * n + j] * f; }
+        T[i * n + j] = f;
+        g = e[j] + T[j * n + j] * f;
+        for (let k = j + 1; k <= i - 1; k++) { g += T[j * n + k] * d[k]; e[k] += T[j * n + k] * f; }
         e[j] = g;
       }
       f = 0;
@@ -55,29 +54,29 @@ function tred2(V: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
       for (let j = 0; j < i; j++) {
         f = d[j]; g = e[j];
-        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) T[j * n + k] -= f * e[k] + g * d[k];
+        d[j] = T[j * n + (i - 1)];
+        T[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i];
-    V[i * n + i] = 1;
+    T[i * n + (n - 1)] = T[i * n + i];
+    T[i * n + i] = 1;
     const h = d[i + 1];
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
+      for (let k = 0; k <= i; k++) d[k] = T[(i + 1) * n + k] / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
-        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
+        for (let k = 0; k <= i; k++) g += T[(i + 1) * n + k] * T[j * n + k];
+        for (let k = 0; k <= i; k++) T[j * n + k] -= g * d[k];
       }
     }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) T[(i + 1) * n + k] = 0;
   }
-  for (let j = 0; j < n; j++) { d[j] = V[(n - 1) * n + j]; V[(n - 1) * n + j] = 0; }
-  V[(n - 1) * n + n - 1] = 1;
+  for (let j = 0; j < n; j++) { d[j] = T[j * n + (n - 1)]; T[j * n + (n - 1)] = 0; }
+  T[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
 }
 

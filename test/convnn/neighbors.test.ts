@@ -134,3 +134,24 @@ test('T9 sigma is the unbiased std over channels x padded positions (pad zeros i
   assert.ok(Math.abs(sim[q * cs + 1] - 0.5 * grid.coords[q * 2]) < 1e-6);
   assert.ok(Math.abs(sim[q * cs + 2] - 0.5 * grid.coords[q * 2 + 1]) < 1e-6);
 });
+
+test('inline scoring (<= 4 feature channels) and the matMul path pick the same neighbours', async () => {
+  const { makeGrid, selectNeighbors, jsMatMul } = await import('../../src/convnn/index.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const grid = makeGrid([5, 6], 1), B = 2, N = grid.n, rng = new Rng(9);
+  const narrow = new Float32Array(B * N * 3).map(() => rng.normal());
+  // same vectors padded with 3 zero channels: 6 channels take the matMul path
+  const wide = new Float32Array(B * N * 6);
+  for (let i = 0; i < B * N; i++) for (let c = 0; c < 3; c++) wide[i * 6 + c] = narrow[i * 3 + c];
+  for (const metric of ['euclidean', 'cosine'] as const) {
+    const norm = (v: Float32Array, cs: number) => {
+      if (metric === 'euclidean') return v;
+      const o = v.slice();
+      for (let i = 0; i < B * N; i++) { let s = 0; for (let c = 0; c < cs; c++) s += o[i * cs + c] ** 2; const inv = 1 / Math.max(Math.sqrt(s), 1e-12); for (let c = 0; c < cs; c++) o[i * cs + c] *= inv; }
+      return o;
+    };
+    const a = selectNeighbors(norm(narrow, 3), B, 3, grid, null, 7, metric, false, jsMatMul);
+    const b = selectNeighbors(norm(wide, 6), B, 6, grid, null, 7, metric, false, jsMatMul);
+    assert.deepEqual(Array.from(a), Array.from(b), metric);
+  }
+});

@@ -62,6 +62,8 @@ test('refused with clear errors: Fortran order, big-endian, 3-D, bad magic/heade
     d.write("'descr': '<c8'", d.indexOf("'descr'"), 'latin1');
     writeFileSync(p, d);
     assert.match(await errorOf(() => readNpy(p)), /bad\.npy: unsupported \.npy dtype "<c8"; expected one of/);
+    writeFileSync(p, good.subarray(0, 40));
+    assert.match(await errorOf(() => readNpy(p)), /bad\.npy: truncated \.npy header: declares 118 header bytes, the file has 30/);
     const v = Buffer.from(good);
     v[6] = 9;
     writeFileSync(p, v);

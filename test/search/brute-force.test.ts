@@ -65,7 +65,9 @@ test('the WebAssembly path is in use where SIMD exists, and both paths agree', (
   assert.equal(b.kernelPath, 'ts');
   if (typeof WebAssembly === 'object') assert.match(a.kernelPath, /^(simd|relaxed)$/);
   assertSameResult(a.search(q, 7), b.search(q, 7), 'wasm vs ts');
-  assert.equal(new BruteForce(data, { metric: 'manhattan' }).kernelPath, 'scalar');
+  assert.equal(new BruteForce(data, { metric: { name: 'minkowski', p: 3 } }).kernelPath, 'scalar');
+  assert.equal(new BruteForce(data, { metric: 'manhattan', wasm: false }).kernelPath, 'ts');
+  if (typeof WebAssembly === 'object') assert.match(new BruteForce(data, { metric: 'chebyshev' }).kernelPath, /^(simd|relaxed)$/);
 });
 
 test('k > n clamps to n; a filter restricts the candidates (unfilled slots -1 / Infinity)', () => {
@@ -94,7 +96,7 @@ test('many rows tied with the k-th (candidate-list overflow path) stay exact', (
   for (let i = 2000; i < n; i++) for (let t = 0; t < d; t++) data[i * d + t] = (i % 7) + t;
   const m = { kind: 'dense' as const, data, rows: n, cols: d };
   const q = { kind: 'dense' as const, data: new Float32Array(3 * d).fill(0.25), rows: 3, cols: d };
-  for (const metric of ['euclidean', 'ip', 'cosine']) {
+  for (const metric of ['euclidean', 'ip', 'cosine', 'manhattan', 'chebyshev']) {
     for (const path of PATHS) {
       const bf = new BruteForce(m, { metric, wasm: path.wasm });
       for (const k of [1, 50, 1500]) assertSameResult(bf.search(q, k), referenceSearch(m, q, k, bf.metric), `ties/${metric}/${path.name}/k=${k}`);

@@ -14,8 +14,9 @@ const USAGE = `usage: knnkit evaluate <data> [options]
 
 Stratified k-fold cross-validation (plain k-fold for --task regression) of a model on a data
 file (.csv, .tsv, .svm/.libsvm, .npy, .fvecs with --labels FILE). Scalers are fitted on each
-training fold only (with --model cv-knn the inner grid search sees the fold scaled by them). Reports accuracy and macro precision/recall/F1 (classes = union of true
-and predicted labels per fold, 0/0 = 0), or MSE/MAE/R^2, as mean +- std over the folds, with
+training fold only (with --model cv-knn, on each inner training part of the grid search).
+Reports accuracy and macro precision/recall/F1 (classes = union of true and predicted labels
+per fold, 0/0 = 0), or MSE/MAE/R^2, as mean +- std over the folds (population std), with
 per-fold fit and predict seconds.
 
 options:
@@ -60,7 +61,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const v of data.y as Label[]) counts.set(typeof v + ':' + v, (counts.get(typeof v + ':' + v) ?? 0) + 1);
     classes = counts.size;
     if (classes === 1) throw new KnnkitError(path, `${path}: every sample has the same label; classification needs at least 2 classes`);
-    const least = Math.min(...counts.values());
+    const least = Math.min(...counts.values()), most = Math.max(...counts.values());
+    if (folds > most) throw new KnnkitError('--folds', `--folds: got ${folds}; cannot be greater than the number of members in each class (largest class has ${most})`);
     // as scikit-learn's StratifiedKFold warns: some test folds will miss that class
     if (least < folds) console.error(`knnkit evaluate: warning: the least populated class in ${path} has ${least} member${least === 1 ? '' : 's'}, fewer than --folds ${folds}`);
   }

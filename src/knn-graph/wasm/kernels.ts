@@ -36,6 +36,9 @@ export interface KernelLayout {
   n: number;
   A: number;
   H: number;
+  /** dense training data (n x dim, f32) when dim > 0, for the dot products of step 1 */
+  X: number;
+  dim: number;
   scratch: number;
   slotBytes: number;
   slots: number;
@@ -43,16 +46,17 @@ export interface KernelLayout {
 
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
-export function createLayout(n: number, slots: number): KernelLayout | null {
+export function createLayout(n: number, slots: number, dim = 0): KernelLayout | null {
   if (!kernelModule()) return null;
   const mat = align(n * n * 4);
   const slotBytes = align(n * 4) + align(n * 8) + 64 + align(n * 32) + align(n * 64);
-  const total = BASE + 2 * mat + slots * slotBytes;
+  const xBytes = align(n * dim * 4);
+  const total = BASE + 2 * mat + slots * slotBytes + xBytes;
   const pages = Math.ceil(total / PAGE);
   if (pages > 65536) return null;
   try {
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true } as WebAssembly.MemoryDescriptor);
-    return { memory, n, A: BASE, H: BASE + mat, scratch: BASE + 2 * mat, slotBytes, slots };
+    return { memory, n, A: BASE, H: BASE + mat, scratch: BASE + 2 * mat, slotBytes, slots, X: BASE + 2 * mat + slots * slotBytes, dim };
   } catch {
     return null; // not enough memory for one block: the caller falls back to SharedArrayBuffers
   }
@@ -60,7 +64,7 @@ export function createLayout(n: number, slots: number): KernelLayout | null {
 
 export class Kernels {
   private readonly matvecFn: (H: number, v: number, out: number, p: number, stride: number) => void;
-  private readonly gramFn: (A: number, H: number, n: number, r0: number, r1: number, tmp: number) => void;
+  private readonly gramFn: (A: number, H: number, n: number, d: number, r0: number, r1: number, tmp: number) => void;
   private readonly matmatFn: (H: number, V: number, out: number, p: number, stride: number) => void;
   private readonly vOff: number; private readonly outOff: number; private readonly tmpOff: number;
   private readonly v32: Float32Array; private readonly out64: Float64Array;
@@ -101,7 +105,13 @@ export class Kernels {
     out.set(this.out64.subarray(0, p));
   }
 
+  /** Rows [r0, r1) of H = A A (upper part, mirrored). */
   gramRows(r0: number, r1: number): void {
-    this.gramFn(this.layout.A, this.layout.H, this.layout.n, r0, r1, this.tmpOff);
+    this.gramFn(this.layout.A, this.layout.H, this.layout.n, this.layout.n, r0, r1, this.tmpOff);
+  }
+
+  /** All dot products <x_i, x_k> of the dense data (at layout.X) into the A region. */
+  dataGram(): void {
+    this.gramFn(this.layout.X, this.layout.A, this.layout.n, this.layout.dim, 0, this.layout.n, this.tmpOff);
   }
 }

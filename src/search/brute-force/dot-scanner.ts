@@ -133,8 +133,10 @@ export class DotScanner {
       rowA = this.rowA.slice();
       for (let j = 0; j < this.n; j++) if (!allowed[j]) rowA[j] = Infinity;
     }
-    const cap = Math.max(256, 4 * k);
-    const qb = Math.min(QUERY_BLOCK, Math.ceil((q1 - q0) / 4) * 4);
+    const cap = Math.min(Math.max(256, 4 * k), this.nPad);
+    // keep the per-block state (heaps and lists) within ~32 MiB when k is large
+    const fit = Math.max(4, Math.floor((32 << 20) / (cap * 12 + k * 8) / 4) * 4);
+    const qb = Math.min(QUERY_BLOCK, fit, Math.ceil((q1 - q0) / 4) * 4);
     let st = this.layout(qb, k, cap, rowA);
     for (let b0 = q0; b0 < q1; b0 += qb) {
       const b1 = Math.min(b0 + qb, q1);

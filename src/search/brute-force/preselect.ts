@@ -21,6 +21,7 @@ export interface PreselectViews {
   qs: Float64Array;       // qb
   qLo: Float64Array;      // qb
   qHi: Float64Array;      // qb
+  qsHi: Float64Array;      // qb (ub scale: qs for the dot forms, 1 + E for L1 / Linf)
   T: Float64Array;        // qb
   thr: Float32Array;      // qb (key threshold, rounded up to float32)
   k: number;              // heap capacity (0 = frozen T: collect only)

@@ -28,6 +28,16 @@ export type IdFilter = ((id: number) => boolean) | null;
 /** q: the query as doubles (exact float32 values); pts/perm: tree-ordered rows; [s, e): the leaf. */
 export function scanL2(q: Float64Array, pts: Float32Array, perm: Int32Array, s: number, e: number, d: number,
   heap: TopK, worst: number, filter: IdFilter): number {
+  if (d === 2) {
+    // The most common low-dimensional case, unrolled: (0 + a^2) + b^2 is the kernel's sum.
+    const q0 = q[0], q1 = q[1];
+    for (let t = s, o = 2 * s; t < e; t++, o += 2) {
+      const a = q0 - pts[o], b = q1 - pts[o + 1];
+      const acc = a * a + b * b;
+      if (acc <= worst && (filter === null || filter(perm[t]))) { heap.push(acc, perm[t]); worst = heap.worst(); }
+    }
+    return worst;
+  }
   for (let t = s, o = s * d; t < e; t++, o += d) {
     let acc = 0;
     for (let j = 0; j < d; j++) { const diff = q[j] - pts[o + j]; acc += diff * diff; }

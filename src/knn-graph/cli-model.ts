@@ -1,0 +1,32 @@
+import type { ModelConfig, ModelEntry } from '../cli/models.js';
+import type { Estimator } from '../model-selection/types.js';
+import { KnnkitError } from '../core/errors.js';
+import { KnnGraphClassifier } from './classifier.js';
+import { DEFAULT_NEIGHBOUR_RULE, type NeighbourRule } from './options.js';
+
+/** The `knnkit evaluate/predict --model knn-graph` entry (registered in src/cli/models.ts). */
+function settings(c: ModelConfig): { neighbourRule: NeighbourRule; candidates?: number; maxIter: number; seed: number } {
+  const rule = c.options['neighbour-rule'] ?? DEFAULT_NEIGHBOUR_RULE;
+  if (rule !== 'support' && rule !== 'reference') {
+    throw new KnnkitError('--neighbour-rule', `--neighbour-rule: got ${JSON.stringify(rule)}; expected support or reference`);
+  }
+  const int = (name: string, def: number | undefined): number | undefined => {
+    const v = c.options[name];
+    if (v === undefined) return def;
+    if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < 1) throw new KnnkitError('--' + name, `--${name}: got ${JSON.stringify(v)}; expected an integer >= 1`);
+    return Number(v);
+  };
+  return { neighbourRule: rule, candidates: int('candidates', undefined), maxIter: int('max-iter', 5)!, seed: c.seed };
+}
+
+export const knnGraphModel: ModelEntry = {
+  summary: 'kNN-Graph (learned sparse neighbours + consensus labels, 1-NN lookup at query time)',
+  tasks: ['classification'],
+  options: {
+    'neighbour-rule': { type: 'string', help: `knn-graph: support (paper's text) or reference (authors' code, 1-3 neighbours); default ${DEFAULT_NEIGHBOUR_RULE}` },
+    candidates: { type: 'string', help: 'knn-graph: restrict each column\'s dictionary to its M nearest training points' },
+    'max-iter': { type: 'string', help: 'knn-graph: FISTA iterations per column (default 5)' },
+  },
+  create: (c) => new KnnGraphClassifier(settings(c)) as unknown as Estimator,
+  describe: (c) => ({ ...settings(c) }),
+};

@@ -25,6 +25,13 @@ const dim = +opt('dim', '128');
 const repeats = +opt('repeats', '3');
 const efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
 const M = 16, efC = 200, K = 10;
+/** Wall and CPU (user + system of this process) milliseconds of fn: on a shared machine the CPU time is the steadier figure. */
+function timed(fn: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+}
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -65,17 +72,16 @@ function recall(get: (q: number) => ArrayLike<number>): number {
   return hit / (nq * K);
 }
 
-interface Row { ef: number; recall: number; qps: number }
-interface Lib { name: string; build: number; memory: number; rows: Row[]; perQuery?: Row[] }
+interface Row { ef: number; recall: number; qps: number; qpsCpu: number }
+interface Lib { name: string; build: number; buildCpu: number; memory: number; rows: Row[]; perQuery?: Row[] }
 
 // ---- builds (knnkit first, then hnswlib-node), then searches interleaved per repeat so that
 // the load of a shared machine weighs on both alike
 gc();
-let t0 = performance.now();
-const idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100 });
-const kBuild = (performance.now() - t0) / 1000;
-const knn: Lib = { name: `knnkit (${idx.kernelName})`, build: kBuild, memory: idx.memoryUsage(), rows: [], perQuery: [] };
-console.log(`knnkit build ${kBuild.toFixed(2)} s, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
+let idx!: HnswIndex;
+const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100 }); });
+const knn: Lib = { name: `knnkit (${idx.kernelName})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
+console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
 
 type Peer = {
   initIndex(n: number, M: number, efC: number, seed: number): void; addPoint(p: number[], l: number): void;
@@ -92,70 +98,69 @@ if (!flag('no-peer')) {
     const rows = Array.from({ length: n }, (_, i) => Array.from(X.data.subarray(i * dim, (i + 1) * dim)));
     qs = Array.from({ length: nq }, (_, i) => Array.from(Q.data.subarray(i * dim, (i + 1) * dim)));
     gc();
-    t0 = performance.now();
-    h = new HierarchicalNSW('l2', dim);
-    h.initIndex(n, M, efC, 100);
-    for (let i = 0; i < n; i++) h.addPoint(rows[i], i);
-    const hBuild = (performance.now() - t0) / 1000;
+    const hb = timed(() => {
+      h = new HierarchicalNSW!('l2', dim);
+      h.initIndex(n, M, efC, 100);
+      for (let i = 0; i < n; i++) h.addPoint(rows[i], i);
+    });
     // hnswlib's own allocation: n x (size_data_per_element + linkList pointer + level) + upper
     // links (expected n / (M - 1) blocks of M + 1 ints) + label map (~32 B/entry) + visited list (2 B/element)
     const perElem = (2 * M + 1) * 4 + dim * 4 + 8;
     const hMem = n * (perElem + 8 + 4 + 32 + 2) + (n / (M - 1)) * (M + 1) * 4;
-    peer = { name: 'hnswlib-node 3.0.0', build: hBuild, memory: hMem, rows: [] };
-    console.log(`hnswlib-node build ${hBuild.toFixed(2)} s, memory ${(hMem / 2 ** 20).toFixed(1)} MiB (from its layout formula)`);
+    peer = { name: 'hnswlib-node 3.0.0', build: hb.wall / 1000, buildCpu: hb.cpu / 1000, memory: hMem, rows: [] };
+    console.log(`hnswlib-node build ${peer.build.toFixed(2)} s wall, ${peer.buildCpu.toFixed(2)} s CPU, memory ${(hMem / 2 ** 20).toFixed(1)} MiB (from its layout formula)`);
   }
 }
 
 const oneQ = { kind: 'dense' as const, data: new Float32Array(dim), rows: 1, cols: dim };
 for (const ef of efs) {
-  const tb: number[] = [], t1: number[] = [], th: number[] = [];
+  const tb: { wall: number; cpu: number }[] = [], t1: typeof tb = [], th: typeof tb = [];
   let res = idx.search(Q, K, { ef });
   let out: number[][] = [];
   if (h) { h.setEf(ef); out = qs.map((q) => h!.searchKnn(q, K).neighbors); }
   for (let r = 0; r < repeats; r++) {
-    let t = performance.now();
-    res = idx.search(Q, K, { ef });
-    tb.push(performance.now() - t);
-    if (h) {
-      t = performance.now();
-      out = qs.map((q) => h!.searchKnn(q, K).neighbors);
-      th.push(performance.now() - t);
-    }
-    t = performance.now();
-    for (let q = 0; q < nq; q++) { oneQ.data.set(Q.data.subarray(q * dim, (q + 1) * dim)); idx.search(oneQ, K, { ef }); }
-    t1.push(performance.now() - t);
+    tb.push(timed(() => { res = idx.search(Q, K, { ef }); }));
+    if (h) th.push(timed(() => { out = qs.map((q) => h!.searchKnn(q, K).neighbors); }));
+    t1.push(timed(() => { for (let q = 0; q < nq; q++) { oneQ.data.set(Q.data.subarray(q * dim, (q + 1) * dim)); idx.search(oneQ, K, { ef }); } }));
   }
+  const row = (ts: typeof tb, rc: number): Row => ({ ef, recall: rc, qps: nq / (median(ts.map((t) => t.wall)) / 1000), qpsCpu: nq / (median(ts.map((t) => t.cpu)) / 1000) });
   const rc = recall((q) => res.row(q).indices);
-  knn.rows.push({ ef, recall: rc, qps: nq / (median(tb) / 1000) });
-  knn.perQuery!.push({ ef, recall: rc, qps: nq / (median(t1) / 1000) });
-  if (peer) peer.rows.push({ ef, recall: recall((q) => out[q]), qps: nq / (median(th) / 1000) });
+  knn.rows.push(row(tb, rc));
+  knn.perQuery!.push(row(t1, rc));
+  if (peer) peer.rows.push(row(th, recall((q) => out[q])));
 }
 
 // ---- report
-console.log('\n| ef | knnkit recall | knnkit q/s (batch) | knnkit q/s (1 query/call) | hnswlib recall | hnswlib q/s | q/s ratio batch | ratio 1/call |');
-console.log('|---|---|---|---|---|---|---|---|');
-efs.forEach((ef, i) => {
-  const a = knn.rows[i], b = peer?.rows[i], c = knn.perQuery![i];
-  console.log(`| ${ef} | ${a.recall.toFixed(3)} | ${a.qps.toFixed(0)} | ${c.qps.toFixed(0)} | ${b ? b.recall.toFixed(3) : '-'} | ${b ? b.qps.toFixed(0) : '-'} | ${b ? (a.qps / b.qps).toFixed(2) + 'x' : '-'} | ${b ? (c.qps / b.qps).toFixed(2) + 'x' : '-'} |`);
-});
+const f0 = (x: number) => x.toFixed(0);
+for (const [label, key] of [['wall clock', 'qps'], ['CPU time of this process', 'qpsCpu']] as const) {
+  console.log(`\nqueries/s by ${label} (median of ${repeats}):`);
+  console.log('| ef | knnkit recall@10 | knnkit batch | knnkit 1 query/call | hnswlib recall@10 | hnswlib-node | ratio batch | ratio 1/call |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  efs.forEach((ef, i) => {
+    const a = knn.rows[i], b = peer?.rows[i], c = knn.perQuery![i];
+    console.log(`| ${ef} | ${a.recall.toFixed(3)} | ${f0(a[key])} | ${f0(c[key])} | ${b ? b.recall.toFixed(3) : '-'} | ${b ? f0(b[key]) : '-'} | ${b ? (a[key] / b[key]).toFixed(2) + 'x' : '-'} | ${b ? (c[key] / b[key]).toFixed(2) + 'x' : '-'} |`);
+  });
+}
 if (peer) {
-  console.log(`\nbuild: knnkit ${knn.build.toFixed(2)} s, hnswlib-node ${peer.build.toFixed(2)} s, ratio ${(knn.build / peer.build).toFixed(2)}x (target <= 1.5x)`);
+  console.log(`\nbuild: knnkit ${knn.build.toFixed(2)} s wall / ${knn.buildCpu.toFixed(2)} s CPU, hnswlib-node ${peer.build.toFixed(2)} s wall / ${peer.buildCpu.toFixed(2)} s CPU: ratio ${(knn.build / peer.build).toFixed(2)}x wall, ${(knn.buildCpu / peer.buildCpu).toFixed(2)}x CPU (target <= 1.5x)`);
   console.log(`memory: knnkit ${(knn.memory / 2 ** 20).toFixed(1)} MiB, hnswlib-node ${(peer.memory / 2 ** 20).toFixed(1)} MiB, ratio ${(knn.memory / peer.memory).toFixed(2)}x (target <= 1.2x)`);
-  // q/s at equal recall >= 0.95: the first ef reaching it, interpolated on each curve
-  const at = (rows: Row[], target: number) => {
+  // q/s at equal recall: the first ef reaching it, log-interpolated on each curve
+  const at = (rows: Row[], target: number, key: 'qps' | 'qpsCpu') => {
     for (let i = 0; i < rows.length; i++) {
       if (rows[i].recall >= target) {
-        if (i === 0) return rows[0].qps;
+        if (i === 0) return rows[0][key];
         const a = rows[i - 1], b = rows[i];
         const f = (target - a.recall) / (b.recall - a.recall);
-        return Math.exp(Math.log(a.qps) + f * (Math.log(b.qps) - Math.log(a.qps)));
+        return Math.exp(Math.log(a[key]) + f * (Math.log(b[key]) - Math.log(a[key])));
       }
     }
     return NaN;
   };
-  for (const target of [0.9, 0.95, 0.99]) {
-    const a = at(knn.rows, target), a1 = at(knn.perQuery!, target), b = at(peer.rows, target);
-    console.log(`q/s at recall@10 = ${target} (log-interpolated): knnkit ${a.toFixed(0)} batch / ${a1.toFixed(0)} per call, hnswlib-node ${b.toFixed(0)}: ratio ${(a / b).toFixed(2)}x batch, ${(a1 / b).toFixed(2)}x per call`);
+  for (const key of ['qps', 'qpsCpu'] as const) {
+    for (const target of [0.9, 0.95, 0.99]) {
+      const a = at(knn.rows, target, key), a1 = at(knn.perQuery!, target, key), b = at(peer.rows, target, key);
+      console.log(`${key === 'qps' ? 'wall' : 'CPU '} q/s at recall@10 = ${target}: knnkit ${f0(a)} batch / ${f0(a1)} per call, hnswlib-node ${f0(b)}: ratio ${(a / b).toFixed(2)}x batch, ${(a1 / b).toFixed(2)}x per call (target >= 1.0x)`);
+    }
   }
 }
 const out = opt('json', '');

@@ -61,8 +61,10 @@ export function intOption(opts: ParsedArgs['options'], name: string, def: number
 export function numberOption(opts: ParsedArgs['options'], name: string, def: number, min = -Infinity, max = Infinity): number {
   const v = opts[name];
   if (v === undefined) return def;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (Number.isNaN(n) || n < min || n > max || (!Number.isFinite(n) && v !== 'Infinity' && v !== 'inf')) {
+  const text = typeof v === 'string' ? v.trim() : '';
+  // "inf" and "Infinity" both mean Infinity (e.g. --p inf for Chebyshev); other text must be a number.
+  const n = /^[+]?(inf|infinity)$/i.test(text) ? Infinity : text !== '' ? Number(text) : NaN;
+  if (Number.isNaN(n) || n < min || n > max) {
     throw new KnnkitError('--' + name, `--${name}: got ${JSON.stringify(v)}; expected a number${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`);
   }
   return n;

@@ -1,22 +1,25 @@
 import type { Matrix } from '../core/data.js';
 import { KnnkitError } from '../core/errors.js';
 import type { Metric } from '../metrics/types.js';
+import { chooseAlgorithm } from '../search/auto.js';
 import type { Algorithm } from './params.js';
 
 /**
  * Maps the estimator's `algorithm` option to an engine kind for createIndex.
  *
- * 'auto' currently resolves to exact brute force (the scikit-learn-like rule lives in
- * src/search/auto.ts, `chooseAlgorithm`, owned by the search engineers; it is wired here once it
- * lands). Explicit choices are checked against what the engine needs, so that the error names
- * the estimator option rather than failing deep inside an engine:
+ * 'auto' applies scikit-learn's rule (`chooseAlgorithm`, src/search/auto.ts: brute for sparse
+ * data, d > 15, k >= n / 2 or non-metrics; else KD-tree for Minkowski metrics, ball tree for
+ * other true metrics); it always picks an exact engine. Radius estimators pass no k.
+ * Explicit choices are checked against what the engine needs, so that the error names the
+ * estimator option rather than failing deep inside an engine:
  * - kd-tree: a Minkowski-family metric (per-axis bounds) on dense data;
  * - ball-tree: a true metric (triangle inequality) on dense data;
  * - hnsw: dense data, approximate.
  */
-export function resolveAlgorithm(algorithm: Algorithm, X: Matrix, metric: Metric, _k: number): 'brute' | 'kd-tree' | 'ball-tree' | 'hnsw' {
+export function resolveAlgorithm(algorithm: Algorithm, X: Matrix, metric: Metric, k: number | undefined): 'brute' | 'kd-tree' | 'ball-tree' | 'hnsw' {
   switch (algorithm) {
     case 'auto':
+      return chooseAlgorithm({ n: X.rows, d: X.cols, k, metric, sparse: X.kind === 'csr' });
     case 'brute':
       return 'brute';
     case 'kd-tree':

@@ -33,7 +33,7 @@ export class FittedIndex {
   readonly engine: NeighborIndex;
   readonly algorithm: string;
 
-  constructor(readonly X: Matrix, readonly params: ResolvedIndexParams, kForAuto: number) {
+  constructor(readonly X: Matrix, readonly params: ResolvedIndexParams, kForAuto: number | undefined) {
     this.metric = resolveMetric(params.metric, X.kind === 'dense' ? X : undefined);
     this.algorithm = resolveAlgorithm(params.algorithm, X, this.metric, kForAuto);
     this.engine = createIndex(this.algorithm, X, {

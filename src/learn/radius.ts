@@ -75,7 +75,7 @@ export class RadiusNeighborsClassifier {
       for (let c = 1; c < counts.length; c++) if (counts[c] > counts[best]) best = c;
       outlier = enc.classes[best];
     }
-    this.state = { index: new FittedIndex(Xm, this.indexParams, 1), enc, y: yIds, labels, classWeight: classWeightVector(this.classWeight, enc.classes, yIds), outlier };
+    this.state = { index: new FittedIndex(Xm, this.indexParams, undefined), enc, y: yIds, labels, classWeight: classWeightVector(this.classWeight, enc.classes, yIds), outlier };
     return this;
   }
 
@@ -194,7 +194,7 @@ export class RadiusNeighborsRegressor {
     const yy = checkTargets(y, Xm.rows);
     let mean = 0;
     for (let i = 0; i < yy.length; i++) mean += yy[i];
-    this.state = { index: new FittedIndex(Xm, this.indexParams, 1), y: yy, mean: mean / yy.length };
+    this.state = { index: new FittedIndex(Xm, this.indexParams, undefined), y: yy, mean: mean / yy.length };
     return this;
   }
 

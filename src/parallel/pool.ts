@@ -66,7 +66,7 @@ export class WorkerPool {
 
   /** Runs `fn(args)` from `module` on a worker; resolves with its return value. */
   run<T = unknown>(module: string, fn: string, args: unknown): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('WorkerPool is closed'));
+    if (this.closed || this.retiring) return Promise.reject(new Error('WorkerPool is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ req: { module, fn, args }, resolve: resolve as (v: unknown) => void, reject });
       this.dispatch();
@@ -79,12 +79,25 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => this.direct(s, { module, fn, args })));
   }
 
-  /** Terminates every worker. Queued tasks are rejected. */
+  /** Terminates every worker. Queued and running tasks are rejected. */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.reject(new Error('WorkerPool closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots;
     this.slots = [];
+    for (const s of slots) { const p = s.busy; s.busy = null; if (p) p.reject(new Error('WorkerPool closed')); }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Accepts no new tasks; terminates the workers once the queued and running ones are done. */
+  retire(): void {
+    this.retiring = true;
+    this.maybeFinish();
+  }
+
+  private retiring = false;
+  private maybeFinish(): void {
+    if (this.retiring && this.queue.length === 0 && this.slots.every((s) => !s.busy)) void this.close();
   }
 
   private direct(slot: Slot, req: TaskRequest): Promise<void> {
@@ -113,14 +126,19 @@ export class WorkerPool {
       if (m.ok) p.resolve(m.result);
       else p.reject(reviveError(m.error!));
       this.dispatch();
+      this.maybeFinish();
     });
-    worker.on('error', (err) => {
+    const lost = (err: unknown) => {
       const p = slot.busy;
       slot.busy = null;
+      if (!this.slots.includes(slot)) return;
       this.slots = this.slots.filter((s) => s !== slot);
       if (p) p.reject(err);
       this.dispatch();
-    });
+    };
+    worker.on('error', lost);
+    // a worker that dies without an 'error' (killed, out of memory) must not leave a task hanging
+    worker.on('exit', (code) => lost(new Error(`worker thread exited (code ${code}) while running a task`)));
     this.slots.push(slot);
     return slot;
   }
@@ -170,8 +188,13 @@ export function sharedPool(threads = defaultThreads()): WorkerPool {
   if (!shared || shared.size < threads) {
     const old = shared;
     shared = new WorkerPool(threads);
-    if (old) void old.close();
+    old?.retire(); // finishes what it runs, then terminates
   }
+  return shared;
+}
+
+/** The process-wide pool if one was started (does not start one). */
+export function existingSharedPool(): WorkerPool | undefined {
   return shared;
 }
 

@@ -8,6 +8,9 @@ import { output } from '../../src/cli/output.js';
 import { writeFvecs, writeLabels } from '../../src/io/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { sharedData } from '../helpers/data.js';
+import { crossValidate, GridSearchCV } from '../../src/model-selection/index.js';
+import { Pipeline, StandardScaler } from '../../src/preprocessing/index.js';
+import { KNeighborsClassifier } from '../../src/learn/index.js';
 
 /** Runs the CLI in-process, capturing its output and errors. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -123,6 +126,19 @@ test('evaluate --model cv-knn tunes k and weights on each training fold', async 
     assert.ok([1, 3, 5, 7, 9, 11, 15].includes(f.bestParams.k));
     assert.ok(['uniform', 'distance'].includes(f.bestParams.weights));
   }
+});
+
+test('evaluate --model cv-knn --scale standard equals the nested API computation (scaler inside the inner folds)', async () => {
+  const r = await cli(['evaluate', join(dir, 'train.csv'), '--model', 'cv-knn', '--scale', 'standard', '--folds', '3', '--seed', '4', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(r.out);
+  const { X, y } = rows(60, 1);
+  const api = crossValidate(() => new GridSearchCV({
+    estimator: (p) => new Pipeline([new StandardScaler(), new KNeighborsClassifier({ k: p.k as number, weights: p.weights as 'uniform' }) as never]),
+    paramGrid: { k: [1, 3, 5, 7, 9, 11, 15], weights: ['uniform', 'distance'] }, folds: 5, seed: 4,
+  }), X, y, { folds: 3, seed: 4, returnModels: true });
+  assert.deepEqual(rep.perFold.map((f: { accuracy: number }) => f.accuracy), api.folds.map((f) => f.scores.accuracy));
+  assert.deepEqual(rep.perFold.map((f: { bestParams: unknown }) => f.bestParams), api.folds.map((f) => (f.model as GridSearchCV).bestParams));
 });
 
 test('evaluate --task regression reports MSE, MAE, R^2 with plain k-fold', async () => {

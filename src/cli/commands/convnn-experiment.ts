@@ -61,8 +61,16 @@ export async function run(argv: string[]): Promise<number> {
   if (channels && (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1))) throw invalidParam('--channels', o.channels, 'comma-separated positive integers');
   const sampling = choiceOption(o, 'sampling', 'all', ['all', 'random', 'spatial'] as const);
   const json = o.json === true;
-  const { runExperiment } = await import('../../convnn/experiment.js'); // loads TF.js
-  const { tf } = await import('../../convnn/tf.js');
+  let mods: [typeof import('../../convnn/experiment.js'), typeof import('../../convnn/tf.js')];
+  try {
+    mods = await Promise.all([import('../../convnn/experiment.js'), import('../../convnn/tf.js')]); // loads TF.js
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /@tensorflow/.test(String((e as Error).message))) {
+      throw new KnnkitError('convnn', 'convnn-experiment needs the optional peer dependencies @tensorflow/tfjs-core, @tensorflow/tfjs-layers, @tensorflow/tfjs-backend-cpu and @tensorflow/tfjs-backend-wasm (4.x); install them');
+    }
+    throw e;
+  }
+  const [{ runExperiment }, { tf }] = mods;
   tf.env().set('PROD', true); // no debug checks, no "install tfjs-node" banner
   if (!image) {
     const { readFileSync } = await import('node:fs');

@@ -1,6 +1,6 @@
 import type { Matrix } from '../../core/data.js';
 import { metricToSpec, resolveMetric } from '../../metrics/registry.js';
-import { sharedPool, defaultThreads, taskUrl } from '../../parallel/pool.js';
+import { sharedPool, existingSharedPool, defaultThreads, taskUrl } from '../../parallel/pool.js';
 import { sharedArray, toShared, sharedMemoryAvailable } from '../../parallel/shared.js';
 import { SearchResult } from '../results.js';
 import type { BruteForce } from './brute-force.js';
@@ -13,7 +13,7 @@ const payloads = new WeakMap<BruteForce, InitPayload | null>();
 let nextIndexId = 1;
 /** Drops a collected index's engines (and their WebAssembly memories) from the workers. */
 const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<number>((id) => { void sharedPool().broadcast(TASK, 'drop', { id }).catch(() => undefined); })
+  ? new FinalizationRegistry<number>((id) => { void existingSharedPool()?.broadcast(TASK, 'drop', { id }).catch(() => undefined); })
   : undefined;
 
 function shareMatrix(m: Matrix): Matrix {

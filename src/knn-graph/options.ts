@@ -53,7 +53,7 @@ export const DEFAULTS = {
   sigma: 'median' as const, gaussianWeight: 0.7, labelWeight: 0.3, labelDiscount: 0.1,
   scales: [3, 7, 15], lambda: 10, lambdaMinFactor: 0.1, lambdaMaxFactor: 10,
   maxIter: 5, tol: 1e-3, eta: 1.5, L0: 1, selfWeightFactor: 2,
-  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, efConstruction: 200, ef: 64,
+  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, efConstruction: 200, ef: 16,
 };
 
 const KNOWN = new Set(['sigma', 'gaussianWeight', 'labelWeight', 'labelDiscount', 'scales', 'scaleWeights', 'lambda',

@@ -90,6 +90,8 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
       : o.candidates === 'none' ? undefined : o.candidates;
     report.knnGraphMode = cand === undefined ? 'full solve (n x n dictionary)' : `candidates m = ${cand} (local dictionaries)`;
     if (X.kind === 'csr' && methods.includes('kd-tree')) report.notes.push('kd-tree: KD-trees need dense data; on sparse data the kd-tree column uses the exact brute-force engine (same neighbours)');
+    if (X.kind === 'csr' && methods.includes('hnsw-knn')) report.notes.push('hnsw-knn: knnkit\'s HNSW is dense-only; on sparse data the column uses the exact brute-force engine');
+    if (X.kind === 'csr' && methods.some((m) => m.startsWith('knn-graph'))) report.notes.push('knn-graph: the inference index over sparse training points is the exact brute-force engine (HNSW is dense-only)');
     for (const m of methods) {
       const per: MethodResult[] = [];
       for (let f = 0; f < split.length; f++) {

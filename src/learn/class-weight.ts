@@ -9,7 +9,8 @@ export function checkClassWeight(cw: unknown): ClassWeight | undefined {
   if (cw === 'balanced') return cw;
   if (cw && typeof cw === 'object' && !Array.isArray(cw)) {
     for (const [k, v] of Object.entries(cw)) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidParam(`classWeight[${JSON.stringify(k)}]`, v, 'a finite number >= 0');
+      // > 0: a zero weight could leave a query with no vote at all (every neighbour weightless)
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalidParam(`classWeight[${JSON.stringify(k)}]`, v, 'a finite number > 0');
     }
     return cw as Record<string, number>;
   }

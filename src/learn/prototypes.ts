@@ -5,6 +5,7 @@ import type { Label } from '../core/labels.js';
 import { LabelEncoder, checkLabels } from '../core/labels.js';
 import { Rng } from '../core/rng.js';
 import type { Metric, MetricSpec } from '../metrics/types.js';
+import { resolveMetric } from '../metrics/registry.js';
 import { FittedIndex } from './base.js';
 import { checkIndexParams, checkK } from './params.js';
 import type { Algorithm } from './params.js';
@@ -65,7 +66,7 @@ export interface CnnOptions {
 export function condensedNearestNeighbors(X: MatrixInput, y: ArrayLike<Label>, opts: CnnOptions = {}): Int32Array {
   const seed = opts.seed === undefined ? 0 : checkInteger('seed', opts.seed, 0, 0xffffffff);
   const { Xm, ids, C } = prepare(X, y);
-  const metric = new FittedIndex(Xm, checkIndexParams({ metric: opts.metric, algorithm: 'brute' }), 1).metric;
+  const metric = resolveMetric(checkIndexParams({ metric: opts.metric }).metric, Xm.kind === 'dense' ? Xm : undefined);
   const n = Xm.rows;
   const order = new Rng(seed).permutation(n);
   const inS = new Uint8Array(n);

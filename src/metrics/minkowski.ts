@@ -53,11 +53,24 @@ export function minkowski(p: number): Metric {
   if (p === 1) return { ...manhattan, name: 'minkowski', params: { p } };
   if (p === 2) return { ...euclidean, name: 'minkowski', params: { p } };
   if (p === Infinity) return { ...chebyshev, name: 'minkowski', params: { p } };
-  const reduced = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number => {
-    let s = 0;
-    for (let i = 0; i < d; i++) s += Math.pow(Math.abs(a[ao + i] - b[bo + i]), p);
-    return s;
-  };
+  // Small integer orders (p = 3, 4) by multiplication: Math.pow per coordinate is ~10x slower.
+  const reduced = p === 3
+    ? (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number => {
+      let s = 0;
+      for (let i = 0; i < d; i++) { const t = Math.abs(a[ao + i] - b[bo + i]); s += t * t * t; }
+      return s;
+    }
+    : p === 4
+      ? (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number => {
+        let s = 0;
+        for (let i = 0; i < d; i++) { const t = a[ao + i] - b[bo + i]; const t2 = t * t; s += t2 * t2; }
+        return s;
+      }
+      : (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number => {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += Math.pow(Math.abs(a[ao + i] - b[bo + i]), p);
+        return s;
+      };
   return {
     name: 'minkowski',
     params: { p },

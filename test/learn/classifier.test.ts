@@ -179,3 +179,13 @@ test('bad input: clear KnnkitErrors naming the parameter', () => {
   throwsParam(() => new KNeighborsClassifier({ metric: 'cosine', algorithm: 'kd-tree' }).fit(line, lineY), 'algorithm', /Minkowski/);
   throwsParam(() => new KNeighborsClassifier({ metric: 'cosine', algorithm: 'ball-tree' }).fit(line, lineY), 'algorithm', /true metric/);
 });
+
+test("algorithm 'auto' follows scikit-learn's rule (src/search/auto.ts)", () => {
+  const low = gaussianClusters(200, 3, 2, 1), high = gaussianClusters(200, 20, 2, 1);
+  const yl = Array.from({ length: 200 }, (_, i) => i % 2);
+  assert.equal(new KNeighborsClassifier({ k: 5 }).fit(low, yl).algorithmUsed, 'kd-tree');
+  assert.equal(new KNeighborsClassifier({ k: 5 }).fit(high, yl).algorithmUsed, 'brute');
+  assert.equal(new KNeighborsClassifier({ k: 5, metric: 'cosine' }).fit(low, yl).algorithmUsed, 'brute');
+  assert.equal(new KNeighborsClassifier({ k: 150 }).fit(low, yl).algorithmUsed, 'brute');
+  assert.equal(new KNeighborsClassifier({ k: 5, algorithm: 'ball-tree' }).fit(low, yl).algorithmUsed, 'ball-tree');
+});

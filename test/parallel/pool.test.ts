@@ -54,3 +54,17 @@ test('an idle pool does not keep the process alive (no close() needed)', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /sum 9/);
 });
+
+test('retire() lets running tasks finish, then refuses new ones; close() rejects running ones', async () => {
+  const pool = new WorkerPool(1);
+  const out = sharedArray(Float64Array, 1);
+  const running = pool.run(TASK, 'sum', { data: toShared(new Float64Array([2, 3])), out, slot: 0, from: 0, to: 2 });
+  pool.retire();
+  await running;
+  assert.equal(out[0], 5);
+  await assert.rejects(pool.run(TASK, 'sum', {}), /closed/);
+  const other = new WorkerPool(1);
+  const slow = other.run(TASK, 'fail', { message: 'never reported' });
+  await other.close();
+  await assert.rejects(slow, /closed|never reported/);
+});

@@ -13,7 +13,7 @@ import { createIndex } from '../../search/factory.js';
 import { chooseAlgorithm } from '../../search/auto.js';
 import type { NeighborIndex, SearchParams } from '../../search/types.js';
 import type { SearchResult } from '../../search/results.js';
-import { parseArgs, intOption, intListOption, numberOption, choiceOption, type OptionSpec } from '../args.js';
+import { parseArgs, intOption, intListOption, numberOption, choiceOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { output } from '../output.js';
 import { recallAtK, percentile, recallQpsSvg, formatBytes, type GroundTruth } from '../bench-report.js';
 
@@ -92,7 +92,22 @@ export async function run(argv: string[]): Promise<number> {
   const metric = withOption('--metric', () => resolveMetric(metricSpec, base.kind === 'dense' ? (base as DenseMatrix) : undefined, '--metric'));
   const kEff = Math.min(k, base.rows);
   const log = (s: string) => { if (!json) output.write(s + '\n'); };
+
+  // ---- build
+  const resolved = kind === 'auto'
+    ? chooseAlgorithm({ n: base.rows, d: base.cols, k: kEff, metric, sparse: base.kind === 'csr' })
+    : kind;
+  const t0 = performance.now();
+  const index = withOption('--metric', () => createIndex(resolved, base, { metric, leafSize, M, efConstruction, seed }));
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const memoryBytes = index.memoryUsage();
   log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
+  const params = resolved === 'hnsw' ? `M ${M}, efConstruction ${efConstruction}, seed ${seed}` : TREES.includes(resolved) ? `leaf size ${leafSize}` : '';
+  log(`index: ${resolved}${kind === 'auto' ? ' (auto)' : ''}${params ? ` (${params})` : ''}, built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`);
+  const parallel = threads > 1 && typeof index.searchAsync === 'function';
+  log(parallel
+    ? `batch search: ${threads} worker threads`
+    : threads > 1 ? `batch search: ${resolved} has no worker-thread search; ran in the calling thread (--threads ${threads} ignored)` : 'batch search: calling thread (--threads 1)');
 
   // ---- ground truth
   let gt: GroundTruth;
@@ -109,21 +124,6 @@ export async function run(argv: string[]): Promise<number> {
     gt = { data: r.indices, rows: r.nQueries, cols: r.k };
     log(`ground truth: exact brute force (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
   }
-
-  // ---- build
-  const resolved = kind === 'auto'
-    ? chooseAlgorithm({ n: base.rows, d: base.cols, k: kEff, metric, sparse: base.kind === 'csr' })
-    : kind;
-  const t0 = performance.now();
-  const index = withOption('--metric', () => createIndex(resolved, base, { metric, leafSize, M, efConstruction, seed }));
-  const buildSeconds = (performance.now() - t0) / 1000;
-  const memoryBytes = index.memoryUsage();
-  const params = resolved === 'hnsw' ? `M ${M}, efConstruction ${efConstruction}, seed ${seed}` : TREES.includes(resolved) ? `leaf size ${leafSize}` : '';
-  log(`index: ${resolved}${kind === 'auto' ? ' (auto)' : ''}${params ? ` (${params})` : ''}, built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`);
-  const parallel = threads > 1 && typeof index.searchAsync === 'function';
-  log(parallel
-    ? `batch search: ${threads} worker threads`
-    : threads > 1 ? `batch search: ${resolved} has no worker-thread search; ran in the calling thread (--threads ${threads} ignored)` : 'batch search: calling thread (--threads 1)');
 
   // ---- runs
   const runs: Run[] = [];
@@ -156,9 +156,10 @@ export async function run(argv: string[]): Promise<number> {
 /** One search setting: batch throughput (and recall), then single-query latencies. */
 async function measure(index: NeighborIndex, queries: Matrix, k: number, gt: GroundTruth, ef: number | undefined, threads: number): Promise<Run> {
   const params: SearchParams = ef !== undefined ? { ef } : {};
-  const d = queries.cols;
-  // warm-up: the first calls compile the hot loops
-  index.search(sliceRows(queries, 0, Math.min(queries.rows, 64)), k, params);
+  // warm-up: the first calls compile the hot loops (and start a worker pool where one is kept)
+  const warm = sliceRows(queries, 0, Math.min(queries.rows, 64));
+  index.search(warm, k, params);
+  if (threads > 1 && index.searchAsync) await index.searchAsync(warm, k, { ...params, threads });
   const t0 = performance.now();
   const res: SearchResult = threads > 1 && index.searchAsync
     ? await index.searchAsync(queries, k, { ...params, threads })
@@ -173,7 +174,6 @@ async function measure(index: NeighborIndex, queries: Matrix, k: number, gt: Gro
     lat.push(performance.now() - s);
     if (lat.length >= LATENCY_MIN_SAMPLES && performance.now() - start > LATENCY_BUDGET_MS) break;
   }
-  void d;
   return {
     ...(ef !== undefined ? { ef } : {}),
     recall: recallAtK(res, gt, k),
@@ -197,14 +197,14 @@ async function readVectors(path: string, label: 'auto' | 'none' | string | numbe
   return ds.X;
 }
 
-function labelOption(o: Record<string, unknown>): 'auto' | 'none' | string | number {
+function labelOption(o: ParsedArgs['options']): 'auto' | 'none' | string | number {
   const v = o.label;
   if (v === undefined) return 'auto';
   if (typeof v !== 'string' || v.trim() === '') throw new KnnkitError('--label', `--label: got ${JSON.stringify(v)}; expected auto, none, a column name or a 0-based column index`);
   return /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
 }
 
-function metricOption(o: Record<string, unknown>): MetricSpec {
+function metricOption(o: ParsedArgs['options']): MetricSpec {
   const m = o.metric;
   let name = 'euclidean';
   if (m !== undefined) {
@@ -213,12 +213,12 @@ function metricOption(o: Record<string, unknown>): MetricSpec {
   }
   if (o.p !== undefined) {
     if (name !== 'minkowski') throw new KnnkitError('--p', `--p: only applies to --metric minkowski (got --metric ${name})`);
-    return { name, p: numberOption(o as never, 'p', 2, 1) };
+    return { name, p: numberOption(o, 'p', 2, 1) };
   }
   return name;
 }
 
-function onlyFor(o: Record<string, unknown>, name: string, ok: boolean, where: string): void {
+function onlyFor(o: ParsedArgs['options'], name: string, ok: boolean, where: string): void {
   if (o[name] !== undefined && !ok) throw new KnnkitError('--' + name, `--${name}: only applies to ${where}`);
 }
 

@@ -74,58 +74,59 @@ export class BruteCore {
     };
     const data = this.data;
     if (data.kind === 'dense') {
-      const qd = toDenseRows(q, data.cols);
+      // local row li of qd.data is query li + qd.base
+      const qd = denseRows(q, q0, q1);
       if (this.scanner) {
         const base = data.data, d = data.cols;
-        this.scanner.preselect(qd.data, q0, q1, k, allowed, (qi, cand, count) => {
+        this.scanner.preselect(qd.data, q0 - qd.base, q1 - qd.base, k, allowed, (li, cand, count) => {
           heap.reset(k);
-          const qo = qi * d;
+          const qo = li * d;
           if (count < 0) {
             for (let j = 0; j < data.rows; j++) if (!allowed || allowed[j]) heap.push(m.reduced(qd.data, qo, base, j * d, d), j);
           } else {
             for (let t = 0; t < count; t++) { const j = cand[t]; heap.push(m.reduced(qd.data, qo, base, j * d, d), j); }
           }
-          emit(qi);
+          emit(li + qd.base);
         });
         return;
       }
-      this.scalarDense(qd.data, q0, q1, allowed, emit, k);
+      this.scalarDense(qd.data, q0 - qd.base, q1 - qd.base, allowed, (li, h) => emit(li + qd.base, h), k);
       return;
     }
-    // sparse base
-    const qs = toCsrRows(q);
+    // sparse base: local row li of qs is query li + qb
+    const { m: qs, base: qb } = csrRows(q, q0, q1);
     if (this.sparse) {
       const n = data.rows;
       const lo = new Float64Array(n), hi = new Float64Array(n);
       const ubHeap = new TopK(k);
       const kern = m.sparseReduced!;
-      for (let qi = q0; qi < q1; qi++) {
+      for (let qi = q0 - qb; qi < q1 - qb; qi++) {
         this.sparse.approx(m, qs, qi, lo, hi);
         // T = k-th smallest upper bound among allowed rows; re-rank every row with lo <= T.
         ubHeap.reset(k);
         for (let j = 0; j < n; j++) if (!allowed || allowed[j]) ubHeap.push(hi[j], j);
         const T = ubHeap.worst();
         heap.reset(k);
-        const exact = lo === hi || m.dotForm!.kind !== 'l2';
+        const exact = m.dotForm!.kind !== 'l2'; // ip / cosine: the inverted-index values are exact
         const qsI = qs.indptr[qi], qeI = qs.indptr[qi + 1];
         for (let j = 0; j < n; j++) {
           if (lo[j] > T || (allowed && !allowed[j])) continue;
           const r = exact ? lo[j] : kern(qs.indices, qs.values, qsI, qeI, data.indices, data.values, data.indptr[j], data.indptr[j + 1], NaN, NaN);
           heap.push(r, j);
         }
-        emit(qi);
+        emit(qi + qb);
       }
       return;
     }
     const kern = m.sparseReduced!;
-    for (let qi = q0; qi < q1; qi++) {
+    for (let qi = q0 - qb; qi < q1 - qb; qi++) {
       heap.reset(k);
       const s = qs.indptr[qi], e = qs.indptr[qi + 1];
       for (let j = 0; j < data.rows; j++) {
         if (allowed && !allowed[j]) continue;
         heap.push(kern(qs.indices, qs.values, s, e, data.indices, data.values, data.indptr[j], data.indptr[j + 1], NaN, NaN), j);
       }
-      emit(qi);
+      emit(qi + qb);
     }
   }
 
@@ -136,12 +137,12 @@ export class BruteCore {
     const idx: number[] = [], red: number[] = [];
     const flush = () => { out.idx.push(Int32Array.from(idx)); out.red.push(Float64Array.from(red)); idx.length = 0; red.length = 0; };
     if (data.kind === 'dense') {
-      const qd = toDenseRows(q, data.cols);
+      const qd = denseRows(q, q0, q1);
       const base = data.data, d = data.cols;
       if (this.scanner) {
         const rows: Array<[Int32Array, Float64Array]> = [];
-        this.scanner.preselectRadius(qd.data, q0, q1, rr, allowed, (qi, cand, count) => {
-          const qo = qi * d;
+        this.scanner.preselectRadius(qd.data, q0 - qd.base, q1 - qd.base, rr, allowed, (li, cand, count) => {
+          const qo = li * d;
           if (count < 0) {
             for (let j = 0; j < data.rows; j++) {
               if (allowed && !allowed[j]) continue;
@@ -154,14 +155,14 @@ export class BruteCore {
               if (r <= rr) { idx.push(j); red.push(r); }
             }
           }
-          rows[qi - q0] = [Int32Array.from(idx), Float64Array.from(red)];
+          rows[li + qd.base - q0] = [Int32Array.from(idx), Float64Array.from(red)];
           idx.length = 0; red.length = 0;
         });
         for (const [a, b] of rows) { out.idx.push(a); out.red.push(b); }
         return out;
       }
-      for (let qi = q0; qi < q1; qi++) {
-        const qo = qi * d;
+      for (let li = q0 - qd.base; li < q1 - qd.base; li++) {
+        const qo = li * d;
         for (let j = 0; j < data.rows; j++) {
           if (allowed && !allowed[j]) continue;
           const r = m.reduced(qd.data, qo, base, j * d, d);
@@ -171,11 +172,11 @@ export class BruteCore {
       }
       return out;
     }
-    const qs = toCsrRows(q);
+    const { m: qs, base: qb } = csrRows(q, q0, q1);
     const kern = m.sparseReduced!;
     const n = data.rows;
     const lo = this.sparse ? new Float64Array(n) : undefined, hi = this.sparse ? new Float64Array(n) : undefined;
-    for (let qi = q0; qi < q1; qi++) {
+    for (let qi = q0 - qb; qi < q1 - qb; qi++) {
       const s = qs.indptr[qi], e = qs.indptr[qi + 1];
       if (this.sparse) this.sparse.approx(m, qs, qi, lo!, hi!);
       const exact = this.sparse && m.dotForm!.kind !== 'l2';
@@ -231,25 +232,30 @@ function scanKind(m: Metric): DotKind | undefined {
   return undefined;
 }
 
-/** Dense rows of the queries, for dense data (CSR queries are densified; rows stay aligned). */
-function toDenseRows(q: Matrix, d: number): { data: Float32Array } {
-  if (q.kind === 'dense') return q;
-  const out = new Float32Array(q.rows * d);
-  for (let i = 0; i < q.rows; i++) for (let p = q.indptr[i]; p < q.indptr[i + 1]; p++) out[i * d + q.indices[p]] = q.values[p];
-  return { data: out };
+/**
+ * Query rows [q0, q1) as dense float32 rows: a dense matrix is used as is (base 0); CSR rows
+ * are densified, only that range (base q0). Local row li holds query li + base.
+ */
+function denseRows(q: Matrix, q0: number, q1: number): { data: Float32Array; base: number } {
+  if (q.kind === 'dense') return { data: q.data, base: 0 };
+  const d = q.cols, out = new Float32Array((q1 - q0) * d);
+  for (let i = q0; i < q1; i++) for (let p = q.indptr[i]; p < q.indptr[i + 1]; p++) out[(i - q0) * d + q.indices[p]] = q.values[p];
+  return { data: out, base: q0 };
 }
 
-/** CSR rows of the queries, for sparse data (dense queries keep their non-zeros only). */
-function toCsrRows(q: Matrix): CsrMatrix {
-  if (q.kind === 'csr') return q;
-  const { rows, cols, data } = q;
+/** Query rows [q0, q1) as CSR: a CSR matrix as is (base 0); dense rows keep their non-zeros (base q0). */
+function csrRows(q: Matrix, q0: number, q1: number): { m: CsrMatrix; base: number } {
+  if (q.kind === 'csr') return { m: q, base: 0 };
+  const { cols, data } = q;
+  const rows = q1 - q0;
   let nnz = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) nnz++;
+  for (let i = q0 * cols; i < q1 * cols; i++) if (data[i] !== 0) nnz++;
   const indptr = new Int32Array(rows + 1), indices = new Int32Array(nnz), values = new Float32Array(nnz);
   let p = 0;
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) { const v = data[i * cols + j]; if (v !== 0) { indices[p] = j; values[p++] = v; } }
+    const o = (i + q0) * cols;
+    for (let j = 0; j < cols; j++) { const v = data[o + j]; if (v !== 0) { indices[p] = j; values[p++] = v; } }
     indptr[i + 1] = p;
   }
-  return { kind: 'csr', indptr, indices, values, rows, cols };
+  return { m: { kind: 'csr', indptr, indices, values, rows, cols }, base: q0 };
 }

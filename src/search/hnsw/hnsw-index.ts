@@ -10,6 +10,7 @@ import { Arena, computeLayout, relocate, threadScratch, type Layout, type Shape 
 import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_DOT, KIND_L2, type GraphKernel } from './kernel.js';
 import { JsKernel } from './kernel-js.js';
 import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
+import { IdTable } from './ids.js';
 import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
 
 export interface HnswOptions {
@@ -88,8 +89,8 @@ export class HnswIndex implements NeighborIndex {
   /** @internal */ nextAutoId = 0;
   /** @internal slot -> user id (-1 when deleted). */
   labels: Int32Array;
-  /** @internal user id -> slot; null while every id equals its slot. */
-  idMap: Map<number, number> | null = null;
+  /** @internal user id -> slot. */
+  ids = new IdTable();
   /** @internal */ free: number[] = [];
   private rng: Rng;
   private f32!: Float32Array; private i32!: Int32Array; private u8!: Uint8Array;
@@ -181,23 +182,18 @@ export class HnswIndex implements NeighborIndex {
 
   /** Bytes held: the index memory (vectors, links, scratch), the id arrays and the id map. */
   memoryUsage(): number {
-    return this.arena.byteLength + this.labels.byteLength + (this.idMap ? this.idMap.size * 40 : 0) + this.free.length * 8;
+    return this.arena.byteLength + this.labels.byteLength + this.ids.bytes() + this.free.length * 8;
   }
 
   // ------------------------------------------------------------------ ids
 
   /** @internal */ slotOf(id: number): number {
-    if (this.idMap) { const s = this.idMap.get(id); return s === undefined ? -1 : s; }
-    return Number.isInteger(id) && id >= 0 && id < this.count && this.labels[id] === id ? id : -1;
+    return Number.isInteger(id) ? this.ids.get(id) : -1;
   }
 
   private setLabel(slot: number, id: number): void {
-    if (!this.idMap && id !== slot) {
-      this.idMap = new Map();
-      for (let s = 0; s < this.count; s++) if (this.labels[s] >= 0 && s !== slot) this.idMap.set(this.labels[s], s);
-    }
     this.labels[slot] = id;
-    if (this.idMap) this.idMap.set(id, slot);
+    this.ids.set(id, slot, this.count);
   }
 
   /** True when `id` is a live (not removed) point of the index. */
@@ -318,8 +314,7 @@ export class HnswIndex implements NeighborIndex {
     this.deleted++;
     this.live--;
     this.labels[s] = -1;
-    // identity mode (no map) stays valid: labels[s] = -1 marks the hole
-    if (this.idMap) this.idMap.delete(id);
+    this.ids.delete(id);
     this.free.push(s);
   }
 
@@ -357,7 +352,7 @@ export class HnswIndex implements NeighborIndex {
     this.arena = o.arena; this.layout = o.layout; this.kernel = o.kernel; this.wasm = o.wasm;
     this.count = o.count; this.live = o.live; this.deleted = o.deleted; this.ep = o.ep; this.maxLevel = o.maxLevel;
     this.upperUsed = o.upperUsed; this.levelsDrawn = o.levelsDrawn; this.nextAutoId = o.nextAutoId;
-    this.labels = o.labels; this.idMap = o.idMap; this.free = o.free; this.rng = o.rng;
+    this.labels = o.labels; this.ids = o.ids; this.free = o.free; this.rng = o.rng;
     this.refreshViews();
   }
 

@@ -2,6 +2,7 @@ import { KnnkitError } from '../../core/errors.js';
 import { crc32 } from '../../io/crc32.js';
 import type { MetricSpec } from '../../metrics/types.js';
 import { HnswIndex } from './hnsw-index.js';
+import { IdTable } from './ids.js';
 
 /**
  * knnkit HNSW file format, version 1 (little-endian):
@@ -47,7 +48,7 @@ export function serializeIndex(idx: HnswIndex): Uint8Array {
     dim: idx.dim, M: idx.M, efConstruction: idx.efConstruction, ef: idx.ef, seed: idx.seed, metric: idx.metricSpec(),
     reuseDeleted: idx.reuseDeleted, count: idx.count, live: idx.live, deleted: idx.deleted, ep: idx.ep, maxLevel: idx.maxLevel,
     upperUsed: idx.upperUsed, levelsDrawn: idx.levelsDrawn, nextAutoId: idx.nextAutoId, freeCount: idx.free.length,
-    idMap: idx.idMap !== null, cosine: idx.shape.cosine,
+    idMap: true, cosine: idx.shape.cosine,
   };
   const json = new TextEncoder().encode(JSON.stringify(h));
   const secs = sections(h);
@@ -130,10 +131,7 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
   idx.labels.set(labels);
   idx.free = Array.from(free);
-  if (h.idMap) {
-    idx.idMap = new Map();
-    for (let s = 0; s < h.count; s++) if (labels[s] >= 0) idx.idMap.set(labels[s], s);
-  }
+  idx.ids = IdTable.fromLabels(idx.labels, h.count);
   idx.restoreRng(h.levelsDrawn);
   return idx;
 }

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { gaussianClusters } from '../helpers/data.js';
+import { main } from '../../src/cli/main.js';
+import { reproduce, METHODS } from '../../src/knn-graph/reproduce.js';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
+  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log; console.error = error;
+  }
+}
+
+function writeData(dir: string): { csv: string; svm: string } {
+  const X = gaussianClusters(60, 4, 3, 8, 3);
+  const lines = ['f0,f1,f2,f3,label'];
+  const svm: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const row = Array.from(X.data.subarray(i * 4, i * 4 + 4));
+    const label = (row[0] > 0 ? 1 : 0) + (row[1] > 0 ? 2 : 0) + 1;
+    lines.push([...row.map((v) => v.toFixed(3)), label].join(','));
+    svm.push(`${label} ${row.map((v, t) => (Math.abs(v) > 0.5 ? `${t + 1}:${Math.abs(v).toFixed(3)}` : '')).filter(Boolean).join(' ')}`);
+  }
+  const csv = join(dir, 'small.csv'), s = join(dir, 'small.svm');
+  writeFileSync(csv, lines.join('\n') + '\n');
+  writeFileSync(s, svm.join('\n') + '\n');
+  return { csv, svm: s };
+}
+
+test('knnkit reproduce knn-graph --json: every method, fractions in [0, 1], deterministic', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knn-graph-repro-'));
+  try {
+    const { csv, svm } = writeData(dir);
+    const argv = ['reproduce', 'knn-graph', '--data', csv, '--data', svm, '--folds', '3', '--seed', '2', '--threads', '1', '--json'];
+    const r = await capture(argv);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    // both files are named "small": the JSON keeps one entry per name (the later); the report API keeps both
+    assert.deepEqual(Object.keys(j.datasets), ['small']);
+    for (const m of METHODS) {
+      const cell = j.datasets.small[m];
+      for (const k of ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1']) assert.ok(cell[k] >= 0 && cell[k] <= 1, `${m}.${k}`);
+      assert.ok(cell.trainSeconds >= 0 && cell.inferSeconds >= 0);
+    }
+    const reports = await reproduce({ files: [csv, svm], folds: 3, seed: 2, threads: 1, methods: ['knn-graph-reference', '1nn'] });
+    assert.equal(reports.length, 2);
+    assert.equal(reports[1].sparse, true);
+    assert.match(reports[1].preprocessing, /L2-normalised/);
+    assert.equal(reports[0].preprocessing, 'none');
+    const again = await reproduce({ files: [csv], folds: 3, seed: 2, threads: 1, methods: ['knn-graph-reference', '1nn'] });
+    assert.equal(again[0].methods['knn-graph-reference'].accuracy, reports[0].methods['knn-graph-reference'].accuracy);
+    assert.deepEqual(again[0].folds['1nn'].map((f) => f.macroF1), reports[0].folds['1nn'].map((f) => f.macroF1));
+    const table = await capture(['reproduce', 'knn-graph', '--data', csv, '--folds', '2', '--methods', '1nn,knn-graph-support', '--markdown', '--quiet']);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /Table 1\. Accuracy/);
+    assert.match(table.out, /\| dataset \| 1nn \| knn-graph-support \|/);
+    assert.match(table.out, /Table 4\. Training seconds per fold/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('knnkit reproduce: bad input exits 2 with a message naming the option', async () => {
+  assert.equal((await capture(['reproduce'])).code, 2);
+  assert.match((await capture(['reproduce', 'knn-grph'])).err, /expected "knn-graph"/);
+  assert.match((await capture(['reproduce', 'knn-graph', '--methods', 'knn,1nn', '--data', 'x.csv'])).err, /--methods: got "knn"/);
+  assert.match((await capture(['reproduce', 'knn-graph', '--folds', '1', '--data', 'x.csv'])).err, /--folds/);
+  assert.match((await capture(['reproduce', 'knn-graph', '--data', '/nonexistent/file.csv'])).err, /no such file/);
+  assert.match((await capture(['reproduce', 'knn-graph', '--candidates', 'zero', '--data', 'x.csv'])).err, /--candidates/);
+});

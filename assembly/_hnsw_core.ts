@@ -102,69 +102,6 @@ function l2sq(a: usize, b: usize): f32 {
   return s;
 }
 
-/**
- * Squared L2 that gives up once the partial sum exceeds `bound` (checked every 32 dimensions):
- * a rejected neighbour then costs a fraction of its cache lines. The sum is accumulated in the
- * same order as l2sq, so a completed result is bit-identical to it.
- */
-function l2sqBound(a: usize, b: usize, bound: f32): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  const n = <usize>DIM << 2;
-  const n16 = n & ~(<usize>63);
-  let i: usize = 0;
-  for (; i < n16; i += 64) {
-    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
-    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
-    const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
-    const d3 = f32x4.sub(v128.load(a + i, 48), v128.load(b + i, 48));
-    if (ASC_RELAXED) {
-      s0 = f32x4.relaxed_madd(d0, d0, s0); s1 = f32x4.relaxed_madd(d1, d1, s1);
-      s2 = f32x4.relaxed_madd(d2, d2, s2); s3 = f32x4.relaxed_madd(d3, d3, s3);
-    } else {
-      s0 = f32x4.add(s0, f32x4.mul(d0, d0)); s1 = f32x4.add(s1, f32x4.mul(d1, d1));
-      s2 = f32x4.add(s2, f32x4.mul(d2, d2)); s3 = f32x4.add(s3, f32x4.mul(d3, d3));
-    }
-    if ((i & 64) != 0 && i + 64 < n) {
-      const part = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-      if (part > bound) return part;
-    }
-  }
-  const n4 = n & ~(<usize>15);
-  for (; i < n4; i += 16) {
-    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
-    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
-  }
-  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  for (; i < n; i += 4) {
-    const d = load<f32>(a + i) - load<f32>(b + i);
-    s += d * d;
-  }
-  return s;
-}
-
-/** Search variant (for measurements): bit 0 two-pass walk, bit 1 early abandon, bit 2 no touch-ahead. */
-let VARIANT: i32 = 3;
-export function setVariant(v: i32): void { VARIANT = v; }
-let sink: u32 = 0;
-
-/** Reduced distance with an upper bound: may return any value > bound when the true one is. */
-@inline function distBound(a: usize, b: usize, bound: f32): f32 {
-  nDist++;
-  if (KIND == 0 && (VARIANT & 2) != 0) return l2sqBound(a, b, bound);
-  return KIND == 0 ? l2sq(a, b) : <f32>1.0 - dot(a, b);
-}
-
-/**
- * A load of one word in each 64-byte line of a vector, kept alive through `sink`: WebAssembly
- * has no prefetch instruction, but independent loads issued ahead let the out-of-order core
- * overlap the next vector's cache misses with the current distance (hnswlib uses _mm_prefetch).
- */
-@inline function touch(p: usize): void {
-  let x: u32 = 0;
-  for (let o: usize = 0; o < ROWB; o += 64) x ^= load<u32>(p + o);
-  sink ^= x;
-}
-
 function dot(a: usize, b: usize): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   const n = <usize>DIM << 2;
@@ -335,41 +272,12 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
     minPop(CD, CI, cn); cn--;
     const l = links(c, level);
     const cnt = load<i32>(l);
-    if ((VARIANT & 1) != 0) {
-      // pass 1: visited tags only, unvisited neighbours listed in XI (in link order)
-      let u = 0;
-      for (let j = 1; j <= cnt; j++) {
-        const n = load<i32>(l + (<usize>j << 2));
-        const tp = TAGS + (<usize>n << 2);
-        if (load<u32>(tp) == tag) continue;
-        store<u32>(tp, tag);
-        store<i32>(XI + (<usize>u << 2), n);
-        u++;
-      }
-      // pass 2: distances, touching the next vector's lines first
-      const ahead = (VARIANT & 4) == 0;
-      if (u > 0 && ahead) touch(vecAt(load<i32>(XI)));
-      for (let j = 0; j < u; j++) {
-        const n = load<i32>(XI + (<usize>j << 2));
-        if (ahead && j + 1 < u) touch(vecAt(load<i32>(XI + (<usize>(j + 1) << 2))));
-        const d = distBound(q, vecAt(n), tn < ef ? <f32>Infinity : lower);
-        if (tn < ef || d < lower) {
-          minPush(CD, CI, cn, d, n); cn++;
-          if (!isDeleted(n) && n != self && allowed(n, mode)) {
-            maxPush(TD, TI, tn, d, n); tn++;
-            if (tn > ef) { maxPop(TD, TI, tn); tn--; }
-          }
-          if (tn > 0) lower = load<f32>(TD);
-        }
-      }
-      continue;
-    }
     for (let j = 1; j <= cnt; j++) {
       const n = load<i32>(l + (<usize>j << 2));
       const tp = TAGS + (<usize>n << 2);
       if (load<u32>(tp) == tag) continue;
       store<u32>(tp, tag);
-      const d = distBound(q, vecAt(n), tn < ef ? <f32>Infinity : lower);
+      const d = dist(q, vecAt(n));
       if (tn < ef || d < lower) {
         minPush(CD, CI, cn, d, n); cn++;
         if (!isDeleted(n) && n != self && allowed(n, mode)) {

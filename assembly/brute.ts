@@ -219,7 +219,10 @@ export function scan(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32
   }
 }
 
-/** L1 (mode 1) or Linf (mode 2) tile scan: key = rowA[j] + sum / max over t of |q_t - b_t|. */
+/**
+ * L1 (mode 1), Linf (mode 2) or Hamming count (mode 3) tile scan:
+ * key = rowA[j] + sum |q_t - b_t|, max |q_t - b_t| or #{t : q_t != b_t}.
+ */
 @inline function scanAbs(mode: i32, queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32, p1: i32, blockPanels: i32, rowA: usize): void {
   const rs = <usize>d << 2;
   const panelBytes = <usize>d << 5;
@@ -243,6 +246,16 @@ export function scan(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32
             a20 = f32x4.add(a20, f32x4.abs(f32x4.sub(s, b0))); a21 = f32x4.add(a21, f32x4.abs(f32x4.sub(s, b1)));
             s = v128.load32_splat(q0 + 3 * rs);
             a30 = f32x4.add(a30, f32x4.abs(f32x4.sub(s, b0))); a31 = f32x4.add(a31, f32x4.abs(f32x4.sub(s, b1)));
+          } else if (mode == 3) {
+            // Hamming: count of coordinates that differ (exact in float32 below 2^24 columns)
+            const one = f32x4.splat(1);
+            a00 = f32x4.add(a00, v128.and(f32x4.ne(s, b0), one)); a01 = f32x4.add(a01, v128.and(f32x4.ne(s, b1), one));
+            s = v128.load32_splat(q0 + rs);
+            a10 = f32x4.add(a10, v128.and(f32x4.ne(s, b0), one)); a11 = f32x4.add(a11, v128.and(f32x4.ne(s, b1), one));
+            s = v128.load32_splat(q0 + 2 * rs);
+            a20 = f32x4.add(a20, v128.and(f32x4.ne(s, b0), one)); a21 = f32x4.add(a21, v128.and(f32x4.ne(s, b1), one));
+            s = v128.load32_splat(q0 + 3 * rs);
+            a30 = f32x4.add(a30, v128.and(f32x4.ne(s, b0), one)); a31 = f32x4.add(a31, v128.and(f32x4.ne(s, b1), one));
           } else {
             // pmax (b < a ? a : b) is one instruction; no NaN reaches here (inputs are finite)
             a00 = f32x4.pmax(a00, f32x4.abs(f32x4.sub(s, b0))); a01 = f32x4.pmax(a01, f32x4.abs(f32x4.sub(s, b1)));
@@ -272,4 +285,8 @@ export function scanL1(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i
 
 export function scanLinf(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32, p1: i32, blockPanels: i32, rowA: usize): void {
   scanAbs(2, queries, nQuads, d, panels, p0, p1, blockPanels, rowA);
+}
+
+export function scanHamming(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32, p1: i32, blockPanels: i32, rowA: usize): void {
+  scanAbs(3, queries, nQuads, d, panels, p0, p1, blockPanels, rowA);
 }

@@ -13,6 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { gaussianClusters } from '../test/helpers/data.js';
 import { HnswIndex } from '../src/search/hnsw/hnsw-index.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
+import { JsKernel } from '../src/search/hnsw/kernel-js.js';
+import { threadScratch } from '../src/search/hnsw/layout.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -82,6 +84,35 @@ let idx!: HnswIndex;
 const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100 }); });
 const knn: Lib = { name: `knnkit (${idx.kernelName})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
 console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
+
+// ---- kernels on the same graph: one random-access distance (WebAssembly vs TypeScript), and
+// whole searches with each kernel (the TypeScript one is the fallback without SIMD)
+{
+  const wasmK = idx.kernel;
+  const jsK = new JsKernel(idx.arena, idx.nativeKind, idx.metric);
+  jsK.bind(idx.layout, 0);
+  const q = threadScratch(idx.layout, 0).q >> 2;
+  idx.views.f32.set(Q.data.subarray(0, dim), q);
+  const perm = Array.from({ length: 200000 }, (_, i) => (i * 7919 + 13) % n);
+  const perDist = (k: { queryDist(s: number): number }) => {
+    let sink = 0;
+    const ts: number[] = [];
+    for (let r = 0; r < 3; r++) ts.push(timed(() => { for (const s of perm) sink += k.queryDist(s); }).cpu);
+    return { ns: (median(ts) * 1e6) / perm.length, sink };
+  };
+  const w = perDist(wasmK), j = perDist(jsK);
+  const sub = { kind: 'dense' as const, data: Q.data.subarray(0, Math.min(nq, 1000) * dim), rows: Math.min(nq, 1000), cols: dim };
+  const qpsWith = (k: typeof wasmK) => {
+    idx.kernel = k;
+    const ts: number[] = [];
+    for (let r = 0; r < 3; r++) ts.push(timed(() => idx.search(sub, K, { ef: 40 })).cpu);
+    idx.kernel = wasmK;
+    return sub.rows / (median(ts) / 1000);
+  };
+  const qw = qpsWith(wasmK), qj = qpsWith(jsK);
+  console.log(`one random-access distance (d=${dim}, CPU time, incl. the JS->kernel call): ${idx.kernelName} ${w.ns.toFixed(0)} ns, TypeScript ${j.ns.toFixed(0)} ns (${(j.ns / w.ns).toFixed(1)}x)`);
+  console.log(`search ef=40, same graph, CPU time: ${idx.kernelName} ${qw.toFixed(0)} q/s, TypeScript kernel ${qj.toFixed(0)} q/s (${(qw / qj).toFixed(1)}x)`);
+}
 
 type Peer = {
   initIndex(n: number, M: number, efC: number, seed: number): void; addPoint(p: number[], l: number): void;

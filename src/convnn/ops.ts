@@ -11,6 +11,7 @@
  */
 import { tf } from './tf.js';
 import type { Rng } from '../core/rng.js';
+import { invalidParam } from '../core/errors.js';
 import type { ResolvedConvNNOptions } from './options.js';
 import { buildFeatures, candidatePool, makeGrid, selectNeighbors, type Grid, type MatMul } from './neighbors.js';
 
@@ -95,7 +96,7 @@ export function convnnOp(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D | null, o:
     const idx = selectNeighbors(feats.sim, B, feats.cs, grid, pool, K, o.metric, o.similarity === 'Loc', tfMatMul);
     state.lastIndices = idx; state.lastPool = pool; state.lastGrid = grid;
     const ca = feats.ca, agg = feats.agg;
-    if (ww.shape[0] !== K * ca) throw new Error(`ConvNN kernel has ${ww.shape[0]} rows; expected K*C1 = ${K * ca}`);
+    if (ww.shape[0] !== K * ca) throw invalidParam('input channels', C, `the ${ww.shape[0] / K - (ca - C)} channels this layer was built for`);
     // G[(b*Q+q), k*Ca + c] = F[b, I[b,q,k], c]; rows = global ids b*N + I for the scatter-add.
     const ids = new Int32Array(B * Q * K);
     const g = new Float32Array(B * Q * K * ca);
@@ -103,7 +104,8 @@ export function convnnOp(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D | null, o:
       for (let t = b * Q * K, end = (b + 1) * Q * K; t < end; t++) {
         const row = b * N + idx[t];
         ids[t] = row;
-        g.set(agg.subarray(row * ca, row * ca + ca), t * ca);
+        if (ca > 8) g.set(agg.subarray(row * ca, row * ca + ca), t * ca);
+        else for (let c = 0, src = row * ca, dst = t * ca; c < ca; c++) g[dst + c] = agg[src + c]; // no subarray views for narrow rows
       }
     }
     const G = tf.tensor2d(g, [B * Q, K * ca]);

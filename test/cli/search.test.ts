@@ -86,11 +86,11 @@ test('--groundtruth: the first k ids of each row count; a wrong ground truth low
   assert.equal(JSON.parse(s.out).runs[0].recall, 0.5);
 });
 
-test('human output names the engine, build, memory, the recall table and the thread note', async () => {
+test('human output names the engine, build, memory, the recall table and the threads', async () => {
   const r = await cli(f('base.fvecs'), f('query.fvecs'), '--index', 'ball-tree', '--threads', '2', '--metric', 'manhattan');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /index: ball-tree \(leaf size 40\), built in [\d.]+ s, memory [\d.]+ KB/);
-  assert.match(r.out, /ball-tree has no worker-thread search; ran in the calling thread/);
+  assert.match(r.out, /batch search: 2 worker threads/);
   assert.match(r.out, /recall@10/);
   assert.match(r.out, /\n\s+1\.0000\s+\d+/);
   const a = await cli(f('base.fvecs'), f('query.fvecs'), '--metric', 'hamming', '--threads', '1');

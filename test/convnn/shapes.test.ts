@@ -71,3 +71,9 @@ test('bad options are KnnkitErrors naming the option', () => {
   assert.throws(() => new ConvNN2d({ filters: 2, k: 10, padding: 0 }).apply(randn([1, 3, 3, 1], 1)), /k: got 10; expected at most the 9 padded positions/);
   assert.throws(() => new ConvNN2d({ filters: 2, shufflePattern: 'B' }).apply(randn([1, 5, 4, 1], 1)), /input height: got 5; expected a multiple of shuffleScale 2/);
 });
+
+test('a built layer applied to another channel count is a KnnkitError', () => {
+  const layer = new ConvNN2d({ filters: 2, seed: 1 });
+  layer.apply(randn([1, 4, 4, 3], 1));
+  assert.throws(() => layer.apply(randn([1, 4, 4, 5], 2)), (e: unknown) => e instanceof KnnkitError && /input channels: got 5; expected the 3 channels/.test((e as Error).message));
+});

@@ -61,7 +61,7 @@ test('BallTree: metadata and memory', () => {
   const bt = new BallTree(X, { leafSize: 20 });
   assert.equal(bt.kind, 'ball-tree'); assert.equal(bt.exact, true); assert.equal(bt.size, 1000); assert.equal(bt.dim, 5);
   assert.equal(bt.leafSize, 20); assert.equal(new BallTree(X).leafSize, 40);
-  const nodes = 2 ** 6 - 1;
-  // rows + permutation + node ranges + a centre (doubles) and a radius per node
-  assert.equal(bt.memoryUsage(), 1000 * 5 * 4 + 1000 * 4 + nodes * 8 + nodes * 5 * 8 + nodes * 8);
+  const nodes = 2 ** 6 - 1, internal = 2 ** 5 - 1;
+  // rows + permutation + node ranges + split axis/value + a centre (doubles) and a radius per node
+  assert.equal(bt.memoryUsage(), 1000 * 5 * 4 + 1000 * 4 + nodes * 8 + internal * 12 + nodes * 5 * 8 + nodes * 8);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { KnnkitError } from '../../src/core/errors.js';
+import { wasmMode } from '../../src/wasm/loader.js';
 import { Rng } from '../../src/core/rng.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
 import type { MetricSpec } from '../../src/metrics/types.js';
@@ -54,8 +55,12 @@ test('hamming on categorical data equals the reference', () => {
   const data = new Float32Array(n * d).map(() => rng.int(3));
   const m = { kind: 'dense' as const, data, rows: n, cols: d };
   const q = rowsOf(m, 10, 30);
-  const bf = new BruteForce(m, { metric: 'hamming' });
-  for (const k of [1, 5, 50]) assertSameResult(bf.search(q, k), referenceSearch(m, q, k, bf.metric), `hamming k=${k}`);
+  for (const path of PATHS) {
+    const bf = new BruteForce(m, { metric: 'hamming', wasm: path.wasm });
+    for (const k of [1, 5, 50]) assertSameResult(bf.search(q, k), referenceSearch(m, q, k, bf.metric), `hamming/${path.name} k=${k}`);
+    const r = bf.search(q, 9).row(2).distances[8];
+    assertSameRadius(bf.radiusSearch(q, r), referenceRadius(m, q, r, bf.metric), `hamming radius/${path.name}`);
+  }
 });
 
 test('the WebAssembly path is in use where SIMD exists, and both paths agree', () => {
@@ -63,11 +68,12 @@ test('the WebAssembly path is in use where SIMD exists, and both paths agree', (
   const q = gaussianClusters(40, 32, 5, 4);
   const a = new BruteForce(data, { wasm: true }), b = new BruteForce(data, { wasm: false });
   assert.equal(b.kernelPath, 'ts');
-  if (typeof WebAssembly === 'object') assert.match(a.kernelPath, /^(simd|relaxed)$/);
+  const wasmOn = typeof WebAssembly === 'object' && wasmMode() !== 'off'; // KNNKIT_WASM=off runs everything in TS
+  if (wasmOn) assert.match(a.kernelPath, /^(simd|relaxed)$/);
   assertSameResult(a.search(q, 7), b.search(q, 7), 'wasm vs ts');
   assert.equal(new BruteForce(data, { metric: { name: 'minkowski', p: 3 } }).kernelPath, 'scalar');
   assert.equal(new BruteForce(data, { metric: 'manhattan', wasm: false }).kernelPath, 'ts');
-  if (typeof WebAssembly === 'object') assert.match(new BruteForce(data, { metric: 'chebyshev' }).kernelPath, /^(simd|relaxed)$/);
+  if (wasmOn) assert.match(new BruteForce(data, { metric: 'chebyshev' }).kernelPath, /^(simd|relaxed)$/);
 });
 
 test('k > n clamps to n; a filter restricts the candidates (unfilled slots -1 / Infinity)', () => {
@@ -96,7 +102,7 @@ test('many rows tied with the k-th (candidate-list overflow path) stay exact', (
   for (let i = 2000; i < n; i++) for (let t = 0; t < d; t++) data[i * d + t] = (i % 7) + t;
   const m = { kind: 'dense' as const, data, rows: n, cols: d };
   const q = { kind: 'dense' as const, data: new Float32Array(3 * d).fill(0.25), rows: 3, cols: d };
-  for (const metric of ['euclidean', 'ip', 'cosine', 'manhattan', 'chebyshev']) {
+  for (const metric of ['euclidean', 'ip', 'cosine', 'manhattan', 'chebyshev', 'hamming']) {
     for (const path of PATHS) {
       const bf = new BruteForce(m, { metric, wasm: path.wasm });
       for (const k of [1, 50, 1500]) assertSameResult(bf.search(q, k), referenceSearch(m, q, k, bf.metric), `ties/${metric}/${path.name}/k=${k}`);

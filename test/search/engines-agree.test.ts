@@ -12,6 +12,7 @@ import { chooseAlgorithm } from '../../src/search/auto.js';
 import type { NeighborIndex } from '../../src/search/types.js';
 import type { SearchResult, RadiusResult } from '../../src/search/results.js';
 import { gaussianClusters, sharedData } from '../helpers/data.js';
+import { closeSharedPool } from '../../src/parallel/pool.js';
 
 // The one-interface contract: brute force, KD-tree and ball tree return the same neighbours,
 // index for index and distance for distance (Float32 equality), for every metric each tree
@@ -140,6 +141,22 @@ test('k > n clamps to n; filters give what brute force gives', () => {
     for (let t = 0; t < f.indices.length; t++) assert.ok(f.indices[t] === -1 || f.indices[t] % 3 === 1);
     assert.equal(f.indices[19], -1, 'only 12 points pass the filter: unfilled slots hold -1');
     assertSameRadius(idx.radiusSearch(Q, 4, { filter }), bf.radiusSearch(Q, 4, { filter }), `${idx.kind} radius filter`);
+  }
+});
+
+test('searchAsync on worker threads returns exactly what search returns (with and without a filter)', async () => {
+  const X = gaussianClusters(3000, 5, 6, 71, 1, true);
+  const Q = gaussianClusters(400, 5, 6, 72, 1, true);
+  const filter = (id: number) => id % 5 !== 0;
+  try {
+    for (const idx of [new KDTree(X, { metric: 'chebyshev' }), new BallTree(X, { metric: 'hamming' }), new BallTree(X, { metric: 'mahalanobis' })]) {
+      assertSame(await idx.searchAsync(Q, 9, { threads: 2 }), idx.search(Q, 9), `${idx.kind} ${idx.metric.name} searchAsync`);
+      assertSame(await idx.searchAsync(Q, 9, { threads: 2, filter }), idx.search(Q, 9, { filter }), `${idx.kind} ${idx.metric.name} searchAsync filter`);
+      assertSame(await idx.searchAsync(Q, 9, { threads: 1 }), idx.search(Q, 9), `${idx.kind} threads 1`);
+    }
+    await assert.rejects(new KDTree(X).searchAsync(Q, 3, { threads: 0 }), (e: unknown) => e instanceof KnnkitError && e.param === 'threads');
+  } finally {
+    await closeSharedPool();
   }
 });
 

@@ -93,9 +93,10 @@ test('KDTree: metadata and memory', () => {
   const kd = new KDTree(X, { leafSize: 20 });
   assert.equal(kd.kind, 'kd-tree'); assert.equal(kd.exact, true); assert.equal(kd.size, 1000); assert.equal(kd.dim, 5);
   assert.equal(kd.leafSize, 20); assert.equal(new KDTree(X).leafSize, 40);
-  // the rows (float32) + permutation + node ranges + two boxes of doubles per node
-  const nodes = 2 ** 6 - 1;
-  assert.equal(kd.memoryUsage(), 1000 * 5 * 4 + 1000 * 4 + nodes * 8 + nodes * 5 * 16);
+  // the rows (float32) + permutation + node ranges + two boxes of doubles per node + the split
+  // axis and value of every internal node
+  const nodes = 2 ** 6 - 1, internal = 2 ** 5 - 1;
+  assert.equal(kd.memoryUsage(), 1000 * 5 * 4 + 1000 * 4 + nodes * 8 + nodes * 5 * 16 + internal * 12);
   // the tree copies the data: later changes to the caller's array do not affect it
   const before = kd.search([[0, 0, 0, 0, 0]], 3);
   X.data.fill(0);

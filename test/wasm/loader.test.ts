@@ -8,6 +8,7 @@ import { gaussianClusters } from '../helpers/data.js';
 afterEach(() => { setWasmMode(undefined); });
 
 test('both embedded variants are valid WebAssembly; SIMD loads on this runtime', () => {
+  setWasmMode('auto'); // also under KNNKIT_WASM=off
   assert.ok(brute.simd.length > 100 && brute.relaxed.length > 100);
   assert.ok(WebAssembly.validate(Buffer.from(brute.simd, 'base64')), 'SIMD binary validates');
   const loaded = loadEmbedded('brute', brute);
@@ -44,6 +45,7 @@ test('setWasmMode / KNNKIT_WASM force the pure-TS path or plain SIMD', () => {
 });
 
 test('ensureMemory grows a memory to the requested size', () => {
+  setWasmMode('auto');
   const loaded = loadEmbedded('brute', brute)!;
   const inst = new WebAssembly.Instance(loaded.module, defaultImports());
   const mem = inst.exports.memory as WebAssembly.Memory;

@@ -4,7 +4,9 @@ import { TopK } from '../../core/topk.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
-import type { NeighborIndex, SearchParams } from '../types.js';
+import type { NeighborIndex, ParallelOptions, SearchParams } from '../types.js';
+import type { DenseMatrix } from '../../core/matrix.js';
+import { filterMask, searchTreeParallel } from '../kd-tree/parallel.js';
 import { buildLayout, layoutBytes, type TreeLayout } from '../kd-tree/layout.js';
 import { checkLeafSize, denseQueries, denseTreeData } from '../kd-tree/common.js';
 import {
@@ -71,25 +73,56 @@ export class BallTree implements NeighborIndex {
     const q = denseQueries(queries, this.dim, 'ball tree');
     const kk = Math.min(k, this.size);
     const res = SearchResult.empty(q.rows, kk);
+    this.searchRows(q, 0, q.rows, kk, params.filter ?? null, res.indices, res.distances, 0);
+    return res;
+  }
+
+  /**
+   * `search` on worker threads (default: all cores) sharing the tree arrays through
+   * SharedArrayBuffer; returns exactly what `search` returns. One thread, few queries, or a
+   * metric object outside the registry run in the calling thread.
+   */
+  async searchAsync(queries: MatrixInput, k: number, params: SearchParams & ParallelOptions = {}): Promise<SearchResult> {
+    checkInteger('k', k, 1);
+    if (params.threads !== undefined) checkInteger('threads', params.threads, 1, 1024);
+    const q = denseQueries(queries, this.dim, 'ball tree');
+    const kk = Math.min(k, this.size);
+    const res = await searchTreeParallel(this, () => ({
+      kind: 'ball-tree', metric: this.metric, leafSize: this.leafSize, layout: this.tree, centers: this.centers, radii: this.radii,
+    }), q, kk, filterMask(params.filter, this.size), params.threads);
+    return res ?? this.search(q, k, params);
+  }
+
+  /** @internal Wraps already built arrays (worker threads of searchAsync): no rebuild. */
+  static fromParts(layout: TreeLayout, centers: Float64Array, radii: Float64Array, metric: Metric, leafSize: number): BallTree {
+    const t = Object.create(BallTree.prototype) as BallTree;
+    const w = t as unknown as Record<string, unknown>;
+    w.kind = 'ball-tree'; w.exact = true; w.metric = metric; w.leafSize = leafSize;
+    w.size = layout.perm.length; w.dim = layout.nNodes > 0 ? centers.length / layout.nNodes : 0;
+    w.tree = layout; w.centers = centers; w.radii = radii; w.kernel = pointKernel(metric);
+    return t;
+  }
+
+  /** @internal k-NN of query rows [q0, q1) into outIdx/outDist at row (q - outRow0). */
+  searchRows(q: DenseMatrix, q0: number, q1: number, kk: number, filter: IdFilter,
+    outIdxAll: Int32Array, outDistAll: Float32Array, outRow0: number): void {
     const d = this.dim, t = this.tree;
     const heap = new TopK(kk);
     const qv = new Float64Array(d);
     const stackNode = new Int32Array(2 * t.nLevels + 2);
     const stackBound = new Float64Array(2 * t.nLevels + 2);
     const outIdx = new Int32Array(kk), outDist = new Float64Array(kk);
-    const filter: IdFilter = params.filter ?? null;
     const toDist = this.metric.reducedToDistance;
-    for (let qi = 0; qi < q.rows; qi++) {
+    for (let qi = q0; qi < q1; qi++) {
       const qOff = qi * d;
       for (let j = 0; j < d; j++) qv[j] = q.data[qOff + j];
       heap.reset(kk);
       this.knn(qv, q.data, qOff, heap, stackNode, stackBound, filter);
       const cnt = heap.drainSorted(outIdx, outDist, 0);
-      const base = qi * kk;
+      const base = (qi - outRow0) * kk;
       // As BruteForce.search: reduced distance stored as float32, then mapped to the distance.
-      for (let r = 0; r < cnt; r++) { res.indices[base + r] = outIdx[r]; res.distances[base + r] = toDist(Math.fround(outDist[r])); }
+      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(Math.fround(outDist[r])); }
     }
-    return res;
   }
 
   radiusSearch(queries: MatrixInput, r: number, params: SearchParams = {}): RadiusResult {

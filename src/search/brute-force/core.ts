@@ -5,6 +5,7 @@ import type { Metric } from '../../metrics/types.js';
 import { DotScanner } from './dot-scanner.js';
 import type { DotKind } from './dot-scanner.js';
 import { manhattan, chebyshev } from '../../metrics/minkowski.js';
+import { hamming } from '../../metrics/hamming.js';
 import { SparseColumnIndex } from './sparse-scan.js';
 
 /** Rows of a radius search: (index, reduced value) pairs per query, unsorted. */
@@ -32,7 +33,8 @@ export class BruteCore {
   constructor(readonly data: Matrix, readonly metric: Metric, opts: { wasm?: boolean } = {}) {
     const form = metric.dotForm;
     if (data.kind === 'dense') {
-      const kind = scanKind(metric);
+      let kind = scanKind(metric);
+      if (kind === 'hamming' && data.cols >= 2 ** 24) kind = undefined; // float32 counts exact below 2^24
       if (kind && data.rows > 0 && DotScanner.supports(data.data, data.rows, data.cols)) {
         try {
           this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, opts.wasm ?? true);
@@ -222,13 +224,14 @@ export class BruteCore {
 
 /**
  * The kernel family for a metric, from its capabilities: a dot form, or exactly the registry's
- * L1 / Linf kernel (a custom metric that merely declares minkowskiP, e.g. a weighted L1, keeps
+ * L1 / Linf / Hamming kernel (a custom metric that merely declares minkowskiP, e.g. a weighted L1, keeps
  * the scalar path: the L1 / Linf error bounds hold only for the plain sums).
  */
 function scanKind(m: Metric): DotKind | undefined {
   if (m.dotForm) return m.dotForm.kind;
   if (m.reduced === manhattan.reduced) return 'l1';
   if (m.reduced === chebyshev.reduced) return 'linf';
+  if (m.reduced === hamming.reduced && m.reducedToDistance === hamming.reducedToDistance) return 'hamming';
   return undefined;
 }
 

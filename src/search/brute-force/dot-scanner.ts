@@ -5,9 +5,10 @@ import { scanTs, scanTsAbs, updateThr, FLT_MAX } from './preselect.js';
 
 /**
  * What the kernel computes: the three dot-product families (Metric.dotForm.kind) through the
- * norms + matrix-product form, or L1 / Linf directly (same tile, |q - b| instead of q * b).
+ * norms + matrix-product form, or L1 / Linf / Hamming directly (same tile, |q - b| or q != b
+ * instead of q * b).
  */
-export type DotKind = 'l2' | 'ip' | 'cosine' | 'l1' | 'linf';
+export type DotKind = 'l2' | 'ip' | 'cosine' | 'l1' | 'linf' | 'hamming';
 
 /** float32 unit roundoff. */
 const U = 2 ** -24;
@@ -25,6 +26,7 @@ interface BruteExports {
     rowA: number, rowS: number): void;
   scanL1(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
   scanLinf(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
+  scanHamming(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
 }
 
 /** Receives query q's candidate rows (cand[0..count)), or count = -1: "rank every row exactly". */
@@ -85,7 +87,7 @@ export class DotScanner {
       if (kind === 'l2') { rowA[j] = s * (1 - this.E); rowS[j] = 2; rowHi[j] = 2 * this.E * s; }
       else if (kind === 'ip') { rowA[j] = 0; rowS[j] = 1; }
       else if (kind === 'cosine') { rowA[j] = 0; rowS[j] = s > 0 ? 1 / norm : 0; }
-      else rowA[j] = 0; // l1, linf: key = value
+      else rowA[j] = 0; // l1, linf, hamming: key = value
     }
     this.maxNorm = maxNorm;
     const loaded = useWasm ? loadEmbedded('brute', bruteWasm) : null;
@@ -263,6 +265,9 @@ export class DotScanner {
       } else if (this.kind === 'cosine') {
         // v = 1 - (q . b/|b|) / |q|, |error| <= E + tiny
         st.qs[i] = 1 / norm; st.qLo[i] = 1 - E - tiny; st.qHi[i] = 1 + E + tiny;
+      } else if (this.kind === 'hamming') {
+        // v = count / d; the count is exact, the margin only absorbs the division's rounding
+        st.qs[i] = (1 - E) / d; st.qLo[i] = -tiny; st.qHi[i] = tiny; st.qsHi[i] = (1 + E) / d;
       } else {
         // L1 / Linf: sums (maxima) of non-negative terms, |error| <= E v + tiny
         st.qs[i] = 1 - E; st.qLo[i] = -tiny; st.qHi[i] = tiny; st.qsHi[i] = 1 + E;
@@ -277,7 +282,7 @@ export class DotScanner {
     const nQuads = qb >> 2, d = this.d;
     const kind = this.kind;
     if (!this.ex) {
-      if (kind === 'l1' || kind === 'linf') scanTsAbs(kind === 'l1' ? 1 : 2, st, st.queries, nQuads, d, this.base, 0, this.n, st.rowA, this.rowHi);
+      if (kind === 'l1' || kind === 'linf' || kind === 'hamming') scanTsAbs(kind === 'l1' ? 1 : kind === 'linf' ? 2 : 3, st, st.queries, nQuads, d, this.base, 0, this.n, st.rowA, this.rowHi);
       else scanTs(st, st.queries, nQuads, d, this.base, 0, this.n, st.rowA, this.rowS, this.rowHi);
       return;
     }
@@ -290,6 +295,7 @@ export class DotScanner {
       const p1 = Math.min(p + blockPanels, nPanels);
       if (kind === 'l1') this.ex.scanL1(st.offQ, nQuads, d, this.offPanels, p, p1, blockPanels, st.offRowA);
       else if (kind === 'linf') this.ex.scanLinf(st.offQ, nQuads, d, this.offPanels, p, p1, blockPanels, st.offRowA);
+      else if (kind === 'hamming') this.ex.scanHamming(st.offQ, nQuads, d, this.offPanels, p, p1, blockPanels, st.offRowA);
       else this.ex.scan(st.offQ, nQuads, d, this.offPanels, p, p1, blockPanels, st.offRowA, this.offRowS);
     }
   }

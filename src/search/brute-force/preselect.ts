@@ -117,39 +117,48 @@ export function visit(v: PreselectViews, rowHi: Float32Array, i: number, j: numb
 
 /**
  * Pure-TS scan (the fallback when WebAssembly SIMD is missing): the blocked "norms trick" loop,
- * four queries against one row at a time, rows in cache-sized blocks. Dots are float64 here
- * (more accurate than the float32 bound the intervals assume, so the intervals stay valid).
+ * a 4 queries x 2 rows register tile (8 float64 accumulators), rows in cache-sized blocks.
+ * Dots are float64 here (more accurate than the float32 bound the intervals assume, so the
+ * intervals stay valid). Rows with rowA = Infinity (filtered out) give Infinity keys, which
+ * never pass the threshold (capped at the largest float32).
  */
 export function scanTs(v: PreselectViews, queries: Float32Array, nQuads: number, d: number,
   base: Float32Array, r0: number, r1: number, rowA: Float32Array, rowS: Float32Array, rowHi: Float32Array): void {
-  const block = Math.max(8, Math.floor(131072 / (4 * d)));
+  const block = Math.max(8, Math.floor(131072 / (4 * d)) & ~1);
+  const thr = v.thr;
   for (let jb = r0; jb < r1; jb += block) {
     const je = Math.min(jb + block, r1);
     for (let qd = 0; qd < nQuads; qd++) {
       const i0 = qd * 4;
       const o0 = i0 * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-      for (let j = jb; j < je; j++) {
-        const a = rowA[j];
-        if (a === Infinity) continue; // padding or filtered out
-        const bo = j * d;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = jb; j < je; j += 2) {
+        const two = j + 1 < je;
+        const b0 = j * d, b1 = two ? b0 + d : b0;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
         for (let t = 0; t < d; t++) {
-          const b = base[bo + t];
-          s0 += queries[o0 + t] * b; s1 += queries[o1 + t] * b;
-          s2 += queries[o2 + t] * b; s3 += queries[o3 + t] * b;
+          const x = base[b0 + t], y = base[b1 + t];
+          const w0 = queries[o0 + t], w1 = queries[o1 + t], w2 = queries[o2 + t], w3 = queries[o3 + t];
+          a0 += w0 * x; a1 += w1 * x; a2 += w2 * x; a3 += w3 * x;
+          c0 += w0 * y; c1 += w1 * y; c2 += w2 * y; c3 += w3 * y;
         }
-        const s = rowS[j];
-        let key = a - s * s0; if (key <= v.thr[i0]) visit(v, rowHi, i0, j, key);
-        key = a - s * s1; if (key <= v.thr[i0 + 1]) visit(v, rowHi, i0 + 1, j, key);
-        key = a - s * s2; if (key <= v.thr[i0 + 2]) visit(v, rowHi, i0 + 2, j, key);
-        key = a - s * s3; if (key <= v.thr[i0 + 3]) visit(v, rowHi, i0 + 3, j, key);
+        let A = rowA[j], S = rowS[j];
+        let key = A - S * a0; if (key <= thr[i0]) visit(v, rowHi, i0, j, key);
+        key = A - S * a1; if (key <= thr[i0 + 1]) visit(v, rowHi, i0 + 1, j, key);
+        key = A - S * a2; if (key <= thr[i0 + 2]) visit(v, rowHi, i0 + 2, j, key);
+        key = A - S * a3; if (key <= thr[i0 + 3]) visit(v, rowHi, i0 + 3, j, key);
+        if (!two) continue;
+        A = rowA[j + 1]; S = rowS[j + 1];
+        key = A - S * c0; if (key <= thr[i0]) visit(v, rowHi, i0, j + 1, key);
+        key = A - S * c1; if (key <= thr[i0 + 1]) visit(v, rowHi, i0 + 1, j + 1, key);
+        key = A - S * c2; if (key <= thr[i0 + 2]) visit(v, rowHi, i0 + 2, j + 1, key);
+        key = A - S * c3; if (key <= thr[i0 + 3]) visit(v, rowHi, i0 + 3, j + 1, key);
       }
     }
   }
 }
 
-/** Pure-TS L1 (mode 1) / Linf (mode 2) scan: key = rowA[j] + sum / max |q_t - b_t| (float64). */
-export function scanTsAbs(mode: 1 | 2, v: PreselectViews, queries: Float32Array, nQuads: number, d: number,
+/** Pure-TS L1 (mode 1) / Linf (mode 2) / Hamming count (mode 3) scan: key = rowA[j] + value. */
+export function scanTsAbs(mode: 1 | 2 | 3, v: PreselectViews, queries: Float32Array, nQuads: number, d: number,
   base: Float32Array, r0: number, r1: number, rowA: Float32Array, rowHi: Float32Array): void {
   const block = Math.max(8, Math.floor(131072 / (4 * d)));
   for (let jb = r0; jb < r1; jb += block) {
@@ -167,6 +176,14 @@ export function scanTsAbs(mode: 1 | 2, v: PreselectViews, queries: Float32Array,
             const b = base[bo + t];
             s0 += Math.abs(queries[o0 + t] - b); s1 += Math.abs(queries[o1 + t] - b);
             s2 += Math.abs(queries[o2 + t] - b); s3 += Math.abs(queries[o3 + t] - b);
+          }
+        } else if (mode === 3) {
+          for (let t = 0; t < d; t++) {
+            const b = base[bo + t];
+            if (queries[o0 + t] !== b) s0++;
+            if (queries[o1 + t] !== b) s1++;
+            if (queries[o2 + t] !== b) s2++;
+            if (queries[o3 + t] !== b) s3++;
           }
         } else {
           for (let t = 0; t < d; t++) {

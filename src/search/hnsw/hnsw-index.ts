@@ -11,6 +11,7 @@ import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_DOT, KIND_L2, type GraphK
 import { JsKernel } from './kernel-js.js';
 import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
 import { IdTable } from './ids.js';
+import { reorderSlots } from './reorder.js';
 import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
 
 export interface HnswOptions {
@@ -30,6 +31,8 @@ export interface HnswOptions {
   reuseDeleted?: boolean;
   /** 'auto' (WebAssembly SIMD when available and the metric has a native kernel), 'wasm' or 'js'. */
   kernel?: 'auto' | 'wasm' | 'js';
+  /** build/compact: renumber slots in breadth-first graph order for cache locality (reorder.ts). Default true. */
+  reorder?: boolean;
 }
 
 export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
@@ -130,6 +133,7 @@ export class HnswIndex implements NeighborIndex {
     const X = toDense(data, { name: 'data' });
     const idx = new HnswIndex(X.cols, { ...opts, capacity: opts.capacity ?? X.rows }, X);
     idx.add(X, ids);
+    if (opts.reorder ?? true) reorderSlots(idx);
     return idx;
   }
 
@@ -335,6 +339,7 @@ export class HnswIndex implements NeighborIndex {
     }
     const fresh = new HnswIndex(this.dim, this.options(Math.max(1, n)), undefined);
     if (n > 0) fresh.add({ data, rows: n, cols: this.dim }, ids);
+    reorderSlots(fresh);
     fresh.nextAutoId = this.nextAutoId;
     this.adopt(fresh);
   }

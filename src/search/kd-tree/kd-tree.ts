@@ -4,7 +4,9 @@ import { TopK } from '../../core/topk.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
-import type { NeighborIndex, SearchParams } from '../types.js';
+import type { NeighborIndex, ParallelOptions, SearchParams } from '../types.js';
+import type { DenseMatrix } from '../../core/matrix.js';
+import { filterMask, searchTreeParallel } from './parallel.js';
 import { buildLayout, layoutBytes, type TreeLayout } from './layout.js';
 import { BOUND_GUARD, checkLeafSize, denseQueries, denseTreeData } from './common.js';
 import {
@@ -64,28 +66,61 @@ export class KDTree implements NeighborIndex {
     const q = denseQueries(queries, this.dim, 'KD-tree');
     const kk = Math.min(k, this.size);
     const res = SearchResult.empty(q.rows, kk);
+    this.searchRows(q, 0, q.rows, kk, params.filter ?? null, res.indices, res.distances, 0);
+    return res;
+  }
+
+  /**
+   * `search` on worker threads (default: all cores) sharing the tree arrays through
+   * SharedArrayBuffer; returns exactly what `search` returns. One thread, few queries, or a
+   * metric object outside the registry run in the calling thread.
+   */
+  async searchAsync(queries: MatrixInput, k: number, params: SearchParams & ParallelOptions = {}): Promise<SearchResult> {
+    checkInteger('k', k, 1);
+    if (params.threads !== undefined) checkInteger('threads', params.threads, 1, 1024);
+    const q = denseQueries(queries, this.dim, 'KD-tree');
+    const kk = Math.min(k, this.size);
+    const res = await searchTreeParallel(this, () => ({ kind: 'kd-tree', metric: this.metric, leafSize: this.leafSize, layout: this.tree }),
+      q, kk, filterMask(params.filter, this.size), params.threads);
+    return res ?? this.search(q, k, params);
+  }
+
+  /** @internal Wraps an already built layout (worker threads of searchAsync): no rebuild. */
+  static fromLayout(layout: TreeLayout, metric: Metric, leafSize: number): KDTree {
+    const t = Object.create(KDTree.prototype) as KDTree;
+    const w = t as unknown as Record<string, unknown>;
+    w.kind = 'kd-tree'; w.exact = true; w.metric = metric; w.leafSize = leafSize;
+    w.size = layout.perm.length; w.dim = layout.nNodes > 0 ? layout.lower.length / layout.nNodes : 0;
+    w.tree = layout; w.p = metric.minkowskiP; w.kernel = pointKernel(metric);
+    return t;
+  }
+
+  /**
+   * @internal k-NN of query rows [q0, q1) (k already clamped) into outIdx/outDist at row
+   * (q - outRow0); unfilled slots keep what the caller put there (-1 / Infinity).
+   */
+  searchRows(q: DenseMatrix, q0: number, q1: number, kk: number, filter: IdFilter,
+    outIdxAll: Int32Array, outDistAll: Float32Array, outRow0: number): void {
     const d = this.dim, t = this.tree;
     const heap = new TopK(kk);
     const qv = new Float64Array(d);
     const stackNode = new Int32Array(2 * t.nLevels + 2);
     const stackBound = new Float64Array(2 * t.nLevels + 2);
     const outIdx = new Int32Array(kk), outDist = new Float64Array(kk);
-    const filter: IdFilter = params.filter ?? null;
     const toDist = this.metric.reducedToDistance;
-    const order = this.localityOrder(q.data, q.rows, qv);
-    for (let oi = 0; oi < q.rows; oi++) {
+    const order = this.localityOrder(q.data, q0, q1);
+    for (let oi = 0; oi < order.length; oi++) {
       const qi = order[oi];
       const qOff = qi * d;
       for (let j = 0; j < d; j++) qv[j] = q.data[qOff + j];
       heap.reset(kk);
       this.knn(qv, q.data, qOff, heap, stackNode, stackBound, filter);
       const cnt = heap.drainSorted(outIdx, outDist, 0);
-      const base = qi * kk;
+      const base = (qi - outRow0) * kk;
       // Same conversion as BruteForce.search: the reduced distance is stored as float32, then
       // mapped to the distance (so the Float32 distances of both engines are bit-identical).
-      for (let r = 0; r < cnt; r++) { res.indices[base + r] = outIdx[r]; res.distances[base + r] = toDist(Math.fround(outDist[r])); }
+      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(Math.fround(outDist[r])); }
     }
-    return res;
   }
 
   radiusSearch(queries: MatrixInput, r: number, params: SearchParams = {}): RadiusResult {
@@ -165,29 +200,27 @@ export class KDTree implements NeighborIndex {
 
   /**
    * The batch is processed leaf by leaf: each query is routed to the leaf its descent reaches
-   * (nearer child at every level) and queries are visited grouped by that leaf, so consecutive
+   * (by the split axis and value at every level) and queries are visited grouped by that leaf, so consecutive
    * searches touch the same tree nodes and rows while they are still in cache. The answers do
    * not depend on the order; only the speed does.
    */
-  private localityOrder(qData: Float32Array, nq: number, qv: Float64Array): Int32Array {
+  private localityOrder(qData: Float32Array, q0: number, q1: number): Int32Array {
+    const nq = q1 - q0;
     const order = new Int32Array(nq);
     const t = this.tree, d = this.dim;
-    if (nq < 64 || t.firstLeaf === 0) { for (let i = 0; i < nq; i++) order[i] = i; return order; }
+    if (nq < 64 || t.firstLeaf === 0) { for (let i = 0; i < nq; i++) order[i] = q0 + i; return order; }
     const nLeaves = t.nNodes - t.firstLeaf;
     const leafOf = new Int32Array(nq);
     const counts = new Int32Array(nLeaves + 1);
-    for (let qi = 0; qi < nq; qi++) {
-      for (let j = 0; j < d; j++) qv[j] = qData[qi * d + j];
+    for (let i = 0; i < nq; i++) {
+      const off = (q0 + i) * d;
       let node = 0;
-      while (node < t.firstLeaf) {
-        const l = 2 * node + 1;
-        node = this.boxBound(qv, l) <= this.boxBound(qv, l + 1) ? l : l + 1;
-      }
-      leafOf[qi] = node - t.firstLeaf;
-      counts[leafOf[qi] + 1]++;
+      while (node < t.firstLeaf) node = 2 * node + (qData[off + t.splitDim[node]] < t.splitValue[node] ? 1 : 2);
+      leafOf[i] = node - t.firstLeaf;
+      counts[leafOf[i] + 1]++;
     }
     for (let i = 0; i < nLeaves; i++) counts[i + 1] += counts[i];
-    for (let qi = 0; qi < nq; qi++) order[counts[leafOf[qi]]++] = qi;
+    for (let i = 0; i < nq; i++) order[counts[leafOf[i]]++] = q0 + i;
     return order;
   }
 

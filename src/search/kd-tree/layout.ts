@@ -25,6 +25,9 @@ export interface TreeLayout {
   /** Per-node bounding box, nNodes x d each (exact float32 values of the data, as doubles). */
   readonly lower: Float64Array;
   readonly upper: Float64Array;
+  /** Internal node i split its points on axis splitDim[i] at value splitValue[i] (left <= it <= right). */
+  readonly splitDim: Int32Array;
+  readonly splitValue: Float64Array;
 }
 
 export function treeLevels(n: number, leafSize: number): number {
@@ -42,6 +45,7 @@ export function buildLayout(data: Float32Array, n: number, d: number, leafSize: 
   const lower = new Float64Array(nNodes * d);
   const upper = new Float64Array(nNodes * d);
   const keys = new Float64Array(n);
+  const splitDim = new Int32Array(firstLeaf), splitValue = new Float64Array(firstLeaf);
   nodeEnd[0] = n;
   // Heap order visits parents before children, so one pass over node ids builds the tree.
   for (let node = 0; node < nNodes; node++) {
@@ -64,16 +68,17 @@ export function buildLayout(data: Float32Array, n: number, d: number, leafSize: 
     const mid = s + ((e - s) >> 1);
     for (let t = s; t < e; t++) keys[t] = data[perm[t] * d + dim];
     nthElement(keys, perm, s, e - 1, mid);
+    splitDim[node] = dim; splitValue[node] = keys[mid];
     nodeStart[2 * node + 1] = s; nodeEnd[2 * node + 1] = mid;
     nodeStart[2 * node + 2] = mid; nodeEnd[2 * node + 2] = e;
   }
   const points = new Float32Array(n * d);
   for (let t = 0; t < n; t++) points.set(data.subarray(perm[t] * d, perm[t] * d + d), t * d);
-  return { nLevels, nNodes, firstLeaf, perm, nodeStart, nodeEnd, points, lower, upper };
+  return { nLevels, nNodes, firstLeaf, perm, nodeStart, nodeEnd, points, lower, upper, splitDim, splitValue };
 }
 
 /** Bytes held by the shared arrays (boxes counted only when kept). */
 export function layoutBytes(t: TreeLayout, withBoxes: boolean): number {
   return t.perm.byteLength + t.nodeStart.byteLength + t.nodeEnd.byteLength + t.points.byteLength +
-    (withBoxes ? t.lower.byteLength + t.upper.byteLength : 0);
+    t.splitDim.byteLength + t.splitValue.byteLength + (withBoxes ? t.lower.byteLength + t.upper.byteLength : 0);
 }

@@ -5,7 +5,8 @@
 // function takes byte offsets. No allocation, no runtime: `--runtime stub`.
 //
 // Layouts
-//   queries  row-major, one quad (4 rows) after another, nQuads * 4 rows x d floats
+//   queries  quads of 4 rows, interleaved: quad g = d x 4 floats (the 4 rows' value t side by
+//            side), so the four broadcasts of a d-step use immediate offsets 0, 4, 8, 12
 //   panels   base rows in panels of 8: panel p = rows 8p..8p+7 stored as d x 8 floats
 //            (column t of the 8 rows is contiguous), so one d-step of the tile reads two v128
 //            and four broadcast query values: 16 multiply-adds per 6 loads (as BLAS packs B).
@@ -196,15 +197,16 @@ export function scan(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32
       const i0 = qd << 2;
       for (let p = pb; p < pe; p++) {
         let b = panels + <usize>p * panelBytes;
+        const bEnd = b + panelBytes;
         let q0 = qBase;
         let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (let t = 0; t < d; t++) {
+        while (b < bEnd) {
           const b0 = v128.load(b), b1 = v128.load(b, 16);
           let s = v128.load32_splat(q0); a00 = mac(a00, s, b0); a01 = mac(a01, s, b1);
-          s = v128.load32_splat(q0 + rs); a10 = mac(a10, s, b0); a11 = mac(a11, s, b1);
-          s = v128.load32_splat(q0 + 2 * rs); a20 = mac(a20, s, b0); a21 = mac(a21, s, b1);
-          s = v128.load32_splat(q0 + 3 * rs); a30 = mac(a30, s, b0); a31 = mac(a31, s, b1);
-          b += 32; q0 += 4;
+          s = v128.load32_splat(q0, 4); a10 = mac(a10, s, b0); a11 = mac(a11, s, b1);
+          s = v128.load32_splat(q0, 8); a20 = mac(a20, s, b0); a21 = mac(a21, s, b1);
+          s = v128.load32_splat(q0, 12); a30 = mac(a30, s, b0); a31 = mac(a31, s, b1);
+          b += 32; q0 += 16;
         }
         const ra = rowA + (<usize>p << 5), rsc = rowS + (<usize>p << 5);
         const A0 = v128.load(ra), A1 = v128.load(ra, 16);
@@ -233,40 +235,41 @@ export function scan(queries: usize, nQuads: i32, d: i32, panels: usize, p0: i32
       const i0 = qd << 2;
       for (let p = pb; p < pe; p++) {
         let b = panels + <usize>p * panelBytes;
+        const bEnd = b + panelBytes;
         let q0 = qBase;
         let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (let t = 0; t < d; t++) {
+        while (b < bEnd) {
           const b0 = v128.load(b), b1 = v128.load(b, 16);
           let s = v128.load32_splat(q0);
           if (mode == 1) {
             a00 = f32x4.add(a00, f32x4.abs(f32x4.sub(s, b0))); a01 = f32x4.add(a01, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + rs);
+            s = v128.load32_splat(q0, 4);
             a10 = f32x4.add(a10, f32x4.abs(f32x4.sub(s, b0))); a11 = f32x4.add(a11, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + 2 * rs);
+            s = v128.load32_splat(q0, 8);
             a20 = f32x4.add(a20, f32x4.abs(f32x4.sub(s, b0))); a21 = f32x4.add(a21, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + 3 * rs);
+            s = v128.load32_splat(q0, 12);
             a30 = f32x4.add(a30, f32x4.abs(f32x4.sub(s, b0))); a31 = f32x4.add(a31, f32x4.abs(f32x4.sub(s, b1)));
           } else if (mode == 3) {
             // Hamming: count of coordinates that differ (exact in float32 below 2^24 columns)
             const one = f32x4.splat(1);
             a00 = f32x4.add(a00, v128.and(f32x4.ne(s, b0), one)); a01 = f32x4.add(a01, v128.and(f32x4.ne(s, b1), one));
-            s = v128.load32_splat(q0 + rs);
+            s = v128.load32_splat(q0, 4);
             a10 = f32x4.add(a10, v128.and(f32x4.ne(s, b0), one)); a11 = f32x4.add(a11, v128.and(f32x4.ne(s, b1), one));
-            s = v128.load32_splat(q0 + 2 * rs);
+            s = v128.load32_splat(q0, 8);
             a20 = f32x4.add(a20, v128.and(f32x4.ne(s, b0), one)); a21 = f32x4.add(a21, v128.and(f32x4.ne(s, b1), one));
-            s = v128.load32_splat(q0 + 3 * rs);
+            s = v128.load32_splat(q0, 12);
             a30 = f32x4.add(a30, v128.and(f32x4.ne(s, b0), one)); a31 = f32x4.add(a31, v128.and(f32x4.ne(s, b1), one));
           } else {
             // pmax (b < a ? a : b) is one instruction; no NaN reaches here (inputs are finite)
             a00 = f32x4.pmax(a00, f32x4.abs(f32x4.sub(s, b0))); a01 = f32x4.pmax(a01, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + rs);
+            s = v128.load32_splat(q0, 4);
             a10 = f32x4.pmax(a10, f32x4.abs(f32x4.sub(s, b0))); a11 = f32x4.pmax(a11, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + 2 * rs);
+            s = v128.load32_splat(q0, 8);
             a20 = f32x4.pmax(a20, f32x4.abs(f32x4.sub(s, b0))); a21 = f32x4.pmax(a21, f32x4.abs(f32x4.sub(s, b1)));
-            s = v128.load32_splat(q0 + 3 * rs);
+            s = v128.load32_splat(q0, 12);
             a30 = f32x4.pmax(a30, f32x4.abs(f32x4.sub(s, b0))); a31 = f32x4.pmax(a31, f32x4.abs(f32x4.sub(s, b1)));
           }
-          b += 32; q0 += 4;
+          b += 32; q0 += 16;
         }
         const ra = rowA + (<usize>p << 5);
         const A0 = v128.load(ra), A1 = v128.load(ra, 16);

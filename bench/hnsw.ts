@@ -6,7 +6,7 @@
 // Ground truth: exact k = 10 by FAISS IndexFlatL2 when bench/.venv exists (fast), else
 // knnkit's exact search; cached under bench/results/.
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,7 @@ function groundTruth(): Int32Array {
     const code = `import numpy as np, faiss\nx=np.fromfile('${xf}',dtype='float32').reshape(-1,${dim});q=np.fromfile('${qf}',dtype='float32').reshape(-1,${dim})\nix=faiss.IndexFlatL2(${dim});ix.add(x);_,I=ix.search(q,${K});I.astype('int32').tofile('${of}')`;
     const r = spawnSync(py, ['-c', code], { stdio: 'inherit' });
     if (r.status === 0) gt = new Int32Array(readFileSync(of).buffer.slice(0));
+    for (const f of [xf, qf, of]) rmSync(f, { force: true });
   }
   if (!gt) {
     console.log('(ground truth by knnkit BruteForce: slow; install bench/.venv for FAISS)');
@@ -112,6 +113,34 @@ console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed
   const qw = qpsWith(wasmK), qj = qpsWith(jsK);
   console.log(`one random-access distance (d=${dim}, CPU time, incl. the JS->kernel call): ${idx.kernelName} ${w.ns.toFixed(0)} ns, TypeScript ${j.ns.toFixed(0)} ns (${(j.ns / w.ns).toFixed(1)}x)`);
   console.log(`search ef=40, same graph, CPU time: ${idx.kernelName} ${qw.toFixed(0)} q/s, TypeScript kernel ${qj.toFixed(0)} q/s (${(qw / qj).toFixed(1)}x)`);
+}
+
+// ---- filtered search at 10 % and 1 % selectivity: the filtered graph walk against the exact
+// scan of the allowed points (which is also the ground truth), and what 'auto' picks
+{
+  const nf = Math.min(nq, 1000);
+  const sub = { kind: 'dense' as const, data: Q.data.subarray(0, nf * dim), rows: nf, cols: dim };
+  for (const frac of [0.1, 0.01]) {
+    const allow = new Set<number>();
+    for (let i = 0; i < n; i++) if (((i * 2654435761) >>> 0) % 1000 < frac * 1000) allow.add(i);
+    for (const ef of [40, 80]) {
+      const run = (strategy: 'graph' | 'scan' | 'auto') => {
+        let res = idx.search(sub, K, { ef, filter: allow, filterStrategy: strategy });
+        const ts: number[] = [];
+        for (let r = 0; r < 3; r++) ts.push(timed(() => { res = idx.search(sub, K, { ef, filter: allow, filterStrategy: strategy }); }).cpu);
+        return { res, qps: nf / (median(ts) / 1000) };
+      };
+      const scan = run('scan'), graph = run('graph'), auto = run('auto');
+      let hit = 0;
+      for (let q = 0; q < nf; q++) {
+        const want = new Set(scan.res.row(q).indices);
+        for (const i of graph.res.row(q).indices) if (want.has(i)) hit++;
+      }
+      let leaks = 0;
+      for (const i of graph.res.indices) if (i >= 0 && !allow.has(i)) leaks++;
+      console.log(`filter ${frac * 100}% (${allow.size} allowed), ef=${ef}: graph walk recall@10 ${(hit / (nf * K)).toFixed(3)} at ${graph.qps.toFixed(0)} q/s; exact scan ${scan.qps.toFixed(0)} q/s; auto ${auto.qps.toFixed(0)} q/s; leaked ids: ${leaks}`);
+    }
+  }
 }
 
 type Peer = {

@@ -11,7 +11,7 @@ import { Rng } from '../core/rng.js';
 import { invalidParam, checkInteger, checkNumber } from '../core/errors.js';
 import { tf, tfl, useBackend } from './tf.js';
 import { ConvNNBranching2d } from './layers.js';
-import type { Sampling } from './options.js';
+import type { AggregationType, Sampling, SimilarityType } from './options.js';
 
 export interface ExperimentOptions {
   data: string;
@@ -29,6 +29,9 @@ export interface ExperimentOptions {
   sampling?: Sampling;
   numSamples?: number;
   metric?: 'cosine' | 'euclidean';
+  /** ConvNN similarity / aggregation features (default 'Col' / 'Col', the authors' main table). */
+  similarity?: SimilarityType;
+  aggregation?: AggregationType;
   /** Progress lines (epoch, loss, accuracy) go here. */
   log?: (line: string) => void;
 }
@@ -49,7 +52,7 @@ export interface ExperimentResult {
   setup: {
     data: string; image: number[]; train: number; test: number; classes: number; epochs: number; seed: number;
     backend: string; batchSize: number; learningRate: number; channels: number[]; k: number; sampling: Sampling;
-    numSamples: number; metric: string; network: string;
+    numSamples: number; metric: string; similarity: string; aggregation: string; network: string;
   };
 }
 
@@ -95,11 +98,12 @@ export async function loadImageSplit(path: string, image: [number, number, numbe
  */
 export function buildNetwork(ratio: number, image: [number, number, number], classes: number, o: {
   channels: number[]; k: number; sampling: Sampling; numSamples: number; metric: 'cosine' | 'euclidean'; seed: number;
+  similarity?: SimilarityType; aggregation?: AggregationType;
 }): tfl.Sequential {
   const m = tfl.sequential();
   o.channels.forEach((ch, i) => {
     m.add(new ConvNNBranching2d({
-      filters: ch, ratio, k: o.k, padding: 1, kernelSize: 3, metric: o.metric, similarity: 'Col', aggregation: 'Col',
+      filters: ch, ratio, k: o.k, padding: 1, kernelSize: 3, metric: o.metric, similarity: o.similarity ?? 'Col', aggregation: o.aggregation ?? 'Col',
       sampling: o.sampling, numSamples: o.sampling === 'all' ? undefined : o.numSamples, seed: o.seed * 101 + i,
       ...(i === 0 ? { inputShape: image } : {}),
     }));
@@ -130,7 +134,7 @@ function accuracy(m: tfl.LayersModel, x: Float32Array, y: Int32Array, image: num
 
 async function trainArm(name: string, ratio: number, split: Split, o: Required<Omit<ExperimentOptions, 'log' | 'data'>>, log: (l: string) => void): Promise<ArmResult> {
   const { image, epochs, batchSize, learningRate, seed } = o;
-  const model = buildNetwork(ratio, image, split.classes, { channels: o.channels, k: o.k, sampling: o.sampling, numSamples: o.numSamples, metric: o.metric, seed });
+  const model = buildNetwork(ratio, image, split.classes, { channels: o.channels, k: o.k, sampling: o.sampling, numSamples: o.numSamples, metric: o.metric, seed, similarity: o.similarity, aggregation: o.aggregation });
   const params = trainableParams(model);
   const opt = tf.train.adam(learningRate);
   const rng = new Rng(seed + 1);
@@ -180,6 +184,8 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     sampling: opts.sampling ?? 'all',
     numSamples: opts.numSamples ?? -1,
     metric: opts.metric ?? 'euclidean',
+    similarity: opts.similarity ?? 'Col',
+    aggregation: opts.aggregation ?? 'Col',
   } as Required<Omit<ExperimentOptions, 'log' | 'data'>>;
   const log = opts.log ?? (() => {});
   const [H, W, C] = o.image;
@@ -197,7 +203,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     setup: {
       data: opts.data, image: o.image, train: split.yTrain.length, test: split.yTest.length, classes: split.classes,
       epochs: o.epochs, seed: o.seed, backend: o.backend, batchSize: o.batchSize, learningRate: o.learningRate,
-      channels: o.channels, k: o.k, sampling: o.sampling, numSamples: o.numSamples, metric: o.metric, network: net,
+      channels: o.channels, k: o.k, sampling: o.sampling, numSamples: o.numSamples, metric: o.metric, similarity: o.similarity, aggregation: o.aggregation, network: net,
     },
   };
 }

@@ -55,6 +55,7 @@ test('T10 no tensor leaks after a tidy forward+backward of every layer (sampled 
     new ConvNN2d({ filters: 3, sampling: 'spatial', numSamples: 3, useBias: false, seed: 1 }),
     new Conv2dIm2col({ filters: 3, seed: 1 }),
     new ConvNNBranching2d({ filters: 4, ratio: 0.5, seed: 1 }),
+    new ConvNNBranching2d({ filters: 4, ratio: 0.75, shufflePattern: 'BA', sampling: 'spatial', numSamples: 3, seed: 1 }),
   ];
   for (const layer of layers) {
     tf.tidy(() => { layer.apply(x); }); // build outside the measured step

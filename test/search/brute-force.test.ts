@@ -194,3 +194,41 @@ test('number[][] and Float64Array inputs give the same result as Float32 DenseMa
   assertSameResult(b, a, 'number[][]');
   assertSameResult(c, a, 'Float64Array');
 });
+
+test('tiny and subnormal values (float32 underflow) stay exact', () => {
+  const d = 11;
+  const base = gaussianClusters(200, d, 4, 50);
+  const q = gaussianClusters(12, d, 4, 51);
+  // rows 0..19 scaled to ~1e-24 (their products underflow float32), rows 20..29 subnormal (~1e-40)
+  for (let i = 0; i < 20; i++) for (let t = 0; t < d; t++) base.data[i * d + t] *= 1e-25;
+  for (let i = 20; i < 30; i++) for (let t = 0; t < d; t++) base.data[i * d + t] *= 1e-41;
+  // queries: a tiny row (its own nearest), a subnormal row, a scaled tiny row, a tiny query
+  for (let t = 0; t < d; t++) {
+    q.data[t] = base.data[3 * d + t]; q.data[d + t] = base.data[25 * d + t];
+    q.data[2 * d + t] = base.data[7 * d + t] * 1e-3; q.data[3 * d + t] *= 1e-25;
+  }
+  for (const metric of ['euclidean', 'cosine', 'ip', 'manhattan', 'chebyshev']) {
+    for (const path of PATHS) {
+      const bf = new BruteForce(base, { metric, wasm: path.wasm });
+      if (path.wasm && wasmMode() !== 'off') assert.match(bf.kernelPath, /^(simd|relaxed)$/);
+      for (const k of [1, 5, 50]) assertSameResult(bf.search(q, k), referenceSearch(base, q, k, bf.metric), `tiny/${metric}/${path.name}/k=${k}`);
+    }
+  }
+});
+
+test('huge norms (beyond the float32-safe range of the kernels) fall back to exact scalar loops', () => {
+  const d = 11;
+  const base = gaussianClusters(100, d, 4, 52);
+  for (let i = 30; i < 35; i++) for (let t = 0; t < d; t++) base.data[i * d + t] *= 1e17;
+  const q = gaussianClusters(6, d, 4, 53);
+  for (let t = 0; t < d; t++) q.data[t] *= 1e19;
+  for (const metric of ['euclidean', 'cosine', 'ip']) {
+    const bf = new BruteForce(base, { metric });
+    assert.equal(bf.kernelPath, 'scalar');
+    assertSameResult(bf.search(q, 7), referenceSearch(base, q, 7, bf.metric), `huge/${metric}`);
+  }
+  // huge queries alone (base in range): those queries are ranked exhaustively
+  const ok = gaussianClusters(100, d, 4, 54);
+  const bf = new BruteForce(ok);
+  assertSameResult(bf.search(q, 7), referenceSearch(ok, q, 7, bf.metric), 'huge queries');
+});

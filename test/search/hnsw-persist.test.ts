@@ -8,12 +8,13 @@ import { KnnkitError } from '../../src/core/errors.js';
 import { gaussianClusters } from '../helpers/data.js';
 import { rows } from './hnsw-fixtures.js';
 import { wasmFlavour } from '../../src/search/hnsw/kernel-wasm.js';
+import { closeSharedPool } from '../../src/parallel/index.js';
 
 const D = 12;
 const all = gaussianClusters(2600, D, 10, 41);
 const X = rows(all, 0, 2000), Q = rows(all, 2000, 2100), extra = rows(all, 2100, 2600);
 const dir = mkdtempSync(join(tmpdir(), 'knnkit-hnsw-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.after(async () => { rmSync(dir, { recursive: true, force: true }); await closeSharedPool(); });
 
 function sameResults(a: HnswIndex, b: HnswIndex, ef = 40): void {
   const ra = a.search(Q, 10, { ef }), rb = b.search(Q, 10, { ef });
@@ -80,14 +81,21 @@ test('searchAsync on worker threads returns exactly what search returns', { skip
   for (const kernel of ['auto', 'js'] as const) {
     const idx = HnswIndex.build(X, { seed: 5, kernel, metric: 'cosine' });
     for (let i = 0; i < 2000; i += 7) idx.remove(i);
-    const a = idx.search(Q, 10, { ef: 50 });
-    const b = await idx.searchAsync(Q, 10, { ef: 50, threads: 2 });
+    const QA = rows(all, 2000, 2600); // >= 64 queries per thread, so that threads are used
+    const a = idx.search(QA, 10, { ef: 50 });
+    const b = await idx.searchAsync(QA, 10, { ef: 50, threads: 2 });
     assert.deepEqual(Array.from(b.indices), Array.from(a.indices), `${kernel}: plain`);
     assert.deepEqual(Array.from(b.distances), Array.from(a.distances), `${kernel}: distances`);
     const allow = new Set(Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 4 === 1));
-    const fa = idx.search(Q, 10, { ef: 50, filter: (id) => allow.has(id), filterStrategy: 'graph' });
-    const fb = await idx.searchAsync(Q, 10, { ef: 50, threads: 2, filter: (id) => allow.has(id), filterStrategy: 'graph' });
+    const fa = idx.search(QA, 10, { ef: 50, filter: (id) => allow.has(id), filterStrategy: 'graph' });
+    const fb = await idx.searchAsync(QA, 10, { ef: 50, threads: 2, filter: (id) => allow.has(id), filterStrategy: 'graph' });
     assert.deepEqual(Array.from(fb.indices), Array.from(fa.indices), `${kernel}: filtered`);
     for (const i of fb.indices) assert.ok(allow.has(i));
+    // the index memory moves (compact) and workers follow; mutations wait for the batch
+    idx.compact();
+    const c = idx.search(QA, 10, { ef: 50 });
+    const pending = idx.searchAsync(QA, 10, { ef: 50, threads: 2 });
+    assert.throws(() => idx.remove(1), /being searched by worker threads/);
+    assert.deepEqual(Array.from((await pending).indices), Array.from(c.indices), `${kernel}: after compact`);
   }
 });

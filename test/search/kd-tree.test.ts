@@ -5,6 +5,8 @@ import { buildLayout, treeLevels } from '../../src/search/kd-tree/layout.js';
 import { nthElement } from '../../src/search/kd-tree/select.js';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { Rng } from '../../src/core/rng.js';
+import { TopK } from '../../src/core/topk.js';
+import { SortedTopK } from '../../src/search/kd-tree/sorted-topk.js';
 import { gaussianClusters } from '../helpers/data.js';
 
 test('nthElement partitions around the k-th element, with many duplicates too', () => {
@@ -21,6 +23,27 @@ test('nthElement partitions around the k-th element, with many duplicates too', 
       for (let i = 0; i < kth; i++) assert.ok(keys[i] <= keys[kth]);
       for (let i = kth + 1; i < n; i++) assert.ok(keys[i] >= keys[kth]);
       for (let i = 0; i < n; i++) assert.equal(keys[i], orig[perm[i]], 'perm follows keys');
+    }
+  }
+});
+
+test('SortedTopK keeps exactly what TopK keeps (ties by lower index), in the same order', () => {
+  const rng = new Rng(5);
+  for (const k of [1, 2, 10, 32]) {
+    const a = new TopK(k), b = new SortedTopK(k);
+    for (let round = 0; round < 20; round++) {
+      a.reset(k); b.reset(k);
+      const n = rng.int(200);
+      for (let i = 0; i < n; i++) {
+        const d = rng.int(round % 2 ? 5 : 1000); // few distinct distances: many ties
+        const id = rng.int(10000);
+        assert.equal(b.worst(), a.worst());
+        a.push(d, id); b.push(d, id);
+      }
+      const ia = new Int32Array(k), da = new Float64Array(k), ib = new Int32Array(k), db = new Float64Array(k);
+      assert.equal(b.drainSorted(ib, db), a.drainSorted(ia, da));
+      assert.deepEqual(Array.from(ib), Array.from(ia));
+      assert.deepEqual(Array.from(db), Array.from(da));
     }
   }
 });

@@ -9,7 +9,7 @@ const SPEC = {
   data: { type: 'string' }, image: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' },
   backend: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
   'test-fraction': { type: 'string' }, channels: { type: 'string' }, k: { type: 'string' },
-  sampling: { type: 'string' }, samples: { type: 'string' }, metric: { type: 'string' }, help: { type: 'boolean' },
+  sampling: { type: 'string' }, samples: { type: 'string' }, metric: { type: 'string' }, similarity: { type: 'string' }, aggregation: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 export const summary = 'train Conv2d vs ConvNN vs branching on real images';
@@ -33,6 +33,7 @@ stratified train/test split; prints test accuracy, trainable parameters and seco
   --k K                neighbours per position (default 9)
   --sampling all|random|spatial, --samples N   ConvNN candidate pool (default all)
   --metric euclidean|cosine                    (default euclidean, as the authors' main table)
+  --similarity Col|Loc|Loc_Col, --aggregation Col|Loc_Col   ConvNN features (default Col / Col)
   --json               print {conv, convnn, branching, setup} as JSON`;
 
 function parseImage(v: string | undefined): [number, number, number] | undefined {
@@ -91,6 +92,8 @@ export async function run(argv: string[]): Promise<number> {
     sampling,
     numSamples: sampling === 'all' ? -1 : intOption(o, 'samples', 64, 1),
     metric: choiceOption(o, 'metric', 'euclidean', ['euclidean', 'cosine'] as const),
+    similarity: choiceOption(o, 'similarity', 'Col', ['Col', 'Loc', 'Loc_Col'] as const),
+    aggregation: choiceOption(o, 'aggregation', 'Col', ['Col', 'Loc_Col'] as const),
     log: json ? (l) => console.error(l) : (l) => console.log(l),
   });
   if (json) {
@@ -99,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const s = res.setup;
   console.log(`\n${s.data}  ${s.image.join('x')}  train ${s.train} / test ${s.test}  ${s.epochs} epochs  seed ${s.seed}  ${s.backend}`);
-  console.log(`network: ${s.network}; ConvNN K=${s.k} ${s.metric} sampling=${s.sampling}${s.sampling === 'all' ? '' : ` (${s.numSamples})`}`);
+  console.log(`network: ${s.network}; ConvNN K=${s.k} ${s.metric} ${s.similarity}/${s.aggregation} sampling=${s.sampling}${s.sampling === 'all' ? '' : ` (${s.numSamples})`}`);
   console.log('arm         test acc   best acc    params   s/epoch');
   for (const [name, r] of Object.entries({ conv: res.conv, convnn: res.convnn, branching: res.branching })) {
     console.log(`${name.padEnd(10)} ${(r.accuracy * 100).toFixed(2).padStart(8)} % ${(r.bestAccuracy * 100).toFixed(2).padStart(8)} % ${String(r.params).padStart(9)} ${r.secondsPerEpoch.toFixed(2).padStart(9)}`);

@@ -157,9 +157,9 @@ export async function run(argv: string[]): Promise<number> {
 async function measure(index: NeighborIndex, queries: Matrix, k: number, gt: GroundTruth, ef: number | undefined, threads: number): Promise<Run> {
   const params: SearchParams = ef !== undefined ? { ef } : {};
   // warm-up: the first calls compile the hot loops (and start a worker pool where one is kept)
-  const warm = sliceRows(queries, 0, Math.min(queries.rows, 64));
-  index.search(warm, k, params);
-  if (threads > 1 && index.searchAsync) await index.searchAsync(warm, k, { ...params, threads });
+  index.search(sliceRows(queries, 0, Math.min(queries.rows, 64)), k, params);
+  // enough queries that every worker gets a chunk (engines run tiny batches in the calling thread)
+  if (threads > 1 && index.searchAsync) await index.searchAsync(sliceRows(queries, 0, Math.min(queries.rows, 128 * threads)), k, { ...params, threads });
   const t0 = performance.now();
   const res: SearchResult = threads > 1 && index.searchAsync
     ? await index.searchAsync(queries, k, { ...params, threads })

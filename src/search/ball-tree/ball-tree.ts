@@ -11,8 +11,10 @@ import { buildLayout, layoutBytes, type TreeLayout } from '../kd-tree/layout.js'
 import { checkLeafSize, denseQueries, denseTreeData } from '../kd-tree/common.js';
 import {
   KERNEL_L1, KERNEL_L2, KERNEL_LINF, RadiusCollector, pointKernel, pointReduced,
-  scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter,
+  scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter, type NeighborHeap,
 } from '../kd-tree/scan.js';
+import { SortedTopK } from '../kd-tree/sorted-topk.js';
+import { SMALL_K } from '../kd-tree/kd-tree.js';
 import { fitBalls } from './balls.js';
 
 export interface BallTreeOptions {
@@ -107,7 +109,7 @@ export class BallTree implements NeighborIndex {
   searchRows(q: DenseMatrix, q0: number, q1: number, kk: number, filter: IdFilter,
     outIdxAll: Int32Array, outDistAll: Float32Array, outRow0: number): void {
     const d = this.dim, t = this.tree;
-    const heap = new TopK(kk);
+    const heap = kk <= SMALL_K ? new SortedTopK(kk) : new TopK(kk);
     const qv = new Float64Array(d);
     const stackNode = new Int32Array(2 * t.nLevels + 2);
     const stackBound = new Float64Array(2 * t.nLevels + 2);
@@ -163,7 +165,7 @@ export class BallTree implements NeighborIndex {
   }
 
   /** Depth-first search, nearer ball first; a node's bound is the max of its own and its parent's. */
-  private knn(qv: Float64Array, qArr: Float32Array, qOff: number, heap: TopK,
+  private knn(qv: Float64Array, qArr: Float32Array, qOff: number, heap: NeighborHeap,
     stackNode: Int32Array, stackBound: Float64Array, filter: IdFilter): void {
     const t = this.tree, d = this.dim, kernel = this.kernel, reduced = this.metric.reduced;
     const firstLeaf = t.firstLeaf, pts = t.points, perm = t.perm;

@@ -7,7 +7,6 @@ import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, SearchParams, ParallelOptions } from '../types.js';
 import { BruteCore } from './core.js';
-import { searchParallel } from './parallel.js';
 
 export interface BruteForceOptions {
   metric?: MetricSpec;
@@ -22,12 +21,14 @@ export interface BruteForceOptions {
  * Exact search by scanning every point: the oracle every other engine is tested against.
  *
  * Dense L2 / squared L2 / inner product / cosine go through the norms + matrix-product form in
- * a blocked WebAssembly SIMD kernel (4 queries x 8 rows register tile) that pre-selects, per
- * query, every row whose value can reach the k-th (a proven float32 error bound), and the
- * pre-selected rows are re-ranked with the metric's float64 kernel: results are bit-identical
- * to scanning every row with `metric.reduced` (ties by lower index). Sparse data uses an
- * inverted column index; other metrics use blocked scalar loops. `searchAsync` spreads the
- * queries over worker threads that share the base vectors (SharedArrayBuffer).
+ * a blocked WebAssembly SIMD kernel (4 queries x 8 rows register tile; L1 / Linf / Hamming use
+ * the same tile) that pre-selects, per query, every row whose value can reach the k-th (a
+ * proven float32 error bound), and the pre-selected rows are re-ranked with the metric's
+ * float64 kernel: results are bit-identical to scanning every row with `metric.reduced` (ties
+ * by lower index). Sparse data uses an inverted column index; other metrics use blocked scalar
+ * loops. `searchAsync` spreads the queries over worker threads that share the base vectors
+ * (SharedArrayBuffer). Kernel choice: `kernelPath`; KNNKIT_WASM=off or `{ wasm: false }`
+ * forces the pure-TS path.
  *
  * k larger than the number of points is clamped (no error). With a `filter` that leaves fewer
  * than k points, the unfilled slots hold index -1 and distance Infinity.
@@ -77,6 +78,9 @@ export class BruteForce implements NeighborIndex {
     const q = toMatrix(queries, { name: 'queries', cols: this.dim });
     const kk = Math.min(k, this.size);
     const allowed = this.mask(params);
+    // loaded on demand: the worker-thread machinery imports node:worker_threads, which the
+    // synchronous API (and a browser bundle) does not need
+    const { searchParallel } = await import('./parallel.js');
     const res = await searchParallel(this, q, kk, allowed, params.threads);
     if (res) return res;
     const out = SearchResult.empty(q.rows, kk);

@@ -19,10 +19,12 @@ const SCALAR_QUERY_BLOCK = 16;
  * arrays so that worker threads build the very same engine over the shared base vectors.
  *
  * Paths, chosen from the metric's capabilities (never its name):
- *  - dense + dotForm (L2, squared L2, IP, cosine): DotScanner pre-selection in WebAssembly
- *    SIMD, then exact re-ranking with metric.reduced;
+ *  - dense + dotForm (L2, squared L2, IP, cosine), or the registry's L1 / Linf / Hamming
+ *    kernels: DotScanner pre-selection in WebAssembly SIMD (TS twin without SIMD), then exact
+ *    re-ranking of the few pre-selected rows with metric.reduced;
  *  - sparse + dotForm: inverted column index (exact for IP/cosine, bounded + re-ranked for L2);
- *  - anything else: blocked scalar loops over metric.reduced / metric.sparseReduced.
+ *  - anything else (Minkowski p, Mahalanobis, sparse L1, custom metrics): blocked scalar loops
+ *    over metric.reduced / metric.sparseReduced.
  * Every path ranks by the metric's float64 reduced value, ties by lower index: results are
  * bit-identical to the scalar reference.
  */

@@ -14,6 +14,12 @@ export type DotKind = 'l2' | 'ip' | 'cosine' | 'l1' | 'linf' | 'hamming';
 const U = 2 ** -24;
 /** Squared norms above this could overflow float32 in the kernel: such data takes the scalar path. */
 export const MAX_NORM_SQ = 1e36;
+/**
+ * Cosine divides by the norms: below this squared norm (but not zero) float32 products may be
+ * subnormal and lose the relative accuracy the bound assumes, so such rows are always
+ * re-ranked exactly and such queries are ranked exhaustively.
+ */
+export const MIN_COSINE_NORM_SQ = 1e-20;
 
 /** Query rows per kernel call (a multiple of 4: the tile is 4 queries x 8 rows). */
 const QUERY_BLOCK = 64;
@@ -33,13 +39,15 @@ interface BruteExports {
 export type CandidateSink = (q: number, cand: Int32Array, count: number) => void;
 
 /**
- * Pre-selects, for each query, the few base rows that can be among its k nearest under an L2,
- * inner-product or cosine metric, by the norms + matrix-product form computed blockwise in
- * WebAssembly SIMD (or in TS when WebAssembly SIMD is missing). The lists are supersets of the
- * exact answer (see ./preselect.ts for the interval argument); the caller re-ranks them with
- * the metric's float64 kernel, so the result is bit-identical to the scalar reference.
+ * Pre-selects, for each query, the few base rows that can be among its k nearest (or within a
+ * radius) under L2 / inner product / cosine (the norms + matrix-product form) or L1 / Linf /
+ * Hamming, computed blockwise in WebAssembly SIMD (or in TS when WebAssembly SIMD is missing).
+ * The lists are supersets of the exact answer (see ./preselect.ts for the interval argument);
+ * the caller re-ranks them with the metric's float64 kernel, so the result is bit-identical to
+ * the scalar reference.
  *
- * The base vectors are copied once, into the WebAssembly memory in the packed panel layout.
+ * The base vectors are copied once, into the WebAssembly memory in the packed panel layout
+ * (the module has no static data: the layout starts at 1 KiB); the memory grows as needed.
  */
 export class DotScanner {
   readonly kind: DotKind;
@@ -52,6 +60,8 @@ export class DotScanner {
   private readonly tiny: number;
   private readonly nPad: number;
   private readonly maxNorm: number;
+  /** Rows the kernel cannot bound (tiny non-zero norms under cosine): added to every list. */
+  private readonly always: Int32Array;
   private readonly rowA: Float32Array;
   private readonly rowS: Float32Array;
   private readonly rowHi: Float32Array;
@@ -79,6 +89,7 @@ export class DotScanner {
     const rowS = new Float32Array(nPad);
     const rowHi = new Float32Array(nPad);
     let maxNorm = 0;
+    const always: number[] = [];
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let t = j * d, e = t + d; t < e; t++) s += base[t] * base[t];
@@ -86,10 +97,14 @@ export class DotScanner {
       if (norm > maxNorm) maxNorm = norm;
       if (kind === 'l2') { rowA[j] = s * (1 - this.E); rowS[j] = 2; rowHi[j] = 2 * this.E * s; }
       else if (kind === 'ip') { rowA[j] = 0; rowS[j] = 1; }
-      else if (kind === 'cosine') { rowA[j] = 0; rowS[j] = s > 0 ? 1 / norm : 0; }
+      else if (kind === 'cosine') {
+        if (s > 0 && s < MIN_COSINE_NORM_SQ) always.push(j); // excluded from the kernel (rowA = Infinity)
+        else { rowA[j] = 0; rowS[j] = s > 0 ? 1 / norm : 0; }
+      }
       else rowA[j] = 0; // l1, linf, hamming: key = value
     }
     this.maxNorm = maxNorm;
+    this.always = Int32Array.from(always);
     const loaded = useWasm ? loadEmbedded('brute', bruteWasm) : null;
     if (!loaded) {
       this.variant = 'ts';
@@ -99,7 +114,7 @@ export class DotScanner {
     this.variant = loaded.variant;
     const ex = this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BruteExports;
     // Persistent region: packed panels, rowA, rowS, rowHi; the scratch region follows.
-    let off = 1024; // leave the first KiB to the module's static data
+    let off = 1024; // keep address 0 and its neighbourhood unused
     this.offPanels = off; off += nPad * d * 4;
     this.offRowA = off; off += nPad * 4;
     this.offRowS = off; off += nPad * 4;
@@ -154,12 +169,12 @@ export class DotScanner {
         let m = 0;
         const cj = st.candJ.subarray(s, s + cap);
         for (let t = 0, n = st.candCnt[i]; t < n; t++) if (st.candLb[s + t] <= T) cj[m++] = st.candJ[s + t];
-        sink(q, cj, m);
+        this.emit(q, cj, m, allowed, sink);
       }
       if (again.length > 0) {
         // The band of near-ties of these queries outgrew their lists (exact ties, duplicate
         // rows): re-scan each alone with its final threshold frozen and a list as long as the data.
-        for (let t = 0; t < again.length; t += 2) this.recollect(queries, again[t], again[t + 1], rowA, sink);
+        for (let t = 0; t < again.length; t += 2) this.recollect(queries, again[t], again[t + 1], rowA, allowed, sink);
         st = this.layout(qb, k, cap, rowA);
       }
     }
@@ -188,18 +203,28 @@ export class DotScanner {
         const i = q - b0;
         if (degenerate[i]) { sink(q, st.candJ, -1); continue; }
         const s = i * this.nPad;
-        sink(q, st.candJ.subarray(s, s + st.candCnt[i]), st.candCnt[i]);
+        this.emit(q, st.candJ.subarray(s, s + st.candCnt[i]), st.candCnt[i], allowed, sink);
       }
     }
   }
 
-  private recollect(queries: Float32Array, q: number, T: number, rowA: Float32Array | null, sink: CandidateSink): void {
+  private recollect(queries: Float32Array, q: number, T: number, rowA: Float32Array | null, allowed: Uint8Array | null, sink: CandidateSink): void {
     const st = this.layout(4, 0, this.nPad, rowA);
     this.loadQueries(st, queries, q, q + 1, 4);
     st.T[0] = T;
     updateThr(st, 0);
     this.runScan(st, 4);
-    sink(q, st.candJ.subarray(0, st.candCnt[0]), st.candCnt[0]);
+    this.emit(q, st.candJ.subarray(0, st.candCnt[0]), st.candCnt[0], allowed, sink);
+  }
+
+  /** Hands a list to the sink, with the always-candidate rows (if any, and allowed) appended. */
+  private emit(q: number, cand: Int32Array, count: number, allowed: Uint8Array | null, sink: CandidateSink): void {
+    if (this.always.length === 0) { sink(q, cand, count); return; }
+    const out = new Int32Array(count + this.always.length);
+    out.set(cand.subarray(0, count));
+    let m = count;
+    for (const j of this.always) if (!allowed || allowed[j]) out[m++] = j;
+    sink(q, out, m);
   }
 
   /** Lays out (and views) the scratch state for blocks of qb queries. */
@@ -244,7 +269,15 @@ export class DotScanner {
     const d = this.d, E = this.E, tiny = this.tiny;
     const qv = st.queries;
     qv.fill(0);
-    qv.set(queries.subarray(b0 * d, b1 * d));
+    if (this.ex) {
+      // WebAssembly layout: quads of 4 rows interleaved (value t of the 4 rows side by side)
+      for (let r = 0; r < b1 - b0; r++) {
+        const dst = (r >> 2) * 4 * d + (r & 3), src = (b0 + r) * d;
+        for (let t = 0; t < d; t++) qv[dst + 4 * t] = queries[src + t];
+      }
+    } else {
+      qv.set(queries.subarray(b0 * d, b1 * d));
+    }
     st.heapCnt.fill(0); st.candCnt.fill(0); st.overflow.fill(0);
     const bad = new Uint8Array(qb);
     for (let i = 0; i < qb; i++) {
@@ -252,8 +285,8 @@ export class DotScanner {
       st.thr[i] = -Infinity; // padding: never passes
       if (i >= b1 - b0) continue;
       let s = 0;
-      for (let t = i * d, e = t + d; t < e; t++) s += qv[t] * qv[t];
-      if (!(s <= MAX_NORM_SQ) || (this.kind === 'cosine' && s === 0)) { bad[i] = 1; continue; }
+      for (let t = (b0 + i) * d, e = t + d; t < e; t++) s += queries[t] * queries[t];
+      if (!(s <= MAX_NORM_SQ) || (this.kind === 'cosine' && s < MIN_COSINE_NORM_SQ)) { bad[i] = 1; continue; }
       const norm = Math.sqrt(s);
       if (this.kind === 'l2') {
         // v = |q|^2 + |b|^2 - 2 q.b, |error| <= E (|q|^2 + |b|^2) + tiny

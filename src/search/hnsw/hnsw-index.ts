@@ -45,6 +45,8 @@ export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
   filterStrategy?: 'auto' | 'graph' | 'scan';
 }
 
+let arenaCounter = 0;
+
 /** Hard cap on drawn levels (the paper's distribution gives P(level >= 31) ~ M^-31). */
 const MAX_LEVEL = 31;
 
@@ -79,6 +81,8 @@ export class HnswIndex implements NeighborIndex {
   /** @internal */ nativeKind: number;
   /** @internal */ shape: Shape;
   /** @internal */ arena!: Arena;
+  /** @internal Identity of the current memory (worker threads cache kernels per memory). */
+  instanceId = 0;
   /** @internal */ layout!: Layout;
   /** @internal */ kernel!: GraphKernel;
   /** @internal */ wasm: ReturnType<typeof wasmFlavour>;
@@ -148,6 +152,7 @@ export class HnswIndex implements NeighborIndex {
   /** Fresh arena for (cap, upperCap, threads, efCap). */
   private allocate(cap: number, upperCap: number, threads: number, efCap: number): void {
     this.layout = computeLayout(this.shape, cap, upperCap, threads, efCap);
+    this.instanceId = ++arenaCounter;
     if (this.wasm) {
       const mem = createMemory(this.wasm, this.layout.total);
       this.arena = new Arena(mem, this.layout.total, this.wasm.shared);
@@ -169,6 +174,8 @@ export class HnswIndex implements NeighborIndex {
   /** @internal */ reserve(cap: number, upper: number, threads: number, efCap: number): void {
     const l = this.layout;
     if (cap <= l.cap && upper <= l.upperCap && threads <= l.threads && efCap <= l.efCap) return;
+    // moving the memory under running workers would corrupt their walk
+    if (this.busy) throw new KnnkitError('ef', 'ef: a larger beam needs more scratch memory, which cannot move while worker threads search (searchAsync); wait for it to finish');
     const next = computeLayout(this.shape,
       cap > l.cap ? Math.max(cap, l.cap * 2) : l.cap,
       upper > l.upperCap ? Math.max(upper, l.upperCap * 2) : l.upperCap,
@@ -354,7 +361,7 @@ export class HnswIndex implements NeighborIndex {
 
   /** @internal Takes over another index's state (compaction, loading). */
   adopt(o: HnswIndex): void {
-    this.arena = o.arena; this.layout = o.layout; this.kernel = o.kernel; this.wasm = o.wasm;
+    this.arena = o.arena; this.instanceId = o.instanceId; this.layout = o.layout; this.kernel = o.kernel; this.wasm = o.wasm;
     this.count = o.count; this.live = o.live; this.deleted = o.deleted; this.ep = o.ep; this.maxLevel = o.maxLevel;
     this.upperUsed = o.upperUsed; this.levelsDrawn = o.levelsDrawn; this.nextAutoId = o.nextAutoId;
     this.labels = o.labels; this.ids = o.ids; this.free = o.free; this.rng = o.rng;
@@ -399,6 +406,8 @@ export class HnswIndex implements NeighborIndex {
     const f = normaliseFilter(filter);
     const scan = (allowed: number) => strategy === 'scan' || (strategy === 'auto' && preferBruteForce(allowed, this.live, ef));
     if (f.kind === 'none') return { mode: FILTER_NONE, list: -1 };
+    // the allow bitmap is shared with worker threads: one filtered batch at a time
+    if (this.busy) throw new KnnkitError('filter', 'filter: a filtered search cannot run while worker threads search this index (searchAsync); wait for it to finish');
     const l = this.layout;
     if (f.kind === 'set') {
       const bits = this.u8;
@@ -505,14 +514,22 @@ export class HnswIndex implements NeighborIndex {
    * identical to `search`. threads defaults to the machine's cores; 1 runs in this thread.
    */
   async searchAsync(queries: MatrixInput, k: number, params: HnswSearchParams & ParallelOptions = {}): Promise<SearchResult> {
-    const { parallelSearch } = await import('./parallel.js');
-    return parallelSearch(this, queries, k, params);
+    // mutations are refused from now until the batch is done (checked synchronously)
+    this.pendingAsync++;
+    try {
+      const { parallelSearch } = await import('./parallel.js');
+      return await parallelSearch(this, queries, k, params);
+    } finally {
+      this.pendingAsync--;
+    }
   }
 
   /** @internal */ checkNotBusy(op: string): void {
-    if (this.busy) throw new KnnkitError(op, `${op}: the index is being searched by worker threads (searchAsync); wait for it to finish`);
+    if (this.busy || this.pendingAsync > 0) throw new KnnkitError(op, `${op}: the index is being searched by worker threads (searchAsync); wait for it to finish`);
   }
-  /** @internal */ setBusy(b: boolean): void { this.busy = b; }
+  /** @internal Workers are reading the memory: it must not move. */
+  setBusy(b: boolean): void { this.busy = b; }
+  private pendingAsync = 0;
 
   // ------------------------------------------------------------------ persistence
 

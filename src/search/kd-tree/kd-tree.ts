@@ -11,8 +11,12 @@ import { buildLayout, layoutBytes, type TreeLayout } from './layout.js';
 import { BOUND_GUARD, checkLeafSize, denseQueries, denseTreeData } from './common.js';
 import {
   KERNEL_L1, KERNEL_L2, KERNEL_LINF, RadiusCollector, pointKernel, pointReduced,
-  scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter,
+  scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter, type NeighborHeap,
 } from './scan.js';
+import { SortedTopK } from './sorted-topk.js';
+
+/** Up to this k the candidates live in a sorted array (SortedTopK), above it in a heap (TopK). */
+export const SMALL_K = 32;
 
 export interface KDTreeOptions {
   /** A metric of the Minkowski family (euclidean, sqeuclidean, manhattan, chebyshev, minkowski p). */
@@ -102,7 +106,7 @@ export class KDTree implements NeighborIndex {
   searchRows(q: DenseMatrix, q0: number, q1: number, kk: number, filter: IdFilter,
     outIdxAll: Int32Array, outDistAll: Float32Array, outRow0: number): void {
     const d = this.dim, t = this.tree;
-    const heap = new TopK(kk);
+    const heap = kk <= SMALL_K ? new SortedTopK(kk) : new TopK(kk);
     const qv = new Float64Array(d);
     const stackNode = new Int32Array(2 * t.nLevels + 2);
     const stackBound = new Float64Array(2 * t.nLevels + 2);
@@ -166,7 +170,7 @@ export class KDTree implements NeighborIndex {
    * bound is strictly greater than the current k-th distance (an equal bound may still hold a
    * tie with a lower index, which must win).
    */
-  private knn(qv: Float64Array, qArr: Float32Array, qOff: number, heap: TopK,
+  private knn(qv: Float64Array, qArr: Float32Array, qOff: number, heap: NeighborHeap,
     stackNode: Int32Array, stackBound: Float64Array, filter: IdFilter): void {
     const t = this.tree, d = this.dim, kernel = this.kernel, reduced = this.metric.reduced;
     const firstLeaf = t.firstLeaf, pts = t.points, perm = t.perm;

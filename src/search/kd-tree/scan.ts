@@ -1,4 +1,5 @@
-import type { TopK } from '../../core/topk.js';
+/** What a scan needs of the candidate list: TopK (a heap) or SortedTopK (small k). */
+export interface NeighborHeap { push(d: number, i: number): void; worst(): number }
 import type { Metric } from '../../metrics/types.js';
 import { sqL2, manhattan, chebyshev } from '../../metrics/minkowski.js';
 
@@ -27,7 +28,7 @@ export type IdFilter = ((id: number) => boolean) | null;
 
 /** q: the query as doubles (exact float32 values); pts/perm: tree-ordered rows; [s, e): the leaf. */
 export function scanL2(q: Float64Array, pts: Float32Array, perm: Int32Array, s: number, e: number, d: number,
-  heap: TopK, worst: number, filter: IdFilter): number {
+  heap: NeighborHeap, worst: number, filter: IdFilter): number {
   if (d === 2) {
     // The most common low-dimensional case, unrolled: (0 + a^2) + b^2 is the kernel's sum.
     const q0 = q[0], q1 = q[1];
@@ -52,7 +53,7 @@ export function scanL2(q: Float64Array, pts: Float32Array, perm: Int32Array, s: 
  * and the point could not enter (it is rejected exactly as the full computation would be).
  */
 export function scanL2Early(q: Float64Array, pts: Float32Array, perm: Int32Array, s: number, e: number, d: number,
-  heap: TopK, worst: number, filter: IdFilter): number {
+  heap: NeighborHeap, worst: number, filter: IdFilter): number {
   const d4 = d & ~3;
   for (let t = s, o = s * d; t < e; t++, o += d) {
     let acc = 0, j = 0;
@@ -71,7 +72,7 @@ export function scanL2Early(q: Float64Array, pts: Float32Array, perm: Int32Array
 }
 
 export function scanL1(q: Float64Array, pts: Float32Array, perm: Int32Array, s: number, e: number, d: number,
-  heap: TopK, worst: number, filter: IdFilter): number {
+  heap: NeighborHeap, worst: number, filter: IdFilter): number {
   for (let t = s, o = s * d; t < e; t++, o += d) {
     let acc = 0;
     for (let j = 0; j < d; j++) acc += Math.abs(q[j] - pts[o + j]);
@@ -81,7 +82,7 @@ export function scanL1(q: Float64Array, pts: Float32Array, perm: Int32Array, s: 
 }
 
 export function scanLinf(q: Float64Array, pts: Float32Array, perm: Int32Array, s: number, e: number, d: number,
-  heap: TopK, worst: number, filter: IdFilter): number {
+  heap: NeighborHeap, worst: number, filter: IdFilter): number {
   for (let t = s, o = s * d; t < e; t++, o += d) {
     let m = 0;
     for (let j = 0; j < d; j++) { const v = Math.abs(q[j] - pts[o + j]); if (v > m) m = v; }
@@ -92,7 +93,7 @@ export function scanLinf(q: Float64Array, pts: Float32Array, perm: Int32Array, s
 
 /** Any metric: the registry's own kernel on (query, point), argument order as BruteForce uses. */
 export function scanGeneric(reduced: Metric['reduced'], qArr: Float32Array, qOff: number, pts: Float32Array, perm: Int32Array,
-  s: number, e: number, d: number, heap: TopK, worst: number, filter: IdFilter): number {
+  s: number, e: number, d: number, heap: NeighborHeap, worst: number, filter: IdFilter): number {
   for (let t = s, o = s * d; t < e; t++, o += d) {
     const r = reduced(qArr, qOff, pts, o, d);
     if (r <= worst && (filter === null || filter(perm[t]))) { heap.push(r, perm[t]); worst = heap.worst(); }

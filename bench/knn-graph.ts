@@ -48,7 +48,7 @@ async function runConfig(name: string, X: Matrix, y: Label[], folds: Array<{ tra
     row.trainWall.push((t1 - t0) / 1000); row.trainCpu.push((c1.user + c1.system) / 1e6); row.infer.push((t2 - t1) / 1000);
   }
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  console.log(`${name.padEnd(34)} acc ${(mean(row.acc) * 100).toFixed(2)} %  macroP ${(mean(row.prec) * 100).toFixed(2)} %  train median ${median(row.trainWall).toFixed(2)} s wall / ${median(row.trainCpu).toFixed(2)} s CPU (main thread)  infer median ${(median(row.infer) * 1000).toFixed(2)} ms/fold`);
+  console.log(`${name.padEnd(34)} acc ${(mean(row.acc) * 100).toFixed(2)} %  macroP ${(mean(row.prec) * 100).toFixed(2)} %  train median ${median(row.trainWall).toFixed(2)} s wall / ${median(row.trainCpu).toFixed(2)} s CPU (all threads)  infer median ${(median(row.infer) * 1000).toFixed(2)} ms/fold`);
   return row;
 }
 

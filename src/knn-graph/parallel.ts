@@ -15,12 +15,36 @@ export function defaultThreads(): number {
  * (tests, CLI through tsx) the worker is a .ts file and Node does not hand the tsx loader to
  * worker threads, so a tiny bootstrap registers tsx in the worker before importing it.
  */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
   const url = new URL('./worker.ts', import.meta.url).href;
   const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); }).catch((e) => { throw e; });`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true });
+}
+
+/**
+ * Workers are kept between fits (starting one costs more than a small fit: cross-validation
+ * fits ten models in a row) and unref'd while idle, so they never keep the process alive.
+ */
+const pool: Worker[] = [];
+
+function acquire(n: number): Worker[] {
+  while (pool.length < n) {
+    const w = startWorker();
+    w.on('error', () => { const i = pool.indexOf(w); if (i >= 0) pool.splice(i, 1); });
+    w.on('exit', () => { const i = pool.indexOf(w); if (i >= 0) pool.splice(i, 1); });
+    pool.push(w);
+  }
+  const ws = pool.slice(0, n);
+  ws.forEach((w) => w.ref());
+  return ws;
+}
+
+/** Stops the pooled worker threads (they are also unref'd, so this is optional). */
+export async function shutdownWorkers(): Promise<void> {
+  const ws = pool.splice(0, pool.length);
+  await Promise.all(ws.map((w) => w.terminate()));
 }
 
 const GRAM_ROWS = 16;
@@ -34,8 +58,10 @@ const SOLVE_COLS = 16;
 export async function solveAllParallel(p: Prepared, threads: number): Promise<ColumnSolution[]> {
   const n = p.ctx.n;
   const nWorkers = Math.max(1, Math.min(threads, Math.ceil(n / SOLVE_COLS)));
-  const workers = Array.from({ length: nWorkers }, (_, w) => startWorker({ ctx: p.ctx, A: p.A, slot: w + 1 }));
+  const workers = acquire(nWorkers);
+  let ok = false;
   try {
+    await runQueue(workers, workers.map((_, w) => ({ type: 'init', init: { ctx: p.ctx, A: p.A, slot: w + 1 } })), () => undefined, true);
     if (p.needsGram) {
       const tasks: Array<{ type: 'gram'; r0: number; r1: number }> = [];
       for (let r0 = 0; r0 < n; r0 += GRAM_ROWS) tasks.push({ type: 'gram', r0, r1: Math.min(n, r0 + GRAM_ROWS) });
@@ -58,13 +84,20 @@ export async function solveAllParallel(p: Prepared, threads: number): Promise<Co
         };
       }
     });
+    ok = true;
     return out;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    if (ok) workers.forEach((w) => w.unref());
+    else {
+      // a failed fit may leave a worker mid-task: do not reuse any of them
+      for (const w of workers) { const i = pool.indexOf(w); if (i >= 0) pool.splice(i, 1); }
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
   }
 }
 
-function runQueue(workers: Worker[], tasks: object[], onResult: (msg: unknown) => void): Promise<void> {
+/** Hands tasks out as workers become free; `oneEach` sends task i to worker i (the inits). */
+function runQueue(workers: Worker[], tasks: object[], onResult: (msg: unknown) => void, oneEach = false): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0, pending = 0, failed = false;
     const cleanups: Array<() => void> = [];
@@ -75,9 +108,16 @@ function runQueue(workers: Worker[], tasks: object[], onResult: (msg: unknown) =
       if (err) reject(err); else resolve();
     };
     const feed = (w: Worker) => {
+      if (oneEach) {
+        const i = workers.indexOf(w);
+        if (!sent[i]) { sent[i] = true; pending++; next++; w.postMessage(tasks[i]); return; }
+        if (pending === 0) finish();
+        return;
+      }
       if (next < tasks.length) { pending++; w.postMessage(tasks[next++]); }
       else if (pending === 0) finish();
     };
+    const sent = workers.map(() => false);
     for (const w of workers) {
       const onMsg = (msg: { type: string; message?: string }) => {
         if (msg.type === 'error') { finish(new Error(`knn-graph worker: ${msg.message}`)); return; }

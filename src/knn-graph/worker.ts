@@ -1,23 +1,29 @@
 /**
  * Worker thread of KnnGraphClassifier.fitAsync: fills row blocks of H = A A and solves columns
- * (reference document step 4) on the shared kernel matrices. Messages:
- *   {type: 'gram', r0, r1}      -> {type: 'done'}
- *   {type: 'solve', cols}       -> {type: 'solved', cols, offsets, idx, val, iters}
+ * (reference document step 4) on the shared kernel matrices. Workers are pooled across fits;
+ * every fit starts with an 'init'. Messages:
+ *   {type: 'init', ctx, A, slot} -> {type: 'done'}
+ *   {type: 'gram', r0, r1}       -> {type: 'done'}
+ *   {type: 'solve', cols}        -> {type: 'solved', cols, offsets, idx, val, iters}
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ColumnSolver, type ColumnContext } from './columns.js';
 import { symmetricGramRows } from './kernel.js';
 import { Kernels } from './wasm/kernels.js';
 
 interface Init { ctx: ColumnContext; A?: Float32Array; slot: number }
 
-const { ctx, A, slot } = workerData as Init;
+let ctx: ColumnContext, A: Float32Array | undefined, slot = 1;
 let solver: ColumnSolver | undefined;
 let kernels: Kernels | undefined;
 
-parentPort!.on('message', (msg: { type: string; r0?: number; r1?: number; cols?: Int32Array }) => {
+parentPort!.on('message', (msg: { type: string; r0?: number; r1?: number; cols?: Int32Array; init?: Init }) => {
   try {
-    if (msg.type === 'gram') {
+    if (msg.type === 'init') {
+      ({ ctx, A, slot } = msg.init!);
+      solver = undefined; kernels = undefined;
+      parentPort!.postMessage({ type: 'done' });
+    } else if (msg.type === 'gram') {
       if (ctx.layout) (kernels ??= new Kernels(ctx.layout, slot)).gramRows(msg.r0!, msg.r1!);
       else symmetricGramRows(A!, ctx.n, msg.r0!, msg.r1!, ctx.H!);
       parentPort!.postMessage({ type: 'done' });

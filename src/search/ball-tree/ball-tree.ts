@@ -13,8 +13,7 @@ import {
   KERNEL_L1, KERNEL_L2, KERNEL_LINF, RadiusCollector, pointKernel, pointReduced,
   scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter, type NeighborHeap,
 } from '../kd-tree/scan.js';
-import { SortedTopK } from '../kd-tree/sorted-topk.js';
-import { SMALL_K } from '../kd-tree/kd-tree.js';
+import { SMALL_K, SortedTopK } from '../kd-tree/sorted-topk.js';
 import { fitBalls } from './balls.js';
 
 export interface BallTreeOptions {

@@ -13,10 +13,7 @@ import {
   KERNEL_L1, KERNEL_L2, KERNEL_LINF, RadiusCollector, pointKernel, pointReduced,
   scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter, type NeighborHeap,
 } from './scan.js';
-import { SortedTopK } from './sorted-topk.js';
-
-/** Up to this k the candidates live in a sorted array (SortedTopK), above it in a heap (TopK). */
-export const SMALL_K = 32;
+import { SMALL_K, SortedTopK } from './sorted-topk.js';
 
 export interface KDTreeOptions {
   /** A metric of the Minkowski family (euclidean, sqeuclidean, manhattan, chebyshev, minkowski p). */

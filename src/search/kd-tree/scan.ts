@@ -11,7 +11,7 @@ import { sqL2, manhattan, chebyshev } from '../../metrics/minkowski.js';
  * kernel's; any other metric is called through `metric.reduced` itself.
  *
  * Each scan returns the heap's new k-th best reduced distance ("worst"). A point enters only when
- * its reduced distance is <= worst; TopK.push then applies the tie rule (equal distance: lower
+ * its reduced distance is <= worst; the heap's push then applies the tie rule (equal distance: lower
  * original index wins).
  */
 export const KERNEL_L2 = 0, KERNEL_L1 = 1, KERNEL_LINF = 2, KERNEL_GENERIC = 3;

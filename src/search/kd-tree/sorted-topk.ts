@@ -5,6 +5,9 @@
  * k <= 32 of most k-NN queries is cheaper than a heap's sift (fewer branches, and the k-th
  * best is read straight from the last slot).
  */
+/** Up to this k the trees keep candidates in a SortedTopK, above it in a TopK heap. */
+export const SMALL_K = 32;
+
 export class SortedTopK {
   private dist: Float64Array;
   private idx: Int32Array;
@@ -37,7 +40,7 @@ export class SortedTopK {
     else {
       pos = this.cap - 1;
       const wd = dist[pos];
-      if (d > wd || (d === wd && i > idx[pos])) return;
+      if (d > wd || (d === wd && i >= idx[pos])) return;
     }
     // shift worse entries one slot right, then drop (d, i) in
     while (pos > 0) {

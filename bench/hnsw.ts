@@ -1,7 +1,8 @@
 // HNSW benchmark: knnkit's HnswIndex against hnswlib-node (the C++ library's Node binding),
 // built on the same data in the same run, one thread. Usage:
 //   node --import tsx bench/hnsw.ts [--quick] [--n 100000] [--queries 10000] [--dim 128]
-//        [--repeats 3] [--ef 10,20,40,80,160] [--no-peer] [--json out.json]
+//        [--repeats 3] [--ef 10,20,40,80,160] [--no-peer] [--no-reorder] [--json out.json]
+// (--no-reorder keeps insertion order: measures what the breadth-first slot order brings)
 // Data: gaussianClusters (100 clusters, seed 42), queries drawn from the same clusters.
 // Ground truth: exact k = 10 by FAISS IndexFlatL2 when bench/.venv exists (fast), else
 // knnkit's exact search; cached under bench/results/.
@@ -82,8 +83,8 @@ interface Lib { name: string; build: number; buildCpu: number; memory: number; r
 // the load of a shared machine weighs on both alike
 gc();
 let idx!: HnswIndex;
-const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100 }); });
-const knn: Lib = { name: `knnkit (${idx.kernelName})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
+const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder') }); });
+const knn: Lib = { name: `knnkit (${idx.kernelName}${flag('no-reorder') ? ', insertion order' : ''})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
 console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
 
 // ---- kernels on the same graph: one random-access distance (WebAssembly vs TypeScript), and

@@ -22,7 +22,11 @@ try {
     const text = readFileSync(join(srcDir, file), 'utf8');
     const m = /\/\/\s*@asc-flags\s+(.*)/.exec(text);
     const extra = m ? m[1].trim().split(/\s+/) : [];
-    const variants = { simd: ['--enable', 'simd'], relaxed: ['--enable', 'simd,relaxed-simd'] };
+    // Features an entry asks for with `--enable a,b` in @asc-flags are merged with SIMD.
+    const features = [];
+    for (let i = 0; i < extra.length; i++) if (extra[i] === '--enable') { features.push(...extra[i + 1].split(',')); extra.splice(i--, 2); }
+    const enable = (f) => ['--enable', [...new Set([...f, ...features])].join(',')];
+    const variants = { simd: enable(['simd']), relaxed: enable(['simd', 'relaxed-simd']) };
     const out = {};
     for (const [variant, flags] of Object.entries(variants)) {
       const wasmPath = join(tmp, `${name}.${variant}.wasm`);

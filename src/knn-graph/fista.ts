@@ -151,8 +151,47 @@ export class FistaColumn {
     const b = this.b, c = this.c, lambda = this.lambda, fy = this.fy;
     let L = this.L;
     const wn = this.wn, w = this.w;
-    let fw = 0, l1 = 0, restart = 0;
-    for (let tries = 0; ; tries++) {
+    let fw = 0, l1 = 0, restart = 0, tries = 0, fast = false;
+    {
+      // Fast path. While the reference sign pattern holds, w(L) = y_S - h / L and
+      // H w(L) = H y_S - H h / L, so every backtracking try is O(1) from dot products taken in
+      // one pass, together with the interval of L over which the pattern provably holds.
+      // (y - y_S vanishes on S and h vanishes off S, so (w - y) . h terms drop out.)
+      let bu = 0, bh = 0, uHyS = 0, uHh = 0, hHyS = 0, hHh = 0, gOff = 0, gh = 0, yOff2 = 0, hh = 0;
+      let Lmax = Infinity;
+      for (let i = 0; i < p; i++) {
+        const yi = y[i], gi = g[i], s = inS[i];
+        if (s !== 0) {
+          const hi = h[i], bi = b[i];
+          bu += bi * yi; bh += bi * hi; uHyS += yi * HyS[i]; uHh += yi * Hh[i];
+          hHyS += hi * HyS[i]; hHh += hi * Hh[i]; gh += gi * hi; hh += hi * hi;
+          const sy = s * yi;
+          if (sy < 0) { const lim = (lambda + s * gi) / sy; if (lim < Lmax) Lmax = lim; }
+        } else if (yi !== 0) {
+          gOff -= gi * yi; yOff2 += yi * yi;
+          if (i !== ex) { const lim = (yi > 0 ? gi + lambda : gi - lambda) / yi; if (lim < Lmax) Lmax = lim; }
+        }
+      }
+      Lmax *= 1 - 1e-9; // stay clear of the boundary (rounding)
+      for (; tries < MAX_TRIES && L < Lmax; tries++) {
+        const invL = 1 / L;
+        const bw = bu - bh * invL;
+        const wHw = uHyS - (uHh + hHyS) * invL + hHh * invL * invL;
+        const gd = gOff - gh * invL, dd = yOff2 + hh * invL * invL;
+        const f = c - 2 * bw + wHw;
+        if (f <= fy + gd + (L / 2) * dd + 1e-12 * Math.abs(fy)) { fw = f; fast = true; break; }
+        L *= this.opts.eta;
+      }
+      if (fast) {
+        const invL = 1 / L;
+        for (let i = 0; i < p; i++) {
+          const v = inS[i] !== 0 ? y[i] - h[i] * invL : 0;
+          wn[i] = v; Hwn[i] = HyS[i] - Hh[i] * invL;
+          l1 += v < 0 ? -v : v; restart += g[i] * (v - w[i]);
+        }
+      }
+    }
+    for (; !fast; tries++) {
       const invL = 1 / L, thr = lambda / L;
       let nd = 0;
       for (let i = 0; i < p; i++) {

@@ -63,7 +63,10 @@ test('deterministic for a seed; threads and the sync path give the same graph', 
   const a = new KnnGraphClassifier({ seed: 11 }).fit(X, y);
   const b = new KnnGraphClassifier({ seed: 11 }).fit(X, y);
   const c = await new KnnGraphClassifier({ seed: 11, threads: 2 }).fitAsync(X, y);
-  for (const o of [b, c]) {
+  // the pooled workers are reused by the next fit (new data, then the first data again)
+  await new KnnGraphClassifier({ threads: 2, neighbourRule: 'support' }).fitAsync(data(90, 6).X, data(90, 6).y);
+  const d = await new KnnGraphClassifier({ seed: 11, threads: 2 }).fitAsync(X, y);
+  for (const o of [b, c, d]) {
     assert.deepEqual(graphOf(o).nbrIdx, graphOf(a).nbrIdx);
     assert.deepEqual(graphOf(o).nodeLabels, graphOf(a).nodeLabels);
   }

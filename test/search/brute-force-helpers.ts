@@ -15,11 +15,13 @@ export function referenceSearch(data: Matrix, q: Matrix, k: number, m: Metric, f
   const kk = Math.min(k, data.rows);
   const indices = new Int32Array(q.rows * kk).fill(-1), distances = new Float32Array(q.rows * kk).fill(Infinity);
   const heap = new TopK(kk);
+  const ii = new Int32Array(kk), dd = new Float64Array(kk);
   for (let i = 0; i < q.rows; i++) {
     heap.reset(kk);
     for (let j = 0; j < data.rows; j++) if (!filter || filter(j)) heap.push(reducedOf(data, q, i, j, m), j);
-    const n = heap.drainSorted(indices, distances, i * kk);
-    for (let t = 0; t < n; t++) distances[i * kk + t] = m.reducedToDistance(distances[i * kk + t]);
+    // one rounding to float32, after reducedToDistance on the float64 reduced value
+    const n = heap.drainSorted(ii, dd, 0);
+    for (let t = 0; t < n; t++) { indices[i * kk + t] = ii[t]; distances[i * kk + t] = m.reducedToDistance(dd[t]); }
   }
   return { indices, distances };
 }

@@ -1,8 +1,8 @@
-import { kernels as b64 } from './generated.js';
+import { simd as b64 } from '../../wasm/generated/knn_graph.js';
 import { wasmMode } from '../../wasm/loader.js';
 
 /**
- * WebAssembly SIMD kernels of the full solve (source: kernels.asc): H v (the one dense product
+ * WebAssembly SIMD kernels of the full solve (source: assembly/knn_graph.ts): H v (the one dense product
  * per FISTA iteration) and the row blocks of H = A A. They run on one shared WebAssembly
  * memory that holds A, H and a scratch slot per thread, so worker threads instantiate the same
  * module over the very same bytes. Absent WebAssembly SIMD or shared memory, or with

@@ -122,7 +122,7 @@ export class BallTree implements NeighborIndex {
       const cnt = heap.drainSorted(outIdx, outDist, 0);
       const base = (qi - outRow0) * kk;
       // As BruteForce.search: reduced distance stored as float32, then mapped to the distance.
-      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(Math.fround(outDist[r])); }
+      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(outDist[r]); }
     }
   }
 

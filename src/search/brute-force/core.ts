@@ -71,10 +71,13 @@ export class BruteCore {
     outIdx: Int32Array, outDist: Float32Array, outRow0 = q0): void {
     const heap = new TopK(k);
     const m = this.metric;
+    // Drain through float64 scratch so a distance is rounded to float32 once, after
+    // reducedToDistance (sqrt of the exact float64 squared distance, not of its float32).
+    const scratchIdx = new Int32Array(k), scratchDist = new Float64Array(k);
     const emit = (qi: number, h: TopK = heap) => {
       const o = (qi - outRow0) * k;
-      const cnt = h.drainSorted(outIdx, outDist, o);
-      for (let t = 0; t < cnt; t++) outDist[o + t] = m.reducedToDistance(outDist[o + t]);
+      const cnt = h.drainSorted(scratchIdx, scratchDist, 0);
+      for (let t = 0; t < cnt; t++) { outIdx[o + t] = scratchIdx[t]; outDist[o + t] = m.reducedToDistance(scratchDist[t]); }
     };
     const data = this.data;
     if (data.kind === 'dense') {

@@ -120,7 +120,7 @@ export class KDTree implements NeighborIndex {
       const base = (qi - outRow0) * kk;
       // Same conversion as BruteForce.search: the reduced distance is stored as float32, then
       // mapped to the distance (so the Float32 distances of both engines are bit-identical).
-      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(Math.fround(outDist[r])); }
+      for (let r = 0; r < cnt; r++) { outIdxAll[base + r] = outIdx[r]; outDistAll[base + r] = toDist(outDist[r]); }
     }
   }
 

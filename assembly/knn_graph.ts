@@ -1,6 +1,7 @@
-// AssemblyScript source of the kNN-Graph kernels (compiled by ./build.mjs into ./generated.ts;
-// excluded from tsc by its own tsconfig-less path: see build.mjs). Operates on an imported
-// shared memory that holds A, H and per-thread scratch vectors.
+// AssemblyScript source of the kNN-Graph kernels (scripts/build-wasm.mjs compiles it into
+// src/wasm/generated/knn_graph.ts). Operates on an imported shared memory that holds A, H and
+// per-thread scratch vectors.
+// @asc-flags --importMemory --sharedMemory --initialMemory 1 --maximumMemory 65536 --enable threads
 //
 // matvec:  out[r] = sum_c H[r * stride + c] * v[c]         (H, v f32; out f64)
 // gramRows: H[i][k] = H[k][i] = <A_i, A_k> for i in [r0, r1), k >= i   (A symmetric: A A)

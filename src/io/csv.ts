@@ -4,6 +4,7 @@ import type { Label } from '../core/labels.js';
 import type { Dataset, ReadOptions } from './types.js';
 import { fileError, quoteToken } from './errors.js';
 import { GrowableFloat32, LabelColumn } from './grow.js';
+import { ByteCarry } from './carry.js';
 import { parseFloat32, parseFieldFloat32, FIELD_END } from './parse-number.js';
 import { decodeUtf8, formatFloat32 } from './text.js';
 import { fileChunks, fileSize } from './chunks.js';
@@ -62,9 +63,8 @@ export class CsvParser {
   private curFirst = 0;
   private curPos = 0;
 
-  /** Carry-over buffer: the unfinished record at the end of the previous chunk. */
-  private work = new Uint8Array(0);
-  private workLen = 0;
+  /** The unfinished record at the end of the previous chunk. */
+  private readonly carry = new ByteCarry();
   private retryAt = 0;
 
   // Result of scanField (fields instead of an object: no allocation per field).
@@ -95,16 +95,20 @@ export class CsvParser {
   /** Parses as much of `chunk` as forms complete records; the rest waits for the next chunk. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    if (this.workLen === 0) {
+    const carry = this.carry;
+    if (carry.length === 0) {
       const used = this.process(chunk, false);
-      if (used < chunk.length) this.keep(chunk, used);
+      if (used < chunk.length) {
+        carry.keep(chunk, used);
+        this.retryAt = carry.length * 2;
+      }
       return;
     }
-    this.append(chunk);
+    carry.append(chunk);
     // A record longer than the chunks is re-scanned only each time the carry doubles, which
     // keeps the total work linear even for a single huge line.
-    if (this.workLen < this.retryAt) return;
-    this.drainWork(false);
+    if (carry.length < this.retryAt) return;
+    this.drainCarry(false);
   }
 
   /** The column names once the header (or first record) has been parsed, else undefined. */
@@ -114,7 +118,7 @@ export class CsvParser {
 
   /** Ends the input and returns the data set. */
   finish(): Dataset {
-    if (this.workLen > 0) this.drainWork(true);
+    if (this.carry.length > 0) this.drainCarry(true);
     if (!this.headerDone) throw fileError(this.file, this.header ? 'empty file; expected a header row and data rows' : 'empty file; expected data rows');
     if (this.rows === 0) throw fileError(this.file, `no data rows after the header (${this.nCols} columns)`);
     const data = this.X.finish();
@@ -128,33 +132,10 @@ export class CsvParser {
     return out;
   }
 
-  private drainWork(eof: boolean): void {
-    const view = this.work.subarray(0, this.workLen);
-    const used = this.process(view, eof);
-    this.work.copyWithin(0, used, this.workLen);
-    this.workLen -= used;
-    this.retryAt = this.workLen * 2;
-  }
-
-  private keep(chunk: Uint8Array, from: number): void {
-    const n = chunk.length - from;
-    if (this.work.length < n) this.work = new Uint8Array(Math.max(n, 1 << 16));
-    this.work.set(chunk.subarray(from), 0);
-    this.workLen = n;
-    this.retryAt = n * 2;
-  }
-
-  private append(chunk: Uint8Array): void {
-    const need = this.workLen + chunk.length;
-    if (this.work.length < need) {
-      let cap = Math.max(this.work.length * 2, 1 << 16);
-      while (cap < need) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.work.subarray(0, this.workLen));
-      this.work = next;
-    }
-    this.work.set(chunk, this.workLen);
-    this.workLen = need;
+  private drainCarry(eof: boolean): void {
+    const carry = this.carry;
+    carry.drop(this.process(carry.view(), eof));
+    this.retryAt = carry.length * 2;
   }
 
   /** Parses complete records of buf; returns the number of bytes consumed. */
@@ -167,7 +148,6 @@ export class CsvParser {
       this.atStart = false;
     }
     const first = p;
-    const rows0 = this.rows;
     this.curFirst = first;
     while (p < end) {
       this.curPos = p;

@@ -1,23 +1,29 @@
+/** The typed arrays a GrowableBuffer can hold (one class serves all: only the constructor differs). */
+type Typed = Float32Array | Int32Array | Uint8Array;
+
 /**
- * Growable typed buffers for readers that do not know the final size up front. Capacity grows
+ * Growable typed buffer for readers that do not know the final size up front. Capacity grows
  * geometrically (x2, amortised O(1) per push); `finish()` hands back an exact-length array,
  * copying only when the capacity overshot (so the peak is at most the final array plus the
- * over-allocation, never a list of strings).
+ * over-allocation, never a list of strings). `data` and `length` are public so hot loops can
+ * write `data[length + i]` directly after one `reserve`.
  */
-export class GrowableFloat32 {
-  data: Float32Array;
+export class GrowableBuffer<A extends Typed> {
+  data: A;
   length = 0;
-  constructor(capacity = 1024) { this.data = new Float32Array(Math.max(16, capacity)); }
+
+  constructor(private readonly alloc: (n: number) => A, capacity = 1024) {
+    this.data = alloc(Math.max(16, capacity));
+  }
 
   /** Makes room for `extra` more values. */
   reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.data.length) return;
-    let cap = this.data.length * 2;
+    // max(16, ...): a finished (emptied) buffer can grow again
+    let cap = Math.max(16, this.data.length * 2);
     while (cap < need) cap *= 2;
-    const next = new Float32Array(cap);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
+    this.resize(cap);
   }
 
   push(v: number): void {
@@ -25,12 +31,16 @@ export class GrowableFloat32 {
     this.data[this.length++] = v;
   }
 
+  /** Appends all of `values`. */
+  append(values: A): void {
+    this.reserve(values.length);
+    this.data.set(values, this.length);
+    this.length += values.length;
+  }
+
   /** Grows the capacity to exactly `total` values when it is smaller (a size estimate). */
   ensure(total: number): void {
-    if (total <= this.data.length) return;
-    const next = new Float32Array(total);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
+    if (total > this.data.length) this.resize(total);
   }
 
   /**
@@ -38,47 +48,26 @@ export class GrowableFloat32 {
    * is returned as a view to avoid a second full-size copy at the memory peak; a larger one is
    * copied out so the spare capacity can be freed.
    */
-  finish(): Float32Array {
+  finish(): A {
     const slack = this.data.length - this.length;
     const out = slack === 0 ? this.data : slack * 16 <= this.length ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
-    this.data = new Float32Array(0);
-    return out;
+    this.data = this.alloc(0);
+    return out as A;
+  }
+
+  private resize(cap: number): void {
+    const next = this.alloc(cap);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
   }
 }
 
-export class GrowableInt32 {
-  data: Int32Array;
-  length = 0;
-  constructor(capacity = 1024) { this.data = new Int32Array(Math.max(16, capacity)); }
+export class GrowableFloat32 extends GrowableBuffer<Float32Array> {
+  constructor(capacity?: number) { super((n) => new Float32Array(n), capacity); }
+}
 
-  reserve(extra: number): void {
-    const need = this.length + extra;
-    if (need <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < need) cap *= 2;
-    const next = new Int32Array(cap);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-
-  push(v: number): void {
-    if (this.length === this.data.length) this.reserve(1);
-    this.data[this.length++] = v;
-  }
-
-  ensure(total: number): void {
-    if (total <= this.data.length) return;
-    const next = new Int32Array(total);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-
-  finish(): Int32Array {
-    const slack = this.data.length - this.length;
-    const out = slack === 0 ? this.data : slack * 16 <= this.length ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
-    this.data = new Int32Array(0);
-    return out;
-  }
+export class GrowableInt32 extends GrowableBuffer<Int32Array> {
+  constructor(capacity?: number) { super((n) => new Int32Array(n), capacity); }
 }
 
 /**

@@ -61,27 +61,25 @@ async function readVecs(path: string, kind: VecsKind): Promise<{ bytes: Uint8Arr
   }
 }
 
-/** Little-endian bytes -> typed values (a zero-copy view on little-endian hosts). */
-function asFloat32(bytes: Uint8Array): Float32Array {
-  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
-  return out;
-}
+type Word = Float32Array | Int32Array;
+interface WordConstructor<A extends Word> { new (length: number): A; new (buffer: ArrayBuffer, byteOffset: number, length: number): A }
 
-function asInt32(bytes: Uint8Array): Int32Array {
-  if (LITTLE_ENDIAN) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+/**
+ * Little-endian bytes -> 4-byte values: a zero-copy view on little-endian hosts, else decoded
+ * through a DataView (`get`, e.g. getFloat32) into a fresh array.
+ */
+function fromLittleEndian<A extends Word>(bytes: Uint8Array, Ctor: WordConstructor<A>, get: (dv: DataView, off: number) => number): A {
+  if (LITTLE_ENDIAN) return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length / 4);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const out = new Int32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = dv.getInt32(i * 4, true);
+  const out = new Ctor(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = get(dv, i * 4);
   return out;
 }
 
 /** Reads a .fvecs file into a dense float32 matrix. */
 export async function readFvecs(path: string): Promise<DenseMatrix> {
   const { bytes, rows, cols } = await readVecs(path, 'fvecs');
-  const data = asFloat32(bytes);
+  const data = fromLittleEndian(bytes, Float32Array, (dv, off) => dv.getFloat32(off, true));
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       throw fileError(path, `vector ${Math.floor(i / cols)} (0-based), component ${i % cols} is ${data[i]}; expected finite float32 values`);
@@ -93,7 +91,7 @@ export async function readFvecs(path: string): Promise<DenseMatrix> {
 /** Reads a .ivecs file (e.g. ground-truth neighbour ids) as int32 rows. */
 export async function readIvecs(path: string): Promise<IntRows> {
   const { bytes, rows, cols } = await readVecs(path, 'ivecs');
-  return { data: asInt32(bytes), rows, cols };
+  return { data: fromLittleEndian(bytes, Int32Array, (dv, off) => dv.getInt32(off, true)), rows, cols };
 }
 
 /** Reads a .bvecs file (uint8 components, e.g. SIFT1B) as byte rows. */
@@ -108,45 +106,48 @@ function checkRows(param: string, m: { data: ArrayLike<number>; rows: number; co
   }
 }
 
-function encodeVecs(rows: number, cols: number, elem: number, write: (dv: DataView, off: number, i: number) => void): Uint8Array {
+/** Big-endian hosts only: writes one component little-endian (a little-endian host copies bytes). */
+const PUT: Record<VecsKind, (dv: DataView, off: number, v: number) => void> = {
+  fvecs: (dv, off, v) => dv.setFloat32(off, v, true),
+  ivecs: (dv, off, v) => dv.setInt32(off, v, true),
+  bvecs: (dv, off, v) => dv.setUint8(off, v),
+};
+
+/**
+ * Encodes rows as records (int32 d, then the row's d components) and writes them atomically.
+ * The values' in-memory bytes are already the file's on a little-endian host (and always for
+ * bytes), so each row is one byte copy.
+ */
+async function writeVecs(path: string, kind: VecsKind, m: { data: Float32Array | Int32Array | Uint8Array; rows: number; cols: number }): Promise<void> {
+  const { rows, cols, data } = m;
+  const elem = ELEM[kind];
   const rec = 4 + cols * elem;
   const out = new Uint8Array(rows * rec);
   const dv = new DataView(out.buffer);
+  const raw = new Uint8Array(data.buffer, data.byteOffset, rows * cols * elem);
   for (let i = 0; i < rows; i++) {
     dv.setInt32(i * rec, cols, true);
-    write(dv, i * rec + 4, i);
+    const off = i * rec + 4;
+    if (LITTLE_ENDIAN || elem === 1) out.set(raw.subarray(i * cols * elem, (i + 1) * cols * elem), off);
+    else for (let j = 0; j < cols; j++) PUT[kind](dv, off + j * elem, data[i * cols + j]);
   }
-  return out;
+  await atomicWriteFile(path, out);
 }
 
 /** Writes a dense matrix as .fvecs (atomically). */
 export async function writeFvecs(path: string, m: DenseMatrix): Promise<void> {
   checkRows('m', m);
-  const { rows, cols, data } = m;
-  const bytes = encodeVecs(rows, cols, 4, (dv, off, i) => {
-    if (LITTLE_ENDIAN) new Uint8Array(dv.buffer, off, cols * 4).set(new Uint8Array(data.buffer, data.byteOffset + i * cols * 4, cols * 4));
-    else for (let j = 0; j < cols; j++) dv.setFloat32(off + j * 4, data[i * cols + j], true);
-  });
-  await atomicWriteFile(path, bytes);
+  await writeVecs(path, 'fvecs', m);
 }
 
 /** Writes int32 rows as .ivecs (atomically). */
 export async function writeIvecs(path: string, m: IntRows): Promise<void> {
   checkRows('rows', m);
-  const { rows, cols, data } = m;
-  const bytes = encodeVecs(rows, cols, 4, (dv, off, i) => {
-    if (LITTLE_ENDIAN) new Uint8Array(dv.buffer, off, cols * 4).set(new Uint8Array(data.buffer, data.byteOffset + i * cols * 4, cols * 4));
-    else for (let j = 0; j < cols; j++) dv.setInt32(off + j * 4, data[i * cols + j], true);
-  });
-  await atomicWriteFile(path, bytes);
+  await writeVecs(path, 'ivecs', m);
 }
 
 /** Writes uint8 rows as .bvecs (atomically). */
 export async function writeBvecs(path: string, m: ByteRows): Promise<void> {
   checkRows('rows', m);
-  const { rows, cols, data } = m;
-  const bytes = encodeVecs(rows, cols, 1, (dv, off, i) => {
-    new Uint8Array(dv.buffer, off, cols).set(data.subarray(i * cols, (i + 1) * cols));
-  });
-  await atomicWriteFile(path, bytes);
+  await writeVecs(path, 'bvecs', m);
 }

@@ -1,17 +1,17 @@
-import type { Matrix, MatrixInput } from '../core/data.js';
+import type { MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
-import { KnnkitError } from '../core/errors.js';
 import type { Label } from '../core/labels.js';
-import { LabelEncoder, checkLabels } from '../core/labels.js';
 import type { SearchResult } from '../search/results.js';
 import type { Neighborhoods } from './base.js';
 import { FittedIndex, fitted, toSearchResult } from './base.js';
 import type { ClassWeight } from './class-weight.js';
 import { checkClassWeight, classWeightVector } from './class-weight.js';
+import type { ClassTargets } from './estimator.js';
+import { encodeClassTargets, kneighborsOf, meanAccuracy } from './estimator.js';
 import type { ClassifierWeights, IndexParams, ResolvedIndexParams } from './params.js';
 import { CLASSIFIER_WEIGHTS, checkBandwidth, checkIndexParams, checkK, checkWeights } from './params.js';
 import type { SerializeOptions } from './serialize.js';
-import { checkHeader, decodeLabels, decodeMatrix, encodeMatrix, header, indexParamsToJSON } from './serialize.js';
+import { checkClasses, checkSerializableWeights, decodeLabels, modelJSON, readModelJSON } from './serialize.js';
 import { classVotes } from './voting.js';
 
 export interface KNeighborsClassifierParams extends IndexParams {
@@ -23,11 +23,8 @@ export interface KNeighborsClassifierParams extends IndexParams {
   classWeight?: ClassWeight;
 }
 
-interface State {
+interface State extends ClassTargets {
   index: FittedIndex;
-  enc: LabelEncoder;
-  y: Int32Array;
-  labels: Label[];
   classWeight?: Float64Array;
 }
 
@@ -63,11 +60,9 @@ export class KNeighborsClassifier {
 
   fit(X: MatrixInput, y: ArrayLike<Label>): this {
     const Xm = toMatrix(X, { name: 'X', copy: true });
-    const labels = checkLabels(y, Xm.rows, 'y');
-    const enc = LabelEncoder.fit(labels, 'y');
-    const yIds = enc.encode(labels, 'y');
-    const classWeight = classWeightVector(this.classWeight, enc.classes, yIds);
-    this.state = { index: new FittedIndex(Xm, this.indexParams, this.k), enc, y: yIds, labels, classWeight };
+    const targets = encodeClassTargets(y, Xm.rows);
+    const classWeight = classWeightVector(this.classWeight, targets.enc.classes, targets.y);
+    this.state = { ...targets, index: new FittedIndex(Xm, this.indexParams, this.k), classWeight };
     return this;
   }
 
@@ -91,50 +86,30 @@ export class KNeighborsClassifier {
   /** Neighbours of X (or of every training point, excluding itself, when X is omitted). */
   kneighbors(X?: MatrixInput, k?: number): SearchResult {
     const s = fitted(this.state, 'KNeighborsClassifier', 'kneighbors');
-    const kk = k === undefined ? this.k : checkK(k);
-    return toSearchResult(X === undefined ? s.index.kneighborsOfTraining(kk) : s.index.kneighbors(s.index.queries(X), kk));
+    return toSearchResult(kneighborsOf(s.index, X, k, this.k));
   }
 
   /** Mean accuracy on (X, y). */
   score(X: MatrixInput, y: ArrayLike<Label>): number {
-    const pred = this.predict(X);
-    const truth = checkLabels(y, pred.length, 'y');
-    let ok = 0;
-    for (let i = 0; i < pred.length; i++) if (pred[i] === truth[i]) ok++;
-    return ok / pred.length;
+    return meanAccuracy(this.predict(X), y);
   }
 
   toJSON(opts: SerializeOptions = {}): Record<string, unknown> {
     const s = fitted(this.state, 'KNeighborsClassifier', 'toJSON');
-    if (typeof this.weights === 'function') throw new KnnkitError('weights', 'weights: a weight function cannot be serialised; use a named weighting to save the model');
-    return {
-      ...header('KNeighborsClassifier'),
-      params: { k: this.k, weights: this.weights, bandwidth: this.bandwidth, classWeight: this.classWeight, ...indexParamsToJSON(this.indexParams, s.index.metric) },
-      classes: s.enc.classes,
-      data: { X: encodeMatrix(s.index.X, opts), y: s.labels },
-    };
+    checkSerializableWeights(this.weights);
+    const params = { k: this.k, weights: this.weights, bandwidth: this.bandwidth, classWeight: this.classWeight };
+    return modelJSON('KNeighborsClassifier', s.index, params, opts, { classes: s.enc.classes, y: s.labels });
   }
 
   static fromJSON(json: unknown): KNeighborsClassifier {
-    const o = checkHeader(json, 'KNeighborsClassifier');
-    const data = o.data as Record<string, unknown>;
-    const X: Matrix = decodeMatrix(data.X);
-    const y = decodeLabels(data.y, X.rows);
-    const model = new KNeighborsClassifier(o.params as KNeighborsClassifierParams).fit(X, y);
-    checkClasses(o.classes, model.classes);
+    const { params, classes, X, y } = readModelJSON(json, 'KNeighborsClassifier');
+    const model = new KNeighborsClassifier(params as KNeighborsClassifierParams).fit(X, decodeLabels(y, X.rows));
+    checkClasses(classes, model.classes);
     return model;
   }
 
   private vote(s: State, X: MatrixInput) {
     const nb: Neighborhoods = s.index.kneighbors(s.index.queries(X), this.k);
     return classVotes(nb, s.y, { weights: this.weights, bandwidth: this.bandwidth, nClasses: s.enc.size, classWeight: s.classWeight });
-  }
-}
-
-/** fromJSON: the stored classes must be what refitting the stored labels yields. */
-export function checkClasses(stored: unknown, actual: Label[]): void {
-  if (stored === undefined) return;
-  if (!Array.isArray(stored) || stored.length !== actual.length || stored.some((c, i) => c !== actual[i])) {
-    throw new KnnkitError('json.classes', 'json.classes: do not match the classes of the stored labels (corrupt or edited file)');
   }
 }

@@ -1,14 +1,15 @@
 import type { MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
-import { KnnkitError, checkNumber, checkOneOf } from '../core/errors.js';
+import { KnnkitError } from '../core/errors.js';
 import type { SearchResult } from '../search/results.js';
 import { FittedIndex, fitted, toSearchResult } from './base.js';
+import { kneighborsOf, r2Score } from './estimator.js';
 import type { IndexParams, RegressorWeights, ResolvedIndexParams } from './params.js';
-import { REGRESSOR_WEIGHTS, checkBandwidth, checkIndexParams, checkK, checkWeights } from './params.js';
+import { REGRESSOR_WEIGHTS, checkBandwidth, checkIndexParams, checkK, checkPower, checkWeights } from './params.js';
 import type { Aggregate } from './regression.js';
-import { aggregateTargets, checkTargets, r2 } from './regression.js';
+import { aggregateTargets, checkAggregate, checkTargets } from './regression.js';
 import type { SerializeOptions } from './serialize.js';
-import { b64, checkHeader, decodeMatrix, decodeNumbers, encodeMatrix, header, indexParamsToJSON } from './serialize.js';
+import { checkSerializableWeights, decodeNumbers, modelJSON, readModelJSON } from './serialize.js';
 
 export interface KNeighborsRegressorParams extends IndexParams {
   k?: number;
@@ -38,9 +39,9 @@ export class KNeighborsRegressor {
   constructor(params: KNeighborsRegressorParams = {}) {
     this.k = params.k === undefined ? 5 : checkK(params.k);
     this.weights = checkWeights(params.weights, REGRESSOR_WEIGHTS);
-    this.power = params.power === undefined ? 2 : checkNumber('power', params.power, 0, Infinity, { minExclusive: true });
+    this.power = checkPower(params.power);
     if (params.power !== undefined && this.weights !== 'shepard') throw new KnnkitError('power', `power: only used with weights "shepard"; got weights ${typeof this.weights === 'function' ? 'function' : JSON.stringify(this.weights)}`);
-    this.aggregate = params.aggregate === undefined ? 'mean' : checkOneOf('aggregate', params.aggregate, ['mean', 'median'] as const);
+    this.aggregate = checkAggregate(params.aggregate);
     this.bandwidth = checkBandwidth(params.bandwidth);
     this.indexParams = checkIndexParams(params);
   }
@@ -60,30 +61,23 @@ export class KNeighborsRegressor {
 
   kneighbors(X?: MatrixInput, k?: number): SearchResult {
     const s = fitted(this.state, 'KNeighborsRegressor', 'kneighbors');
-    const kk = k === undefined ? this.k : checkK(k);
-    return toSearchResult(X === undefined ? s.index.kneighborsOfTraining(kk) : s.index.kneighbors(s.index.queries(X), kk));
+    return toSearchResult(kneighborsOf(s.index, X, k, this.k));
   }
 
   /** R^2 of the predictions on (X, y). */
   score(X: MatrixInput, y: ArrayLike<number>): number {
-    const pred = this.predict(X);
-    return r2(checkTargets(y, pred.length), pred);
+    return r2Score(this.predict(X), y);
   }
 
   toJSON(opts: SerializeOptions = {}): Record<string, unknown> {
     const s = fitted(this.state, 'KNeighborsRegressor', 'toJSON');
-    if (typeof this.weights === 'function') throw new KnnkitError('weights', 'weights: a weight function cannot be serialised; use a named weighting to save the model');
-    return {
-      ...header('KNeighborsRegressor'),
-      params: { k: this.k, weights: this.weights, power: this.weights === 'shepard' ? this.power : undefined, aggregate: this.aggregate, bandwidth: this.bandwidth, ...indexParamsToJSON(this.indexParams, s.index.metric) },
-      data: { X: encodeMatrix(s.index.X, opts), y: opts.encoding === 'array' ? Array.from(s.y) : b64(s.y) },
-    };
+    checkSerializableWeights(this.weights);
+    const params = { k: this.k, weights: this.weights, power: this.weights === 'shepard' ? this.power : undefined, aggregate: this.aggregate, bandwidth: this.bandwidth };
+    return modelJSON('KNeighborsRegressor', s.index, params, opts, { y: s.y });
   }
 
   static fromJSON(json: unknown): KNeighborsRegressor {
-    const o = checkHeader(json, 'KNeighborsRegressor');
-    const data = o.data as Record<string, unknown>;
-    const X = decodeMatrix(data.X);
-    return new KNeighborsRegressor(o.params as KNeighborsRegressorParams).fit(X, decodeNumbers(data.y, X.rows));
+    const { params, X, y } = readModelJSON(json, 'KNeighborsRegressor');
+    return new KNeighborsRegressor(params as KNeighborsRegressorParams).fit(X, decodeNumbers(y, X.rows));
   }
 }

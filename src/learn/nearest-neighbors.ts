@@ -8,7 +8,8 @@ import { FittedIndex, fitted, toRadiusResult, toSearchResult } from './base.js';
 import type { IndexParams, ResolvedIndexParams } from './params.js';
 import { checkIndexParams, checkK, checkRadius } from './params.js';
 import type { SerializeOptions } from './serialize.js';
-import { checkHeader, decodeMatrix, encodeMatrix, header, indexParamsToJSON } from './serialize.js';
+import { modelJSON, readModelJSON } from './serialize.js';
+import { kneighborsOf, radiusNeighborsOf } from './estimator.js';
 
 export interface NearestNeighborsParams extends IndexParams {
   /** Default k for kneighbors / kneighborsGraph (default 5). */
@@ -69,24 +70,20 @@ export class NearestNeighbors {
 
   toJSON(opts: SerializeOptions = {}): Record<string, unknown> {
     const ix = fitted(this.index, 'NearestNeighbors', 'toJSON', 'fit(X)');
-    return { ...header('NearestNeighbors'), params: { k: this.k, radius: this.radius, ...indexParamsToJSON(this.indexParams, ix.metric) }, data: { X: encodeMatrix(ix.X, opts) } };
+    return modelJSON('NearestNeighbors', ix, { k: this.k, radius: this.radius }, opts);
   }
 
   static fromJSON(json: unknown): NearestNeighbors {
-    const o = checkHeader(json, 'NearestNeighbors');
-    return new NearestNeighbors(o.params as NearestNeighborsParams).fit(decodeMatrix((o.data as Record<string, unknown>).X));
+    const { params, X } = readModelJSON(json, 'NearestNeighbors');
+    return new NearestNeighbors(params as NearestNeighborsParams).fit(X);
   }
 
   private knn(X: MatrixInput | undefined, k: number | undefined, verb: string): Neighborhoods {
-    const ix = fitted(this.index, 'NearestNeighbors', verb, 'fit(X)');
-    const kk = k === undefined ? this.k : checkK(k);
-    return X === undefined ? ix.kneighborsOfTraining(kk) : ix.kneighbors(ix.queries(X), kk);
+    return kneighborsOf(fitted(this.index, 'NearestNeighbors', verb, 'fit(X)'), X, k, this.k);
   }
 
   private rnn(X: MatrixInput | undefined, radius: number | undefined, verb: string): Neighborhoods {
-    const ix = fitted(this.index, 'NearestNeighbors', verb, 'fit(X)');
-    const r = radius === undefined ? this.radius : checkRadius(radius);
-    return X === undefined ? ix.radius(ix.X, r, true) : ix.radius(ix.queries(X), r);
+    return radiusNeighborsOf(fitted(this.index, 'NearestNeighbors', verb, 'fit(X)'), X, radius, this.radius);
   }
 }
 

@@ -6,7 +6,7 @@ import { FittedIndex, fitted } from './base.js';
 import type { IndexParams, ResolvedIndexParams } from './params.js';
 import { checkIndexParams, checkK } from './params.js';
 import type { SerializeOptions } from './serialize.js';
-import { checkHeader, decodeMatrix, encodeMatrix, header, indexParamsToJSON } from './serialize.js';
+import { modelJSON, readModelJSON } from './serialize.js';
 import { numpyPairwiseSum } from './weights.js';
 
 export interface LocalOutlierFactorParams extends IndexParams {
@@ -94,12 +94,12 @@ export class LocalOutlierFactor {
 
   toJSON(opts: SerializeOptions = {}): Record<string, unknown> {
     const s = fitted(this.state, 'LocalOutlierFactor', 'toJSON', 'fit(X)');
-    return { ...header('LocalOutlierFactor'), params: { k: this.k, contamination: this.contamination, ...indexParamsToJSON(this.indexParams, s.index.metric) }, data: { X: encodeMatrix(s.index.X, opts) } };
+    return modelJSON('LocalOutlierFactor', s.index, { k: this.k, contamination: this.contamination }, opts);
   }
 
   static fromJSON(json: unknown): LocalOutlierFactor {
-    const o = checkHeader(json, 'LocalOutlierFactor');
-    return new LocalOutlierFactor(o.params as LocalOutlierFactorParams).fit(decodeMatrix((o.data as Record<string, unknown>).X));
+    const { params, X } = readModelJSON(json, 'LocalOutlierFactor');
+    return new LocalOutlierFactor(params as LocalOutlierFactorParams).fit(X);
   }
 }
 

@@ -100,3 +100,8 @@ export function checkBandwidth(h: unknown): number | undefined {
 export function checkRadius(r: unknown, name = 'radius'): number {
   return checkNumber(name, r, 0);
 }
+
+/** Shepard exponent p of the regressors' 'shepard' weights (default 2). */
+export function checkPower(p: unknown): number {
+  return p === undefined ? 2 : checkNumber('power', p, 0, Infinity, { minExclusive: true });
+}

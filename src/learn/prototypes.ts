@@ -2,11 +2,11 @@ import type { Matrix, MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
 import { KnnkitError, checkInteger, checkNumber, checkOneOf } from '../core/errors.js';
 import type { Label } from '../core/labels.js';
-import { LabelEncoder, checkLabels } from '../core/labels.js';
 import { Rng } from '../core/rng.js';
 import type { Metric, MetricSpec } from '../metrics/types.js';
 import { resolveMetric } from '../metrics/registry.js';
 import { FittedIndex } from './base.js';
+import { encodeClassTargets } from './estimator.js';
 import { checkIndexParams, checkK } from './params.js';
 import type { Algorithm } from './params.js';
 
@@ -172,10 +172,9 @@ export function stolp(X: MatrixInput, y: ArrayLike<Label>, opts: StolpOptions = 
 
 function prepare(X: MatrixInput, y: ArrayLike<Label>): { Xm: Matrix; ids: Int32Array; C: number } {
   const Xm = toMatrix(X, { name: 'X' });
-  const labels = checkLabels(y, Xm.rows, 'y');
-  const enc = LabelEncoder.fit(labels, 'y');
+  const { enc, y: ids } = encodeClassTargets(y, Xm.rows);
   if (Xm.rows < 2) throw new KnnkitError('X', `X: prototype selection needs at least 2 points; got ${Xm.rows}`);
-  return { Xm, ids: enc.encode(labels, 'y'), C: enc.size };
+  return { Xm, ids, C: enc.size };
 }
 
 function reducedBetween(m: Metric, X: Matrix, i: number, j: number): number {

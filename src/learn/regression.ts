@@ -1,4 +1,4 @@
-import { KnnkitError, describeValue } from '../core/errors.js';
+import { KnnkitError, checkOneOf, describeValue } from '../core/errors.js';
 import type { Neighborhoods } from './base.js';
 import { validCount } from './base.js';
 import type { WeightFunction } from './params.js';
@@ -6,6 +6,11 @@ import type { WeightKind, WeightOptions } from './weights.js';
 import { neighborWeights, numpyPairwiseSum } from './weights.js';
 
 export type Aggregate = 'mean' | 'median';
+
+/** The regressors' `aggregate` option (default 'mean'). */
+export function checkAggregate(a: unknown): Aggregate {
+  return a === undefined ? 'mean' : checkOneOf('aggregate', a, ['mean', 'median'] as const);
+}
 
 export interface AggregateSpec extends WeightOptions {
   weights: WeightKind | WeightFunction;

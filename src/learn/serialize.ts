@@ -1,8 +1,10 @@
 import type { Matrix } from '../core/data.js';
 import { KnnkitError, describeValue } from '../core/errors.js';
+import type { Label } from '../core/labels.js';
 import { metricToSpec } from '../metrics/registry.js';
 import type { Metric, MetricSpec } from '../metrics/types.js';
-import type { ResolvedIndexParams } from './params.js';
+import type { ResolvedIndexParams, WeightFunction } from './params.js';
+import type { FittedIndex } from './base.js';
 
 /**
  * Versioned JSON form of a fitted estimator:
@@ -40,6 +42,45 @@ export function checkHeader(json: unknown, estimator: string): Record<string, un
   if (!o.params || typeof o.params !== 'object') throw new KnnkitError('json.params', `json.params: got ${describeValue(o.params)}; expected an object`);
   if (!o.data || typeof o.data !== 'object') throw new KnnkitError('json.data', `json.data: got ${describeValue(o.data)}; expected {X, y}`);
   return o;
+}
+
+/** What a fitted estimator saves besides its own params: its labels or targets and classes. */
+export interface FitData {
+  /** Classifiers: the labels as given; regressors: the targets (base64 or array per opts). */
+  y?: Label[] | Float64Array;
+  /** Classifiers: the sorted classes, checked against the refit on load. */
+  classes?: Label[];
+}
+
+/**
+ * The saved form of a fitted estimator: the header, its params followed by the index options,
+ * classes (classifiers), then the training data. Keys keep this order so saved files compare
+ * equal across versions of this code.
+ */
+export function modelJSON(estimator: string, index: FittedIndex, params: Record<string, unknown>, opts: SerializeOptions, fit: FitData = {}): Record<string, unknown> {
+  const data: Record<string, unknown> = { X: encodeMatrix(index.X, opts) };
+  if (fit.y !== undefined) data.y = fit.y instanceof Float64Array ? (opts.encoding === 'array' ? Array.from(fit.y) : b64(fit.y)) : fit.y;
+  return {
+    ...header(estimator),
+    params: { ...params, ...indexParamsToJSON(index.params, index.metric) },
+    ...(fit.classes === undefined ? {} : { classes: fit.classes }),
+    data,
+  };
+}
+
+/** A weight function is code, not data: a model using one cannot be saved. */
+export function checkSerializableWeights(weights: string | WeightFunction): void {
+  if (typeof weights === 'function') throw new KnnkitError('weights', 'weights: a weight function cannot be serialised; use a named weighting to save the model');
+}
+
+/**
+ * The parts of a saved estimator that fromJSON refits from: its params, stored classes, the
+ * decoded training matrix and the stored y (still to be decoded: labels or numbers).
+ */
+export function readModelJSON(json: unknown, estimator: string): { params: Record<string, unknown>; classes: unknown; X: Matrix; y: unknown } {
+  const o = checkHeader(json, estimator);
+  const data = o.data as Record<string, unknown>;
+  return { params: o.params as Record<string, unknown>, classes: o.classes, X: decodeMatrix(data.X), y: data.y };
 }
 
 /** The index options as plain JSON (metric resolved to its spec, e.g. Mahalanobis with its VI). */
@@ -154,4 +195,12 @@ function swapBytes(b: Uint8Array, width: number): Uint8Array {
   const out = new Uint8Array(b.length);
   for (let i = 0; i < b.length; i += width) for (let j = 0; j < width; j++) out[i + j] = b[i + width - 1 - j];
   return out;
+}
+
+/** fromJSON: the stored classes must be what refitting the stored labels yields. */
+export function checkClasses(stored: unknown, actual: Label[]): void {
+  if (stored === undefined) return;
+  if (!Array.isArray(stored) || stored.length !== actual.length || stored.some((c, i) => c !== actual[i])) {
+    throw new KnnkitError('json.classes', 'json.classes: do not match the classes of the stored labels (corrupt or edited file)');
+  }
 }

@@ -1,6 +1,7 @@
 import type { Matrix } from '../core/data.js';
-import { LabelEncoder, checkLabels, type Label } from '../core/labels.js';
+import type { Label } from '../core/labels.js';
 import { FittedIndex, type Neighborhoods } from '../learn/base.js';
+import { encodeClassTargets } from '../learn/estimator.js';
 import { classVotes } from '../learn/voting.js';
 import { checkIndexParams, type IndexParams } from '../learn/params.js';
 import { aggregateTargets, checkTargets } from '../learn/regression.js';
@@ -35,23 +36,8 @@ function largestK(candidates: Record<string, unknown>[], allowed: Set<string>): 
  * prefixes of one another).
  */
 export function knnClassifierGrid(base: IndexParams = {}): SharedPredict {
-  const params = checkIndexParams(base);
-  return (candidates, Xtr: Matrix, ytr: ArrayLike<Label>, Xte: Matrix) => {
-    const kmax = largestK(candidates, NAMED_WEIGHTS);
-    if (kmax === undefined) return undefined;
-    const labels = checkLabels(ytr, Xtr.rows, 'y');
-    const enc = LabelEncoder.fit(labels, 'y');
-    const y = enc.encode(labels, 'y');
-    const index = new FittedIndex(Xtr, params, kmax);
-    if (!index.engine.exact) return undefined;
-    const nb = index.kneighbors(index.queries(Xte), kmax);
-    const width = nb.nQueries > 0 ? nb.offsets[1] - nb.offsets[0] : 0;
-    return candidates.map((c) => {
-      const k = Math.min((c.k as number | undefined) ?? 5, width);
-      const votes = classVotes(prefix(nb, width, k), y, { weights: ((c.weights as string | undefined) ?? 'uniform') as 'uniform', nClasses: enc.size });
-      return enc.decode(votes.pred);
-    });
-  };
+  return sharedSearchGrid(base, NAMED_WEIGHTS, encodeClassTargets, (nb, t, weights) =>
+    t.enc.decode(classVotes(nb, t.y, { weights, nClasses: t.enc.size }).pred));
 }
 
 /**
@@ -60,18 +46,35 @@ export function knnClassifierGrid(base: IndexParams = {}): SharedPredict {
  * regressor's own aggregation code.
  */
 export function knnRegressorGrid(base: IndexParams = {}): SharedPredict {
+  return sharedSearchGrid(base, REGRESSOR_NAMED_WEIGHTS, (y, n) => checkTargets(y, n), (nb, y, weights) =>
+    aggregateTargets(nb, y, { weights, aggregate: 'mean', power: 2 }) as unknown as Label[]);
+}
+
+/**
+ * The shortcut both grids share: check the training targets (as the estimator's fit would),
+ * search once with k_max, then predict each candidate from the first k of every neighbour row.
+ * `T` is the checked targets (encoded classes or float64 values).
+ */
+function sharedSearchGrid<T>(
+  base: IndexParams,
+  allowed: Set<string>,
+  targets: (y: ArrayLike<Label>, n: number) => T,
+  predict: (nb: Neighborhoods, t: T, weights: 'uniform') => Label[],
+): SharedPredict {
   const params = checkIndexParams(base);
   return (candidates, Xtr: Matrix, ytr: ArrayLike<Label>, Xte: Matrix) => {
-    const kmax = largestK(candidates, REGRESSOR_NAMED_WEIGHTS);
+    const kmax = largestK(candidates, allowed);
     if (kmax === undefined) return undefined;
-    const y = checkTargets(ytr, Xtr.rows);
+    const t = targets(ytr, Xtr.rows);
     const index = new FittedIndex(Xtr, params, kmax);
     if (!index.engine.exact) return undefined;
     const nb = index.kneighbors(index.queries(Xte), kmax);
     const width = nb.nQueries > 0 ? nb.offsets[1] - nb.offsets[0] : 0;
     return candidates.map((c) => {
       const k = Math.min((c.k as number | undefined) ?? 5, width);
-      return aggregateTargets(prefix(nb, width, k), y, { weights: ((c.weights as string | undefined) ?? 'uniform') as 'uniform', aggregate: 'mean', power: 2 }) as unknown as Label[];
+      // a named weighting (largestK checked it); typed as one member for the weight unions
+      const weights = ((c.weights as string | undefined) ?? 'uniform') as 'uniform';
+      return predict(prefix(nb, width, k), t, weights);
     });
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readLibsvm, readLibsvmText, writeLibsvm, LibsvmParser } from '../../src/io/libsvm.js';
+import { readLibsvmText, writeLibsvm, LibsvmParser } from '../../src/io/libsvm.js';
 import { readDataset } from '../../src/io/dataset.js';
 import type { CsrMatrix } from '../../src/core/sparse.js';
 import { csrMatrix } from '../../src/core/sparse.js';

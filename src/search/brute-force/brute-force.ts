@@ -1,6 +1,7 @@
 import type { Matrix, MatrixInput } from '../../core/data.js';
 import { toMatrix } from '../../core/data.js';
 import { checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
+import { filterMask } from '../shared/filter.js';
 import { sortByDistanceThenIndex } from '../../core/topk.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
@@ -115,14 +116,8 @@ export class BruteForce implements NeighborIndex {
     return { data: this.data, metric: this.metric, core: this.core, wasm: this.useWasm };
   }
 
-  /** The per-call filter evaluated once per indexed point (1 = allowed), or null. */
+  /** The per-call filter as a mask over the indexed points (every kernel path reads it so). */
   private mask(params: SearchParams): Uint8Array | null {
-    const f = params.filter;
-    if (f === undefined) return null;
-    if (typeof f !== 'function') throw invalidParam('filter', f, 'a function (id: number) => boolean');
-    const n = this.size;
-    const allowed = new Uint8Array(n);
-    for (let j = 0; j < n; j++) allowed[j] = f(j) ? 1 : 0;
-    return allowed;
+    return filterMask(params.filter, this.size);
   }
 }

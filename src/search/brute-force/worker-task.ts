@@ -3,20 +3,12 @@
 // WebAssembly memory, the packed panels, is its own) and keeps it for later calls.
 import type { Matrix } from '../../core/data.js';
 import { resolveMetric } from '../../metrics/registry.js';
-import type { metricToSpec } from '../../metrics/registry.js';
+import type { PortableMetric } from '../shared/worker-payloads.js';
+import type { SearchChunk } from '../shared/search-task.js';
 import { BruteCore } from './core.js';
 
-export interface InitPayload { id: number; data: Matrix; metric: ReturnType<typeof metricToSpec>; wasm: boolean }
-export interface SearchTask {
-  init: InitPayload;
-  q: Matrix;
-  q0: number;
-  q1: number;
-  k: number;
-  allowed: Uint8Array | null;
-  outIdx: Int32Array;
-  outDist: Float32Array;
-}
+export interface InitPayload { id: number; data: Matrix; metric: PortableMetric; wasm: boolean }
+export type SearchTask = SearchChunk<InitPayload, Matrix>;
 
 const engines = new Map<number, BruteCore>();
 

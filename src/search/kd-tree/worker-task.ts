@@ -1,7 +1,9 @@
 // Worker-side half of KDTree/BallTree.searchAsync (a WorkerPool task module, see src/parallel):
 // each worker wraps the shared tree arrays once per index and keeps the object for later calls.
 import type { DenseMatrix } from '../../core/matrix.js';
-import { resolveMetric, type metricToSpec } from '../../metrics/registry.js';
+import { resolveMetric } from '../../metrics/registry.js';
+import type { PortableMetric } from '../shared/worker-payloads.js';
+import type { SearchChunk } from '../shared/search-task.js';
 import type { TreeLayout } from './layout.js';
 import { KDTree } from './kd-tree.js';
 import { BallTree } from '../ball-tree/ball-tree.js';
@@ -9,23 +11,14 @@ import { BallTree } from '../ball-tree/ball-tree.js';
 export interface TreeInit {
   id: number;
   kind: 'kd-tree' | 'ball-tree';
-  metric: ReturnType<typeof metricToSpec>;
+  metric: PortableMetric;
   leafSize: number;
   layout: TreeLayout;
   centers?: Float64Array;
   radii?: Float64Array;
 }
 
-export interface TreeSearchTask {
-  init: TreeInit;
-  q: DenseMatrix;
-  q0: number;
-  q1: number;
-  k: number;
-  allowed: Uint8Array | null;
-  outIdx: Int32Array;
-  outDist: Float32Array;
-}
+export type TreeSearchTask = SearchChunk<TreeInit, DenseMatrix>;
 
 const trees = new Map<number, KDTree | BallTree>();
 

@@ -9,19 +9,16 @@
 // time because the machine may be shared: they show the work per query, not the waiting.
 // Data: gaussianClusters (100 clusters, seed 42); queries drawn from the same clusters.
 // Figures: queries/s and effective GFLOP/s (2 n d flops per query), medians of the repeats.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { gaussianClusters } from '../test/helpers/data.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { closeSharedPool } from '../src/parallel/pool.js';
+import { args, cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, sameNeighbours, withTempDir } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
 const quick = flag('quick');
 const n = +opt('n', quick ? '20000' : '100000');
 const nq = +opt('queries', quick ? '1000' : '10000');
@@ -29,9 +26,7 @@ const dim = +opt('dim', '128');
 const K = +opt('k', '10');
 const repeats = +opt('repeats', '3');
 const threads = +opt('threads', '2');
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const gflops = (qps: number) => (qps * 2 * n * dim) / 1e9;
-const fmt = (x: number, d = 0) => x.toFixed(d);
 
 console.log(`Brute force: ${n} x ${dim} clustered float32 (100 Gaussian clusters, seed 42), ${nq} queries, k=${K}, median of ${repeats}`);
 const all = gaussianClusters(n + nq, dim, 100, 42);
@@ -46,7 +41,6 @@ console.log(`knnkit: kernel path ${bf.kernelPath}, build ${fmt(buildS, 2)} s, in
 interface Row { name: string; qps: number; qpcs?: number }
 const rows: Row[] = [];
 const child = flag('child');
-const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 
 // one thread
 bf.search({ ...Q, data: Q.data.subarray(0, 64 * dim), rows: 64 }, K); // tier-up warm-up
@@ -96,26 +90,16 @@ let faissNote = '';
 if (flag('no-peer')) faissNote = 'FAISS: skipped (--no-peer)';
 else if (!existsSync(py)) faissNote = 'FAISS: skipped (bench/.venv missing: run bench/setup-python.sh)';
 else {
-  const dir = mkdtempSync(join(tmpdir(), 'knnkit-bench-'));
-  try {
+  faissNote = withTempDir('knnkit-bench-', (dir) => {
     writeFileSync(join(dir, 'x.f32'), X.data);
     writeFileSync(join(dir, 'q.f32'), Q.data);
     const r = spawnSync(py, [join(here, 'faiss_flat.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(dim), String(K), `1,${threads}`, String(repeats), join(dir, 'faiss')], { encoding: 'utf8' });
-    if (r.status !== 0) faissNote = `FAISS: skipped (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
-    else {
-      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { faiss: string; runs: Array<{ threads: number; median: number; cpu_median: number }> };
-      for (const run of out.runs) rows.push({ name: `FAISS ${out.faiss} IndexFlatL2, ${run.threads} thread${run.threads > 1 ? 's' : ''}`, qps: nq / run.median, qpcs: nq / run.cpu_median });
-      const fi = new Int32Array(readFileSync(join(dir, 'faiss.i32')).buffer.slice(0));
-      let same = 0;
-      for (let i = 0; i < nq; i++) {
-        const s = new Set(fi.subarray(i * K, i * K + K));
-        for (const j of mine.indices.subarray(i * K, i * K + K)) if (s.has(j)) same++;
-      }
-      faissNote = `agreement of knnkit's exact top-${K} with FAISS's (float32 GEMM, its own tie order): ${fmt(same / (nq * K), 5)}`;
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    if (r.status !== 0) return `FAISS: skipped (${lastErrorLine(r)})`;
+    const out = lastJson<{ faiss: string; runs: Array<{ threads: number; median: number; cpu_median: number }> }>(r.stdout);
+    for (const run of out.runs) rows.push({ name: `FAISS ${out.faiss} IndexFlatL2, ${run.threads} thread${run.threads > 1 ? 's' : ''}`, qps: nq / run.median, qpcs: nq / run.cpu_median });
+    const fi = new Int32Array(readFileSync(join(dir, 'faiss.i32')).buffer.slice(0));
+    return `agreement of knnkit's exact top-${K} with FAISS's (float32 GEMM, its own tie order): ${fmt(sameNeighbours(mine.indices, fi, nq, K), 5)}`;
+  });
 }
 
 console.log('');

@@ -8,9 +8,8 @@
 // (queries per CPU-second: the work per query, which a shared machine does not inflate as much).
 // Both sides get one untimed warm-up (knnkit: a build on 20,000 points and a full query pass,
 // so V8 has optimised the loops; scikit-learn: a small query). --quick: 20,000 points, 2,000 queries.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../src/core/rng.js';
@@ -18,11 +17,9 @@ import type { DenseMatrix } from '../src/core/matrix.js';
 import { KDTree } from '../src/search/kd-tree/kd-tree.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { gaussianClusters } from '../test/helpers/data.js';
+import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, sameNeighbours, withTempDir } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
 const quick = flag('quick');
 const n = +opt('n', quick ? '20000' : '100000');
 const nq = +opt('queries', quick ? '2000' : '10000');
@@ -32,9 +29,6 @@ const leafSize = +opt('leaf-size', '40');
 const repeats = +opt('repeats', '3');
 const kind = opt('data', 'uniform');
 if (kind !== 'uniform' && kind !== 'clustered') throw new Error('--data: uniform or clustered');
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
-const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const py = join(here, '.venv', 'bin', 'python');
 const peer = !flag('no-peer') && existsSync(py);
 
@@ -81,25 +75,15 @@ for (const d of dims) {
   const exact = bf.indices.every((v, i) => v === res.indices[i]) && bf.distances.every((v, i) => Object.is(v, res.distances[i])) ? 'identical' : 'DIFFERS';
   const row: Row = { d, build: median(builds), buildCpu: median(buildCpus), qps: nq / median(secs), qpcs: nq / median(cpus), exact };
   if (peer) {
-    const dir = mkdtempSync(join(tmpdir(), 'knnkit-kd-'));
-    try {
+    withTempDir('knnkit-kd-', (dir) => {
       writeFileSync(join(dir, 'x.f32'), X.data);
       writeFileSync(join(dir, 'q.f32'), Q.data);
       const r = spawnSync(py, [join(here, 'sklearn_kdtree.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(d), String(K), String(leafSize), String(repeats), join(dir, 'sk')], { encoding: 'utf8' });
-      if (r.status !== 0) console.log(`scikit-learn d=${d}: failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`);
-      else {
-        const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as { sklearn: string; build: number[]; build_cpu: number[]; query: number[]; query_cpu: number[] };
-        const ids = new Int32Array(readFileSync(join(dir, 'sk.i32')).buffer.slice(0));
-        let same = 0;
-        for (let i = 0; i < nq; i++) {
-          const s = new Set(ids.subarray(i * K, i * K + K));
-          for (const j of res.indices.subarray(i * K, i * K + K)) if (s.has(j)) same++;
-        }
-        row.sk = { version: o.sklearn, build: median(o.build), buildCpu: median(o.build_cpu), qps: nq / median(o.query), qpcs: nq / median(o.query_cpu), agree: same / (nq * K) };
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      if (r.status !== 0) { console.log(`scikit-learn d=${d}: failed (${lastErrorLine(r)})`); return; }
+      const o = lastJson<{ sklearn: string; build: number[]; build_cpu: number[]; query: number[]; query_cpu: number[] }>(r.stdout);
+      const ids = new Int32Array(readFileSync(join(dir, 'sk.i32')).buffer.slice(0));
+      row.sk = { version: o.sklearn, build: median(o.build), buildCpu: median(o.build_cpu), qps: nq / median(o.query), qpcs: nq / median(o.query_cpu), agree: sameNeighbours(res.indices, ids, nq, K) };
+    });
   }
   rows.push(row);
   console.log(`d=${d}: knnkit build ${fmt(row.build, 3)} s, ${fmt(row.qps)} q/s (${fmt(row.qpcs)} per CPU-s), exact vs brute force: ${exact}` +

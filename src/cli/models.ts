@@ -7,6 +7,7 @@ import { Pipeline } from '../preprocessing/pipeline.js';
 import type { Transformer } from '../preprocessing/types.js';
 import { knnClassifierGrid, knnRegressorGrid } from '../model-selection/knn-grid.js';
 import { KNeighborsClassifier, KNeighborsRegressor } from '../learn/index.js';
+import { knnGraphModel } from '../knn-graph/cli-model.js';
 
 /** Everything the shared model options of `evaluate` / `predict` resolve to. */
 export interface ModelConfig {
@@ -91,6 +92,6 @@ export const MODELS: Record<string, ModelEntry> = {
     }),
     describe: (c) => ({ grid: { k: [...CV_KNN_GRID.k], weights: [...CV_KNN_GRID.weights] }, innerFolds: CV_KNN_INNER_FOLDS, metric: metricText(c.metric), algorithm: c.algorithm }),
   },
-  'knn-graph': (await import('../knn-graph/cli-model.js')).knnGraphModel,
+  'knn-graph': knnGraphModel,
   // @models:extra
 };

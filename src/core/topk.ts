@@ -1,15 +1,14 @@
 /**
- * Bounded max-heap keeping the k smallest (distance, index) pairs, ordered lexicographically:
- * smaller distance first, and on equal distance the lower index first. This one ordering is the
- * contract that makes every exact engine return exactly the same neighbours.
- *
- * Allocation-free after construction: reuse one heap per query with `reset(k)`.
+ * Storage of the k best (distance, index) pairs, common to TopK (a heap) and SortedTopK (a
+ * sorted array, src/search/kd-tree/sorted-topk.ts): parallel typed arrays sized once and reused
+ * for every query by `reset`, so a search loop allocates nothing. The subclasses keep the same
+ * ordering contract; only how they keep the entries in order differs.
  */
-export class TopK {
-  private dist: Float64Array;
-  private idx: Int32Array;
-  private size = 0;
-  private cap: number;
+export abstract class PairBuffer {
+  protected dist: Float64Array;
+  protected idx: Int32Array;
+  protected size = 0;
+  protected cap: number;
 
   constructor(capacity: number) {
     this.cap = capacity;
@@ -17,6 +16,7 @@ export class TopK {
     this.idx = new Int32Array(Math.max(1, capacity));
   }
 
+  /** Empties the buffer for a new query keeping up to k pairs (grows the arrays only if k does). */
   reset(k: number): void {
     if (k > this.dist.length) {
       this.dist = new Float64Array(k);
@@ -27,6 +27,16 @@ export class TopK {
   }
 
   get count(): number { return this.size; }
+}
+
+/**
+ * Bounded max-heap keeping the k smallest (distance, index) pairs, ordered lexicographically:
+ * smaller distance first, and on equal distance the lower index first. This one ordering is the
+ * contract that makes every exact engine return exactly the same neighbours.
+ *
+ * Allocation-free after construction: reuse one heap per query with `reset(k)`.
+ */
+export class TopK extends PairBuffer {
   get capacity(): number { return this.cap; }
   get full(): boolean { return this.size >= this.cap; }
 

@@ -38,6 +38,14 @@ export function meanAbsoluteError(yTrue: ArrayLike<number>, yPred: ArrayLike<num
  */
 export function r2Score(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   checkPair(yTrue, yPred);
+  return rSquared(yTrue, yPred);
+}
+
+/**
+ * R^2 without the input checks, for callers that validated both arrays themselves (the
+ * regressors' score(), whose predictions may be NaN for a query without neighbours: then NaN).
+ */
+export function rSquared(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   const n = yTrue.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += yTrue[i];

@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { wrapFsError } from './errors.js';
 
 /** Default read size: large enough to amortise syscalls, small next to any data matrix. */
@@ -9,8 +10,7 @@ export const CHUNK_BYTES = 1 << 20;
  * through one reusable buffer, so the text of a file is never held whole in memory.
  */
 export async function* fileChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
-  let fh;
-  try { fh = await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
+  const fh = await openForRead(path);
   try {
     const buf = new Uint8Array(chunkBytes);
     for (;;) {
@@ -22,6 +22,11 @@ export async function* fileChunks(path: string, chunkBytes = CHUNK_BYTES): Async
   } finally {
     await fh.close();
   }
+}
+
+/** Opens a file for reading; failure is a KnnkitError naming the file (wrapFsError). */
+export async function openForRead(path: string): Promise<FileHandle> {
+  try { return await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
 }
 
 /** File size in bytes (for capacity estimates and binary-format checks). */

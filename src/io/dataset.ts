@@ -5,6 +5,7 @@ import { readCsv } from './csv.js';
 import type { CsvOptions } from './csv.js';
 import { readLibsvm } from './libsvm.js';
 import { readFvecs, readIvecs, readBvecs } from './vecs.js';
+import type { ByteRows, IntRows } from './vecs.js';
 import { readNpy } from './npy.js';
 import { readLabels, checkLabelCount } from './labels-file.js';
 
@@ -48,16 +49,8 @@ export async function readDataset(path: string, opts: ReadOptions & Pick<CsvOpti
     case 'libsvm': ds = await readLibsvm(path, { nFeatures: opts.nFeatures }); break;
     case 'npy': ds = { X: await readNpy(path, { allowMissing: opts.allowMissing }), path }; break;
     case 'fvecs': ds = { X: await readFvecs(path), path }; break;
-    case 'bvecs': {
-      const b = await readBvecs(path);
-      ds = { X: { kind: 'dense', data: Float32Array.from(b.data), rows: b.rows, cols: b.cols } as DenseMatrix, path };
-      break;
-    }
-    case 'ivecs': {
-      const iv = await readIvecs(path);
-      ds = { X: { kind: 'dense', data: Float32Array.from(iv.data), rows: iv.rows, cols: iv.cols } as DenseMatrix, path };
-      break;
-    }
+    case 'bvecs': ds = { X: asFloatMatrix(await readBvecs(path)), path }; break;
+    case 'ivecs': ds = { X: asFloatMatrix(await readIvecs(path)), path }; break;
   }
   if (opts.labelsPath !== undefined) {
     if (typeof opts.labelsPath !== 'string' || opts.labelsPath === '') throw invalidParam('labelsPath', opts.labelsPath, 'a file path (one label per line)');
@@ -66,4 +59,9 @@ export async function readDataset(path: string, opts: ReadOptions & Pick<CsvOpti
     ds.y = y;
   }
   return ds;
+}
+
+/** Integer rows (ivecs ids, bvecs bytes) as the float32 data matrix every estimator takes. */
+function asFloatMatrix(m: IntRows | ByteRows): DenseMatrix {
+  return { kind: 'dense', data: Float32Array.from(m.data), rows: m.rows, cols: m.cols };
 }

@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import type { DenseMatrix } from '../core/matrix.js';
 import { KnnkitError, invalidParam } from '../core/errors.js';
-import { fileError, wrapFsError } from './errors.js';
+import { fileError } from './errors.js';
+import { openForRead } from './chunks.js';
 import { atomicWriteFile } from './atomic.js';
 
 /**
@@ -106,8 +106,7 @@ export interface NpyReadOptions {
 
 /** Reads a .npy file as a float32 matrix (1-D n -> n x 1). */
 export async function readNpy(path: string, opts: NpyReadOptions = {}): Promise<DenseMatrix> {
-  let fh;
-  try { fh = await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
+  const fh = await openForRead(path);
   try {
     const size = (await fh.stat()).size;
     // Preamble first (magic, version, header length), then exactly the header.

@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import type { DenseMatrix } from '../core/matrix.js';
 import { KnnkitError } from '../core/errors.js';
-import { fileError, wrapFsError } from './errors.js';
+import { fileError } from './errors.js';
+import { openForRead } from './chunks.js';
 import { atomicWriteFile } from './atomic.js';
 
 /**
@@ -20,8 +20,7 @@ const ELEM: Record<VecsKind, number> = { fvecs: 4, ivecs: 4, bvecs: 1 };
 const BATCH_BYTES = 1 << 22;
 
 async function readVecs(path: string, kind: VecsKind): Promise<{ bytes: Uint8Array; rows: number; cols: number }> {
-  let fh;
-  try { fh = await open(path, 'r'); } catch (e) { throw wrapFsError(path, e); }
+  const fh = await openForRead(path);
   try {
     const size = (await fh.stat()).size;
     if (size === 0) return { bytes: new Uint8Array(0), rows: 0, cols: 0 };

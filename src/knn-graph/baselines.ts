@@ -1,7 +1,7 @@
 import type { Matrix } from '../core/data.js';
 import { matrixTakeRows } from '../core/data.js';
-import { LabelEncoder, type Label } from '../core/labels.js';
-import { KNeighborsClassifier } from '../learn/index.js';
+import type { Label } from '../core/labels.js';
+import { editedNearestNeighbors, KNeighborsClassifier } from '../learn/index.js';
 import { GridSearchCV } from '../model-selection/index.js';
 import type { Estimator } from '../model-selection/types.js';
 
@@ -73,24 +73,10 @@ export const BASELINES: Record<string, Baseline> = {
 };
 
 /**
- * Wilson's ENN: keep row i unless the majority label of its k nearest other training points
- * differs from y_i (ties between labels: the lowest class, as scikit-learn's argmax).
+ * Wilson's ENN (k = ENN_K, majority vote of the k nearest other points, lowest class on ties):
+ * learn's editedNearestNeighbors; a training set it would edit away entirely is kept whole.
  */
 export function wilsonEditing(X: Matrix, y: Label[], k: number): Int32Array {
-  const enc = LabelEncoder.fit(y);
-  const ids = enc.encode(y);
-  const model = knn(1, 'uniform', 'brute', 0).fit(X, y);
-  const nb = model.kneighbors(undefined, k);
-  const votes = new Int32Array(enc.size);
-  const keep: number[] = [];
-  for (let i = 0; i < X.rows; i++) {
-    votes.fill(0);
-    const row = nb.row(i);
-    for (let t = 0; t < row.indices.length; t++) if (row.indices[t] >= 0) votes[ids[row.indices[t]]]++;
-    let best = 0;
-    for (let c = 1; c < enc.size; c++) if (votes[c] > votes[best]) best = c;
-    if (best === ids[i]) keep.push(i);
-  }
-  // never edit a training set away entirely
-  return keep.length > 0 ? Int32Array.from(keep) : Int32Array.from({ length: X.rows }, (_, i) => i);
+  const keep = editedNearestNeighbors(X, y, { k, kind: 'mode', algorithm: 'brute' });
+  return keep.length > 0 ? keep : Int32Array.from({ length: X.rows }, (_, i) => i);
 }

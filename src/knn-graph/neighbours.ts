@@ -1,5 +1,7 @@
-import type { Rng } from '../core/rng.js';
 import type { ColumnSolution } from './columns.js';
+
+/** The uniform [0, 1) draws of the reference rule: MATLAB's `rand` (MersenneTwister) or any seeded Rng. */
+export interface UniformSource { random(): number }
 
 /** A node's learned neighbours: indices into the training set and their coefficients w. */
 export interface NodeNeighbours { idx: Int32Array; w: Float64Array }
@@ -12,14 +14,16 @@ export function supportRule(sol: ColumnSolution): NodeNeighbours {
 /**
  * `reference`: the authors' code's post-processing (not in the paper). Keeps k_target in
  * {1, 2, 3} largest |w|: k_target from the spread of |w| (std vs mean) and the deterministic
- * per-column factor mod(7 j + 13, 10) / 10 with j 1-based as in MATLAB; with probability 0.3 a
- * random step of randi([-1, 1]) is added (drawn from `rng` in column order, so the result does
- * not depend on how columns were spread over threads). An all-zero w falls back to the 1-2
+ * per-column factor mod(7 j + 13, 10) / 10 with j 1-based as in MATLAB; when `rand() > 0.7`
+ * (probability 0.3) a step of randi([-1, 1]) is added: -1, 0 or +1, exactly as
+ * lasso_self_rep_kernel.m writes it (so one time in three the "perturbation" is 0), with
+ * randi([-1, 1]) = ceil(3 rand) - 2 as MATLAB computes it from the next uniform. Draws are
+ * taken in column order, so the result does not depend on how columns were spread over threads. An all-zero w falls back to the 1-2
  * most similar same-class samples (by A, i.e. the nearest ones), or the most similar sample
  * of any class when j has no other same-class sample; those neighbours get w = 1.
  */
 export function referenceRule(
-  j: number, sol: ColumnSolution, rng: Rng,
+  j: number, sol: ColumnSolution, rng: UniformSource,
   nearestSame: Int32Array, nearestAny: () => number,
 ): NodeNeighbours {
   const j1 = j + 1;
@@ -36,7 +40,7 @@ export function referenceRule(
     if (std > 0.5 * mean) k = clamp13(matlabRound(2 + colFactor));
     else if (std < 0.1 * mean) k = clamp13(matlabRound(1 + colFactor));
     else k = clamp13(matlabRound(1 + 2 * colFactor));
-    if (rng.random() > 0.7) k = clamp13(k + (rng.int(3) - 1));
+    if (rng.random() > 0.7) k = clamp13(k + (Math.ceil(3 * rng.random()) - 2));
     k = Math.min(k, nnz);
     return sortByMagnitude(sol.idx, sol.val, k);
   }

@@ -8,11 +8,13 @@ import { accuracy, precisionRecallF1 } from '../evaluation/index.js';
 import { readDataset } from '../io/index.js';
 import { stratifiedKFold } from '../model-selection/index.js';
 import { BASELINES } from './baselines.js';
+import { cvpartitionStratifiedKFold } from './matlab-folds.js';
 import { KnnGraphClassifier } from './classifier.js';
 import type { KnnGraphOptions, NeighbourRule } from './options.js';
 
 /**
- * The paper's protocol (Section 2.3) for every method on the same folds: stratified k-fold CV,
+ * The paper's protocol (Section 2.3) for every method on the same folds: stratified k-fold CV
+ * (by default the very folds of MATLAB's cvpartition for the seed, as in the authors' Demo.m),
  * accuracy and macro precision / recall / F1 per fold (classes = union of true and predicted,
  * 0/0 = 0), training seconds (everything fit does) and inference seconds (predicting the whole
  * test fold), each averaged over the folds.
@@ -27,6 +29,8 @@ export interface MethodResult {
 
 export interface DatasetReport {
   name: string; path: string; rows: number; cols: number; classes: number; sparse: boolean;
+  /** How the folds were drawn (see ReproduceOptions.foldScheme). */
+  foldScheme: FoldScheme;
   /** Preprocessing applied before the folds (e.g. L2 row normalisation of text). */
   preprocessing: string;
   /** kNN-Graph training mode used on this dataset (full solve or candidates m). */
@@ -37,10 +41,19 @@ export interface DatasetReport {
   notes: string[];
 }
 
+/**
+ * 'cvpartition' (default): the authors' folds exactly, MATLAB's `rng(seed, 'twister');
+ * cvpartition(Y, 'KFold', folds)` (src/knn-graph/matlab-folds.ts); 'knnkit': knnkit's own
+ * stratifiedKFold with the same seed (equivalent in distribution, different sets).
+ */
+export type FoldScheme = 'cvpartition' | 'knnkit';
+export const FOLD_SCHEMES: readonly FoldScheme[] = ['cvpartition', 'knnkit'];
+
 export interface ReproduceOptions {
   files: string[];
   folds?: number;
   seed?: number;
+  foldScheme?: FoldScheme;
   methods?: string[];
   /** 'auto': rows of sparse (text) data L2-normalised, dense data untouched. */
   normalize?: 'auto' | 'none' | 'l2';
@@ -66,6 +79,8 @@ export function checkMethods(methods: string[]): MethodKey[] {
 export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
   const folds = o.folds ?? 10, seed = o.seed ?? 5;
   const methods = checkMethods(o.methods ?? [...METHODS]);
+  const foldScheme = o.foldScheme ?? 'cvpartition';
+  if (!FOLD_SCHEMES.includes(foldScheme)) throw new KnnkitError('foldScheme', `foldScheme: got ${JSON.stringify(foldScheme)}; expected one of ${FOLD_SCHEMES.join(', ')}`);
   const out: DatasetReport[] = [];
   for (const file of o.files) {
     const ds = await readDataset(file);
@@ -79,10 +94,10 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
       preprocessing = 'rows L2-normalised (the reference repository\'s NormalizeFea; Euclidean then ranks like cosine)';
     }
     const name = basename(file).replace(/\.[^.]+$/, '');
-    const split = stratifiedKFold(y, { folds, seed, shuffle: true });
+    const split = foldScheme === 'cvpartition' ? cvpartitionStratifiedKFold(y, folds, seed) : stratifiedKFold(y, { folds, seed, shuffle: true });
     const report: DatasetReport = {
       name, path: file, rows: X.rows, cols: X.cols, classes: new Set(y.map((v) => `${typeof v}:${v}`)).size,
-      sparse: X.kind === 'csr', preprocessing, knnGraphMode: '', methods: {}, folds: {}, notes: [],
+      sparse: X.kind === 'csr', foldScheme, preprocessing, knnGraphMode: '', methods: {}, folds: {}, notes: [],
     };
     const nTrain = X.rows - Math.ceil(X.rows / folds);
     const cand = o.candidates === undefined || o.candidates === 'auto'

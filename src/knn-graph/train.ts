@@ -1,9 +1,9 @@
 import type { Matrix } from '../core/data.js';
-import { Rng } from '../core/rng.js';
 import { ColumnSolver, type ColumnContext, type ColumnSolution } from './columns.js';
 import { classNeighbourhoods, densityLambda, medianPairwiseDistance, type ClassNeighbourhoods } from './density.js';
 import { nearestOthers, pairwiseSquaredDistances, rowSquaredNorms } from './distances.js';
 import { compositeKernelInPlace, medianDistanceStreaming, symmetricGramRows } from './kernel.js';
+import { MersenneTwister } from './matlab-folds.js';
 import { consensus, referenceRule, supportRule, type NodeNeighbours } from './neighbours.js';
 import type { ResolvedOptions } from './options.js';
 import { createLayout, Kernels } from './wasm/kernels.js';
@@ -103,7 +103,8 @@ export function solveAllSync(p: Prepared): ColumnSolution[] {
 /** Steps 5-6: neighbour rule (in column order, seeded) and consensus labels. */
 export function finish(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, p: Prepared, sols: ColumnSolution[]): TrainedGraph {
   const n = X.rows;
-  const rng = new Rng(o.seed);
+  // the reference rule's rand / randi: MATLAB's rng(seed, 'twister') stream (Demo.m: algorithm_seed = 3)
+  const rng = new MersenneTwister(o.seed);
   const nbrs: NodeNeighbours[] = new Array(n);
   let iters = 0;
   for (let j = 0; j < n; j++) {

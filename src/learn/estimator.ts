@@ -3,7 +3,8 @@ import type { Label } from '../core/labels.js';
 import { LabelEncoder, checkLabels } from '../core/labels.js';
 import type { FittedIndex, Neighborhoods } from './base.js';
 import { checkK, checkRadius } from './params.js';
-import { checkTargets, r2 } from './regression.js';
+import { rSquared } from '../evaluation/regression.js';
+import { checkTargets } from './regression.js';
 
 /**
  * Plumbing shared by the k-NN and radius estimators (classifiers and regressors): what their
@@ -36,7 +37,7 @@ export function meanAccuracy(pred: Label[], y: ArrayLike<Label>): number {
 
 /** R^2 of predictions against y (scikit-learn's RegressorMixin.score). */
 export function r2Score(pred: Float64Array, y: ArrayLike<number>): number {
-  return r2(checkTargets(y, pred.length), pred);
+  return rSquared(checkTargets(y, pred.length), pred);
 }
 
 /**

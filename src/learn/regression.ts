@@ -77,15 +77,3 @@ export function checkTargets(y: unknown, n: number, name = 'y'): Float64Array {
   }
   return out;
 }
-
-/** R^2 = 1 - SS_res / SS_tot; for a constant y (SS_tot = 0): 1 if predicted exactly, else 0 (scikit-learn's force_finite). */
-export function r2(yTrue: Float64Array, yPred: Float64Array): number {
-  const n = yTrue.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += yTrue[i];
-  mean /= n;
-  let ssRes = 0, ssTot = 0;
-  for (let i = 0; i < n; i++) { ssRes += (yTrue[i] - yPred[i]) ** 2; ssTot += (yTrue[i] - mean) ** 2; }
-  if (ssTot === 0) return ssRes === 0 ? 1 : 0;
-  return 1 - ssRes / ssTot;
-}

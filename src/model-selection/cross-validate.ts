@@ -3,7 +3,7 @@ import { toMatrix, matrixTakeRows, type Matrix, type MatrixInput } from '../core
 import { checkLabels, type Label } from '../core/labels.js';
 import { kFold, stratifiedKFold, type Fold } from './folds.js';
 import { resolveScoring, toNumbers, type ScoringSpec } from './scoring.js';
-import { TASKS, type Estimator, type Task } from './types.js';
+import { TASKS, type Estimator, type SplitOptions, type Task } from './types.js';
 
 export interface MeanStd { mean: number; std: number }
 
@@ -19,14 +19,8 @@ export function meanStd(values: ArrayLike<number>): MeanStd {
   return { mean: m, std: Math.sqrt(v / n) };
 }
 
-export interface CrossValidateOptions {
-  /** Number of folds (default 5), or precomputed folds. */
-  folds?: number | readonly Fold[];
-  seed?: number;
-  /** Shuffle before assigning folds (default true). */
-  shuffle?: boolean;
-  /** classification (default): stratified folds, label scorers; regression: plain k-fold, MSE/MAE/R^2. */
-  task?: Task;
+/** Split options (SplitOptions); the task also picks the default scorers (labels or MSE/MAE/R^2). */
+export interface CrossValidateOptions extends SplitOptions {
   /** Scorer name(s) or {name: scorer}; default accuracy + macro P/R/F1, or mse/mae/r2. */
   scoring?: ScoringSpec;
   /** Keep every fold's fitted model in the result (default false). */

@@ -3,8 +3,7 @@ import { matrixTakeRows, toMatrix, type Matrix, type MatrixInput } from '../core
 import type { Label } from '../core/labels.js';
 import { makeFolds, meanStd, prepareXY, takeLabels } from './cross-validate.js';
 import { resolveScoring, type Scorer } from './scoring.js';
-import { TASKS, type Estimator, type Task } from './types.js';
-import type { Fold } from './folds.js';
+import { TASKS, type Estimator, type SplitOptions } from './types.js';
 
 export type ParamGrid = Readonly<Record<string, readonly unknown[]>>;
 
@@ -38,15 +37,11 @@ export function parameterGrid(grid: ParamGrid | readonly ParamGrid[]): Record<st
  */
 export type SharedPredict = (candidates: Record<string, unknown>[], Xtr: Matrix, ytr: ArrayLike<Label>, Xte: Matrix) => ArrayLike<Label>[] | undefined;
 
-export interface GridSearchOptions {
+/** Split options (SplitOptions) apply to the inner folds. */
+export interface GridSearchOptions extends SplitOptions {
   /** Builds a fresh unfitted estimator for a parameter combination. */
   estimator: (params: Record<string, unknown>) => Estimator;
   paramGrid: ParamGrid | readonly ParamGrid[];
-  /** Inner folds (default 5) or precomputed folds. */
-  folds?: number | readonly Fold[];
-  seed?: number;
-  shuffle?: boolean;
-  task?: Task;
   /** One scorer (name or {score, greaterIsBetter}); default accuracy, or r2 for regression. */
   scoring?: string | Scorer;
   /** Refit the best combination on all the data (default true). */

@@ -7,5 +7,5 @@ export type { GridSearchOptions, CvResults, ParamGrid, SharedPredict } from './g
 export { knnClassifierGrid, knnRegressorGrid } from './knn-grid.js';
 export { SCORERS, DEFAULT_SCORING, resolveScoring } from './scoring.js';
 export type { Scorer, ScoringSpec } from './scoring.js';
-export type { Estimator, Task } from './types.js';
+export type { Estimator, SplitOptions, Task } from './types.js';
 export { TASKS } from './types.js';

@@ -1,5 +1,6 @@
 import type { Matrix } from '../core/data.js';
 import type { Label } from '../core/labels.js';
+import type { Fold } from './folds.js';
 
 /**
  * What model selection needs from a model: scikit-learn's estimator protocol in camelCase.
@@ -18,3 +19,14 @@ export interface Estimator {
 
 export type Task = 'classification' | 'regression';
 export const TASKS: readonly Task[] = ['classification', 'regression'];
+
+/** How cross-validation and grid search split the data (the options they share). */
+export interface SplitOptions {
+  /** Number of folds (default 5), or precomputed folds. */
+  folds?: number | readonly Fold[];
+  seed?: number;
+  /** Shuffle before assigning folds (default true). */
+  shuffle?: boolean;
+  /** classification (default): stratified folds; regression: plain k-fold. */
+  task?: Task;
+}

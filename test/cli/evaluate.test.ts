@@ -1,34 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { output } from '../../src/cli/output.js';
 import { writeFvecs, writeLabels } from '../../src/io/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { sharedData } from '../helpers/data.js';
+import { assertUsageErrors, cli, cliTempDir } from '../helpers/cli.js';
 import { crossValidate, GridSearchCV } from '../../src/model-selection/index.js';
 import { Pipeline, StandardScaler } from '../../src/preprocessing/index.js';
 import { KNeighborsClassifier } from '../../src/learn/index.js';
 
-/** Runs the CLI in-process, capturing its output and errors. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  // stdout goes through the CLI's output sink (node:test owns process.stdout in its workers);
-  // errors are printed by main with console.error
-  const out: string[] = [], err: string[] = [];
-  const ow = output.write, ce = console.error;
-  output.write = (s: string) => { out.push(s); };
-  console.error = (...a: unknown[]) => { err.push(a.map(String).join(' ') + '\n'); };
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    output.write = ow; console.error = ce;
-  }
-}
-
 let dir = '';
+let removeDir = () => {};
 const CLASSES = ['cat', 'dog', 'emu'];
 /** n rows, 4 features, 3 string-labelled Gaussian classes (overlapping a little). */
 function rows(n: number, seed: number): { X: number[][]; y: string[] } {
@@ -43,7 +26,7 @@ function rows(n: number, seed: number): { X: number[][]; y: string[] } {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'knnkit-evaluate-'));
+  ({ dir, remove: removeDir } = cliTempDir('knnkit-evaluate-'));
   const { X, y } = rows(60, 1);
   writeFileSync(join(dir, 'train.csv'), 'a,b,c,d,label\n' + X.map((r, i) => [...r, y[i]].join(',')).join('\n') + '\n');
   writeFileSync(join(dir, 'labelfirst.csv'), 'species,a,b,c,d\n' + X.map((r, i) => [y[i], ...r].join(',')).join('\n') + '\n');
@@ -53,7 +36,7 @@ before(async () => {
   await writeLabels(join(dir, 'train.labels'), y);
   writeFileSync(join(dir, 'onelabel.csv'), 'a,label\n1,x\n2,x\n3,x\n');
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => removeDir());
 
 const CLASSIFICATION_KEYS = ['model', 'n', 'd', 'classes', 'folds', 'accuracy', 'macroPrecision', 'macroRecall', 'macroF1', 'fitSeconds', 'predictSeconds', 'perFold'];
 
@@ -178,14 +161,7 @@ test('evaluate: bad input is a one-line error naming the option or file, exit co
     [['--bogus'], /--bogus: unknown option/],
     [['--k'], /--k: missing value/],
   ];
-  for (const [args, re] of cases) {
-    const r = await cli(['evaluate', f, ...args]);
-    assert.equal(r.code, 2, `${args.join(' ')}: code ${r.code}, ${r.err}`);
-    assert.equal(r.out, '');
-    assert.equal(r.err.trim().split('\n').length, 1, r.err);
-    assert.match(r.err, /^knnkit evaluate: /);
-    assert.match(r.err, re, args.join(' '));
-  }
+  await assertUsageErrors('evaluate', cases.map(([args, re]): [string[], RegExp] => [[f, ...args], re]));
   const missing = await cli(['evaluate', join(dir, 'nope.csv')]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /nope\.csv: no such file/);

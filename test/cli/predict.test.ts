@@ -1,29 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { output } from '../../src/cli/output.js';
 import { Rng } from '../../src/core/rng.js';
 import { KNeighborsClassifier, KNeighborsRegressor } from '../../src/learn/index.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  // stdout goes through the CLI's output sink (node:test owns process.stdout in its workers);
-  // errors are printed by main with console.error
-  const out: string[] = [], err: string[] = [];
-  const ow = output.write, ce = console.error;
-  output.write = (s: string) => { out.push(s); };
-  console.error = (...a: unknown[]) => { err.push(a.map(String).join(' ') + '\n'); };
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    output.write = ow; console.error = ce;
-  }
-}
+import { assertUsageErrors, cli, cliTempDir } from '../helpers/cli.js';
 
 let dir = '';
+let removeDir = () => {};
 const LABELS = ['Cat', 'dog', 'Emu-2'];
 let Xtr: number[][] = [], ytr: string[] = [], Xte: number[][] = [], yreg: number[] = [];
 
@@ -34,7 +18,7 @@ function gen(n: number, seed: number): number[][] {
 const csv = (header: string[], rows: (number | string)[][]) => header.join(',') + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'knnkit-predict-'));
+  ({ dir, remove: removeDir } = cliTempDir('knnkit-predict-'));
   Xtr = gen(45, 2); Xte = gen(17, 3);
   ytr = Xtr.map((_, i) => LABELS[i % 3]);
   yreg = Xtr.map((r) => r[0] * 1.7 - r[2] / 3);
@@ -50,7 +34,7 @@ before(() => {
   writeFileSync(join(dir, 'test-wide.svm'), '1 1:0.5 5:1\n');
   writeFileSync(join(dir, 'train.npy.labels'), ytr.join('\n') + '\n');
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => removeDir());
 
 test('predict writes one label per line in test order, original spelling, test label column ignored', async () => {
   const expected = new KNeighborsClassifier({ k: 3, weights: 'distance' }).fit(Xtr, ytr).predict(Xte);
@@ -104,12 +88,5 @@ test('predict: bad input exits 2 with a one-line error naming the file or option
     [[train, join(dir, 'test-nolabel.csv'), '--task', 'regression'], /regression needs numeric targets/],
     [[train, join(dir, 'test-nolabel.csv'), '--algorithm', 'kd-tree', '--metric', 'cosine'], /--algorithm: "kd-tree" needs a Minkowski-family metric/],
   ];
-  for (const [args, re] of cases) {
-    const r = await cli(['predict', ...args]);
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
-    assert.equal(r.out, '');
-    assert.equal(r.err.trim().split('\n').length, 1, r.err);
-    assert.match(r.err, /^knnkit predict: /);
-    assert.match(r.err, re);
-  }
+  await assertUsageErrors('predict', cases);
 });

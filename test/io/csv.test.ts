@@ -8,7 +8,7 @@ import type { DenseMatrix } from '../../src/core/matrix.js';
 import { LabelEncoder } from '../../src/core/labels.js';
 import { Rng } from '../../src/core/rng.js';
 import { sharedData, gaussianClusters } from '../helpers/data.js';
-import { tempDir, errorOf } from './helpers.js';
+import { withTempDir, errorOf } from './helpers.js';
 
 const dense = (ds: { X: unknown }) => ds.X as DenseMatrix;
 
@@ -128,58 +128,48 @@ test('chunk boundaries anywhere give the same result (streaming parser)', () => 
   assert.throws(() => { for (let i = 0; i < bad.length; i += 3) p.push(bad.slice(i, i + 3)); p.finish(); }, /^KnnkitError: c\.csv:3:1: "3\\n4" is not a number/);
 });
 
-test('file round trip (generated data, float32-exact) and streaming across many chunks', async () => {
-  const t = tempDir();
-  try {
-    const X = gaussianClusters(3000, 7, 4, 11, 2.5);
-    const rng = new Rng(3);
-    const y = Array.from({ length: X.rows }, () => ['setosa', 'virginica', 'versi,color'][rng.int(3)]);
-    const path = t.file('round.csv');
-    await writeCsv(path, X, y, { featureNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], labelName: 'species' });
-    const ds = await readDataset(path);
-    assert.equal(ds.X.kind, 'dense');
-    assert.deepEqual(Array.from(dense(ds).data), Array.from(X.data));
-    assert.deepEqual(ds.y, y);
-    assert.equal(ds.labelName, 'species');
-    assert.equal(ds.path, path);
-    // numeric labels round-trip as numbers; no labels -> 'none'
-    assert.deepEqual(await readCsvHeader(path), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'species']);
-    const p2 = t.file('num.csv');
-    await writeCsv(p2, X, Array.from({ length: X.rows }, (_, i) => i % 5));
-    assert.deepEqual((await readCsv(p2)).y!.slice(0, 6), [0, 1, 2, 3, 4, 0]);
-    const p3 = t.file('nolabel.csv');
-    await writeCsv(p3, X);
-    const d3 = await readCsv(p3, { label: 'none' });
-    assert.deepEqual(Array.from(dense(d3).data), Array.from(X.data));
-    // a file several read chunks long
-    const big = gaussianClusters(12000, 16, 3, 5);
-    const p4 = t.file('big.csv');
-    writeFileSync(p4, formatCsv(big, Array.from({ length: big.rows }, (_, i) => i % 3)));
-    assert.ok(readFileSync(p4).length > 1 << 20, 'spans more than one 1 MiB chunk');
-    const d4 = await readCsv(p4);
-    assert.equal(dense(d4).rows, 12000);
-    assert.deepEqual(Array.from(dense(d4).data), Array.from(big.data));
-  } finally {
-    t.cleanup();
-  }
-});
+test('file round trip (generated data, float32-exact) and streaming across many chunks', () => withTempDir(async (t) => {
+  const X = gaussianClusters(3000, 7, 4, 11, 2.5);
+  const rng = new Rng(3);
+  const y = Array.from({ length: X.rows }, () => ['setosa', 'virginica', 'versi,color'][rng.int(3)]);
+  const path = t.file('round.csv');
+  await writeCsv(path, X, y, { featureNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], labelName: 'species' });
+  const ds = await readDataset(path);
+  assert.equal(ds.X.kind, 'dense');
+  assert.deepEqual(Array.from(dense(ds).data), Array.from(X.data));
+  assert.deepEqual(ds.y, y);
+  assert.equal(ds.labelName, 'species');
+  assert.equal(ds.path, path);
+  // numeric labels round-trip as numbers; no labels -> 'none'
+  assert.deepEqual(await readCsvHeader(path), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'species']);
+  const p2 = t.file('num.csv');
+  await writeCsv(p2, X, Array.from({ length: X.rows }, (_, i) => i % 5));
+  assert.deepEqual((await readCsv(p2)).y!.slice(0, 6), [0, 1, 2, 3, 4, 0]);
+  const p3 = t.file('nolabel.csv');
+  await writeCsv(p3, X);
+  const d3 = await readCsv(p3, { label: 'none' });
+  assert.deepEqual(Array.from(dense(d3).data), Array.from(X.data));
+  // a file several read chunks long
+  const big = gaussianClusters(12000, 16, 3, 5);
+  const p4 = t.file('big.csv');
+  writeFileSync(p4, formatCsv(big, Array.from({ length: big.rows }, (_, i) => i % 3)));
+  assert.ok(readFileSync(p4).length > 1 << 20, 'spans more than one 1 MiB chunk');
+  const d4 = await readCsv(p4);
+  assert.equal(dense(d4).rows, 12000);
+  assert.deepEqual(Array.from(dense(d4).data), Array.from(big.data));
+}));
 
-test('size estimate falling short (long rows first, short rows later) still reads every value', async () => {
-  const t = tempDir();
-  try {
-    const n = 60000;
-    const X = { kind: 'dense' as const, data: new Float32Array(n * 4), rows: n, cols: 4 };
-    const rng = new Rng(9);
-    for (let i = 0; i < n * 4; i++) X.data[i] = i >= n * 2 ? rng.int(10) : Math.fround(rng.normal() * 1e-3);
-    const p = t.file('skew.csv');
-    writeFileSync(p, formatCsv(X, Array.from({ length: n }, (_, i) => i % 2)));
-    const ds = await readCsv(p);
-    assert.equal(dense(ds).rows, n);
-    assert.deepEqual(Array.from(dense(ds).data), Array.from(X.data));
-  } finally {
-    t.cleanup();
-  }
-});
+test('size estimate falling short (long rows first, short rows later) still reads every value', () => withTempDir(async (t) => {
+  const n = 60000;
+  const X = { kind: 'dense' as const, data: new Float32Array(n * 4), rows: n, cols: 4 };
+  const rng = new Rng(9);
+  for (let i = 0; i < n * 4; i++) X.data[i] = i >= n * 2 ? rng.int(10) : Math.fround(rng.normal() * 1e-3);
+  const p = t.file('skew.csv');
+  writeFileSync(p, formatCsv(X, Array.from({ length: n }, (_, i) => i % 2)));
+  const ds = await readCsv(p);
+  assert.equal(dense(ds).rows, n);
+  assert.deepEqual(Array.from(dense(ds).data), Array.from(X.data));
+}));
 
 test('readCsvStream reads a Node Readable (e.g. stdin) and string chunks', async () => {
   const ds = await readCsvStream(Readable.from([Buffer.from('a,lab'), Buffer.from('el\n1,'), Buffer.from('x\n2,y\n')]));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as io from '../../src/io/index.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
-import { tempDir, errorOf } from './helpers.js';
+import { withTempDir, errorOf } from './helpers.js';
 
 test('the barrel exports the contract and the shared helpers', () => {
   for (const name of ['readDataset', 'readFvecs', 'readIvecs', 'writeFvecs', 'writeIvecs', 'readCsv', 'readCsvText', 'readNpy', 'writeNpy', 'readLibsvm', 'readBvecs', 'writeBvecs', 'readLabels', 'atomicWriteFile', 'atomicWriteFileSync', 'crc32']) {
@@ -19,25 +19,22 @@ test('readDataset dispatches on the extension (case-insensitive) and refuses unk
   assert.equal(io.formatOf('x.txt'), undefined);
   assert.match(await errorOf(() => io.readDataset('data.parquet')), /path: got "data\.parquet"; expected a file ending in \.csv, \.tsv, \.svm/);
   assert.match(await errorOf(() => io.readDataset('/no/such/file.fvecs')), /\/no\/such\/file\.fvecs: no such file/);
-  const t = tempDir();
-  try {
-    const tsv = t.file('d.TSV');
-    writeFileSync(tsv, 'a\tb\tlabel\n1\t2\tx\n3\t4\ty\n');
-    const ds = await io.readDataset(tsv);
-    assert.deepEqual(Array.from((ds.X as DenseMatrix).data), [1, 2, 3, 4]);
-    assert.deepEqual(ds.y, ['x', 'y']);
-    const csv = t.file('d.csv');
-    writeFileSync(csv, 'a,b,label\n1,2,3\n');
-    assert.equal((await io.readDataset(csv, { label: 'none' })).X.cols, 3);
-    // ivecs as a data matrix (float32), with labels
-    const iv = t.file('d.ivecs');
-    await io.writeIvecs(iv, { data: new Int32Array([1, 2, 3, 4]), rows: 2, cols: 2 });
-    const lp = t.file('labels.txt');
-    await io.writeLabels(lp, [7, 8]);
-    const di = await io.readDataset(iv, { labelsPath: lp });
-    assert.deepEqual(Array.from((di.X as DenseMatrix).data), [1, 2, 3, 4]);
-    assert.deepEqual(di.y, [7, 8]);
-  } finally {
-    t.cleanup();
-  }
+  await withTempDir(async (t) => {
+  const tsv = t.file('d.TSV');
+  writeFileSync(tsv, 'a\tb\tlabel\n1\t2\tx\n3\t4\ty\n');
+  const ds = await io.readDataset(tsv);
+  assert.deepEqual(Array.from((ds.X as DenseMatrix).data), [1, 2, 3, 4]);
+  assert.deepEqual(ds.y, ['x', 'y']);
+  const csv = t.file('d.csv');
+  writeFileSync(csv, 'a,b,label\n1,2,3\n');
+  assert.equal((await io.readDataset(csv, { label: 'none' })).X.cols, 3);
+  // ivecs as a data matrix (float32), with labels
+  const iv = t.file('d.ivecs');
+  await io.writeIvecs(iv, { data: new Int32Array([1, 2, 3, 4]), rows: 2, cols: 2 });
+  const lp = t.file('labels.txt');
+  await io.writeLabels(lp, [7, 8]);
+  const di = await io.readDataset(iv, { labelsPath: lp });
+  assert.deepEqual(Array.from((di.X as DenseMatrix).data), [1, 2, 3, 4]);
+  assert.deepEqual(di.y, [7, 8]);
+  });
 });

@@ -8,7 +8,7 @@ import { csrMatrix } from '../../src/core/sparse.js';
 import { LabelEncoder } from '../../src/core/labels.js';
 import { Rng } from '../../src/core/rng.js';
 import { sharedData } from '../helpers/data.js';
-import { tempDir, errorOf } from './helpers.js';
+import { withTempDir, errorOf } from './helpers.js';
 
 const csr = (ds: { X: unknown }) => ds.X as CsrMatrix;
 
@@ -45,41 +45,36 @@ test('malformed lines: exact file:line:column', async () => {
   assert.match(await errorOf(() => readLibsvmText('1 1:2\n  3:0.5 4:1\n', {}, 'a.svm')), /^a\.svm:2:3: the line starts with "3:0\.5", an index:value pair; every line must start with its label/);
 });
 
-test('round trip through a file (random sparse data), and chunked parsing agrees', async () => {
-  const t = tempDir();
-  try {
-    const rng = new Rng(5);
-    const rows = 500, cols = 300;
-    const indptr = [0]; const indices: number[] = []; const values: number[] = [];
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) if (rng.random() < 0.03) { indices.push(j); values.push(Math.fround(rng.normal() * 3)); }
-      indptr.push(indices.length);
-    }
-    const X: CsrMatrix = { kind: 'csr', indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), values: Float32Array.from(values), rows, cols };
-    const y = Array.from({ length: rows }, (_, i) => (i % 3) + 1);
-    const p = t.file('r.svm');
-    await writeLibsvm(p, X, y);
-    const ds = await readDataset(p, { nFeatures: cols });
-    const B = csr(ds);
-    assert.deepEqual(Array.from(B.indptr), Array.from(X.indptr));
-    assert.deepEqual(Array.from(B.indices), Array.from(X.indices));
-    assert.deepEqual(Array.from(B.values), Array.from(X.values));
-    assert.equal(B.cols, cols);
-    assert.deepEqual(ds.y, y);
-    const bytes = readFileSync(p);
-    const parser = new LibsvmParser('chunks', { nFeatures: cols });
-    for (let i = 0; i < bytes.length; i += 7) parser.push(bytes.subarray(i, i + 7));
-    const c = csr(parser.finish());
-    assert.deepEqual(Array.from(c.values), Array.from(X.values));
-    assert.deepEqual(Array.from(c.indptr), Array.from(X.indptr));
-    // .libsvm / .svmlight extensions dispatch too
-    const p2 = t.file('r.svmlight');
-    writeFileSync(p2, bytes);
-    assert.equal(csr(await readDataset(p2)).rows, rows);
-  } finally {
-    t.cleanup();
+test('round trip through a file (random sparse data), and chunked parsing agrees', () => withTempDir(async (t) => {
+  const rng = new Rng(5);
+  const rows = 500, cols = 300;
+  const indptr = [0]; const indices: number[] = []; const values: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) if (rng.random() < 0.03) { indices.push(j); values.push(Math.fround(rng.normal() * 3)); }
+    indptr.push(indices.length);
   }
-});
+  const X: CsrMatrix = { kind: 'csr', indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), values: Float32Array.from(values), rows, cols };
+  const y = Array.from({ length: rows }, (_, i) => (i % 3) + 1);
+  const p = t.file('r.svm');
+  await writeLibsvm(p, X, y);
+  const ds = await readDataset(p, { nFeatures: cols });
+  const B = csr(ds);
+  assert.deepEqual(Array.from(B.indptr), Array.from(X.indptr));
+  assert.deepEqual(Array.from(B.indices), Array.from(X.indices));
+  assert.deepEqual(Array.from(B.values), Array.from(X.values));
+  assert.equal(B.cols, cols);
+  assert.deepEqual(ds.y, y);
+  const bytes = readFileSync(p);
+  const parser = new LibsvmParser('chunks', { nFeatures: cols });
+  for (let i = 0; i < bytes.length; i += 7) parser.push(bytes.subarray(i, i + 7));
+  const c = csr(parser.finish());
+  assert.deepEqual(Array.from(c.values), Array.from(X.values));
+  assert.deepEqual(Array.from(c.indptr), Array.from(X.indptr));
+  // .libsvm / .svmlight extensions dispatch too
+  const p2 = t.file('r.svmlight');
+  writeFileSync(p2, bytes);
+  assert.equal(csr(await readDataset(p2)).rows, rows);
+}));
 
 /** Counts from the raw text, independently of the reader. */
 function rawStats(path: string): { rows: number; maxIdx: number; nnz: number; classes: Set<string>; first: string[] } {

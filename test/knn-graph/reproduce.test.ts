@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { gaussianClusters } from '../helpers/data.js';
 import { main } from '../../src/cli/main.js';
 import { reproduce, METHODS } from '../../src/knn-graph/reproduce.js';
+import { cvpartitionStratifiedKFold } from '../../src/knn-graph/matlab-folds.js';
+import { readDataset } from '../../src/io/index.js';
+import { matrixTakeRows } from '../../src/core/data.js';
+import { accuracy } from '../../src/evaluation/index.js';
+import { KNeighborsClassifier } from '../../src/learn/index.js';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];
@@ -76,4 +81,26 @@ test('knnkit reproduce: bad input exits 2 with a message naming the option', asy
   assert.match((await capture(['reproduce', 'knn-graph', '--folds', '1', '--data', 'x.csv'])).err, /--folds/);
   assert.match((await capture(['reproduce', 'knn-graph', '--data', '/nonexistent/file.csv'])).err, /no such file/);
   assert.match((await capture(['reproduce', 'knn-graph', '--candidates', 'zero', '--data', 'x.csv'])).err, /--candidates/);
+});
+
+test('reproduce: folds are MATLAB cvpartition\'s by default (the authors\' partition), knnkit\'s on request', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knn-graph-folds-'));
+  try {
+    const { csv } = writeData(dir);
+    const [def] = await reproduce({ files: [csv], folds: 3, seed: 4, methods: ['1nn'] });
+    assert.equal(def.foldScheme, 'cvpartition');
+    // the per-fold 1-NN accuracy is the one measured on cvpartition's test sets
+    const ds = await readDataset(csv);
+    const folds = cvpartitionStratifiedKFold(ds.y!, 3, 4);
+    const expected = folds.map(({ train, test }) => {
+      const model = new KNeighborsClassifier({ k: 1, algorithm: 'brute' }).fit(matrixTakeRows(ds.X, train), Array.from(train, (i) => ds.y![i]));
+      return accuracy(Array.from(test, (i) => ds.y![i]), model.predict(matrixTakeRows(ds.X, test)));
+    });
+    assert.deepEqual(def.folds['1nn'].map((f) => f.accuracy), expected);
+    const [own] = await reproduce({ files: [csv], folds: 3, seed: 4, methods: ['1nn'], foldScheme: 'knnkit' });
+    assert.equal(own.foldScheme, 'knnkit');
+    await assert.rejects(reproduce({ files: [csv], methods: ['1nn'], foldScheme: 'matlab' as never }), /foldScheme: got "matlab"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,8 @@ import { classNeighbourhoods, densityLambda, medianOfSquared, medianPairwiseDist
 import { pairwiseSquaredDistances, nearestOthers } from '../../src/knn-graph/distances.js';
 import { consensus, referenceRule, supportRule } from '../../src/knn-graph/neighbours.js';
 import { denseToCsr } from '../../src/knn-graph/convert.js';
+import { denseMatrix } from '../../src/core/matrix.js';
+import { ENN_K, wilsonEditing } from '../../src/knn-graph/baselines.js';
 
 function labels(n: number, c: number, seed: number): Int32Array {
   const rng = new Rng(seed);
@@ -113,4 +115,52 @@ test('neighbour rules: support keeps every non-zero; reference keeps 1-3 largest
   assert.deepEqual(Array.from(referenceRule(0, zero, rng, nearest, () => -1).idx), [5]);
   assert.deepEqual(Array.from(referenceRule(1, zero, rng, nearest, () => -1).idx), [8, 9]);
   assert.deepEqual(Array.from(referenceRule(0, zero, rng, Int32Array.from([-1, -1]), () => 3).idx), [3]);
+});
+
+test('reference rule: rand() > 0.7 adds randi([-1, 1]) = ceil(3 rand) - 2, which may be 0 (lasso_self_rep_kernel.m)', () => {
+  // |w| spread: std of [1, 0.9, 0.8, 0.7] = 0.129 <= 0.5 mean and >= 0.1 mean -> k = round(1 + 2 colFactor)
+  const sol = { idx: Int32Array.from([1, 2, 3, 4]), val: Float64Array.from([1, 0.9, 0.8, 0.7]), iterations: 5 };
+  const draws = (...u: number[]) => ({ random: () => { const v = u.shift(); assert.ok(v !== undefined, 'too many draws'); return v; } });
+  // j = 0 (1-based 1): colFactor = mod(20, 10) / 10 = 0 -> k = 1
+  assert.equal(referenceRule(0, sol, draws(0.7), new Int32Array(2), () => -1).idx.length, 1); // 0.7 is not > 0.7: no second draw
+  assert.equal(referenceRule(0, sol, draws(0.71, 0.9), new Int32Array(2), () => -1).idx.length, 2); // ceil(2.7) - 2 = +1
+  assert.equal(referenceRule(0, sol, draws(0.71, 0.5), new Int32Array(2), () => -1).idx.length, 1); // ceil(1.5) - 2 = 0
+  assert.equal(referenceRule(0, sol, draws(0.71, 0.1), new Int32Array(2), () => -1).idx.length, 1); // -1, clamped to 1
+  // j = 4 (1-based 5): colFactor = mod(48, 10) / 10 = 0.8 -> k = round(2.6) = 3
+  assert.equal(referenceRule(4, sol, draws(0.2), new Int32Array(10), () => -1).idx.length, 3);
+  assert.equal(referenceRule(4, sol, draws(0.9, 0.2), new Int32Array(10), () => -1).idx.length, 2);
+  assert.equal(referenceRule(4, sol, draws(0.9, 0.99), new Int32Array(10), () => -1).idx.length, 3); // +1, clamped to 3
+});
+
+test('ENN baseline: Wilson editing = drop the points misclassified by their 3 nearest other points', () => {
+  const rng = new Rng(21);
+  const n = 60, d = 3;
+  const data = new Float32Array(n * d);
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    for (let t = 0; t < d; t++) data[i * d + t] = c * 1.5 + rng.normal();
+    y.push(rng.random() < 0.1 ? (c + 1) % 3 : c); // some label noise to edit away
+  }
+  const X = denseMatrix(data, n, d);
+  // brute force: 3 nearest other points (ties by lower index), majority vote, lowest class on ties
+  const expected: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const order = Array.from({ length: n }, (_, k) => k).filter((k) => k !== i).map((k) => {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += (data[i * d + t] - data[k * d + t]) ** 2;
+      return [s, k];
+    }).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, ENN_K);
+    const votes = [0, 0, 0];
+    for (const [, k] of order) votes[y[k]]++;
+    let best = 0;
+    for (let c = 1; c < 3; c++) if (votes[c] > votes[best]) best = c;
+    if (best === y[i]) expected.push(i);
+  }
+  const kept = Array.from(wilsonEditing(X, y, ENN_K));
+  assert.deepEqual(kept, expected);
+  assert.ok(kept.length < n && kept.length > n / 2);
+  // a set that would be edited away entirely is kept whole
+  const tiny = denseMatrix(Float32Array.from([0, 1, 2, 3]), 4, 1);
+  assert.deepEqual(Array.from(wilsonEditing(tiny, [0, 1, 0, 1], 3)), [0, 1, 2, 3]);
 });

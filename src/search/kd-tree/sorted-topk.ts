@@ -1,33 +1,16 @@
+import { PairBuffer } from '../../core/topk.js';
+
+/** Up to this k the trees keep candidates in a SortedTopK, above it in a TopK heap. */
+export const SMALL_K = 32;
+
 /**
  * The k best (distance, index) pairs kept as a sorted array, for small k: same ordering
- * contract and same methods as TopK (src/core/topk.ts): smaller distance first, on equal
+ * contract, storage and methods as TopK (src/core/topk.ts): smaller distance first, on equal
  * distance the lower index first. An insertion moves on average k/2 entries, which for the
  * k <= 32 of most k-NN queries is cheaper than a heap's sift (fewer branches, and the k-th
  * best is read straight from the last slot).
  */
-/** Up to this k the trees keep candidates in a SortedTopK, above it in a TopK heap. */
-export const SMALL_K = 32;
-
-export class SortedTopK {
-  private dist: Float64Array;
-  private idx: Int32Array;
-  private size = 0;
-  private cap: number;
-
-  constructor(capacity: number) {
-    this.cap = capacity;
-    this.dist = new Float64Array(Math.max(1, capacity));
-    this.idx = new Int32Array(Math.max(1, capacity));
-  }
-
-  reset(k: number): void {
-    if (k > this.dist.length) { this.dist = new Float64Array(k); this.idx = new Int32Array(k); }
-    this.cap = k;
-    this.size = 0;
-  }
-
-  get count(): number { return this.size; }
-
+export class SortedTopK extends PairBuffer {
   /** The current k-th best distance (Infinity until full). */
   worst(): number {
     return this.size < this.cap ? Infinity : this.dist[this.cap - 1];

@@ -126,7 +126,7 @@ export abstract class TreeIndex implements NeighborIndex {
     const stackBound = new Float64Array(2 * t.nLevels + 2);
     const outIdx = new Int32Array(kk), outDist = new Float64Array(kk);
     const toDist = this.metric.reducedToDistance;
-    const order = this.kind === "kd-tree" ? leafOrder(t, d, q.data, q0, q1) : Int32Array.from({ length: q1 - q0 }, (_, i) => q0 + i);
+    const order = leafOrder(t, d, q.data, q0, q1);
     for (let oi = 0; oi < order.length; oi++) {
       const qi = order[oi];
       const qOff = qi * d;

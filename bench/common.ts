@@ -1,0 +1,58 @@
+// Helpers shared by the benchmark scripts (bench/brute-force.ts, bench/kd-tree.ts): command-line
+// options, robust summaries of repeated timings, and the plumbing around a Python peer run
+// (scikit-learn / FAISS read the same float32 files and write their neighbour ids back).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const args = process.argv.slice(2);
+/** True when `--name` was given. */
+export const flag = (name: string): boolean => args.includes(`--${name}`);
+/** The value after `--name`, or `def`. */
+export const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+
+/** Medians, not means: one slow repeat on a shared machine should not move the figure. */
+export const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+/**
+ * CPU seconds used so far by this process, all its threads: beside wall time it shows the work
+ * per query, which other jobs on a shared machine inflate much less than they inflate waiting.
+ */
+export const cpuNow = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+
+/** A figure with `d` decimals, '-' for a missing (non-finite) one. */
+export const fmt = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards whatever happens. */
+export function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The last line of a peer script's output, where it prints its JSON summary. */
+export function lastJson<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/** A failed child's last error line (for a one-line "skipped"/"failed" note). */
+export function lastErrorLine(r: { stderr?: string | null; error?: Error }): string {
+  return (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? '';
+}
+
+/**
+ * Fraction of the nq x k neighbour ids on which two row-major id lists agree, compared per
+ * query as sets: an exact engine and a peer may order exact distance ties differently, so this
+ * is 1 less only the ties each side cut at the k-th place.
+ */
+export function sameNeighbours(a: Int32Array, b: Int32Array, nq: number, k: number): number {
+  let same = 0;
+  for (let i = 0; i < nq; i++) {
+    const s = new Set(b.subarray(i * k, i * k + k));
+    for (const j of a.subarray(i * k, i * k + k)) if (s.has(j)) same++;
+  }
+  return same / (nq * k);
+}

@@ -64,12 +64,15 @@ export class BallTree extends TreeIndex {
 
   /**
    * Lower bound, in reduced-distance space, of the distance from the query to any point of the
-   * node: D(q, c) - R by the triangle inequality, lowered by a rounding slack, floored at 0.
+   * node: D(q, c) - R by the triangle inequality, lowered by a rounding slack, floored at 0,
+   * and raised to the parent's bound: a child ball may stick out of its parent's, so its own
+   * bound can be the smaller one, while the parent's still holds for every point of the child.
    */
-  protected nodeBound(_qv: Float64Array, qArr: Float32Array, qOff: number, node: number): number {
+  protected nodeBound(_qv: Float64Array, qArr: Float32Array, qOff: number, node: number, parentBound: number): number {
     const dq = this.metric.distance(qArr, qOff, this.centers, node * this.dim, this.dim);
     const rad = this.radii[node];
     const lb = dq - rad - BALL_SLACK * (dq + rad);
-    return lb > 0 ? this.metric.distanceToReduced(lb) : 0;
+    const own = lb > 0 ? this.metric.distanceToReduced(lb) : 0;
+    return own > parentBound ? own : parentBound;
   }
 }

@@ -81,8 +81,13 @@ export abstract class TreeIndex implements NeighborIndex {
   /** Name of the engine in error messages ("KD-tree", "ball tree"). */
   protected abstract get label(): string;
 
-  /** Lower bound (reduced distance, rounding-guarded) from the query to any point of `node`. */
-  protected abstract nodeBound(qv: Float64Array, qArr: Float32Array, qOff: number, node: number): number;
+  /**
+   * Lower bound (reduced distance, rounding-guarded) from the query to any point of `node`,
+   * whose parent's bound was `parentBound` (0 for the root and in radius search): a tree whose
+   * child bound can fall below its parent's may return the larger of the two, the parent's
+   * being a lower bound for the child's points too.
+   */
+  protected abstract nodeBound(qv: Float64Array, qArr: Float32Array, qOff: number, node: number, parentBound: number): number;
 
   /** The arrays the workers of searchAsync need (shared once per tree). */
   protected abstract workerParts(): TreeParts;
@@ -159,7 +164,7 @@ export abstract class TreeIndex implements NeighborIndex {
       stack[sp++] = 0;
       while (sp > 0) {
         const node = stack[--sp];
-        if (this.nodeBound(qv, q.data, qOff, node) > rr) continue;
+        if (this.nodeBound(qv, q.data, qOff, node, 0) > rr) continue;
         if (node < t.firstLeaf) { stack[sp++] = 2 * node + 2; stack[sp++] = 2 * node + 1; continue; }
         for (let p = t.nodeStart[node], o = p * d; p < t.nodeEnd[node]; p++, o += d) {
           const red = pointReduced(kernel, reduced, qv, q.data, qOff, t.points, o, d);
@@ -178,10 +183,7 @@ export abstract class TreeIndex implements NeighborIndex {
    * One query's depth-first search. The stack holds (node, lower bound) pairs; children are
    * pushed far first so the nearer one is popped next, and a popped node is skipped when its
    * bound is strictly greater than the current k-th distance (an equal bound may still hold a
-   * tie with a lower index, which must win). A child's bound is raised to its parent's: the
-   * parent's is a lower bound for the child's points too, and for the ball tree it is often the
-   * larger (a child ball may stick out of its parent's); for the KD-tree a child box lies inside
-   * its parent's, so the raise changes nothing.
+   * tie with a lower index, which must win).
    */
   private knn(qv: Float64Array, qArr: Float32Array, qOff: number, heap: NeighborHeap,
     stackNode: Int32Array, stackBound: Float64Array, filter: IdFilter): void {
@@ -206,9 +208,7 @@ export abstract class TreeIndex implements NeighborIndex {
         continue;
       }
       const l = 2 * node + 1, r = l + 1;
-      let bl = this.nodeBound(qv, qArr, qOff, l), br = this.nodeBound(qv, qArr, qOff, r);
-      if (bl < nb) bl = nb;
-      if (br < nb) br = nb;
+      const bl = this.nodeBound(qv, qArr, qOff, l, nb), br = this.nodeBound(qv, qArr, qOff, r, nb);
       if (bl <= br) {
         if (br <= worst) { stackNode[sp] = r; stackBound[sp] = br; sp++; }
         if (bl <= worst) { stackNode[sp] = l; stackBound[sp] = bl; sp++; }

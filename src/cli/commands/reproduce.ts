@@ -3,12 +3,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KnnkitError } from '../../core/errors.js';
 import { parseArgs, intOption, choiceOption, type OptionSpec } from '../args.js';
-import { METHODS, reproduce, checkMethods, type DatasetReport, type MethodResult } from '../../knn-graph/reproduce.js';
+import { METHODS, FOLD_SCHEMES, reproduce, checkMethods, type DatasetReport, type MethodResult } from '../../knn-graph/reproduce.js';
 
 const SPEC: Record<string, OptionSpec> = {
   data: { type: 'string', multiple: true },
   folds: { type: 'string' },
   seed: { type: 'string' },
+  'fold-scheme': { type: 'string' },
   methods: { type: 'string' },
   normalize: { type: 'string' },
   candidates: { type: 'string' },
@@ -29,6 +30,8 @@ with stratified k-fold cross-validation, every method on the same folds.
   --data FILE        dataset (.csv with a label column, .svm LIBSVM, ...); repeat for several.
                      Default: binalpha.csv and news20_uni.svm from ../shared/data when present.
   --folds N          folds (default 10)          --seed S     fold seed (default 5)
+  --fold-scheme S    cvpartition (default: MATLAB's cvpartition(Y,'KFold',N) after rng(S,'twister'),
+                     the authors' folds) | knnkit (knnkit's seeded stratifiedKFold)
   --methods LIST     subset of: ${METHODS.join(', ')}
   --normalize MODE   auto (default: rows of sparse text data L2-normalised) | none | l2
   --candidates M     kNN-Graph dictionary of the M nearest points per column; auto (default:
@@ -62,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new KnnkitError('target', `reproduce: unexpected argument ${JSON.stringify(positionals[1])}; datasets are given with --data FILE`);
   const folds = intOption(options, 'folds', 10, 2);
   const seed = intOption(options, 'seed', 5, 0, 0xffffffff);
+  const foldScheme = choiceOption(options, 'fold-scheme', 'cvpartition', FOLD_SCHEMES);
   const methods = typeof options.methods === 'string' ? checkMethods(options.methods.split(',').map((s) => s.trim()).filter(Boolean)) : [...METHODS];
   const normalize = choiceOption(options, 'normalize', 'auto', ['auto', 'none', 'l2'] as const);
   let candidates: number | 'auto' | 'none' = 'auto';
@@ -82,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of files) if (!existsSync(f)) throw new KnnkitError('--data', `--data: ${f}: no such file`);
   const quiet = options.quiet === true || options.json === true;
   const reports = await reproduce({
-    files, folds, seed, methods, normalize, candidates, threads, knnGraph: { maxIter },
+    files, folds, seed, foldScheme, methods, normalize, candidates, threads, knnGraph: { maxIter },
     onProgress: quiet ? undefined : (m) => process.stderr.write(m + '\n'),
   });
   if (options.json) {
@@ -90,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const r of reports) datasets[r.name] = r.methods;
     console.log(JSON.stringify({
       datasets,
-      protocol: { folds, seed, stratified: true, methods },
+      protocol: { folds, seed, foldScheme, stratified: true, methods },
       details: Object.fromEntries(reports.map((r) => [r.name, { rows: r.rows, cols: r.cols, classes: r.classes, sparse: r.sparse, preprocessing: r.preprocessing, knnGraphMode: r.knnGraphMode, notes: r.notes }])),
     }, null, 2));
     return 0;

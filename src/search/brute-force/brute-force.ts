@@ -1,7 +1,8 @@
 import type { Matrix, MatrixInput } from '../../core/data.js';
 import { toMatrix } from '../../core/data.js';
-import { checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
+import { checkNumber, invalidParam } from '../../core/errors.js';
 import { filterMask } from '../shared/filter.js';
+import { clampK, checkThreads } from '../shared/search-args.js';
 import { sortByDistanceThenIndex } from '../../core/topk.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
@@ -60,9 +61,8 @@ export class BruteForce implements NeighborIndex {
   get kernelPath(): string { return this.core.path; }
 
   search(queries: MatrixInput, k: number, params: SearchParams = {}): SearchResult {
-    checkInteger('k', k, 1);
+    const kk = clampK(k, this.size);
     const q = toMatrix(queries, { name: 'queries', cols: this.dim });
-    const kk = Math.min(k, this.size);
     const res = SearchResult.empty(q.rows, kk);
     this.core.search(q, 0, q.rows, kk, this.mask(params), res.indices, res.distances);
     return res;
@@ -74,10 +74,9 @@ export class BruteForce implements NeighborIndex {
    * or a metric object that cannot be sent to a worker run in the calling thread.
    */
   async searchAsync(queries: MatrixInput, k: number, params: SearchParams & ParallelOptions = {}): Promise<SearchResult> {
-    checkInteger('k', k, 1);
-    if (params.threads !== undefined) checkInteger('threads', params.threads, 1, 1024);
+    const kk = clampK(k, this.size);
+    checkThreads(params.threads);
     const q = toMatrix(queries, { name: 'queries', cols: this.dim });
-    const kk = Math.min(k, this.size);
     const allowed = this.mask(params);
     // loaded on demand: the worker-thread machinery imports node:worker_threads, which the
     // synchronous API (and a browser bundle) does not need

@@ -1,6 +1,6 @@
 import type { MatrixInput } from '../../core/data.js';
 import type { DenseMatrix } from '../../core/matrix.js';
-import { KnnkitError, checkInteger, checkNumber } from '../../core/errors.js';
+import { KnnkitError, checkNumber } from '../../core/errors.js';
 import { TopK } from '../../core/topk.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
@@ -15,6 +15,7 @@ import {
 } from '../kd-tree/scan.js';
 import { SMALL_K, SortedTopK } from '../kd-tree/sorted-topk.js';
 import { filterMask } from './filter.js';
+import { clampK, checkThreads } from './search-args.js';
 import { leafOrder } from './leaf-order.js';
 
 /** Options both trees take. */
@@ -25,7 +26,7 @@ export interface TreeOptions {
 }
 
 /**
- * What KDTree and BallTree have in common: the flat median-split layout (./kd-tree/layout.ts),
+ * What KDTree and BallTree have in common: the flat median-split layout (../kd-tree/layout.ts),
  * the leaf scans, and the two search drivers (k-NN depth-first, radius), which only differ in
  * how a node's lower bound is computed. A tree supplies `nodeBound`, a lower bound of the
  * reduced distance from the query to every point of a node (a box gap for the KD-tree, the
@@ -95,9 +96,8 @@ export abstract class TreeIndex implements NeighborIndex {
   abstract memoryUsage(): number;
 
   search(queries: MatrixInput, k: number, params: SearchParams = {}): SearchResult {
-    checkInteger('k', k, 1);
+    const kk = clampK(k, this.size);
     const q = denseQueries(queries, this.dim, this.label);
-    const kk = Math.min(k, this.size);
     const res = SearchResult.empty(q.rows, kk);
     this.searchRows(q, 0, q.rows, kk, params.filter ?? null, res.indices, res.distances, 0);
     return res;
@@ -109,10 +109,9 @@ export abstract class TreeIndex implements NeighborIndex {
    * metric object outside the registry run in the calling thread.
    */
   async searchAsync(queries: MatrixInput, k: number, params: SearchParams & ParallelOptions = {}): Promise<SearchResult> {
-    checkInteger('k', k, 1);
-    if (params.threads !== undefined) checkInteger('threads', params.threads, 1, 1024);
+    const kk = clampK(k, this.size);
+    checkThreads(params.threads);
     const q = denseQueries(queries, this.dim, this.label);
-    const kk = Math.min(k, this.size);
     const res = await searchTreeParallel(this, () => this.workerParts(), q, kk, filterMask(params.filter, this.size), params.threads);
     return res ?? this.search(q, k, params);
   }

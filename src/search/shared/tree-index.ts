@@ -6,7 +6,7 @@ import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, ParallelOptions, SearchParams } from '../types.js';
-import { searchTreeParallel, type TreeParts } from '../kd-tree/parallel.js';
+import type { TreeParts } from '../kd-tree/parallel.js';
 import { buildLayout, type TreeLayout } from '../kd-tree/layout.js';
 import { checkLeafSize, denseQueries, denseTreeData } from '../kd-tree/common.js';
 import {
@@ -112,6 +112,8 @@ export abstract class TreeIndex implements NeighborIndex {
     const kk = clampK(k, this.size);
     checkThreads(params.threads);
     const q = denseQueries(queries, this.dim, this.label);
+    // Loaded on first use so the synchronous API never imports node:worker_threads (browsers).
+    const { searchTreeParallel } = await import('../kd-tree/parallel.js');
     const res = await searchTreeParallel(this, () => this.workerParts(), q, kk, filterMask(params.filter, this.size), params.threads);
     return res ?? this.search(q, k, params);
   }

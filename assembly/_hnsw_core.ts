@@ -17,7 +17,8 @@ declare function hostAllowed(slot: i32): i32;
 // index layout (setIndex)
 let DIM: i32 = 0;
 let ROWB: usize = 0;          // bytes per vector
-let KIND: i32 = 0;            // 0: squared L2, 1: 1 - <a,b> (inner product and cosine on unit vectors)
+let KIND: i32 = 0;            // 0: squared L2, 1: 1 - <a,b> (inner product and cosine on unit vectors),
+                              // 2: bit-packed 0/1 vectors, number of differing bits (= squared L2 of the 0/1 vectors)
 let M: i32 = 0;
 let M0: i32 = 0;
 let L0B: usize = 0;           // bytes per layer-0 link list
@@ -39,6 +40,9 @@ let WD: usize = 0; let WI: usize = 0;   // sorted W / output
 let SD: usize = 0; let SI: usize = 0;   // selected neighbours
 let XD: usize = 0; let XI: usize = 0;   // neighbour-list rewiring
 let YD: usize = 0; let YI: usize = 0;
+// storage 'bits': f32 staging of the query (INDIM values) that packQuery packs into Q
+let QF: usize = 0;
+let INDIM: i32 = 0;
 let tag: u32 = 0;
 // results of greedy()
 let gCur: i32 = 0;
@@ -60,6 +64,39 @@ export function setScratch(q: usize, tags: usize, cap: i32, cd: usize, ci: usize
   // the visited tags of this block may hold marks of an earlier instance (worker): restart the epoch
   memory.fill(TAGS, 0, <usize>cap << 2);
   tag = 0;
+}
+
+/** Storage 'bits': where the f32 query is staged and how many coordinates it has. */
+export function setStaging(qf: usize, inputDim: i32): void { QF = qf; INDIM = inputDim; }
+
+/**
+ * Storage 'bits': packs the INDIM f32 coordinates staged at QF into the query block Q
+ * (coordinate j = bit j & 31 of word j >> 5, zero padded) and returns 1 when every
+ * coordinate was 0 (or -0) or 1, else 0 (the caller then names the bad value). Compares the
+ * float bit patterns four at a time: 1.0f is 0x3f800000, +-0 has no bit but the sign.
+ */
+export function packQuery(): i32 {
+  const n = INDIM;
+  const one = i32x4.splat(0x3f800000), abs = i32x4.splat(0x7fffffff), zero = i32x4.splat(0);
+  let okv = i32x4.splat(-1);
+  memory.fill(Q, 0, ROWB);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(QF + (<usize>i << 2));
+    const e1 = i32x4.eq(v, one);
+    okv = v128.and(okv, v128.or(e1, i32x4.eq(v128.and(v, abs), zero)));
+    const wp = Q + (<usize>(i >> 5) << 2);
+    store<u32>(wp, load<u32>(wp) | (<u32>i32x4.bitmask(e1) << <u32>(i & 31)));
+  }
+  let ok: i32 = i32x4.all_true(okv) ? 1 : 0;
+  for (; i < n; i++) {
+    const x = load<u32>(QF + (<usize>i << 2));
+    if (x == 0x3f800000) {
+      const wp = Q + (<usize>(i >> 5) << 2);
+      store<u32>(wp, load<u32>(wp) | (<u32>1 << <u32>(i & 31)));
+    } else if ((x & 0x7fffffff) != 0) ok = 0;
+  }
+  return ok;
 }
 
 export function distCount(): u32 { return nDist; }
@@ -127,10 +164,26 @@ function dot(a: usize, b: usize): f32 {
   return s;
 }
 
+// Bit-packed 0/1 vectors (DIM 32-bit words, an even count): popcount(a XOR b), exact in f32 up
+// to 2^24 bits. One 320-bit Binalpha row is 5 u64 words instead of 80 f32x4 loads.
+function bitsDiff(a: usize, b: usize): f32 {
+  const n = ROWB;
+  let s0: u64 = 0, s1: u64 = 0;
+  let i: usize = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 += popcnt<u64>(load<u64>(a + i) ^ load<u64>(b + i));
+    s1 += popcnt<u64>(load<u64>(a + i, 8) ^ load<u64>(b + i, 8));
+  }
+  if (i < n) s0 += popcnt<u64>(load<u64>(a + i) ^ load<u64>(b + i));
+  return <f32>(s0 + s1);
+}
+
 // The reduced distance of the index's metric between two vectors in memory.
 @inline function dist(a: usize, b: usize): f32 {
   nDist++;
-  return KIND == 0 ? l2sq(a, b) : <f32>1.0 - dot(a, b);
+  if (KIND == 0) return l2sq(a, b);
+  if (KIND == 2) return bitsDiff(a, b);
+  return <f32>1.0 - dot(a, b);
 }
 
 @inline function vecAt(slot: i32): usize { return VEC + <usize>slot * ROWB; }

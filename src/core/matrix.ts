@@ -46,6 +46,13 @@ export interface ToDenseOptions {
 }
 
 function checkFinite(data: ArrayLike<number>, cols: number, name: string, allowNaN: boolean): void {
+  // monomorphic scan for the common Float32Array case (x - x is NaN exactly for NaN and +-Infinity);
+  // the generic loop below then only runs to name the offending value
+  if (data instanceof Float32Array && !allowNaN) {
+    let ok = true;
+    for (let i = 0; i < data.length; i++) { const v = data[i]; if (v - v !== 0) { ok = false; break; } }
+    if (ok) return;
+  }
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

@@ -1,6 +1,6 @@
 /**
  * Storage of the k best (distance, index) pairs, common to TopK (a heap) and SortedTopK (a
- * sorted array, src/search/kd-tree/sorted-topk.ts): parallel typed arrays sized once and reused
+ * sorted array, src/search/tree/sorted-topk.ts): parallel typed arrays sized once and reused
  * for every query by `reset`, so a search loop allocates nothing. The subclasses keep the same
  * ordering contract; only how they keep the entries in order differs.
  */

@@ -5,6 +5,8 @@ import { checkLabels, LabelEncoder, type Label } from '../core/labels.js';
 import type { NeighborIndex } from '../search/types.js';
 import { HnswIndex } from '../search/hnsw/hnsw-index.js';
 import { BruteForce } from '../search/brute-force/brute-force.js';
+import { firstNonBinary } from '../search/hnsw/bits.js';
+import type { DenseMatrix } from '../core/matrix.js';
 import { queriesLike, singleRow } from './convert.js';
 import { resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
 import { defaultThreads, solveAllParallel } from './parallel.js';
@@ -42,6 +44,11 @@ export interface FitInfo {
   meanNeighbours: number;
   meanIterations: number;
   mode: 'full' | 'candidates';
+  /**
+   * The inference index: HNSW over bit-packed 0/1 points, HNSW over float32 points, or the
+   * exact engine (sparse data). Set when the index is built (also after load).
+   */
+  index?: 'hnsw-bits' | 'hnsw-f32' | 'brute-force';
 }
 
 /**
@@ -58,6 +65,8 @@ export class KnnGraphClassifier {
   private yIds?: Int32Array;
   private graph?: TrainedGraph;
   private index?: NeighborIndex;
+  /** Bit-packed index only: a float32 twin (same options and seed, so the same graph) for queries that are not 0/1, built on first need. */
+  private floatIndex?: NeighborIndex;
   private info?: FitInfo;
 
   constructor(options: KnnGraphOptions = {}) {
@@ -118,7 +127,7 @@ export class KnnGraphClassifier {
     this.fitted();
     const X = this.X!, g = this.graph!, enc = this.encoder!;
     const q = singleRow(query, X.kind, X.cols);
-    const res = this.index!.search(q, 1, { ef: this.options.ef });
+    const res = this.indexFor(q).search(q, 1, { ef: this.options.ef });
     const node = res.indices[0];
     const neighbours: ExplainedNeighbour[] = [];
     for (let p = g.nbrOffsets[node]; p < g.nbrOffsets[node + 1]; p++) {
@@ -162,19 +171,45 @@ export class KnnGraphClassifier {
 
   /** @internal installs a trained graph and builds the inference index. */
   adopt(M: Matrix, yIds: Int32Array, enc: LabelEncoder, g: TrainedGraph, info: FitInfo): void {
-    this.X = M; this.yIds = yIds; this.encoder = enc; this.graph = g; this.info = info;
-    // build_hnsw_index.m: MaxNumLinksPerNode = min(32, n), at least 2
-    const n = M.rows;
-    const links = this.options.M ?? Math.max(2, Math.min(32, n));
+    this.X = M; this.yIds = yIds; this.encoder = enc; this.graph = g;
+    this.floatIndex = undefined;
     // knnkit's HNSW is dense-only: sparse (CSR) data is answered by the exact engine (inverted index)
-    this.index = M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : HnswIndex.build(M, { metric: 'euclidean', M: links, efConstruction: this.options.efConstruction, ef: this.options.ef, seed: this.options.seed });
+    const idx = this.index = M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : this.buildHnsw(M, this.indexStorage(M));
+    this.info = { ...info, index: idx instanceof HnswIndex ? (idx.storage === 'bits' ? 'hnsw-bits' : 'hnsw-f32') : 'brute-force' };
+  }
+
+  /** 'bits' when asked for, or with 'auto' when every training value is 0 or 1. */
+  private indexStorage(M: DenseMatrix): 'f32' | 'bits' {
+    const s = this.options.indexStorage;
+    if (s !== 'auto') return s;
+    return firstNonBinary(M.data, M.rows, M.cols) < 0 ? 'bits' : 'f32';
+  }
+
+  private buildHnsw(M: DenseMatrix, storage: 'f32' | 'bits'): HnswIndex {
+    // build_hnsw_index.m: MaxNumLinksPerNode = min(32, n), at least 2
+    const links = this.options.M ?? Math.max(2, Math.min(32, M.rows));
+    return HnswIndex.build(M, { metric: 'euclidean', M: links, efConstruction: this.options.efConstruction, ef: this.options.ef, seed: this.options.seed, storage });
+  }
+
+  /** The index that answers `q`: the bit-packed one when q is 0/1 too, else its float32 twin. */
+  private indexFor(q: Matrix): NeighborIndex {
+    const idx = this.index!;
+    if (!(idx instanceof HnswIndex) || idx.storage !== 'bits' || q.kind !== 'dense') return idx;
+    if (firstNonBinary(q.data, q.rows, q.cols) < 0) return idx;
+    return (this.floatIndex ??= this.buildHnsw(this.X as DenseMatrix, 'f32'));
   }
 
   private nearestNodes(X: MatrixInput): Int32Array {
     this.fitted();
+    // float32 rows on a bit-packed index: one pass, the kernel packs and checks every query
+    // (anything not 0/1, NaN included, sends the batch to the validated general path below)
+    const idx = this.index;
+    if (idx instanceof HnswIndex && idx.storage === 'bits' && isFloat32Block(X) && X.rows > 0) {
+      const r = idx.searchIfBinary(X, 1, this.options.ef);
+      if (r) return r.indices;
+    }
     const q = queriesLike(X, this.X!.kind, this.X!.cols, 'X');
-    const res = this.index!.search(q, 1, { ef: this.options.ef });
-    return res.indices;
+    return this.indexFor(q).search(q, 1, { ef: this.options.ef }).indices;
   }
 
   private fitted(): this {
@@ -187,4 +222,11 @@ export class KnnGraphClassifier {
     this.fitted();
     return { X: this.X!, yIds: this.yIds!, encoder: this.encoder!, graph: this.graph!, info: this.info! };
   }
+}
+
+function isFloat32Block(X: unknown): X is { data: Float32Array; rows: number; cols: number } {
+  if (!X || typeof X !== 'object') return false;
+  const o = X as { kind?: string; data?: unknown; rows?: unknown; cols?: unknown };
+  return (o.kind === undefined || o.kind === 'dense') && o.data instanceof Float32Array
+    && Number.isInteger(o.rows) && Number.isInteger(o.cols) && o.data.length === (o.rows as number) * (o.cols as number);
 }

@@ -41,7 +41,16 @@ export interface KnnGraphOptions {
   M?: number;
   efConstruction?: number;
   ef?: number;
+  /**
+   * How the inference index stores the training points: 'auto' (default) bit-packs them when
+   * the data are dense and every value is 0 or 1 (Binalpha), else float32; 'bits' requires
+   * 0/1 data; 'f32' always stores floats. For 0/1 vectors the squared Euclidean distance is
+   * the number of differing bits, so both answer identically (same graph, same neighbours).
+   */
+  indexStorage?: IndexStorage;
 }
+
+export type IndexStorage = 'auto' | 'f32' | 'bits';
 
 export type ResolvedOptions = Required<Omit<KnnGraphOptions, 'scaleWeights' | 'candidates' | 'M' | 'sigma' | 'threads'>> & {
   sigma: 'median' | number; scaleWeights?: number[]; candidates?: number; M?: number; threads?: number;
@@ -53,12 +62,12 @@ export const DEFAULTS = {
   sigma: 'median' as const, gaussianWeight: 0.7, labelWeight: 0.3, labelDiscount: 0.1,
   scales: [3, 7, 15], lambda: 10, lambdaMinFactor: 0.1, lambdaMaxFactor: 10,
   maxIter: 5, tol: 1e-3, eta: 1.5, L0: 1, selfWeightFactor: 2,
-  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, efConstruction: 200, ef: 16,
+  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, efConstruction: 200, ef: 16, indexStorage: 'auto' as IndexStorage,
 };
 
 const KNOWN = new Set(['sigma', 'gaussianWeight', 'labelWeight', 'labelDiscount', 'scales', 'scaleWeights', 'lambda',
   'lambdaMinFactor', 'lambdaMaxFactor', 'maxIter', 'tol', 'eta', 'L0', 'selfWeightFactor', 'neighbourRule', 'seed',
-  'candidates', 'threads', 'M', 'efConstruction', 'ef']);
+  'candidates', 'threads', 'M', 'efConstruction', 'ef', 'indexStorage']);
 
 export function resolveOptions(o: KnnGraphOptions = {}): ResolvedOptions {
   if (o === null || typeof o !== 'object') throw invalidParam('options', o, 'an options object');
@@ -94,5 +103,6 @@ export function resolveOptions(o: KnnGraphOptions = {}): ResolvedOptions {
   if (r.M !== undefined) checkInteger('M', r.M, 2);
   checkInteger('efConstruction', r.efConstruction, 1);
   checkInteger('ef', r.ef, 1);
+  checkOneOf('indexStorage', r.indexStorage, ['auto', 'f32', 'bits'] as const);
   return r;
 }

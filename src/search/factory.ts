@@ -23,6 +23,8 @@ export interface EngineOptions {
   efConstruction?: number;
   ef?: number;
   seed?: number;
+  /** HNSW: 'f32' (default) or 'bits' (bit-packed 0/1 vectors, see docs/hnsw.md). */
+  storage?: 'f32' | 'bits';
 }
 
 /**
@@ -39,7 +41,7 @@ export function createIndex(kind: EngineKind | 'auto' | string, data: MatrixInpu
     case 'brute': return new BruteForce(data, { metric: opts.metric });
     case 'kd-tree': return new KDTree(data, { metric: opts.metric, leafSize: opts.leafSize });
     case 'ball-tree': return new BallTree(data, { metric: opts.metric, leafSize: opts.leafSize });
-    case 'hnsw': return HnswIndex.build(data, { metric: opts.metric, M: opts.M, efConstruction: opts.efConstruction, ef: opts.ef, seed: opts.seed });
+    case 'hnsw': return HnswIndex.build(data, { metric: opts.metric, M: opts.M, efConstruction: opts.efConstruction, ef: opts.ef, seed: opts.seed, storage: opts.storage });
     default: throw invalidParam('index', kind, `one of ${ENGINE_KINDS.join(', ')}, auto`);
   }
 }

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KDTree } from '../../src/search/kd-tree/kd-tree.js';
-import { buildLayout, treeLevels } from '../../src/search/kd-tree/layout.js';
-import { nthElement } from '../../src/search/kd-tree/select.js';
+import { buildLayout, treeLevels } from '../../src/search/tree/layout.js';
+import { nthElement } from '../../src/search/tree/select.js';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { Rng } from '../../src/core/rng.js';
 import { TopK } from '../../src/core/topk.js';
-import { SortedTopK } from '../../src/search/kd-tree/sorted-topk.js';
+import { SortedTopK } from '../../src/search/tree/sorted-topk.js';
 import { gaussianClusters } from '../helpers/data.js';
 
 test('nthElement partitions around the k-th element, with many duplicates too', () => {

@@ -22,11 +22,14 @@ export const summary = 'k-NN search benchmark: recall@k, queries/s, latency, bui
 const INDEXES = ['auto', 'brute', 'kd-tree', 'ball-tree', 'hnsw'] as const;
 const TREES = ['kd-tree', 'ball-tree'];
 
+import { firstNonBinary } from '../../search/hnsw/bits.js';
+
 const SPEC: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' },
   groundtruth: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   'leaf-size': { type: 'string' }, m: { type: 'string' }, 'ef-construction': { type: 'string' }, ef: { type: 'string' },
   seed: { type: 'string' }, plot: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean' },
+  storage: { type: 'string' },
 };
 
 const USAGE = `usage: knnkit search <base> <queries> [options]
@@ -44,6 +47,7 @@ const USAGE = `usage: knnkit search <base> <queries> [options]
   --ef-construction N   HNSW build beam (default 200)
   --ef LIST             HNSW search beams, comma-separated (default 10,20,40,80,160)
   --seed N              HNSW level seed (default 100)
+  --storage f32|bits     HNSW vector storage (default f32; bits: bit-packed 0/1 vectors, euclidean only)
   --plot FILE.svg       write a recall vs queries/s plot
   --label COL|none      CSV label column to drop (default auto)
   --json                print one JSON object: {index, k, buildSeconds, memoryBytes, runs}
@@ -71,12 +75,13 @@ export async function run(argv: string[]): Promise<number> {
   const json = o.json === true;
   const isHnsw = kind === 'hnsw';
   onlyFor(o, 'leaf-size', TREES.includes(kind) || kind === 'auto', '--index kd-tree, ball-tree or auto');
-  for (const name of ['m', 'ef-construction', 'ef', 'seed']) onlyFor(o, name, isHnsw, '--index hnsw');
+  for (const name of ['m', 'ef-construction', 'ef', 'seed', 'storage']) onlyFor(o, name, isHnsw, '--index hnsw');
   const leafSize = intOption(o, 'leaf-size', 40, 1);
   const M = intOption(o, 'm', 16, 2, 1024);
   const efConstruction = intOption(o, 'ef-construction', 200, 1);
   const efs = intListOption(o, 'ef', [10, 20, 40, 80, 160], 1);
   const seed = intOption(o, 'seed', 100, 0, 0xffffffff);
+  const storage = choiceOption<'f32' | 'bits'>(o, 'storage', 'f32', ['f32', 'bits']);
   const plotPath = o.plot === undefined ? undefined : String(o.plot);
   if (plotPath !== undefined && !/\.svg$/i.test(plotPath)) throw new KnnkitError('--plot', `--plot: got ${JSON.stringify(plotPath)}; expected a file name ending in .svg`);
   const label = labelOption(o);
@@ -89,6 +94,15 @@ export async function run(argv: string[]): Promise<number> {
   if (queries.cols !== base.cols) {
     throw new KnnkitError(queryPath, `${queryPath}: dimension mismatch: the queries have ${queries.cols} columns but the base ${basePath} has ${base.cols}`);
   }
+  if (storage === 'bits') {
+    for (const [path, m] of [[basePath, base], [queryPath, queries]] as const) {
+      const bad = m.kind === 'dense' ? firstNonBinary(m.data, m.rows, m.cols) : 0;
+      if (bad >= 0) {
+        const where = m.kind === 'dense' ? `row ${Math.floor(bad / m.cols)}, column ${bad % m.cols} holds ${m.data[bad]}` : 'the data are sparse';
+        throw new KnnkitError('--storage', `--storage: got "bits" but ${path}: ${where}; bit-packed storage holds dense 0/1 vectors only (use --storage f32)`);
+      }
+    }
+  }
   const metric = withOption('--metric', () => resolveMetric(metricSpec, base.kind === 'dense' ? (base as DenseMatrix) : undefined, '--metric'));
   const kEff = Math.min(k, base.rows);
   const log = (s: string) => { if (!json) output.write(s + '\n'); };
@@ -98,11 +112,11 @@ export async function run(argv: string[]): Promise<number> {
     ? chooseAlgorithm({ n: base.rows, d: base.cols, k: kEff, metric, sparse: base.kind === 'csr' })
     : kind;
   const t0 = performance.now();
-  const index = withOption('--metric', () => createIndex(resolved, base, { metric, leafSize, M, efConstruction, seed }));
+  const index = withOption('--metric', () => createIndex(resolved, base, { metric, leafSize, M, efConstruction, seed, storage }));
   const buildSeconds = (performance.now() - t0) / 1000;
   const memoryBytes = index.memoryUsage();
   log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
-  const params = resolved === 'hnsw' ? `M ${M}, efConstruction ${efConstruction}, seed ${seed}` : TREES.includes(resolved) ? `leaf size ${leafSize}` : '';
+  const params = resolved === 'hnsw' ? `M ${M}, efConstruction ${efConstruction}, seed ${seed}${storage === 'bits' ? ', bit-packed 0/1 vectors' : ''}` : TREES.includes(resolved) ? `leaf size ${leafSize}` : '';
   log(`index: ${resolved}${kind === 'auto' ? ' (auto)' : ''}${params ? ` (${params})` : ''}, built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`);
   const parallel = threads > 1 && typeof index.searchAsync === 'function';
   log(parallel

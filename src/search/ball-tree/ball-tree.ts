@@ -1,8 +1,8 @@
 import type { MatrixInput } from '../../core/data.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { TreeIndex, type TreeOptions } from '../shared/tree-index.js';
-import { layoutBytes, type TreeLayout } from '../kd-tree/layout.js';
-import type { TreeParts } from '../kd-tree/parallel.js';
+import { layoutBytes, type TreeLayout } from '../tree/layout.js';
+import type { TreeParts } from '../tree/parallel.js';
 import { fitBalls } from './balls.js';
 
 export interface BallTreeOptions extends TreeOptions {

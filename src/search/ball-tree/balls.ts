@@ -1,6 +1,6 @@
 import type { Metric } from '../../metrics/types.js';
-import type { TreeLayout } from '../kd-tree/layout.js';
-import { nthElement } from '../kd-tree/select.js';
+import type { TreeLayout } from '../tree/layout.js';
+import { nthElement } from '../tree/select.js';
 
 /**
  * Centre and radius of every node's ball. Any centre gives a valid ball (R = the largest

@@ -7,7 +7,8 @@ import { resolveMetric, metricToSpec } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, SearchParams, ParallelOptions } from '../types.js';
 import { Arena, computeLayout, relocate, threadScratch, type Layout, type Shape } from './layout.js';
-import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_DOT, KIND_L2, type GraphKernel } from './kernel.js';
+import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_BITS, KIND_DOT, KIND_L2, type GraphKernel } from './kernel.js';
+import { checkBinary, packRow, unpackRow, wordsFor } from './bits.js';
 import { JsKernel } from './kernel-js.js';
 import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
 import { IdTable } from './ids.js';
@@ -33,6 +34,13 @@ export interface HnswOptions {
   kernel?: 'auto' | 'wasm' | 'js';
   /** build/compact: renumber slots in breadth-first graph order for cache locality (reorder.ts). Default true. */
   reorder?: boolean;
+  /**
+   * How vectors are stored: 'f32' (default) or 'bits', bit-packed 0/1 vectors (every coordinate
+   * of every added vector and query must be 0 or 1; metric euclidean or sqeuclidean). For 0/1
+   * vectors the squared Euclidean distance is the number of differing bits, so 'bits' returns
+   * exactly the distances 'f32' would, from dim / 8 bytes per vector (see bits.ts).
+   */
+  storage?: 'f32' | 'bits';
 }
 
 export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
@@ -76,6 +84,10 @@ export class HnswIndex implements NeighborIndex {
   /** mL = 1 / ln(M): normalisation of the level distribution. */
   readonly mL: number;
   readonly reuseDeleted: boolean;
+  /** 'f32' or 'bits' (packed 0/1 vectors). */
+  readonly storage: 'f32' | 'bits';
+  /** 32-bit words per stored vector (dim for 'f32', 2 ceil(dim / 64) for 'bits'). */
+  readonly words: number;
 
   /** @internal */ kernelChoice: 'auto' | 'wasm' | 'js';
   /** @internal */ nativeKind: number;
@@ -118,8 +130,13 @@ export class HnswIndex implements NeighborIndex {
     this.kernelChoice = kc;
     this.metric = resolveMetric(opts.metric ?? 'euclidean', fit);
     const form = this.metric.dotForm?.kind;
-    this.nativeKind = form === 'l2' ? KIND_L2 : form === 'ip' || form === 'cosine' ? KIND_DOT : -1;
-    this.shape = { dim: this.dim, M, M0: this.M0, cosine: form === 'cosine' };
+    const storage = opts.storage ?? 'f32';
+    if (storage !== 'f32' && storage !== 'bits') throw invalidParam('storage', storage, '"f32" or "bits"');
+    if (storage === 'bits' && form !== 'l2') throw invalidParam('storage', storage, `"f32" with metric "${this.metric.name}" ("bits" supports the euclidean and sqeuclidean metrics)`);
+    this.storage = storage;
+    this.words = storage === 'bits' ? wordsFor(this.dim) : this.dim;
+    this.nativeKind = storage === 'bits' ? KIND_BITS : form === 'l2' ? KIND_L2 : form === 'ip' || form === 'cosine' ? KIND_DOT : -1;
+    this.shape = { dim: this.words, M, M0: this.M0, cosine: form === 'cosine', bits: storage === 'bits', inputDim: this.dim };
     this.wasm = kc === 'js' || this.nativeKind < 0 ? null : wasmFlavour();
     if (kc === 'wasm' && !this.wasm) {
       throw new KnnkitError('kernel', this.nativeKind < 0
@@ -228,6 +245,7 @@ export class HnswIndex implements NeighborIndex {
     this.checkNotBusy('add');
     const X = isVector(vectors) ? toDense([Array.from(vectors as ArrayLike<number>)], { name: 'vectors', cols: this.dim }) : toDense(vectors, { name: 'vectors', cols: this.dim });
     const n = X.rows;
+    if (this.storage === 'bits') checkBinary('vectors', X.data, n, this.dim);
     const idList = typeof ids === 'number' ? [ids] : ids;
     const out = new Int32Array(n);
     if (idList !== undefined) {
@@ -284,10 +302,12 @@ export class HnswIndex implements NeighborIndex {
     this.live++;
   }
 
-  /** Stores a vector at a slot (cosine: the unit vector, and its norm beside it). */
+  /** Stores a vector at a slot (cosine: the unit vector, and its norm beside it; bits: packed). */
   private writeVector(slot: number, src: ArrayLike<number>, off: number): void {
-    const d = this.dim, base = (this.layout.vec >> 2) + slot * d, f = this.f32;
-    if (this.shape.cosine) {
+    const d = this.dim, base = (this.layout.vec >> 2) + slot * this.words, f = this.f32;
+    if (this.storage === 'bits') {
+      packRow(src, off, d, this.i32, base, this.words);
+    } else if (this.shape.cosine) {
       let ss = 0;
       for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
       const norm = Math.sqrt(ss), inv = norm > 0 ? 1 / norm : 0;
@@ -306,7 +326,8 @@ export class HnswIndex implements NeighborIndex {
   }
 
   private vectorOfSlot(s: number): Float32Array {
-    const d = this.dim, base = (this.layout.vec >> 2) + s * d;
+    const d = this.dim, base = (this.layout.vec >> 2) + s * this.words;
+    if (this.storage === 'bits') return unpackRow(this.i32, base, d);
     const v = this.f32.slice(base, base + d);
     if (this.shape.cosine) { const n = this.f32[(this.layout.norm >> 2) + s]; for (let j = 0; j < d; j++) v[j] *= n; }
     return v;
@@ -355,7 +376,7 @@ export class HnswIndex implements NeighborIndex {
   options(capacity?: number): HnswOptions {
     return {
       metric: this.metric, M: this.M, efConstruction: this.efConstruction, ef: this.ef, seed: this.seed,
-      reuseDeleted: this.reuseDeleted, kernel: this.kernelChoice, capacity: capacity ?? this.layout.cap,
+      reuseDeleted: this.reuseDeleted, kernel: this.kernelChoice, capacity: capacity ?? this.layout.cap, storage: this.storage,
     };
   }
 
@@ -396,6 +417,34 @@ export class HnswIndex implements NeighborIndex {
       for (let i = 0; i < Q.rows; i++) this.searchOne(Q.data, i * this.dim, kk, ef, plan, res.indices, res.distances, i * kk);
     } finally {
       this.kernel.setHostFilter(undefined);
+    }
+    return res;
+  }
+
+  /**
+   * @internal Storage 'bits' fast path for callers that hold float32 rows which are usually
+   * 0/1 (KnnGraphClassifier.predict): no separate validation pass; the kernel's packing checks
+   * each query, and the call returns null as soon as one is not 0/1 (NaN and Infinity
+   * included), so that the caller can answer the batch another way. `Q` must be a float32
+   * row-major block of `dim` columns.
+   */
+  searchIfBinary(Q: { data: Float32Array; rows: number; cols: number }, k: number, ef: number): SearchResult | null {
+    if (this.storage !== 'bits' || Q.cols !== this.dim || Q.data.length < Q.rows * Q.cols) return null;
+    const kk = Math.min(checkInteger('k', k, 1), this.live);
+    ef = Math.max(checkInteger('ef', ef, 1), kk);
+    const res = SearchResult.empty(Q.rows, kk);
+    if (kk === 0) return res;
+    this.reserve(this.layout.cap, this.layout.upperCap, 1, ef);
+    const t = threadScratch0(this), f = this.f32, d = this.dim, qf = t.qf >> 2;
+    const wd = t.wd >> 2, wi = t.wi >> 2, m = this.metric, kernel = this.kernel, i32 = this.i32;
+    for (let i = 0; i < Q.rows; i++) {
+      f.set(Q.data.subarray(i * d, i * d + d), qf);
+      if (!kernel.packQuery()) return null;
+      const n = kernel.searchKnn(this.ep, this.maxLevel, ef, kk, FILTER_NONE, this.deleted);
+      for (let j = 0; j < n; j++) {
+        res.indices[i * kk + j] = this.labels[i32[wi + j]];
+        res.distances[i * kk + j] = m.reducedToDistance(f[wd + j]);
+      }
     }
     return res;
   }
@@ -449,11 +498,15 @@ export class HnswIndex implements NeighborIndex {
     return n;
   }
 
-  /** One query, no allocation: copy into the scratch query block, walk, copy results out. */
+  /** One query: copy into the scratch query block (bits: staged, then packed by the kernel), walk, copy results out. */
   private searchOne(src: Float32Array, off: number, k: number, ef: number, plan: FilterPlan, outI: Int32Array, outD: Float32Array, outOff: number): void {
     const t = threadScratch0(this);
     const f = this.f32, d = this.dim, q = t.q >> 2;
-    if (this.shape.cosine) {
+    if (this.storage === 'bits') {
+      f.set(src.subarray(off, off + d), t.qf >> 2);
+      // (earlier rows passed, so the first bad value of the batch is in this row)
+      if (!this.kernel.packQuery()) checkBinary('queries', src, Math.floor(src.length / d), d);
+    } else if (this.shape.cosine) {
       let ss = 0;
       for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
       const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;

@@ -1,6 +1,7 @@
 import type { Metric } from '../../metrics/types.js';
 import type { GraphKernel } from './kernel.js';
-import { KIND_L2, KIND_DOT } from './kernel.js';
+import { KIND_L2, KIND_DOT, KIND_BITS } from './kernel.js';
+import { popcount32 } from './bits.js';
 import { threadScratch, type Layout, type Arena } from './layout.js';
 
 /**
@@ -15,7 +16,7 @@ export class JsKernel implements GraphKernel {
   private f32!: Float32Array; private i32!: Int32Array; private u32!: Uint32Array; private u8!: Uint8Array;
   private dim = 0; private M = 0; private M0 = 0; private cap = 0;
   private VEC = 0; private LINK0 = 0; private L0W = 0; private UPOS = 0; private FLAGS = 0; private UPPER = 0; private UB = 0; private ALLOW = 0;
-  private Q = 0; private TAGS = 0; private CD = 0; private CI = 0; private TD = 0; private TI = 0; private WD = 0; private WI = 0;
+  private Q = 0; private QF = 0; private INDIM = 0; private TAGS = 0; private CD = 0; private CI = 0; private TD = 0; private TI = 0; private WD = 0; private WI = 0;
   private SD = 0; private SI = 0; private XD = 0; private XI = 0; private YD = 0; private YI = 0;
   private tag = 0;
   private gCur = 0; private gDist = 0;
@@ -23,10 +24,11 @@ export class JsKernel implements GraphKernel {
   private hostFilter: ((slot: number) => boolean) | undefined;
   private dist: (a: number, b: number) => number;
 
-  /** kind: KIND_L2 / KIND_DOT for the dot-form metrics, -1 for the generic metric.reduced. */
+  /** kind: KIND_L2 / KIND_DOT for the dot-form metrics, KIND_BITS for packed 0/1 vectors, -1 for the generic metric.reduced. */
   constructor(private arena: Arena, kind: number, metric: Metric) {
     if (kind === KIND_L2) this.dist = (a, b) => this.l2(a, b);
     else if (kind === KIND_DOT) this.dist = (a, b) => 1 - this.dot(a, b);
+    else if (kind === KIND_BITS) this.dist = (a, b) => this.bits(a, b);
     else this.dist = (a, b) => metric.reduced(this.f32, a, this.f32, b, this.dim);
   }
 
@@ -38,7 +40,7 @@ export class JsKernel implements GraphKernel {
     this.VEC = l.vec >> 2; this.LINK0 = l.link0 >> 2; this.L0W = 1 + s.M0; this.UPOS = l.upos >> 2;
     this.FLAGS = l.flags; this.UPPER = l.upper >> 2; this.UB = 1 + s.M; this.ALLOW = l.allow;
     const t = threadScratch(l, thread);
-    this.Q = t.q >> 2; this.TAGS = t.tags >> 2; this.CD = t.cd >> 2; this.CI = t.ci >> 2; this.TD = t.td >> 2; this.TI = t.ti >> 2;
+    this.Q = t.q >> 2; this.QF = t.qf >> 2; this.INDIM = s.bits ? s.inputDim ?? 0 : 0; this.TAGS = t.tags >> 2; this.CD = t.cd >> 2; this.CI = t.ci >> 2; this.TD = t.td >> 2; this.TI = t.ti >> 2;
     this.WD = t.wd >> 2; this.WI = t.wi >> 2; this.SD = t.sd >> 2; this.SI = t.si >> 2; this.XD = t.xd >> 2; this.XI = t.xi >> 2;
     this.YD = t.yd >> 2; this.YI = t.yi >> 2;
     // the visited tags of this block may hold marks of an earlier instance (worker): restart the epoch
@@ -47,6 +49,19 @@ export class JsKernel implements GraphKernel {
   }
 
   setHostFilter(f: ((slot: number) => boolean) | undefined): void { this.hostFilter = f; }
+  packQuery(): boolean {
+    const u = this.u32, q = this.Q, qf = this.QF, n = this.INDIM;
+    let ok = true;
+    u.fill(0, q, q + this.dim);
+    for (let i = 0; i < n; i++) {
+      // float bit patterns: 1.0f = 0x3f800000, +-0 has no bit but the sign
+      const x = u[qf + i];
+      if (x === 0x3f800000) u[q + (i >> 5)] |= 1 << (i & 31);
+      else if ((x & 0x7fffffff) !== 0) ok = false;
+    }
+    return ok;
+  }
+
   distCount(): number { return this.nDist; }
   resetDistCount(): void { this.nDist = 0; }
 
@@ -59,6 +74,14 @@ export class JsKernel implements GraphKernel {
     }
     for (; i < n; i++) { const d = f[a + i] - f[b + i]; s0 += d * d; }
     return s0 + s1 + s2 + s3;
+  }
+
+  /** Bit-packed 0/1 vectors: number of differing bits (the 32-bit words read as integers). */
+  private bits(a: number, b: number): number {
+    const w = this.i32, n = this.dim;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += popcount32(w[a + i] ^ w[b + i]);
+    return s;
   }
 
   private dot(a: number, b: number): number {

@@ -67,6 +67,8 @@ interface Exports {
   searchKnn(ep: number, maxLevel: number, ef: number, k: number, mode: number, excl: number): number;
   bruteList(n: number, k: number): number;
   queryDist(slot: number): number;
+  setStaging(qf: number, inputDim: number): void;
+  packQuery(): number;
   distCount(): number;
   resetDistCount(): void;
 }
@@ -94,6 +96,7 @@ export class WasmKernel implements GraphKernel {
     this.ex.setIndex(s.dim, this.kind, s.M, s.M0, l.vec, l.link0, l.upos, l.levels, l.flags, l.upper, l.allow);
     const t = threadScratch(l, thread);
     this.ex.setScratch(t.q, t.tags, l.cap, t.cd, t.ci, t.td, t.ti, t.wd, t.wi, t.sd, t.si, t.xd, t.xi, t.yd, t.yi);
+    this.ex.setStaging(t.qf, s.bits ? s.inputDim ?? 0 : 0);
   }
 
   setHostFilter(f: ((slot: number) => boolean) | undefined): void { this.hostFilter = f; }
@@ -102,6 +105,7 @@ export class WasmKernel implements GraphKernel {
   searchKnn(ep: number, maxLevel: number, ef: number, k: number, mode: number, excl: number): number { return this.ex.searchKnn(ep, maxLevel, ef, k, mode, excl); }
   bruteList(n: number, k: number): number { return this.ex.bruteList(n, k); }
   queryDist(slot: number): number { return this.ex.queryDist(slot); }
+  packQuery(): boolean { return this.ex.packQuery() !== 0; }
   distCount(): number { return this.ex.distCount() >>> 0; }
   resetDistCount(): void { this.ex.resetDistCount(); }
 }

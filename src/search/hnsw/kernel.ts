@@ -8,6 +8,8 @@ export const FILTER_HOST = 2;
 /** Distance kinds the graph kernels compute natively (reduced distances). */
 export const KIND_L2 = 0;
 export const KIND_DOT = 1;
+/** Bit-packed 0/1 vectors (storage 'bits'): number of differing bits = squared L2 of the 0/1 vectors. */
+export const KIND_BITS = 2;
 
 /**
  * The graph kernels over one index memory (see layout.ts), one instance per thread: the
@@ -26,6 +28,11 @@ export interface GraphKernel {
   /** Exact top-k over the n slots written at `ci`. */
   bruteList(n: number, k: number): number;
   queryDist(slot: number): number;
+  /**
+   * Storage 'bits': packs the f32 query staged at scratch `qf` into `q`; false when a
+   * coordinate is neither 0 nor 1 (the query block is then meaningless).
+   */
+  packQuery(): boolean;
   distCount(): number;
   resetDistCount(): void;
 }

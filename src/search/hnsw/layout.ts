@@ -10,15 +10,20 @@
 const BASE = 1024;
 
 export interface Shape {
+  /** 32-bit words per stored vector: the dimension for f32 vectors, 2 ceil(d / 64) for bit-packed ones. */
   dim: number;
   M: number;
   M0: number;
   /** Cosine keeps unit-normalised vectors plus the original norms. */
   cosine: boolean;
+  /** Bit-packed 0/1 vectors (storage 'bits', see bits.ts). */
+  bits?: boolean;
+  /** Storage 'bits': coordinates per vector (the f32 query staged in scratch `qf` before packing). */
+  inputDim?: number;
 }
 
 export interface ScratchOffsets {
-  q: number; tags: number; cd: number; ci: number; td: number; ti: number; wd: number; wi: number;
+  q: number; qf: number; tags: number; cd: number; ci: number; td: number; ti: number; wd: number; wi: number;
   sd: number; si: number; xd: number; xi: number; yd: number; yi: number;
 }
 
@@ -57,7 +62,7 @@ export function scratchOffsets(s: Shape, cap: number, efCap: number): { offs: Sc
   const take = (bytes: number) => { const o = p; p += align(bytes); return o; };
   const heapC = (cap + 2) * 4, heapW = (efCap + 2) * 4, sel = (s.M0 + 2) * 4, wide = (2 * s.M0 + 4) * 4;
   const offs: ScratchOffsets = {
-    q: take(s.dim * 4), tags: take(cap * 4),
+    q: take(s.dim * 4), qf: take(s.bits ? (s.inputDim ?? 0) * 4 : 0), tags: take(cap * 4),
     cd: take(heapC), ci: take(heapC), td: take(heapW), ti: take(heapW), wd: take(heapW), wi: take(heapW),
     sd: take(sel), si: take(sel), xd: take(wide), xi: take(wide), yd: take(sel), yi: take(sel),
   };

@@ -7,6 +7,7 @@ import { sharedPool, taskUrl, defaultThreads, sharedArray } from '../../parallel
 import type { HnswIndex, HnswSearchParams } from './hnsw-index.js';
 import { FILTER_BITMAP, FILTER_NONE } from './kernel.js';
 import { normaliseFilter } from './filter.js';
+import { checkBinary } from './bits.js';
 import type { SearchTask } from './search-task.js';
 
 const TASK = taskUrl(import.meta.url, './search-task');
@@ -50,6 +51,8 @@ export async function parallelSearch(idx: HnswIndex, queries: MatrixInput, k: nu
     mode = FILTER_BITMAP;
   }
   idx.reserve(idx.layout.cap, idx.layout.upperCap, workers + 1, ef);
+  // storage 'bits': checked here so that the error is thrown in this thread (workers pack the queries)
+  if (idx.storage === 'bits') checkBinary('queries', Q.data, Q.rows, idx.dim);
   const qShared = sharedArray(Float32Array, Q.data.length);
   qShared.set(Q.data);
   const outSlots = sharedArray(Int32Array, Q.rows * kk).fill(-1);

@@ -13,7 +13,8 @@ export function reorderSlots(idx: HnswIndex): void {
   const n = idx.count;
   if (n < 3 || idx.ep < 0) return;
   const l = idx.layout, { f32, i32, u8 } = idx.views;
-  const d = idx.dim, W = 1 + idx.M0, UB = 1 + idx.M;
+  // words per stored vector (bit-packed rows are copied as raw 32-bit words: typed-array set/slice keep the bits)
+  const d = idx.words, W = 1 + idx.M0, UB = 1 + idx.M;
   const L0 = l.link0 >> 2, V = l.vec >> 2, N = l.norm >> 2, UP = l.upos >> 2, UA = l.upper >> 2;
 
   // BFS over layer 0 (disconnected leftovers, e.g. unreachable tombstones, follow in slot order)

@@ -50,10 +50,15 @@ export function search(t: SearchTask): number {
   const s = threadScratch(l, t.thread);
   const f32 = new Float32Array(arena.buffer), i32 = new Int32Array(arena.buffer);
   const q = t.queries, outS = t.outSlots, outD = t.outDist;
-  const d = l.shape.dim, qo = s.q >> 2, wd = s.wd >> 2, wi = s.wi >> 2, cos = l.shape.cosine;
+  const bits = l.shape.bits === true, d = bits ? l.shape.inputDim! : l.shape.dim;
+  const qo = s.q >> 2, wd = s.wd >> 2, wi = s.wi >> 2, cos = l.shape.cosine;
   for (let i = t.qFrom; i < t.qTo; i++) {
     const off = i * d;
-    if (cos) {
+    if (bits) {
+      // staged and packed by the kernel (checked 0/1 by the caller)
+      f32.set(q.subarray(off, off + d), s.qf >> 2);
+      kernel.packQuery();
+    } else if (cos) {
       let ss = 0;
       for (let j = 0; j < d; j++) ss += q[off + j] * q[off + j];
       const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;

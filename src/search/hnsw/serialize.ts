@@ -3,27 +3,31 @@ import { crc32 } from '../../io/crc32.js';
 import type { MetricSpec } from '../../metrics/types.js';
 import { HnswIndex } from './hnsw-index.js';
 import { IdTable } from './ids.js';
+import { wordsFor } from './bits.js';
 
 /**
- * knnkit HNSW file format, version 1 (little-endian):
+ * knnkit HNSW file format, version 2 (little-endian; version 1 files, which predate `storage`, are read too):
  *   0  magic "KNNKHNSW" (8 bytes)
  *   8  u32 format version
  *  12  u32 H = header length
  *  16  header: UTF-8 JSON with every parameter (M, efConstruction, ef, seed, metric spec, dim,
- *      counts, entry point, top level, upper-arena words, level draws, ...), padded to 4 bytes
- *      then the arrays, each padded to 4 bytes, for the `count` used slots:
- *      vectors f32[count*dim], norms f32[count] (cosine only), link0 i32[count*(1+M0)],
+ *      counts, entry point, top level, upper-arena words, level draws, storage, ...), padded to 4
+ *      bytes, then the arrays, each padded to 4 bytes, for the `count` used slots:
+ *      vectors f32[count*dim] (storage "bits": i32[count*2*ceil(dim/64)], packed 0/1), norms f32[count] (cosine only), link0 i32[count*(1+M0)],
  *      upos i32[count], levels u8[count], flags u8[count], upper i32[upperUsed],
  *      labels i32[count], free i32[freeCount]
  *  end u32 CRC-32 of every byte before it
  */
 export const MAGIC = 'KNNKHNSW';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 interface Header {
   dim: number; M: number; efConstruction: number; ef: number; seed: number; metric: unknown;
   reuseDeleted: boolean; count: number; live: number; deleted: number; ep: number; maxLevel: number;
   upperUsed: number; levelsDrawn: number; nextAutoId: number; freeCount: number; idMap: boolean; cosine: boolean;
+  /** absent in version 1 files: 'f32' */
+  storage?: 'f32' | 'bits';
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -31,7 +35,7 @@ const pad4 = (n: number) => (n + 3) & ~3;
 function sections(h: Header): { name: string; bytes: number }[] {
   const M0 = 2 * h.M;
   return [
-    { name: 'vectors', bytes: h.count * h.dim * 4 },
+    { name: 'vectors', bytes: h.count * (h.storage === 'bits' ? wordsFor(h.dim) : h.dim) * 4 },
     { name: 'norms', bytes: h.cosine ? h.count * 4 : 0 },
     { name: 'link0', bytes: h.count * (1 + M0) * 4 },
     { name: 'upos', bytes: h.count * 4 },
@@ -48,7 +52,7 @@ export function serializeIndex(idx: HnswIndex): Uint8Array {
     dim: idx.dim, M: idx.M, efConstruction: idx.efConstruction, ef: idx.ef, seed: idx.seed, metric: idx.metricSpec(),
     reuseDeleted: idx.reuseDeleted, count: idx.count, live: idx.live, deleted: idx.deleted, ep: idx.ep, maxLevel: idx.maxLevel,
     upperUsed: idx.upperUsed, levelsDrawn: idx.levelsDrawn, nextAutoId: idx.nextAutoId, freeCount: idx.free.length,
-    idMap: true, cosine: idx.shape.cosine,
+    idMap: true, cosine: idx.shape.cosine, storage: idx.storage,
   };
   const json = new TextEncoder().encode(JSON.stringify(h));
   const secs = sections(h);
@@ -90,7 +94,7 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== FORMAT_VERSION) throw fail(src, `format version ${version} is not supported (this knnkit reads version ${FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) throw fail(src, `format version ${version} is not supported (this knnkit reads versions ${READABLE_VERSIONS.join(' and ')})`);
   const hl = dv.getUint32(12, true);
   // header first, to tell a truncated file from a corrupt one
   let h: Header | undefined;
@@ -98,7 +102,8 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
     try { h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hl))) as Header; } catch { h = undefined; }
   }
   let expected = -1;
-  if (h && typeof h === 'object' && Number.isInteger(h.count) && Number.isInteger(h.dim) && Number.isInteger(h.M)) {
+  if (h && typeof h === 'object' && Number.isInteger(h.count) && Number.isInteger(h.dim) && Number.isInteger(h.M)
+    && (h.storage === undefined || h.storage === 'f32' || h.storage === 'bits')) {
     expected = 16 + pad4(hl) + sections(h).reduce((a, s) => a + pad4(s.bytes), 0) + 4;
   }
   if (expected >= 0 && bytes.length < expected) throw fail(src, `truncated: ${bytes.length} bytes, the header describes ${expected}`);
@@ -112,7 +117,7 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
 
   const idx = new HnswIndex(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
-    reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count),
+    reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count), storage: h.storage ?? 'f32',
   });
   idx.reserve(Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction));
   const l = idx.layout, { u8 } = idx.views;

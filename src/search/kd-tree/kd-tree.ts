@@ -1,9 +1,9 @@
 import type { MatrixInput } from '../../core/data.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { TreeIndex, type TreeOptions } from '../shared/tree-index.js';
-import { layoutBytes, type TreeLayout } from './layout.js';
-import { BOUND_GUARD } from './common.js';
-import type { TreeParts } from './parallel.js';
+import { layoutBytes, type TreeLayout } from '../tree/layout.js';
+import { BOUND_GUARD } from '../tree/common.js';
+import type { TreeParts } from '../tree/parallel.js';
 
 export interface KDTreeOptions extends TreeOptions {
   /** A metric of the Minkowski family (euclidean, sqeuclidean, manhattan, chebyshev, minkowski p). */

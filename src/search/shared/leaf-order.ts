@@ -1,4 +1,4 @@
-import type { TreeLayout } from '../kd-tree/layout.js';
+import type { TreeLayout } from '../tree/layout.js';
 
 /**
  * The order in which a tree answers query rows [q0, q1): grouped by the leaf each query's

@@ -6,14 +6,14 @@ import type { Metric, MetricSpec } from '../../metrics/types.js';
 import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, ParallelOptions, SearchParams } from '../types.js';
-import type { TreeParts } from '../kd-tree/parallel.js';
-import { buildLayout, type TreeLayout } from '../kd-tree/layout.js';
-import { checkLeafSize, denseQueries, denseTreeData } from '../kd-tree/common.js';
+import type { TreeParts } from '../tree/parallel.js';
+import { buildLayout, type TreeLayout } from '../tree/layout.js';
+import { checkLeafSize, denseQueries, denseTreeData } from '../tree/common.js';
 import {
   KERNEL_L1, KERNEL_L2, KERNEL_LINF, RadiusCollector, pointKernel, pointReduced,
   scanGeneric, scanL1, scanL2, scanL2Early, scanLinf, type IdFilter, type NeighborHeap,
-} from '../kd-tree/scan.js';
-import { SMALL_K, SortedTopK } from '../kd-tree/sorted-topk.js';
+} from '../tree/scan.js';
+import { SMALL_K, SortedTopK } from '../tree/sorted-topk.js';
 import { filterMask } from './filter.js';
 import { clampK, checkThreads } from './search-args.js';
 import { leafOrder } from './leaf-order.js';
@@ -26,7 +26,7 @@ export interface TreeOptions {
 }
 
 /**
- * What KDTree and BallTree have in common: the flat median-split layout (../kd-tree/layout.ts),
+ * What KDTree and BallTree have in common: the flat median-split layout (../tree/layout.ts),
  * the leaf scans, and the two search drivers (k-NN depth-first, radius), which only differ in
  * how a node's lower bound is computed. A tree supplies `nodeBound`, a lower bound of the
  * reduced distance from the query to every point of a node (a box gap for the KD-tree, the
@@ -47,7 +47,7 @@ export abstract class TreeIndex implements NeighborIndex {
   readonly size: number;
   readonly dim: number;
   protected readonly tree: TreeLayout;
-  /** Which inlined leaf scan reproduces metric.reduced (see ../kd-tree/scan.ts). */
+  /** Which inlined leaf scan reproduces metric.reduced (see ../tree/scan.ts). */
   protected readonly kernel: number;
 
   /**
@@ -113,7 +113,7 @@ export abstract class TreeIndex implements NeighborIndex {
     checkThreads(params.threads);
     const q = denseQueries(queries, this.dim, this.label);
     // Loaded on first use so the synchronous API never imports node:worker_threads (browsers).
-    const { searchTreeParallel } = await import('../kd-tree/parallel.js');
+    const { searchTreeParallel } = await import('../tree/parallel.js');
     const res = await searchTreeParallel(this, () => this.workerParts(), q, kk, filterMask(params.filter, this.size), params.threads);
     return res ?? this.search(q, k, params);
   }

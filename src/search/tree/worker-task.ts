@@ -5,7 +5,7 @@ import { resolveMetric } from '../../metrics/registry.js';
 import type { PortableMetric } from '../shared/worker-payloads.js';
 import type { SearchChunk } from '../shared/search-task.js';
 import type { TreeLayout } from './layout.js';
-import { KDTree } from './kd-tree.js';
+import { KDTree } from '../kd-tree/kd-tree.js';
 import { BallTree } from '../ball-tree/ball-tree.js';
 
 export interface TreeInit {

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Rng } from '../../src/core/rng.js';
+import { KnnkitError } from '../../src/core/errors.js';
+import type { DenseMatrix } from '../../src/core/matrix.js';
+import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
+
+/** 0/1 "glyphs": three classes of noisy prototypes (like Binalpha's binary images). */
+function glyphs(n: number, dim: number, seed: number): { X: DenseMatrix; y: string[] } {
+  const rng = new Rng(seed);
+  const protos = Array.from({ length: 3 }, () => Array.from({ length: dim }, () => (rng.random() < 0.35 ? 1 : 0)));
+  const data = new Float32Array(n * dim), y: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    y.push('abc'[c]);
+    for (let j = 0; j < dim; j++) data[i * dim + j] = rng.random() < 0.2 ? 1 - protos[c][j] : protos[c][j];
+  }
+  return { X: { kind: 'dense', data, rows: n, cols: dim }, y };
+}
+
+const opts = { threads: 1, M: 8, efConstruction: 64, ef: 32 };
+
+test('indexStorage auto: bit-packed index on 0/1 data, float32 otherwise; both answer identically', () => {
+  const { X, y } = glyphs(150, 70, 1);
+  const Q = glyphs(60, 70, 2).X;
+  const auto = new KnnGraphClassifier(opts).fit(X, y);
+  const f32 = new KnnGraphClassifier({ ...opts, indexStorage: 'f32' }).fit(X, y);
+  assert.equal(auto.fitInfo.index, 'hnsw-bits');
+  assert.equal(f32.fitInfo.index, 'hnsw-f32');
+  assert.deepEqual(auto.predict(Q), f32.predict(Q));
+  assert.deepEqual(Array.from(auto.predictProba(Q)), Array.from(f32.predictProba(Q)));
+  assert.deepEqual(auto.predict([Array.from(Q.data.subarray(0, 70))]), f32.predict([Array.from(Q.data.subarray(0, 70))]));
+  assert.equal(auto.explain(Q.data.subarray(70, 140)).node, f32.explain(Q.data.subarray(70, 140)).node);
+  const scaled = { ...X, data: X.data.map((v) => v * 2) };
+  assert.equal(new KnnGraphClassifier(opts).fit(scaled, y).fitInfo.index, 'hnsw-f32');
+});
+
+test('bit-packed index: queries that are not 0/1 are answered by the float32 twin (same graph)', () => {
+  const { X, y } = glyphs(150, 40, 3);
+  const auto = new KnnGraphClassifier(opts).fit(X, y);
+  const f32 = new KnnGraphClassifier({ ...opts, indexStorage: 'f32' }).fit(X, y);
+  const rng = new Rng(4);
+  const Q = { kind: 'dense' as const, data: Float32Array.from({ length: 30 * 40 }, () => rng.random()), rows: 30, cols: 40 };
+  assert.deepEqual(auto.predict(Q), f32.predict(Q));
+  // a batch mixing 0/1 rows and one fractional row
+  const mixed = glyphs(10, 40, 5).X;
+  mixed.data[3 * 40 + 7] = 0.5;
+  assert.deepEqual(auto.predict(mixed), f32.predict(mixed));
+  // bad input still gets the boundary's errors
+  const nan = mixed.data.slice();
+  nan[11] = NaN;
+  assert.throws(() => auto.predict({ data: nan, rows: 10, cols: 40 }), (e: unknown) => e instanceof KnnkitError && /NaN/.test(e.message));
+  assert.throws(() => auto.predict({ data: nan.subarray(0, 390), rows: 10, cols: 39 }), (e: unknown) => e instanceof KnnkitError && /dimension/.test(e.message));
+  assert.throws(() => auto.predict({ data: new Float32Array(0), rows: 0, cols: 40 }), KnnkitError);
+});
+
+test('indexStorage bits on non-binary data and unknown values are refused', () => {
+  const { X, y } = glyphs(60, 20, 6);
+  const bad = { ...X, data: X.data.slice() };
+  bad.data[45] = 0.25;
+  assert.throws(() => new KnnGraphClassifier({ ...opts, indexStorage: 'bits' }).fit(bad, y), (e: unknown) => e instanceof KnnkitError && /\[2\]\[5\]: got 0\.25/.test(e.message));
+  assert.throws(() => new KnnGraphClassifier({ indexStorage: 'int8' as never }), (e: unknown) => e instanceof KnnkitError && /indexStorage/.test(e.message));
+});
+
+test('bit-packed model: save/load and toJSON/fromJSON answer as the original', async () => {
+  const { X, y } = glyphs(120, 90, 7);
+  const Q = glyphs(40, 90, 8).X;
+  const c = new KnnGraphClassifier(opts).fit(X, y);
+  const dir = mkdtempSync(join(tmpdir(), 'knng-bits-'));
+  try {
+    await c.save(join(dir, 'm.knng'));
+    const back = await KnnGraphClassifier.load(join(dir, 'm.knng'));
+    assert.equal(back.fitInfo.index, 'hnsw-bits');
+    assert.deepEqual(back.predict(Q), c.predict(Q));
+    const j = KnnGraphClassifier.fromJSON(JSON.parse(JSON.stringify(c.toJSON())));
+    assert.deepEqual(j.predict(Q), c.predict(Q));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

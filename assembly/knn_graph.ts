@@ -147,3 +147,193 @@ export function matmat8(H: usize, V: usize, OUT: usize, p: i32, stride: i32): vo
     v128.store(out, o0); v128.store(out + 16, o1); v128.store(out + 32, o2); v128.store(out + 48, o3);
   }
 }
+
+// ---- candidates mode: one column's local problem on q = m + 1 rows R = {j} + S_j ----------
+// Both kernels keep every sum sequential in f64 over its index (t, r), exactly as the TS loops
+// of src/knn-graph/kernel.ts do: SIMD lanes hold different entries, never parts of one sum, so
+// the results are bit-identical to the pure-TS path.
+
+// D2 of the block's pairs u < v (row-major q x q, upper triangle, not clamped):
+//   out[u * q + v] = |x_u|^2 + |x_v|^2 - 2 <x_u, x_v>   (X: n x d f32 rows, norms f64)
+// The q rows are first gathered transposed into XT (d x qp f64, qp = q rounded up to even,
+// zero padded), so that one f64x2 holds the partial sums of two rows v, v + 1.
+export function localD2(X: usize, d: i32, norms: usize, R: usize, q: i32, XT: usize, out: usize): void {
+  const qp = (q + 1) & ~1;
+  for (let v: i32 = 0; v < q; v++) {
+    const xv = X + ((<usize>load<i32>(R + (<usize>v << 2)) * <usize>d) << 2);
+    for (let t: i32 = 0; t < d; t++) store<f64>(XT + (<usize>(t * qp + v) << 3), <f64>load<f32>(xv + (<usize>t << 2)));
+  }
+  if (qp > q) for (let t: i32 = 0; t < d; t++) store<f64>(XT + (<usize>(t * qp + q) << 3), 0);
+  for (let u: i32 = 0; u < q; u++) {
+    const nu = load<f64>(norms + (<usize>load<i32>(R + (<usize>u << 2)) << 3));
+    const rowOut = out + (<usize>(u * q) << 3);
+    let v: i32 = u + 1;
+    // four pairs of rows (8 sums) per pass over t, then one pair, then a single row
+    for (; v + 8 <= q; v += 8) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      for (let t: i32 = 0; t < d; t++) {
+        const base = XT + (<usize>(t * qp) << 3);
+        const a = f64x2.splat(load<f64>(base + (<usize>u << 3)));
+        const p = base + (<usize>v << 3);
+        s0 = f64x2.add(s0, f64x2.mul(a, v128.load(p)));
+        s1 = f64x2.add(s1, f64x2.mul(a, v128.load(p + 16)));
+        s2 = f64x2.add(s2, f64x2.mul(a, v128.load(p + 32)));
+        s3 = f64x2.add(s3, f64x2.mul(a, v128.load(p + 48)));
+      }
+      storeD2(rowOut, norms, R, v, nu, s0); storeD2(rowOut, norms, R, v + 2, nu, s1);
+      storeD2(rowOut, norms, R, v + 4, nu, s2); storeD2(rowOut, norms, R, v + 6, nu, s3);
+    }
+    for (; v + 2 <= q; v += 2) {
+      let s0 = f64x2.splat(0);
+      for (let t: i32 = 0; t < d; t++) {
+        const base = XT + (<usize>(t * qp) << 3);
+        s0 = f64x2.add(s0, f64x2.mul(f64x2.splat(load<f64>(base + (<usize>u << 3))), v128.load(base + (<usize>v << 3))));
+      }
+      storeD2(rowOut, norms, R, v, nu, s0);
+    }
+    for (; v < q; v++) {
+      let s: f64 = 0;
+      for (let t: i32 = 0; t < d; t++) {
+        const base = XT + (<usize>(t * qp) << 3);
+        s += load<f64>(base + (<usize>u << 3)) * load<f64>(base + (<usize>v << 3));
+      }
+      store<f64>(rowOut + (<usize>v << 3), nu + load<f64>(norms + (<usize>load<i32>(R + (<usize>v << 2)) << 3)) - 2 * s);
+    }
+  }
+}
+
+@inline function storeD2(rowOut: usize, norms: usize, R: usize, v: i32, nu: f64, s: v128): void {
+  const n0 = load<f64>(norms + (<usize>load<i32>(R + (<usize>v << 2)) << 3));
+  const n1 = load<f64>(norms + (<usize>load<i32>(R + (<usize>(v + 1) << 2)) << 3));
+  store<f64>(rowOut + (<usize>v << 3), nu + n0 - 2 * f64x2.extract_lane(s, 0));
+  store<f64>(rowOut + (<usize>(v + 1) << 3), nu + n1 - 2 * f64x2.extract_lane(s, 1));
+}
+
+// The local problem's Gram form from AR = A[R, R] (q x q f64, symmetric, row 0 = column j):
+//   H[u][v] = sum_r AR[r][u + 1] AR[r][v + 1]   (m x m f32, both triangles), m = q - 1
+//   b[v]    = sum_r AR[r][0] AR[r][v + 1]        (f64)
+// returns c = sum_r AR[r][0]^2. AR being symmetric, AR[r][u + 1] = AR[u + 1][r]: the same
+// products in the same order as the TS row-dot form. Row r of AR is contiguous in v, so
+// lanes run over v. AR must be followed by 64 readable bytes (the last row's vector tail).
+export function localGram(AR: usize, q: i32, H: usize, b: usize): f64 {
+  const m = q - 1;
+  let c: f64 = 0;
+  for (let r: i32 = 0; r < q; r++) { const x = load<f64>(AR + (<usize>r << 3)); c += x * x; }
+  // b: the column u = -1 (AR[r][0]) against every v
+  gramRow(AR, q, 0, 0, m, b, 0, false);
+  for (let u: i32 = 0; u < m; u++) gramRow(AR, q, u + 1, u, m, H, u, true);
+  return c;
+}
+
+// sums over r of AR[r][col] * AR[r][v + 1] for v in [v0, m): into H (f32, row u and column u) or b (f64)
+function gramRow(AR: usize, q: i32, col: i32, v0: i32, m: i32, out: usize, u: i32, toH: bool): void {
+  const rowBytes = <usize>q << 3;
+  let v = v0;
+  for (; v + 8 <= m; v += 8) {
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let row = AR;
+    for (let r: i32 = 0; r < q; r++, row += rowBytes) {
+      const a = f64x2.splat(load<f64>(row + (<usize>col << 3)));
+      const p = row + (<usize>(v + 1) << 3);
+      s0 = f64x2.add(s0, f64x2.mul(a, v128.load(p)));
+      s1 = f64x2.add(s1, f64x2.mul(a, v128.load(p + 16)));
+      s2 = f64x2.add(s2, f64x2.mul(a, v128.load(p + 32)));
+      s3 = f64x2.add(s3, f64x2.mul(a, v128.load(p + 48)));
+    }
+    putPair(out, m, u, v, s0, toH); putPair(out, m, u, v + 2, s1, toH);
+    putPair(out, m, u, v + 4, s2, toH); putPair(out, m, u, v + 6, s3, toH);
+  }
+  for (; v + 2 <= m; v += 2) {
+    let s0 = f64x2.splat(0);
+    let row = AR;
+    for (let r: i32 = 0; r < q; r++, row += rowBytes) {
+      s0 = f64x2.add(s0, f64x2.mul(f64x2.splat(load<f64>(row + (<usize>col << 3))), v128.load(row + (<usize>(v + 1) << 3))));
+    }
+    putPair(out, m, u, v, s0, toH);
+  }
+  for (; v < m; v++) {
+    let s: f64 = 0;
+    let row = AR;
+    for (let r: i32 = 0; r < q; r++, row += rowBytes) s += load<f64>(row + (<usize>col << 3)) * load<f64>(row + (<usize>(v + 1) << 3));
+    put(out, m, u, v, s, toH);
+  }
+}
+
+@inline function putPair(out: usize, m: i32, u: i32, v: i32, s: v128, toH: bool): void {
+  put(out, m, u, v, f64x2.extract_lane(s, 0), toH);
+  put(out, m, u, v + 1, f64x2.extract_lane(s, 1), toH);
+}
+
+@inline function put(out: usize, m: i32, u: i32, v: i32, s: f64, toH: bool): void {
+  if (toH) {
+    const h = <f32>s;
+    store<f32>(out + (<usize>(u * m + v) << 2), h);
+    store<f32>(out + (<usize>(v * m + u) << 2), h);
+  } else store<f64>(out + (<usize>v << 3), s);
+}
+
+// Sparse (CSR) rows: the same D2 of the block's pairs u < v, from the products of common
+// columns only. The q rows' entries are sorted into per-block column lists (rows ascending);
+// for row u, every list's tail after u's own entry holds exactly the rows v > u sharing that
+// column, and walking u's columns in ascending order adds each pair's products in ascending
+// column order, as a dot product over one scattered row does (bit-identical to kernel.ts).
+// Scratch: slotOf (one i32 per data column, all -1 on entry and on exit), cols / start (one
+// per distinct column + 1), eRow / eVal / self (one per entry), acc (q f64).
+export function localD2Sparse(indptr: usize, indices: usize, values: usize, norms: usize, R: usize, q: i32,
+  slotOf: usize, cols: usize, start: usize, eRow: usize, eVal: usize, self: usize, acc: usize, out: usize): void {
+  let nc: i32 = 0;
+  for (let v: i32 = 0; v < q; v++) {
+    const r = <usize>load<i32>(R + (<usize>v << 2));
+    const pe = load<i32>(indptr + ((r + 1) << 2));
+    for (let p = load<i32>(indptr + (r << 2)); p < pe; p++) {
+      const c = <usize>load<i32>(indices + (<usize>p << 2));
+      let s = load<i32>(slotOf + (c << 2));
+      if (s < 0) { s = nc; store<i32>(slotOf + (c << 2), nc); store<i32>(cols + (<usize>nc << 2), <i32>c); nc++; store<i32>(start + (<usize>nc << 2), 0); }
+      const a = start + (<usize>(s + 1) << 2);
+      store<i32>(a, load<i32>(a) + 1);
+    }
+  }
+  store<i32>(start, 0);
+  for (let t: i32 = 0; t < nc; t++) {
+    const a = start + (<usize>(t + 1) << 2);
+    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
+  }
+  let e: i32 = 0;
+  for (let v: i32 = 0; v < q; v++) {
+    const r = <usize>load<i32>(R + (<usize>v << 2));
+    const pe = load<i32>(indptr + ((r + 1) << 2));
+    for (let p = load<i32>(indptr + (r << 2)); p < pe; p++, e++) {
+      const s = load<i32>(slotOf + (<usize>load<i32>(indices + (<usize>p << 2)) << 2));
+      const a = start + (<usize>s << 2);
+      const t = load<i32>(a);
+      store<i32>(a, t + 1);
+      store<i32>(eRow + (<usize>t << 2), v);
+      store<f32>(eVal + (<usize>t << 2), load<f32>(values + (<usize>p << 2)));
+      store<i32>(self + (<usize>e << 2), t);
+    }
+  }
+  for (let t: i32 = nc; t > 0; t--) store<i32>(start + (<usize>t << 2), load<i32>(start + (<usize>(t - 1) << 2)));
+  store<i32>(start, 0);
+  e = 0;
+  for (let u: i32 = 0; u < q; u++) {
+    for (let v: i32 = u + 1; v < q; v++) store<f64>(acc + (<usize>v << 3), 0);
+    const r = <usize>load<i32>(R + (<usize>u << 2));
+    const pe = load<i32>(indptr + ((r + 1) << 2));
+    for (let p = load<i32>(indptr + (r << 2)); p < pe; p++, e++) {
+      const xu = <f64>load<f32>(values + (<usize>p << 2));
+      const s = load<i32>(slotOf + (<usize>load<i32>(indices + (<usize>p << 2)) << 2));
+      const te = load<i32>(start + (<usize>(s + 1) << 2));
+      for (let t = load<i32>(self + (<usize>e << 2)) + 1; t < te; t++) {
+        const a = acc + (<usize>load<i32>(eRow + (<usize>t << 2)) << 3);
+        store<f64>(a, load<f64>(a) + xu * <f64>load<f32>(eVal + (<usize>t << 2)));
+      }
+    }
+    const nu = load<f64>(norms + (r << 3));
+    const rowOut = out + (<usize>(u * q) << 3);
+    for (let v: i32 = u + 1; v < q; v++) {
+      const nv = load<f64>(norms + (<usize>load<i32>(R + (<usize>v << 2)) << 3));
+      store<f64>(rowOut + (<usize>v << 3), nu + nv - 2 * load<f64>(acc + (<usize>v << 3)));
+    }
+  }
+  for (let t: i32 = 0; t < nc; t++) store<i32>(slotOf + (<usize>load<i32>(cols + (<usize>t << 2)) << 2), -1);
+}

@@ -1,9 +1,10 @@
 /**
  * kNN-Graph benchmark: training seconds per fold (wall and CPU), inference per test fold, and
  * the accuracy cost of the `candidates` option against the full solve, on the paper's Binalpha
- * folds; optionally one letter.csv fold (n = 18,000) with candidates.
+ * folds; optionally one fold of letter.csv (n = 18,000, `candidates: 32`) and of news20 (sparse,
+ * `candidates: 64`), with the time of every training step.
  *
- *   node --import tsx bench/knn-graph.ts [--quick] [--letter] [--threads N] [--folds F]
+ *   node --import tsx bench/knn-graph.ts [--quick] [--letter] [--news] [--no-binalpha] [--threads N] [--folds F]
  *
  * Peers measured in the same run: the pure-TS kernels (KNNKIT_WASM=off path, full solve),
  * exact 1-NN by brute force (inference), and the paper's MATLAB figures (18.47 s training,
@@ -19,8 +20,15 @@ import { readDataset } from '../src/io/index.js';
 import { stratifiedKFold } from '../src/model-selection/index.js';
 import { accuracy, precisionRecallF1 } from '../src/evaluation/index.js';
 import { KnnGraphClassifier } from '../src/knn-graph/index.js';
-import { resetKernelModule } from '../src/knn-graph/wasm/kernels.js';
 import { KNeighborsClassifier } from '../src/learn/index.js';
+import { csrNormalizeRows } from '../src/core/sparse.js';
+import { LabelEncoder } from '../src/core/labels.js';
+import { resolveOptions } from '../src/knn-graph/options.js';
+import { ensurePlan, finish, localWork, prepare, solveAllSync } from '../src/knn-graph/train.js';
+import { classNeighbourhoodsOf, medianOfSquared } from '../src/knn-graph/density.js';
+import { medianPairValues } from '../src/knn-graph/kernel.js';
+import { nearestOthers } from '../src/knn-graph/distances.js';
+import { kernelModule, resetKernelModule } from '../src/knn-graph/wasm/kernels.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -63,6 +71,12 @@ const oneNN = () => {
 
 async function main(): Promise<void> {
   console.log(`kNN-Graph bench: ${threads} thread(s), ${availableParallelism()} cores, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}${quick ? ' (quick)' : ''}`);
+  if (!args.includes('--no-binalpha')) await binalpha();
+  if (args.includes('--letter')) await largeFold('letter.csv', 32, 'letter');
+  if (args.includes('--news')) await largeFold('news20_uni.svm', 64, 'news20 (rows L2-normalised)');
+}
+
+async function binalpha(): Promise<void> {
   const bin = join(dataDir, 'binalpha.csv');
   if (!existsSync(bin)) { console.log(`skipped: ${bin} not present`); return; }
   const ds = await readDataset(bin);
@@ -83,15 +97,43 @@ async function main(): Promise<void> {
     const d = c.acc.map((a, i) => a - full.acc[i]).reduce((a, b) => a + b, 0) / c.acc.length;
     console.log(`accuracy cost of ${c.name.split(', ')[1]}: ${(d * 100).toFixed(2)} points (mean over the same folds), training ${(median(full.trainWall) / median(c.trainWall)).toFixed(2)}x faster`);
   }
-  if (args.includes('--letter')) {
-    const lp = join(dataDir, 'letter.csv');
-    if (!existsSync(lp)) { console.log('letter.csv not present'); return; }
-    const ld = await readDataset(lp);
-    const lf = stratifiedKFold(ld.y!, { folds: 10, seed: 5, shuffle: true }).slice(0, 1);
-    console.log(`\nletter ${ld.X.rows} x ${ld.X.cols}: one fold (n_train = ${lf[0].train.length})`);
-    await runConfig('knn-graph reference, candidates 32', ld.X, ld.y!, lf, graph({ neighbourRule: 'reference', candidates: 32, threads }));
-    await runConfig('1-NN exact (brute force)', ld.X, ld.y!, lf, oneNN);
-  }
+}
+
+/**
+ * One fold of a large set in `candidates` mode (the mode that makes n = 18,000 fit): training
+ * wall / CPU on `threads` worker threads and in one thread, accuracy against exact 1-NN on the
+ * same fold, and where the training time goes (steps timed in-thread).
+ */
+async function largeFold(file: string, m: number, label: string): Promise<void> {
+  const lp = join(dataDir, file);
+  if (!existsSync(lp)) { console.log(`${file} not present: skipped`); return; }
+  const ld = await readDataset(lp);
+  const X = ld.X.kind === 'csr' ? csrNormalizeRows(ld.X) : ld.X;
+  const lf = stratifiedKFold(ld.y!, { folds: 10, seed: 5, shuffle: true }).slice(0, 1);
+  console.log(`\n${label} ${X.rows} x ${X.cols}: one fold (n_train = ${lf[0].train.length}), candidates ${m}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  // twice on threads: the first fit of a process also starts the worker threads (pooled afterwards)
+  await runConfig(`knn-graph reference, cand. ${m}, ${threads} thr, 1st`, X, ld.y!, lf, graph({ neighbourRule: 'reference', candidates: m, threads }));
+  await runConfig(`knn-graph reference, cand. ${m}, ${threads} thr, again`, X, ld.y!, lf, graph({ neighbourRule: 'reference', candidates: m, threads }));
+  await runConfig(`knn-graph reference, cand. ${m}, 1 thread`, X, ld.y!, lf, graph({ neighbourRule: 'reference', candidates: m, threads: 1 }));
+  await runConfig('1-NN exact (brute force)', X, ld.y!, lf, oneNN);
+  // where the time goes (calling thread): the preparation's passes, the column solves, steps 5-6, the inference index
+  const Xtr = matrixTakeRows(X, lf[0].train);
+  const ytr = Array.from(lf[0].train, (i) => ld.y![i]);
+  const enc = LabelEncoder.fit(ytr), yIds = enc.encode(ytr);
+  const o = resolveOptions({ candidates: m, neighbourRule: 'reference' });
+  const w = localWork(Xtr, yIds, enc.size, o, false);
+  const step = (name: string, f: () => void) => { const t0 = performance.now(); f(); const s = (performance.now() - t0) / 1000; console.log(`  ${name.padEnd(52)} ${s.toFixed(2)} s`); };
+  step('class neighbourhoods (Eq. 3 inputs, exact engine per class)', () => { for (const rows of w.members) classNeighbourhoodsOf(Xtr, w.norms, rows, w.nb); });
+  step('sigma: median pairs drawn (seeded)', () => ensurePlan(w));
+  step(`sigma: ${w.plan.exact ? 'all' : w.plan.count} pair distances + median`, () => { medianPairValues(Xtr, w.norms, w.plan, 0, w.plan.exact ? Xtr.rows : w.plan.count, w.pairD2); medianOfSquared(w.pairD2.slice()); });
+  step(`candidates: ${m} nearest other rows (brute force, exact)`, () => { nearestOthers(Xtr, m); });
+  const p = prepare(Xtr, yIds, enc.size, o, false);
+  let sols: ReturnType<typeof solveAllSync> = [];
+  step(`column solves (kernel block, Gram, FISTA; ${kernelModule() ? 'WebAssembly' : 'TS'})`, () => { sols = solveAllSync(p); });
+  let g: ReturnType<typeof finish> | undefined;
+  step('neighbour rule + consensus (steps 5-6)', () => { g = finish(Xtr, yIds, enc.size, o, p, sols); });
+  const info = { sigma: p.sigma, scaleWeights: g!.scaleWeights, meanNeighbours: 0, meanIterations: 0, mode: 'candidates' as const };
+  step(`inference index (${Xtr.kind === 'dense' ? 'HNSW build' : 'exact sparse engine'})`, () => new KnnGraphClassifier({ candidates: m, threads: 1 }).adopt(Xtr, yIds, enc, g!, info));
 }
 
 await main();

@@ -1,5 +1,6 @@
 import { DenseGram, FistaColumn, fistaLasso, type FistaOptions } from './fista.js';
 import { Kernels, type KernelLayout } from './wasm/kernels.js';
+import { localProblem, type LocalProblem } from './wasm/local.js';
 
 /**
  * Everything one column solve needs, as flat (shareable) typed arrays, so that the same code
@@ -51,7 +52,9 @@ export class ColumnSolver {
   private local?: FistaColumn;
   private zero = new Float64Array(0);
   // local-mode scratch
-  private AR?: Float64Array; private HL?: Float32Array; private R?: Int32Array; private row?: Float32Array;
+  private R?: Int32Array; private Hh?: Float64Array;
+  /** local mode: the kernel block and Gram form of one column (WebAssembly or TS) */
+  private lp?: LocalProblem; private localOpts?: FistaOptions;
 
   /** `slot`: this thread's scratch slot in the shared kernel memory (0 = calling thread). */
   constructor(private ctx: ColumnContext, slot = 0) {
@@ -67,13 +70,16 @@ export class ColumnSolver {
       }
     } else {
       const m = ctx.m!;
-      this.b = new Float64Array(m);
-      this.AR = new Float64Array((m + 1) * (m + 1));
-      this.HL = new Float32Array(m * m);
-      this.gram = new DenseGram(this.HL, m);
+      this.b = new Float64Array(0);
+      this.lp = localProblem({
+        sigma: ctx.sigma!, gaussWeight: ctx.gaussWeight!, labelWeight: ctx.labelWeight!, labelDiscount: ctx.labelDiscount!,
+        yIds: ctx.yIds!, norms: ctx.norms!, dense: ctx.dense, csr: ctx.csr,
+      }, m + 1);
+      this.gram = new DenseGram(this.lp.H, m);
       this.local = new FistaColumn(this.gram);
       this.R = new Int32Array(m + 1);
-      if (ctx.csr) this.row = new Float32Array(ctx.csr.cols);
+      this.Hh = new Float64Array(m);
+      this.localOpts = { ...ctx.fista, exclude: -1 };
     }
   }
 
@@ -94,25 +100,14 @@ export class ColumnSolver {
   solve(j: number): ColumnSolution {
     const ctx = this.ctx;
     if (ctx.mode === 'full') return this.solveBatch([j])[0];
-    const m = ctx.m!, R = this.R!, AR = this.AR!, HL = this.HL!, b = this.b, q = m + 1;
+    const m = ctx.m!, R = this.R!, lp = this.lp!, q = m + 1;
     R[0] = j;
     for (let t = 0; t < m; t++) R[t + 1] = ctx.cand![j * m + t];
-    this.kernelBlock(R, AR);
-    // H = A_S^T A_S, b = A_S^T a_j, c = a_j . a_j with A_S = AR[:, 1..m], a_j = AR[:, 0]
-    let c = 0;
-    for (let r = 0; r < q; r++) c += AR[r * q] * AR[r * q];
-    for (let u = 0; u < m; u++) {
-      let s = 0;
-      for (let r = 0; r < q; r++) s += AR[r * q + u + 1] * AR[r * q];
-      b[u] = s;
-      for (let v = u; v < m; v++) {
-        let h = 0;
-        for (let r = 0; r < q; r++) h += AR[r * q + u + 1] * AR[r * q + v + 1];
-        HL[u * m + v] = h; HL[v * m + u] = h;
-      }
-    }
+    // A[R, R] (Eq. 2), then H = A_S^T A_S, b = A_S^T a_j, c = a_j . a_j (A_S = AR[:, 1..m], a_j = AR[:, 0])
+    lp.block(R);
+    const c = lp.gram();
     const lam = ctx.lambda[j] * (q / ctx.n);
-    const r = fistaLasso(this.gram, b, c, lam, { ...ctx.fista, exclude: -1 }, this.local);
+    const r = fistaLasso(this.gram, lp.b, c, lam, this.localOpts!, this.local, this.Hh);
     return support(r.w, R.subarray(1), r.iterations);
   }
 
@@ -154,43 +149,6 @@ export class ColumnSolver {
     }
     return js.map((_, t) => { const r = this.cols[t].result(); return support(r.w, null, r.iterations); });
   }
-
-  /** AR = composite kernel A on the rows/columns R (paper's Eq. 2). */
-  private kernelBlock(R: Int32Array, AR: Float64Array): void {
-    const ctx = this.ctx, q = R.length, norms = ctx.norms!, y = ctx.yIds!;
-    const inv2s2 = 1 / (2 * ctx.sigma! * ctx.sigma!), gw = ctx.gaussWeight!, lw = ctx.labelWeight!, disc = ctx.labelDiscount!;
-    for (let u = 0; u < q; u++) {
-      const iu = R[u];
-      AR[u * q + u] = gw + lw;
-      if (ctx.csr) {
-        // scatter row iu into a dense buffer once, then sparse dots against the others
-        const X = ctx.csr, row = this.row!;
-        for (let p = X.indptr[iu]; p < X.indptr[iu + 1]; p++) row[X.indices[p]] = X.values[p];
-        for (let v = u + 1; v < q; v++) {
-          const iv = R[v];
-          let s = 0;
-          for (let p = X.indptr[iv]; p < X.indptr[iv + 1]; p++) s += row[X.indices[p]] * X.values[p];
-          setPair(AR, q, u, v, kernelValue(norms[iu] + norms[iv] - 2 * s, inv2s2, gw, lw, disc, y[iu] === y[iv]));
-        }
-        for (let p = X.indptr[iu]; p < X.indptr[iu + 1]; p++) row[X.indices[p]] = 0;
-      } else {
-        const { data, cols } = ctx.dense!;
-        const ou = iu * cols;
-        for (let v = u + 1; v < q; v++) {
-          const ov = R[v] * cols;
-          let s = 0;
-          for (let t = 0; t < cols; t++) s += data[ou + t] * data[ov + t];
-          setPair(AR, q, u, v, kernelValue(norms[iu] + norms[R[v]] - 2 * s, inv2s2, gw, lw, disc, y[iu] === y[R[v]]));
-        }
-      }
-    }
-  }
-}
-
-function setPair(AR: Float64Array, q: number, u: number, v: number, val: number): void { AR[u * q + v] = val; AR[v * q + u] = val; }
-
-export function kernelValue(d2: number, inv2s2: number, gw: number, lw: number, disc: number, same: boolean): number {
-  return gw * Math.exp(-(d2 > 0 ? d2 : 0) * inv2s2) + lw * (same ? 1 : disc);
 }
 
 function support(w: Float64Array, map: Int32Array | null, iterations: number): ColumnSolution {

@@ -1,6 +1,7 @@
 import type { Matrix } from '../core/data.js';
 import { matrixTakeRows } from '../core/data.js';
-import { BLOCK, distanceBlock, rowSquaredNorms } from './distances.js';
+import { BruteForce } from '../search/brute-force/brute-force.js';
+import { BLOCK, distanceBlock, pairSquaredDistance, rowSquaredNorms, scatterRow } from './distances.js';
 
 /** MATLAB's eps (2^-52): the reference code's `1 / (avg_dist + eps)`. */
 export const MATLAB_EPS = 2.220446049250313e-16;
@@ -22,56 +23,93 @@ export interface ClassNeighbourhoods {
 }
 
 export function classNeighbourhoods(X: Matrix, yIds: Int32Array, nClasses: number, sMax: number): ClassNeighbourhoods {
-  const n = X.rows;
-  const d2 = new Float64Array(n * sMax);
-  const count = new Int32Array(n);
-  const nearestSame = new Int32Array(n * 2).fill(-1);
-  const members: number[][] = Array.from({ length: nClasses }, () => []);
-  for (let i = 0; i < n; i++) members[yIds[i]].push(i);
+  const nb = emptyNeighbourhoods(X.rows, sMax, false);
   const norms = rowSquaredNorms(X);
-  const scratch = X.kind === 'csr' ? new Float32Array(BLOCK * X.cols) : undefined;
+  for (const rows of classMembers(yIds, nClasses)) classNeighbourhoodsOf(X, norms, rows, nb);
+  neighbourhoodFallback(X, norms, nb);
+  return nb;
+}
+
+/** Zeroed result arrays (`shared`: on SharedArrayBuffers, for worker threads to fill). */
+export function emptyNeighbourhoods(n: number, sMax: number, shared: boolean): ClassNeighbourhoods {
+  const sab = (bytes: number) => new SharedArrayBuffer(Math.max(1, bytes));
+  const d2 = shared ? new Float64Array(sab(n * sMax * 8), 0, n * sMax) : new Float64Array(n * sMax);
+  const count = shared ? new Int32Array(sab(n * 4), 0, n) : new Int32Array(n);
+  const nearestSame = (shared ? new Int32Array(sab(n * 8), 0, n * 2) : new Int32Array(n * 2)).fill(-1);
+  return { sMax, d2, count, nearestSame };
+}
+
+/** The rows of every class, ascending. */
+export function classMembers(yIds: Int32Array, nClasses: number): Int32Array[] {
+  const sizes = new Int32Array(nClasses);
+  for (let i = 0; i < yIds.length; i++) sizes[yIds[i]]++;
+  const out = Array.from(sizes, (s) => new Int32Array(s));
+  sizes.fill(0);
+  for (let i = 0; i < yIds.length; i++) out[yIds[i]][sizes[yIds[i]]++] = i;
+  return out;
+}
+
+/**
+ * One class's part of `classNeighbourhoods` (rows: its members, ascending); classes write
+ * disjoint rows of `nb`, so threads may fill one shared result class by class.
+ *
+ * The exact engine ranks the members (float64 squared distances, ties by lower index) and the
+ * values are recomputed with the blockwise arithmetic (`pairSquaredDistance`), so that they
+ * equal what a full D2 would hold. Zero distances (self, duplicates) are skipped, so a row
+ * with many duplicates may need a deeper search: k doubles for those rows only.
+ */
+export function classNeighbourhoodsOf(X: Matrix, norms: Float64Array, rows: Int32Array, nb: ClassNeighbourhoods): void {
+  const nc = rows.length, sMax = nb.sMax, { d2, count, nearestSame } = nb;
+  if (nc < 2) return;
+  const rowJ = X.kind === 'csr' ? new Float32Array(X.cols) : null;
   const top = new Float64Array(sMax);
-  for (const rows of members) {
-    const nc = rows.length;
-    if (nc === 0) continue;
-    const sub = matrixTakeRows(X, rows);
-    const subNorms = new Float64Array(nc);
-    for (let r = 0; r < nc; r++) subNorms[r] = norms[rows[r]];
-    const buf = new Float64Array(Math.min(BLOCK, nc) * nc);
-    for (let r0 = 0; r0 < nc; r0 += BLOCK) {
-      const r1 = Math.min(nc, r0 + BLOCK);
-      distanceBlock(sub, subNorms, r0, r1, 0, nc, buf, scratch);
-      for (let r = r0; r < r1; r++) {
-        const j = rows[r], row = (r - r0) * nc;
-        let cnt = 0;
-        let b0 = -1, b1 = -1, v0 = Infinity, v1 = Infinity;
-        for (let t = 0; t < nc; t++) {
-          if (t === r) continue;
-          const v = buf[row + t];
-          // closest two same-class samples (zeros included), ties by lower index
-          if (v < v0) { b1 = b0; v1 = v0; b0 = rows[t]; v0 = v; } else if (v < v1) { b1 = rows[t]; v1 = v; }
-          if (v === 0) continue; // the reference code drops zero distances (self and duplicates)
-          cnt = insertSmallest(top, cnt, sMax, v);
-        }
-        nearestSame[2 * j] = b0; nearestSame[2 * j + 1] = b1;
-        if (cnt > 0) {
-          d2.set(top.subarray(0, cnt), j * sMax);
-          count[j] = cnt;
-        }
+  const sub = matrixTakeRows(X, rows);
+  const bf = new BruteForce(sub, { metric: 'sqeuclidean' });
+  let pending: number[] | null = null; // null: every member
+  let k = Math.min(nc, sMax + 2);
+  while (pending === null || pending.length > 0) {
+    const Q = pending === null ? sub : matrixTakeRows(sub, pending);
+    const res = bf.search(Q, k);
+    const next: number[] = [];
+    for (let q = 0; q < Q.rows; q++) {
+      const r = pending === null ? q : pending[q], j = rows[r];
+      scatterRow(X, j, rowJ!);
+      let cnt = 0, near = 0;
+      for (let t = q * k; t < (q + 1) * k; t++) {
+        const rt = res.indices[t];
+        if (rt === r) continue;
+        // closest two same-class samples (zeros included), ties by lower index
+        if (near < 2) nearestSame[2 * j + near++] = rows[rt];
+        const v = pairSquaredDistance(X, norms, j, rows[rt], rowJ);
+        if (v === 0) continue; // the reference code drops zero distances (self and duplicates)
+        cnt = insertSmallest(top, cnt, sMax, v);
+      }
+      scatterRow(X, j, rowJ!, true);
+      if (cnt < sMax && k < nc) { next.push(r); continue; }
+      if (cnt > 0) {
+        d2.set(top.subarray(0, cnt), j * sMax);
+        count[j] = cnt;
       }
     }
+    pending = next;
+    k = Math.min(nc, 2 * k);
   }
-  // Fallback: no other same-class sample at a non-zero distance -> all samples, self removed.
-  const one = new Float64Array(n);
+}
+
+/** Rows without another same-class sample at a non-zero distance: all samples, self removed (reference code's fallback). */
+export function neighbourhoodFallback(X: Matrix, norms: Float64Array, nb: ClassNeighbourhoods): void {
+  const n = X.rows, sMax = nb.sMax;
+  if (n < 2) return;
+  const scratch = X.kind === 'csr' ? new Float32Array(BLOCK * X.cols) : undefined;
+  const one = new Float64Array(n), top = new Float64Array(sMax);
   for (let j = 0; j < n; j++) {
-    if (count[j] > 0 || n < 2) continue;
+    if (nb.count[j] > 0) continue;
     distanceBlock(X, norms, j, j + 1, 0, n, one, scratch);
     let cnt = 0;
     for (let t = 0; t < n; t++) if (t !== j) cnt = insertSmallest(top, cnt, sMax, one[t]);
-    d2.set(top.subarray(0, cnt), j * sMax);
-    count[j] = cnt;
+    nb.d2.set(top.subarray(0, cnt), j * sMax);
+    nb.count[j] = cnt;
   }
-  return { sMax, d2, count, nearestSame };
 }
 
 /** Keeps the `cap` smallest values of a stream in ascending order in top[0..cnt). */

@@ -1,6 +1,6 @@
 import type { Matrix } from '../core/data.js';
-import { csrRowSquaredNorms } from '../core/sparse.js';
-import { TopK } from '../core/topk.js';
+import { csrRowSquaredNorms, csrTakeRows } from '../core/sparse.js';
+import { BruteForce } from '../search/brute-force/brute-force.js';
 
 /**
  * Blockwise squared Euclidean distances for the kNN-Graph training step (reference document,
@@ -95,6 +95,29 @@ export function distanceBlock(
 function clamp0(v: number): number { return v > 0 ? v : 0; }
 
 /**
+ * D2 of rows j and i with exactly the arithmetic of `distanceBlock` (norms plus a sequential
+ * float64 dot product, clamped at 0), so that values agree bit for bit with the blockwise
+ * ones. CSR: row j must be scattered into `rowJ` (dense, length cols) by the caller.
+ */
+export function pairSquaredDistance(X: Matrix, norms: Float64Array, j: number, i: number, rowJ: Float32Array | null): number {
+  let s = 0;
+  if (X.kind === 'dense') {
+    const d = X.cols, a = X.data, oj = j * d, oi = i * d;
+    for (let t = 0; t < d; t++) s += a[oi + t] * a[oj + t];
+  } else {
+    const ind = X.indices, val = X.values, r = rowJ!;
+    for (let p = X.indptr[i], e = X.indptr[i + 1]; p < e; p++) s += r[ind[p]] * val[p];
+  }
+  return clamp0(norms[j] + norms[i] - 2 * s);
+}
+
+/** Scatters CSR row j into the dense buffer (value 0 clears it again). */
+export function scatterRow(X: Matrix, j: number, buf: Float32Array, clear = false): void {
+  if (X.kind !== 'csr') return;
+  for (let p = X.indptr[j], e = X.indptr[j + 1]; p < e; p++) buf[X.indices[p]] = clear ? 0 : X.values[p];
+}
+
+/**
  * The full symmetric n x n D2 in Float32 (`out`, possibly on a SharedArrayBuffer), computed
  * block by block over the upper triangle and mirrored. The diagonal is exactly 0.
  */
@@ -117,30 +140,47 @@ export function pairwiseSquaredDistances(X: Matrix, out: Float32Array, norms = r
 }
 
 /**
- * The m nearest other rows of every row (exact, ties by lower index), from the same blockwise
- * distances: the dictionaries of the `candidates` option. Returns n x m indices and squared
- * distances (m clamped to n - 1).
+ * The m nearest other rows of every row: the dictionaries S_j of the `candidates` option.
+ * Exact: knnkit's brute-force engine (WebAssembly SIMD pre-selection, then re-ranking by the
+ * float64 squared Euclidean distance, ties by lower index) searches every row for its m + 1
+ * nearest rows and the row itself is dropped (when more than m rows tie with it at distance
+ * 0 and have lower indices, it is not among them and the first m are kept). Returns n x m
+ * indices and squared distances (m clamped to n - 1).
  */
-export function nearestOthers(X: Matrix, m: number, norms = rowSquaredNorms(X)): { indices: Int32Array; d2: Float32Array; m: number } {
-  const n = X.rows;
-  const mm = Math.min(m, n - 1);
-  const indices = new Int32Array(n * mm);
-  const d2 = new Float32Array(n * mm);
-  const scratch = X.kind === 'csr' ? new Float32Array(BLOCK * X.cols) : undefined;
-  const buf = new Float64Array(BLOCK * n);
-  const heap = new TopK(mm);
-  const tmpI = new Int32Array(mm), tmpD = new Float64Array(mm);
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const i1 = Math.min(n, i0 + BLOCK);
-    distanceBlock(X, norms, i0, i1, 0, n, buf, scratch);
-    for (let i = i0; i < i1; i++) {
-      heap.reset(mm);
-      const row = (i - i0) * n;
-      for (let k = 0; k < n; k++) if (k !== i) heap.push(buf[row + k], k);
-      heap.drainSorted(tmpI, tmpD, 0);
-      indices.set(tmpI, i * mm);
-      for (let t = 0; t < mm; t++) d2[i * mm + t] = tmpD[t];
+export function nearestOthers(X: Matrix, m: number): NearestOthers {
+  const mm = Math.max(0, Math.min(m, X.rows - 1));
+  if (mm === 0) return { indices: new Int32Array(0), d2: new Float32Array(0), m: 0 };
+  const res = new BruteForce(X, { metric: 'sqeuclidean' }).search(X, mm + 1);
+  return dropSelf(res.indices, res.distances, X.rows, mm);
+}
+
+/**
+ * `nearestOthers` for the query rows [r0, r1) only, into out[r * m ..] (m already clamped):
+ * the per-thread part of the parallel preparation (`bf`: a brute-force index over all of X).
+ */
+export function nearestOthersRows(bf: BruteForce, X: Matrix, r0: number, r1: number, m: number, out: Int32Array): void {
+  if (m === 0 || r1 <= r0) return;
+  const Q: Matrix = X.kind === 'dense'
+    ? { kind: 'dense', data: X.data.subarray(r0 * X.cols, r1 * X.cols), rows: r1 - r0, cols: X.cols }
+    : csrTakeRows(X, Int32Array.from({ length: r1 - r0 }, (_, t) => r0 + t));
+  const res = bf.search(Q, m + 1);
+  const part = dropSelf(res.indices, res.distances, r1 - r0, m, r0);
+  out.set(part.indices, r0 * m);
+}
+
+export interface NearestOthers { indices: Int32Array; d2: Float32Array; m: number }
+
+/** Row i of a self-search with m + 1 neighbours, without i (or its first m when i is absent). */
+function dropSelf(idx: Int32Array, dist: Float32Array, n: number, m: number, first = 0): NearestOthers {
+  const indices = new Int32Array(n * m), d2 = new Float32Array(n * m);
+  const w = m + 1;
+  for (let i = 0; i < n; i++) {
+    let q = i * m;
+    const e = q + m;
+    for (let t = i * w; t < (i + 1) * w && q < e; t++) {
+      if (idx[t] === i + first) continue;
+      indices[q] = idx[t]; d2[q++] = dist[t];
     }
   }
-  return { indices, d2, m: mm };
+  return { indices, d2, m };
 }

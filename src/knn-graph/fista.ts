@@ -252,8 +252,7 @@ export class FistaColumn {
 }
 
 /** One column, solved alone (tests, local dictionaries). */
-export function fistaLasso(H: GramOperator, b: Float64Array, c: number, lambda: number, opts: FistaOptions, col = new FistaColumn(H)): FistaResult {
-  const Hh = new Float64Array(H.p);
+export function fistaLasso(H: GramOperator, b: Float64Array, c: number, lambda: number, opts: FistaOptions, col = new FistaColumn(H), Hh: Float64Array = new Float64Array(H.p)): FistaResult {
   col.begin(b, c, lambda, opts);
   for (let h = col.direction(); h; h = col.direction()) {
     H.apply(h, Hh);

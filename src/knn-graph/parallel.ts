@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { ColumnSolution } from './columns.js';
-import type { Prepared } from './train.js';
+import { completeLocal, ensurePlan, type LocalWork, type Prepared } from './train.js';
 
 /** Default thread count: the machine's cores, at most 8. */
 export function defaultThreads(): number {
@@ -61,6 +61,14 @@ export async function solveAllParallel(p: Prepared, threads: number): Promise<Co
   const workers = acquire(nWorkers);
   let ok = false;
   try {
+    if (p.pending) {
+      // candidates mode: the row passes of the preparation on the same workers, then the rest
+      const w = p.pending.work;
+      ensurePlan(w); // drawn here, in the calling thread, while the workers start
+      await runQueue(workers, workers.map(() => ({ type: 'prep', work: w })), () => undefined, true);
+      await runQueue(workers, localTasks(w, nWorkers), () => undefined);
+      completeLocal(p);
+    }
     await runQueue(workers, workers.map((_, w) => ({ type: 'init', init: { ctx: p.ctx, A: p.A, slot: w + 1 } })), () => undefined, true);
     if (p.needsGram) {
       const tasks: Array<{ type: 'gram'; r0: number; r1: number }> = [];
@@ -94,6 +102,35 @@ export async function solveAllParallel(p: Prepared, threads: number): Promise<Co
       await Promise.all(workers.map((w) => w.terminate()));
     }
   }
+}
+
+/**
+ * The preparation's row passes cut into tasks of about equal cost, a few per thread (handed
+ * out dynamically, which balances a shared machine): candidate searches by row ranges, median
+ * pairs by rows (exact: ranges holding equal pair counts) or by pair ranges (sampled), and one
+ * task per class. The largest first.
+ */
+function localTasks(w: LocalWork, threads: number): object[] {
+  const n = w.X.rows, parts = threads * 6;
+  const tasks: object[] = [];
+  const step = Math.max(64, Math.ceil(n / parts));
+  for (let r0 = 0; r0 < n; r0 += step) tasks.push({ type: 'cand', r0, r1: Math.min(n, r0 + step) });
+  if (w.pairD2.length > 0) {
+    if (w.plan.exact) {
+      const per = Math.max(1, Math.ceil(w.plan.count / parts));
+      let i0 = 0, acc = 0;
+      for (let i = 0; i < n; i++) {
+        acc += n - 1 - i;
+        if (acc >= per || i === n - 1) { tasks.push({ type: 'pairs', lo: i0, hi: i + 1 }); i0 = i + 1; acc = 0; }
+      }
+    } else {
+      const per = Math.ceil(w.plan.count / parts);
+      for (let lo = 0; lo < w.plan.count; lo += per) tasks.push({ type: 'pairs', lo, hi: Math.min(w.plan.count, lo + per) });
+    }
+  }
+  const order = w.members.map((_, c) => c).sort((a, b) => w.members[b].length - w.members[a].length);
+  for (const c of order) tasks.push({ type: 'class', c });
+  return tasks;
 }
 
 /** Hands tasks out as workers become free; `oneEach` sends task i to worker i (the inits). */

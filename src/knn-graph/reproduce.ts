@@ -114,6 +114,10 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
         const Xtr = matrixTakeRows(X, train), Xte = matrixTakeRows(X, test);
         const ytr = Array.from(train, (i) => y[i]), yte = Array.from(test, (i) => y[i]);
         const r = await runMethod(m, Xtr, ytr, Xte, { seed, candidates: cand, threads: o.threads, knnGraph: o.knnGraph });
+        if (r.index && f === 0) {
+          const note = `knn-graph: inference index ${INDEX_NAMES[r.index]}`;
+          if (!report.notes.includes(note)) report.notes.push(note);
+        }
         const prf = precisionRecallF1(yte, r.pred, 'macro');
         per.push({ accuracy: accuracy(yte, r.pred), macroPrecision: prf.precision, macroRecall: prf.recall, macroF1: prf.f1, trainSeconds: r.trainSeconds, inferSeconds: r.inferSeconds });
         o.onProgress?.(`${name} ${m} fold ${f + 1}/${split.length}: accuracy ${(per[f].accuracy * 100).toFixed(2)} %, train ${per[f].trainSeconds.toFixed(3)} s, infer ${(per[f].inferSeconds * 1000).toFixed(2)} ms`);
@@ -128,7 +132,13 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
 
 interface RunContext { seed: number; candidates?: number; threads?: number; knnGraph?: KnnGraphOptions }
 
-async function runMethod(m: MethodKey, Xtr: Matrix, ytr: Label[], Xte: Matrix, c: RunContext): Promise<{ pred: Label[]; trainSeconds: number; inferSeconds: number }> {
+const INDEX_NAMES = {
+  'hnsw-bits': 'HNSW over bit-packed 0/1 points (the data are binary: squared Euclidean = differing bits, same graph and answers as float32)',
+  'hnsw-f32': 'HNSW over float32 points',
+  'brute-force': 'exact brute force',
+} as const;
+
+async function runMethod(m: MethodKey, Xtr: Matrix, ytr: Label[], Xte: Matrix, c: RunContext): Promise<{ pred: Label[]; trainSeconds: number; inferSeconds: number; index?: keyof typeof INDEX_NAMES }> {
   if (m === 'knn-graph-reference' || m === 'knn-graph-support') {
     const rule: NeighbourRule = m === 'knn-graph-reference' ? 'reference' : 'support';
     const model = new KnnGraphClassifier({ ...c.knnGraph, neighbourRule: rule, candidates: c.candidates, threads: c.threads });
@@ -137,7 +147,7 @@ async function runMethod(m: MethodKey, Xtr: Matrix, ytr: Label[], Xte: Matrix, c
     const t1 = performance.now();
     const pred = model.predict(Xte);
     const t2 = performance.now();
-    return { pred, trainSeconds: (t1 - t0) / 1000, inferSeconds: (t2 - t1) / 1000 };
+    return { pred, trainSeconds: (t1 - t0) / 1000, inferSeconds: (t2 - t1) / 1000, index: model.fitInfo.index };
   }
   const b = BASELINES[m];
   const t0 = performance.now();

@@ -1,8 +1,11 @@
 import type { Matrix } from '../core/data.js';
 import { ColumnSolver, type ColumnContext, type ColumnSolution } from './columns.js';
-import { classNeighbourhoods, densityLambda, medianPairwiseDistance, type ClassNeighbourhoods } from './density.js';
+import {
+  classMembers, classNeighbourhoods, classNeighbourhoodsOf, densityLambda, emptyNeighbourhoods, medianOfSquared,
+  medianPairwiseDistance, neighbourhoodFallback, type ClassNeighbourhoods,
+} from './density.js';
 import { nearestOthers, pairwiseSquaredDistances, rowSquaredNorms } from './distances.js';
-import { compositeKernelInPlace, medianDistanceStreaming, symmetricGramRows } from './kernel.js';
+import { compositeKernelInPlace, medianPairCount, medianPairValues, medianPlan, symmetricGramRows, type MedianPlan } from './kernel.js';
 import { MersenneTwister } from './matlab-folds.js';
 import { consensus, referenceRule, supportRule, type NodeNeighbours } from './neighbours.js';
 import type { ResolvedOptions } from './options.js';
@@ -42,6 +45,8 @@ export interface Prepared {
   nearest?: Int32Array;
   /** full mode: H rows still to be computed (by the caller: in-thread or on workers). */
   needsGram: boolean;
+  /** candidates mode: the O(n)-row passes still to run (then `completeLocal`). */
+  pending?: { work: LocalWork; o: ResolvedOptions };
 }
 
 function newFloat32(len: number, shared: boolean): Float32Array {
@@ -51,46 +56,122 @@ function newFloat32(len: number, shared: boolean): Float32Array {
 /** Steps 1-3 of the reference document (and the allocation of H for step 4). */
 export function prepare(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, shared: boolean, threads = 1): Prepared {
   const n = X.rows;
+  const local = o.candidates !== undefined && o.candidates < n - 1;
+  // candidates mode on worker threads: the per-row work is left to solveAllParallel
+  if (local) return shared && threads > 1 ? deferLocal(X, yIds, nClasses, o) : prepareLocal(X, yIds, nClasses, o);
   const norms = rowSquaredNorms(X);
   const sMax = Math.max(...o.scales);
   const nb = classNeighbourhoods(X, yIds, nClasses, sMax);
   const density = densityLambda(nb, n, o.scales, o.lambdaMinFactor * o.lambda, o.lambdaMaxFactor * o.lambda, o.scaleWeights);
   const fista = { maxIter: o.maxIter, tol: o.tol, eta: o.eta, L0: o.L0 };
-  const local = o.candidates !== undefined && o.candidates < n - 1;
-  if (!local) {
-    // A and H on one shared WebAssembly memory when the SIMD kernels are available
-    const layout = createLayout(n, threads + 1, X.kind === 'dense' ? X.cols : 0) ?? undefined;
-    const A = layout ? new Float32Array(layout.memory.buffer, layout.A, n * n) : newFloat32(n * n, shared);
-    if (layout && X.kind === 'dense') {
-      // step 1 GEMM-style in WebAssembly: <x_i, x_k> for all pairs, then D2 from the norms
-      new Float32Array(layout.memory.buffer, layout.X, n * X.cols).set(X.data.subarray(0, n * X.cols));
-      new Kernels(layout, 0).dataGram();
-      for (let i = 0; i < n; i++) {
-        const o = i * n, ni = norms[i];
-        for (let k = 0; k < n; k++) { const v = ni + norms[k] - 2 * A[o + k]; A[o + k] = k === i || v < 0 ? 0 : v; }
-      }
-    } else pairwiseSquaredDistances(X, A, norms);
-    const sigma = o.sigma === 'median' ? medianPairwiseDistance(A, n) : o.sigma;
-    const D2 = A.slice();
-    compositeKernelInPlace(A, n, sigma, yIds, o.gaussianWeight, o.labelWeight, o.labelDiscount);
-    const H = layout ? new Float32Array(layout.memory.buffer, layout.H, n * n) : newFloat32(n * n, shared);
-    return { ctx: { mode: 'full', n, lambda: density.lambda, fista, H, layout }, sigma, nb, density, A, D2, needsGram: true };
-  }
-  const sigma = o.sigma === 'median' ? medianDistanceStreaming(X, norms, o.seed) : o.sigma;
-  const cand = nearestOthers(X, o.candidates!, norms);
-  const m = cand.m;
-  const nearest = new Int32Array(n);
-  for (let j = 0; j < n; j++) nearest[j] = m > 0 ? cand.indices[j * m] : -1;
+  // A and H on one shared WebAssembly memory when the SIMD kernels are available
+  const layout = createLayout(n, threads + 1, X.kind === 'dense' ? X.cols : 0) ?? undefined;
+  const A = layout ? new Float32Array(layout.memory.buffer, layout.A, n * n) : newFloat32(n * n, shared);
+  if (layout && X.kind === 'dense') {
+    // step 1 GEMM-style in WebAssembly: <x_i, x_k> for all pairs, then D2 from the norms
+    new Float32Array(layout.memory.buffer, layout.X, n * X.cols).set(X.data.subarray(0, n * X.cols));
+    new Kernels(layout, 0).dataGram();
+    for (let i = 0; i < n; i++) {
+      const o = i * n, ni = norms[i];
+      for (let k = 0; k < n; k++) { const v = ni + norms[k] - 2 * A[o + k]; A[o + k] = k === i || v < 0 ? 0 : v; }
+    }
+  } else pairwiseSquaredDistances(X, A, norms);
+  const sigma = o.sigma === 'median' ? medianPairwiseDistance(A, n) : o.sigma;
+  const D2 = A.slice();
+  compositeKernelInPlace(A, n, sigma, yIds, o.gaussianWeight, o.labelWeight, o.labelDiscount);
+  const H = layout ? new Float32Array(layout.memory.buffer, layout.H, n * n) : newFloat32(n * n, shared);
+  return { ctx: { mode: 'full', n, lambda: density.lambda, fista, H, layout }, sigma, nb, density, A, D2, needsGram: true };
+}
+
+/**
+ * Candidates mode, the three O(n)-row passes of the preparation: class neighbourhoods (Eq. 3),
+ * sigma (median of the pairwise distances, exact or sampled) and the m nearest other rows of
+ * every node (the dictionaries S_j). Each row's result depends on that row only, so they may
+ * be computed in any order, on any thread: `LocalWork` is the description a worker needs.
+ */
+export interface LocalWork {
+  X: Matrix;
+  norms: Float64Array;
+  m: number;
+  members: Int32Array[];
+  /** the median's pairs (drawn by `ensurePlan`; count 0 until then or without the median) */
+  plan: MedianPlan;
+  seed: number;
+  /** outputs: pair distances of the median, the candidate lists (n x m), the neighbourhoods */
+  pairD2: Float64Array;
+  cand: Int32Array;
+  nb: ClassNeighbourhoods;
+}
+
+export function localWork(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, shared: boolean): LocalWork {
+  const n = X.rows;
+  const m = Math.max(0, Math.min(o.candidates!, n - 1));
+  // the sampled pairs are drawn later (ensurePlan): on the fitAsync path while the workers start
+  const plan: MedianPlan = { n, exact: true, count: 0 };
+  const count = o.sigma === 'median' ? medianPairCount(n) : 0;
+  const f64 = (len: number) => shared ? new Float64Array(new SharedArrayBuffer(Math.max(1, len) * 8), 0, len) : new Float64Array(len);
+  const i32 = (len: number) => shared ? new Int32Array(new SharedArrayBuffer(Math.max(1, len) * 4), 0, len) : new Int32Array(len);
+  const norms = f64(n);
+  norms.set(rowSquaredNorms(X));
+  return {
+    X, norms, m, members: classMembers(yIds, nClasses), plan, seed: o.seed, pairD2: f64(count), cand: i32(n * m),
+    nb: emptyNeighbourhoods(n, Math.max(...o.scales), shared),
+  };
+}
+
+/** The O(n)-row passes in the calling thread (sync fit). */
+function prepareLocal(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions): Prepared {
+  const p = deferLocal(X, yIds, nClasses, o, localWork(X, yIds, nClasses, o, false));
+  runPendingInThread(p);
+  return p;
+}
+
+/** Draws the median's pairs (exact: all pairs, nothing to draw) once the work needs them. */
+export function ensurePlan(w: LocalWork): void {
+  if (w.pairD2.length > 0 && w.plan.count === 0) w.plan = medianPlan(w.X.rows, w.seed, w.pairD2.buffer instanceof SharedArrayBuffer);
+}
+
+function runPendingInThread(p: Prepared): void {
+  const w = p.pending!.work, X = w.X;
+  ensurePlan(w);
+  for (const rows of w.members) classNeighbourhoodsOf(X, w.norms, rows, w.nb);
+  if (w.pairD2.length > 0) medianPairValues(X, w.norms, w.plan, 0, w.plan.exact ? X.rows : w.plan.count, w.pairD2);
+  w.cand.set(nearestOthers(X, w.m).indices);
+  completeLocal(p);
+}
+
+/**
+ * A candidates-mode Prepared whose O(n)-row passes are still to run (`pending`): on worker
+ * threads by solveAllParallel, or here by `completeLocal` after running them in-thread.
+ */
+function deferLocal(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, w = localWork(X, yIds, nClasses, o, true)): Prepared {
+  const n = X.rows;
+  const fista = { maxIter: o.maxIter, tol: o.tol, eta: o.eta, L0: o.L0 };
   const ctx: ColumnContext = {
-    mode: 'local', n, lambda: density.lambda, fista, m, cand: cand.indices, sigma,
-    gaussWeight: o.gaussianWeight, labelWeight: o.labelWeight, labelDiscount: o.labelDiscount, yIds, norms,
+    mode: 'local', n, lambda: new Float64Array(n), fista, m: w.m, cand: w.cand, sigma: NaN,
+    gaussWeight: o.gaussianWeight, labelWeight: o.labelWeight, labelDiscount: o.labelDiscount, yIds, norms: w.norms,
     ...(X.kind === 'dense' ? { dense: { data: X.data, cols: X.cols } } : { csr: { indptr: X.indptr, indices: X.indices, values: X.values, cols: X.cols } }),
   };
-  return { ctx, sigma, nb, density, nearest, needsGram: false };
+  const density = { rho: new Float64Array(n), scaleWeights: [], lambda: ctx.lambda };
+  return { ctx, sigma: NaN, nb: w.nb, density, nearest: new Int32Array(n).fill(-1), needsGram: false, pending: { work: w, o } };
+}
+
+/** After the row passes: the fallback neighbourhoods, density and lambda (Eq. 3), sigma, nearest. */
+export function completeLocal(p: Prepared): void {
+  const { work: w, o } = p.pending!;
+  const n = p.ctx.n;
+  neighbourhoodFallback(w.X, w.norms, w.nb);
+  p.density = densityLambda(w.nb, n, o.scales, o.lambdaMinFactor * o.lambda, o.lambdaMaxFactor * o.lambda, o.scaleWeights);
+  p.sigma = o.sigma === 'median' ? medianOfSquared(w.pairD2) : o.sigma;
+  p.ctx.lambda = p.density.lambda;
+  p.ctx.sigma = p.sigma;
+  for (let j = 0; j < n; j++) p.nearest![j] = w.m > 0 ? w.cand[j * w.m] : -1;
+  delete p.pending;
 }
 
 /** Single-thread path: H, then every column in order. */
 export function solveAllSync(p: Prepared): ColumnSolution[] {
+  if (p.pending) runPendingInThread(p);
   const ctx = p.ctx;
   if (p.needsGram) {
     if (ctx.layout) new Kernels(ctx.layout, 0).gramRows(0, ctx.n);

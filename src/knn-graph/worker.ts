@@ -5,10 +5,19 @@
  *   {type: 'init', ctx, A, slot} -> {type: 'done'}
  *   {type: 'gram', r0, r1}       -> {type: 'done'}
  *   {type: 'solve', cols}        -> {type: 'solved', cols, offsets, idx, val, iters}
+ * and the candidates-mode preparation (row passes on shared outputs, see train.ts LocalWork):
+ *   {type: 'prep', work}         -> {type: 'done'}
+ *   {type: 'cand', r0, r1}       -> {type: 'done'}   m nearest other rows of rows [r0, r1)
+ *   {type: 'pairs', lo, hi}      -> {type: 'done'}   median pair distances (rows or pair indices)
+ *   {type: 'class', c}           -> {type: 'done'}   class c's neighbourhoods (Eq. 3)
  */
 import { parentPort } from 'node:worker_threads';
 import { ColumnSolver, type ColumnContext } from './columns.js';
-import { symmetricGramRows } from './kernel.js';
+import { csrColumns, medianPairValues, symmetricGramRows, type CsrColumns } from './kernel.js';
+import { classNeighbourhoodsOf } from './density.js';
+import { nearestOthersRows } from './distances.js';
+import { BruteForce } from '../search/brute-force/brute-force.js';
+import type { LocalWork } from './train.js';
 import { Kernels } from './wasm/kernels.js';
 
 interface Init { ctx: ColumnContext; A?: Float32Array; slot: number }
@@ -16,12 +25,32 @@ interface Init { ctx: ColumnContext; A?: Float32Array; slot: number }
 let ctx: ColumnContext, A: Float32Array | undefined, slot = 1;
 let solver: ColumnSolver | undefined;
 let kernels: Kernels | undefined;
+let work: LocalWork | undefined, bf: BruteForce | undefined, columns: CsrColumns | undefined;
 
-parentPort!.on('message', (msg: { type: string; r0?: number; r1?: number; cols?: Int32Array; init?: Init }) => {
+interface Msg { type: string; r0?: number; r1?: number; lo?: number; hi?: number; c?: number; cols?: Int32Array; init?: Init; work?: LocalWork }
+
+parentPort!.on('message', (msg: Msg) => {
   try {
+    if (msg.type === 'prep') {
+      work = msg.work!; bf = undefined; columns = undefined;
+      parentPort!.postMessage({ type: 'done' });
+      return;
+    }
+    if (msg.type === 'cand' || msg.type === 'pairs' || msg.type === 'class') {
+      const w = work!;
+      if (msg.type === 'cand') nearestOthersRows(bf ??= new BruteForce(w.X, { metric: 'sqeuclidean' }), w.X, msg.r0!, msg.r1!, w.m, w.cand);
+      else if (msg.type === 'class') classNeighbourhoodsOf(w.X, w.norms, w.members[msg.c!], w.nb);
+      else {
+        if (w.plan.exact && w.X.kind === 'csr') columns ??= csrColumns(w.X);
+        medianPairValues(w.X, w.norms, w.plan, msg.lo!, msg.hi!, w.pairD2, columns);
+      }
+      parentPort!.postMessage({ type: 'done' });
+      return;
+    }
     if (msg.type === 'init') {
       ({ ctx, A, slot } = msg.init!);
       solver = undefined; kernels = undefined;
+      work = undefined; bf = undefined; columns = undefined; // the preparation (if any) is over
       parentPort!.postMessage({ type: 'done' });
     } else if (msg.type === 'gram') {
       if (ctx.layout) (kernels ??= new Kernels(ctx.layout, slot)).gramRows(msg.r0!, msg.r1!);

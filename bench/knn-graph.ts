@@ -26,7 +26,7 @@ import { LabelEncoder } from '../src/core/labels.js';
 import { resolveOptions } from '../src/knn-graph/options.js';
 import { ensurePlan, finish, localWork, prepare, solveAllSync } from '../src/knn-graph/train.js';
 import { classNeighbourhoodsOf, medianOfSquared } from '../src/knn-graph/density.js';
-import { medianPairValues } from '../src/knn-graph/kernel.js';
+import { medianPairValues } from '../src/knn-graph/median.js';
 import { nearestOthers } from '../src/knn-graph/distances.js';
 import { kernelModule, resetKernelModule } from '../src/knn-graph/wasm/kernels.js';
 

@@ -5,7 +5,8 @@ import {
   medianPairwiseDistance, neighbourhoodFallback, type ClassNeighbourhoods,
 } from './density.js';
 import { nearestOthers, pairwiseSquaredDistances, rowSquaredNorms } from './distances.js';
-import { compositeKernelInPlace, medianPairCount, medianPairValues, medianPlan, symmetricGramRows, type MedianPlan } from './kernel.js';
+import { compositeKernelInPlace, symmetricGramRows } from './kernel.js';
+import { medianPairCount, medianPairValues, medianPlan, type MedianPlan } from './median.js';
 import { MersenneTwister } from './matlab-folds.js';
 import { consensus, referenceRule, supportRule, type NodeNeighbours } from './neighbours.js';
 import type { ResolvedOptions } from './options.js';

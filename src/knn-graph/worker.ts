@@ -13,7 +13,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { ColumnSolver, type ColumnContext } from './columns.js';
-import { csrColumns, medianPairValues, symmetricGramRows, type CsrColumns } from './kernel.js';
+import { symmetricGramRows } from './kernel.js';
+import { csrColumns, medianPairValues, type CsrColumns } from './median.js';
 import { classNeighbourhoodsOf } from './density.js';
 import { nearestOthersRows } from './distances.js';
 import { BruteForce } from '../search/brute-force/brute-force.js';

@@ -11,7 +11,9 @@ import { gaussianClusters } from '../helpers/data.js';
 import { denseToCsr } from '../../src/knn-graph/convert.js';
 import { nearestOthers, rowSquaredNorms } from '../../src/knn-graph/distances.js';
 import { classNeighbourhoods, medianOfSquared } from '../../src/knn-graph/density.js';
-import { drawPairs, kernelValue, LocalKernel, localGram, medianDistanceStreaming, medianPlan, medianPairValues, EXACT_MEDIAN_PAIRS } from '../../src/knn-graph/kernel.js';
+import { kernelValue } from '../../src/knn-graph/kernel.js';
+import { LocalKernel, localGram } from '../../src/knn-graph/local-kernel.js';
+import { drawPairs, medianDistanceStreaming, medianPlan, medianPairValues, EXACT_MEDIAN_PAIRS } from '../../src/knn-graph/median.js';
 
 /** Integer-valued clusters with planted exact duplicates: many tied distances. */
 function tiedData(n: number, d: number, seed: number) {

@@ -11,7 +11,7 @@ import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
 import { resolveOptions } from '../../src/knn-graph/options.js';
 import { finish, prepare, solveAllSync, type TrainedGraph } from '../../src/knn-graph/train.js';
 import { solveAllParallel } from '../../src/knn-graph/parallel.js';
-import { EXACT_MEDIAN_PAIRS } from '../../src/knn-graph/kernel.js';
+import { EXACT_MEDIAN_PAIRS } from '../../src/knn-graph/median.js';
 
 function graphOf(c: KnnGraphClassifier): TrainedGraph {
   return (c as unknown as { state(): { graph: TrainedGraph } }).state().graph;

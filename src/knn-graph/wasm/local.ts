@@ -1,5 +1,6 @@
 import { kernelModule } from './kernels.js';
-import { kernelValue, LocalKernel, localGram, type LocalKernelSource } from '../kernel.js';
+import { kernelValue } from '../kernel.js';
+import { LocalKernel, localGram, type LocalKernelSource } from '../local-kernel.js';
 
 const PAGE = 65536;
 const align = (x: number) => Math.ceil(x / 64) * 64;

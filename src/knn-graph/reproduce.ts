@@ -114,7 +114,7 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
         const Xtr = matrixTakeRows(X, train), Xte = matrixTakeRows(X, test);
         const ytr = Array.from(train, (i) => y[i]), yte = Array.from(test, (i) => y[i]);
         const r = await runMethod(m, Xtr, ytr, Xte, { seed, candidates: cand, threads: o.threads, knnGraph: o.knnGraph });
-        if (r.index && f === 0) {
+        if (r.index && r.index !== 'brute-force' && f === 0) {
           const note = `knn-graph: inference index ${INDEX_NAMES[r.index]}`;
           if (!report.notes.includes(note)) report.notes.push(note);
         }

@@ -169,12 +169,12 @@ export class KnnGraphClassifier {
     return this;
   }
 
-  /** @internal installs a trained graph and builds the inference index. */
-  adopt(M: Matrix, yIds: Int32Array, enc: LabelEncoder, g: TrainedGraph, info: FitInfo): void {
+  /** @internal installs a trained graph and builds the inference index (or takes a loaded one). */
+  adopt(M: Matrix, yIds: Int32Array, enc: LabelEncoder, g: TrainedGraph, info: FitInfo, index?: HnswIndex): void {
     this.X = M; this.yIds = yIds; this.encoder = enc; this.graph = g;
     this.floatIndex = undefined;
     // knnkit's HNSW is dense-only: sparse (CSR) data is answered by the exact engine (inverted index)
-    const idx = this.index = M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : this.buildHnsw(M, this.indexStorage(M));
+    const idx = this.index = index ?? (M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : this.buildHnsw(M, this.indexStorage(M)));
     this.info = { ...info, index: idx instanceof HnswIndex ? (idx.storage === 'bits' ? 'hnsw-bits' : 'hnsw-f32') : 'brute-force' };
   }
 
@@ -218,9 +218,9 @@ export class KnnGraphClassifier {
   }
 
   /** @internal state for serialisation. */
-  state(): { X: Matrix; yIds: Int32Array; encoder: LabelEncoder; graph: TrainedGraph; info: FitInfo } {
+  state(): { X: Matrix; yIds: Int32Array; encoder: LabelEncoder; graph: TrainedGraph; info: FitInfo; index: NeighborIndex } {
     this.fitted();
-    return { X: this.X!, yIds: this.yIds!, encoder: this.encoder!, graph: this.graph!, info: this.info! };
+    return { X: this.X!, yIds: this.yIds!, encoder: this.encoder!, graph: this.graph!, info: this.info!, index: this.index! };
   }
 }
 

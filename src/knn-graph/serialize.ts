@@ -8,28 +8,32 @@ import { crc32 } from '../io/crc32.js';
 import { KnnGraphClassifier, type FitInfo } from './classifier.js';
 import type { KnnGraphOptions } from './options.js';
 import type { TrainedGraph } from './train.js';
+import { HnswIndex } from '../search/hnsw/hnsw-index.js';
 
 /**
- * Persistence of a fitted KnnGraphClassifier: the training points (the index is rebuilt from
- * them with the saved options and seed, so the loaded model answers exactly as the saved one),
- * the labels, the learned graph (neighbours, weights, distances), the consensus labels and
- * scores, sigma, lambda_j and rho_j.
+ * Persistence of a fitted KnnGraphClassifier: the training points, the labels, the learned
+ * graph (neighbours, weights, distances), the consensus labels and scores, sigma, lambda_j and
+ * rho_j, and the inference index itself (an HNSW index's own file bytes, section `index`), so
+ * that loading does not rebuild it. Without that section (version 1 files, toJSON, sparse data
+ * whose index is the exact engine) the index is rebuilt from the points with the saved options
+ * and seed: HNSW construction is deterministic, so the model answers exactly as the saved one.
  *
  * Binary layout (little-endian): magic "KNNGRAPH" (8 bytes), u32 version, u32 payload length,
  * u32 CRC-32 of the payload; payload = u32 JSON length, JSON metadata (options, classes, shapes,
  * section table), then the typed-array sections, each 8-byte aligned.
  */
 export const FORMAT = 'knnkit-knn-graph';
-export const VERSION = 1;
+export const VERSION = 2;
+const READABLE = [1, 2];
 const MAGIC = 'KNNGRAPH';
 const HEADER = 20;
 
-type Typed = Int32Array | Float32Array | Float64Array;
-const CTORS = { i32: Int32Array, f32: Float32Array, f64: Float64Array } as const;
+type Typed = Int32Array | Float32Array | Float64Array | Uint8Array;
+const CTORS = { i32: Int32Array, f32: Float32Array, f64: Float64Array, u8: Uint8Array } as const;
 type TypeName = keyof typeof CTORS;
 
 function typeName(a: Typed): TypeName {
-  return a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : 'f64';
+  return a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : a instanceof Float64Array ? 'f64' : 'u8';
 }
 
 interface Meta {
@@ -38,14 +42,15 @@ interface Meta {
   sigma: number; scaleWeights: number[]; meanIterations: number; info: FitInfo;
 }
 
-function sections(c: KnnGraphClassifier): { meta: Meta; arrays: Record<string, Typed> } {
-  const { X, yIds, encoder, graph: g, info } = c.state();
+function sections(c: KnnGraphClassifier, withIndex: boolean): { meta: Meta; arrays: Record<string, Typed> } {
+  const { X, yIds, encoder, graph: g, info, index } = c.state();
   const arrays: Record<string, Typed> = {
     yIds, lambda: g.lambda, rho: g.rho, nbrOffsets: g.nbrOffsets, nbrIdx: g.nbrIdx, nbrW: g.nbrW, nbrDist: g.nbrDist,
     nodeLabels: g.nodeLabels, nodeScores: g.nodeScores,
   };
   if (X.kind === 'dense') arrays.data = X.data;
   else { arrays.indptr = X.indptr; arrays.indices = X.indices; arrays.values = X.values; }
+  if (withIndex && index instanceof HnswIndex) arrays.index = index.toBytes();
   const options = { ...c.options } as KnnGraphOptions;
   const meta: Meta = {
     format: FORMAT, version: VERSION, options, classes: encoder.classes, kind: X.kind, rows: X.rows, cols: X.cols,
@@ -56,7 +61,7 @@ function sections(c: KnnGraphClassifier): { meta: Meta; arrays: Record<string, T
 
 function rebuild(meta: Meta, arrays: Record<string, Typed>, where: string): KnnGraphClassifier {
   if (meta.format !== FORMAT) throw new KnnkitError(where, `${where}: not a knnkit kNN-Graph model (format ${JSON.stringify(meta.format)})`);
-  if (meta.version !== VERSION) throw new KnnkitError(where, `${where}: model version ${meta.version}; this knnkit reads version ${VERSION}`);
+  if (!READABLE.includes(meta.version)) throw new KnnkitError(where, `${where}: model version ${meta.version}; this knnkit reads versions ${READABLE.join(' and ')}`);
   const need = (name: string, len: number, ctor: TypeName): Typed => {
     const a = arrays[name];
     if (!a || typeName(a) !== ctor || a.length !== len) throw new KnnkitError(where, `${where}: section ${name} missing or of the wrong size (corrupt model)`);
@@ -84,13 +89,24 @@ function rebuild(meta: Meta, arrays: Record<string, Typed>, where: string): KnnG
     if (yIds[i] < 0 || yIds[i] >= C || g.nodeLabels[i] < 0 || g.nodeLabels[i] >= C) throw new KnnkitError(where, `${where}: label id out of range at node ${i} (corrupt model)`);
   }
   for (let p = 0; p < total; p++) if (g.nbrIdx[p] < 0 || g.nbrIdx[p] >= n) throw new KnnkitError(where, `${where}: neighbour index out of range (corrupt model)`);
+  // the saved inference index (its own magic, version and CRC are checked by fromBytes)
+  let index: HnswIndex | undefined;
+  const ib = arrays.index;
+  if (ib !== undefined) {
+    if (!(ib instanceof Uint8Array) || X.kind !== 'dense') throw new KnnkitError(where, `${where}: section index malformed (corrupt model)`);
+    try { index = HnswIndex.fromBytes(ib, { source: `${where} (index section)` }); } catch (e) {
+      throw new KnnkitError(where, `${where}: the saved inference index is unreadable: ${(e as Error).message}`);
+    }
+    if (index.dim !== X.cols || index.size !== n) throw new KnnkitError(where, `${where}: the saved inference index holds ${index.size} points of dimension ${index.dim}, the model ${n} of ${X.cols} (corrupt model)`);
+  }
   const c = new KnnGraphClassifier(meta.options);
-  c.adopt(X, yIds, LabelEncoder.fromClasses(meta.classes), g, meta.info);
+  c.adopt(X, yIds, LabelEncoder.fromClasses(meta.classes), g, meta.info, index);
   return c;
 }
 
+/** JSON carries the points, not the index (rebuilt deterministically by fromJSON). */
 export function classifierToJSON(c: KnnGraphClassifier): object {
-  const { meta, arrays } = sections(c);
+  const { meta, arrays } = sections(c, false);
   return { ...meta, arrays: Object.fromEntries(Object.entries(arrays).map(([k, a]) => [k, { type: typeName(a), values: Array.from(a) }])) };
 }
 
@@ -106,8 +122,8 @@ export function classifierFromJSON(json: unknown): KnnGraphClassifier {
   return rebuild(j, arrays, 'json');
 }
 
-export function encode(c: KnnGraphClassifier): Uint8Array {
-  const { meta, arrays } = sections(c);
+export function encode(c: KnnGraphClassifier, opts: { withIndex?: boolean } = {}): Uint8Array {
+  const { meta, arrays } = sections(c, opts.withIndex ?? true);
   const table = Object.entries(arrays).map(([name, a]) => ({ name, type: typeName(a), length: a.length }));
   const json = new TextEncoder().encode(JSON.stringify({ ...meta, sections: table }));
   const align = (x: number) => (x + 7) & ~7;
@@ -135,7 +151,7 @@ export function decode(bytes: Uint8Array, where = 'model'): KnnGraphClassifier {
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw new KnnkitError(where, `${where}: not a knnkit kNN-Graph model (bad magic)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== VERSION) throw new KnnkitError(where, `${where}: model version ${version}; this knnkit reads version ${VERSION}`);
+  if (!READABLE.includes(version)) throw new KnnkitError(where, `${where}: model version ${version}; this knnkit reads versions ${READABLE.join(' and ')}`);
   const size = dv.getUint32(12, true);
   if (bytes.length !== HEADER + size) throw corrupt(`expected ${HEADER + size} bytes, found ${bytes.length}`);
   if (crc32(bytes.subarray(HEADER)) !== dv.getUint32(16, true)) throw corrupt('CRC-32 mismatch');

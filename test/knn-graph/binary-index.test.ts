@@ -81,3 +81,32 @@ test('bit-packed model: save/load and toJSON/fromJSON answer as the original', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('model files carry the inference index: loading takes it instead of rebuilding; files without it (version 1) still load', async () => {
+  const { encode, decode } = await import('../../src/knn-graph/serialize.js');
+  const { HnswIndex } = await import('../../src/search/hnsw/hnsw-index.js');
+  const { crc32 } = await import('../../src/io/crc32.js');
+  const { X, y } = glyphs(120, 64, 9);
+  const Q = glyphs(30, 64, 10).X;
+  const c = new KnnGraphClassifier(opts).fit(X, y);
+  // install an index built with another seed: a rebuild on load would use the options' seed instead
+  const st = c.state();
+  const other = HnswIndex.build(X, { M: 8, efConstruction: 64, ef: 32, seed: 99, storage: 'bits' });
+  c.adopt(st.X, st.yIds, st.encoder, st.graph, st.info, other);
+  const back = decode(encode(c));
+  assert.equal((back.state().index as InstanceType<typeof HnswIndex>).seed, 99, 'the saved index, not a rebuilt one');
+  assert.deepEqual(back.predict(Q), c.predict(Q));
+  // without the index section: rebuilt from the points with the options' seed
+  const bare = encode(c, { withIndex: false });
+  assert.equal((decode(bare).state().index as InstanceType<typeof HnswIndex>).seed, opts.seed ?? 3);
+  const v1 = bare.slice();
+  new DataView(v1.buffer).setUint32(8, 1, true);
+  assert.deepEqual(decode(v1).predict(Q), new KnnGraphClassifier(opts).fit(X, y).predict(Q));
+  // a damaged index section behind a valid model checksum is refused with the index's own error
+  const bytes = encode(c);
+  const at = Buffer.from(bytes).indexOf('KNNKHNSW');
+  assert.ok(at > 0);
+  bytes[at + 200] ^= 0xff;
+  new DataView(bytes.buffer).setUint32(16, crc32(bytes.subarray(20)), true);
+  assert.throws(() => decode(bytes, 'm.knng'), (e: unknown) => e instanceof KnnkitError && /m\.knng: the saved inference index is unreadable: .*checksum/.test(e.message));
+});

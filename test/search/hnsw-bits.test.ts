@@ -149,3 +149,25 @@ test('bits storage: searchAsync on worker threads equals search', async () => {
   bad[5] = 3;
   await assert.rejects(idx.searchAsync({ data: bad, rows: Q.rows, cols: 128 }, 1, { threads: 2 }), KnnkitError);
 });
+
+test('bits storage: filtered search (graph walk and exact scan) returns only allowed ids, nearest first', () => {
+  const X = binaryData(500, 48, 16), Q = binaryData(30, 48, 17);
+  const idx = HnswIndex.build(X, { ...opts, storage: 'bits' });
+  const allowed = new Set(Array.from({ length: 500 }, (_, i) => i).filter((i) => i % 7 === 0));
+  for (const filterStrategy of ['graph', 'scan'] as const) {
+    const res = idx.search(Q, 3, { ef: 64, filter: (id: number) => allowed.has(id), filterStrategy });
+    for (let q = 0; q < Q.rows; q++) {
+      // exact answer over the allowed ids: differing bits, ties by id
+      const exact = [...allowed].map((id) => {
+        let d = 0;
+        for (let c = 0; c < 48; c++) if (X.data[id * 48 + c] !== Q.data[q * 48 + c]) d++;
+        return { id, d };
+      }).sort((a, b) => a.d - b.d || a.id - b.id);
+      for (let j = 0; j < 3; j++) {
+        const id = res.indices[q * 3 + j];
+        assert.ok(allowed.has(id), `${filterStrategy}: id ${id} not allowed`);
+        if (filterStrategy === 'scan') assert.equal(res.distances[q * 3 + j], Math.fround(Math.sqrt(exact[j].d)));
+      }
+    }
+  }
+});

@@ -99,3 +99,33 @@ test('searchAsync on worker threads returns exactly what search returns', { skip
     assert.deepEqual(Array.from((await pending).indices), Array.from(c.indices), `${kernel}: after compact`);
   }
 });
+
+test('a file with a valid checksum but an inconsistent graph is refused (link counts, link targets, entry point)', async () => {
+  const { crc32 } = await import('../../src/io/crc32.js');
+  const idx = HnswIndex.build(X, { M: 8, efConstruction: 40, seed: 5 });
+  const good = idx.toBytes();
+  const dv = new DataView(good.buffer, good.byteOffset, good.byteLength);
+  const hl = dv.getUint32(12, true);
+  const header = JSON.parse(new TextDecoder().decode(good.subarray(16, 16 + hl)));
+  const pad4 = (n: number) => (n + 3) & ~3;
+  // link0 follows the vectors (no norms for euclidean)
+  const link0 = 16 + pad4(hl) + pad4(header.count * header.dim * 4);
+  const forge = (edit: (v: DataView) => void): Uint8Array => {
+    const b = good.slice();
+    const v = new DataView(b.buffer);
+    edit(v);
+    v.setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
+    return b;
+  };
+  const W = 1 + 2 * header.M;
+  const cases: Array<[Uint8Array, RegExp]> = [
+    [forge((v) => v.setInt32(link0 + 7 * W * 4, 2 * header.M + 1, true)), /slot 7 layer 0: 17 links \(at most 16\)/],
+    [forge((v) => v.setInt32(link0 + (3 * W + 1) * 4, header.count + 5, true)), /slot 3 layer 0: link to slot 2005 of 2000/],
+    [forge((v) => v.setInt32(link0 + (3 * W + 1) * 4, -2, true)), /link to slot -2/],
+  ];
+  for (const [bytes, re] of cases) {
+    assert.throws(() => HnswIndex.fromBytes(bytes), (e: unknown) => e instanceof KnnkitError && /inconsistent index structure/.test(e.message) && re.test(e.message), String(re));
+  }
+  // the untouched bytes still load and answer as before
+  sameResults(HnswIndex.fromBytes(good), idx);
+});

@@ -132,6 +132,7 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
     else free = new Int32Array(part.slice().buffer);
     p += pad4(s.bytes);
   }
+  checkStructure(idx, h, labels, free, src);
   idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
   idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
   idx.labels.set(labels);
@@ -139,6 +140,40 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   idx.ids = IdTable.fromLabels(idx.labels, h.count);
   idx.restoreRng(h.levelsDrawn);
   return idx;
+}
+
+/**
+ * The graph kernels trust the link lists (counts bound their loops, ids address vectors and
+ * scratch): a file whose CRC matches but whose structure is inconsistent (a crafted or
+ * mis-written file) is refused here instead of reading or writing outside the index.
+ */
+function checkStructure(idx: HnswIndex, h: Header, labels: Int32Array, free: Int32Array, src: string): void {
+  const bad = (what: string): never => { throw fail(src, `inconsistent index structure (${what}); the file is corrupt`); };
+  const n = h.count, M = h.M, M0 = 2 * M, UB = 1 + M;
+  const ints = [h.live, h.deleted, h.maxLevel, h.upperUsed, h.freeCount, h.ep];
+  if (!ints.every(Number.isInteger)) bad('non-integer counts');
+  if (h.live < 0 || h.deleted < 0 || h.live + h.deleted !== n) bad(`live ${h.live} + deleted ${h.deleted} != count ${n}`);
+  if (n > 0 ? h.ep < 0 || h.ep >= n : h.ep !== -1) bad(`entry point ${h.ep}`);
+  if (h.maxLevel < -1 || h.maxLevel > 31 || (n > 0 && h.maxLevel < 0)) bad(`top level ${h.maxLevel}`);
+  const l = idx.layout, { i32, u8 } = idx.views;
+  const L0 = l.link0 >> 2, UP = l.upos >> 2, UA = l.upper >> 2;
+  const list = (base: number, max: number, where: string) => {
+    const c = i32[base];
+    if (c < 0 || c > max) bad(`${where}: ${c} links (at most ${max})`);
+    for (let j = 1; j <= c; j++) { const t = i32[base + j]; if (t < 0 || t >= n) bad(`${where}: link to slot ${t} of ${n}`); }
+  };
+  for (let s = 0; s < n; s++) {
+    list(L0 + s * (1 + M0), M0, `slot ${s} layer 0`);
+    const lev = u8[l.levels + s];
+    if (lev > h.maxLevel) bad(`slot ${s} level ${lev} above the top level ${h.maxLevel}`);
+    const up = i32[UP + s];
+    if (lev > 0 && (up < 0 || up + lev * UB > h.upperUsed)) bad(`slot ${s} upper layers outside the arena`);
+    for (let v = 1; v <= lev; v++) list(UA + up + (v - 1) * UB, M, `slot ${s} layer ${v}`);
+    const deleted = (u8[l.flags + s] & 1) !== 0;
+    if (deleted !== (labels[s] === -1)) bad(`slot ${s} deleted flag and id disagree`);
+  }
+  if (n > 0 && u8[l.levels + h.ep] !== h.maxLevel) bad('the entry point is not on the top level');
+  for (const f of free) if (f < 0 || f >= n) bad(`free slot ${f}`);
 }
 
 function hex(n: number): string { return '0x' + (n >>> 0).toString(16).padStart(8, '0'); }

@@ -51,6 +51,7 @@ test('knnkit reproduce knn-graph --json: every method, fractions in [0, 1], dete
     const j = JSON.parse(r.out);
     // both files are named "small": the JSON keeps one entry per name (the later); the report API keeps both
     assert.deepEqual(Object.keys(j.datasets), ['small']);
+    assert.deepEqual(j.protocol.knnGraph, { maxIter: 5, ef: 16 });
     for (const m of METHODS) {
       const cell = j.datasets.small[m];
       for (const k of ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1']) assert.ok(cell[k] >= 0 && cell[k] <= 1, `${m}.${k}`);
@@ -81,6 +82,7 @@ test('knnkit reproduce: bad input exits 2 with a message naming the option', asy
   assert.match((await capture(['reproduce', 'knn-graph', '--folds', '1', '--data', 'x.csv'])).err, /--folds/);
   assert.match((await capture(['reproduce', 'knn-graph', '--data', '/nonexistent/file.csv'])).err, /no such file/);
   assert.match((await capture(['reproduce', 'knn-graph', '--candidates', 'zero', '--data', 'x.csv'])).err, /--candidates/);
+  assert.match((await capture(['reproduce', 'knn-graph', '--ef', '0', '--data', 'x.csv'])).err, /--ef: got "0"/);
 });
 
 test('reproduce: folds are MATLAB cvpartition\'s by default (the authors\' partition), knnkit\'s on request', async () => {

@@ -15,6 +15,7 @@ const SPEC: Record<string, OptionSpec> = {
   candidates: { type: 'string' },
   threads: { type: 'string' },
   'max-iter': { type: 'string' },
+  ef: { type: 'string' },
   json: { type: 'boolean' },
   markdown: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -38,6 +39,8 @@ with stratified k-fold cross-validation, every method on the same folds.
                      full solve up to 2500 training rows, else 64) | none | an integer
   --threads N        worker threads of the kNN-Graph training (default: all cores, at most 8)
   --max-iter N       FISTA iterations of kNN-Graph (default 5, the authors' Demo run)
+  --ef N             search beam of kNN-Graph's HNSW inference index (default 16): the
+                     inference speed / recall trade-off
   --json             one JSON object {datasets: {NAME: {METHOD: {accuracy, macroPrecision,
                      macroRecall, macroF1, trainSeconds, inferSeconds}}}}
   --markdown         the tables as Markdown
@@ -74,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const threads = options.threads === undefined ? undefined : intOption(options, 'threads', 1, 1, 256);
   const maxIter = intOption(options, 'max-iter', 5, 1);
+  const ef = intOption(options, 'ef', 16, 1);
   let files = (options.data as string[] | undefined) ?? [];
   if (files.length === 0) {
     const dir = sharedDataDir();
@@ -86,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of files) if (!existsSync(f)) throw new KnnkitError('--data', `--data: ${f}: no such file`);
   const quiet = options.quiet === true || options.json === true;
   const reports = await reproduce({
-    files, folds, seed, foldScheme, methods, normalize, candidates, threads, knnGraph: { maxIter },
+    files, folds, seed, foldScheme, methods, normalize, candidates, threads, knnGraph: { maxIter, ef },
     onProgress: quiet ? undefined : (m) => process.stderr.write(m + '\n'),
   });
   if (options.json) {
@@ -94,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const r of reports) datasets[r.name] = r.methods;
     console.log(JSON.stringify({
       datasets,
-      protocol: { folds, seed, foldScheme, stratified: true, methods },
+      protocol: { folds, seed, foldScheme, stratified: true, methods, knnGraph: { maxIter, ef } },
       details: Object.fromEntries(reports.map((r) => [r.name, { rows: r.rows, cols: r.cols, classes: r.classes, sparse: r.sparse, preprocessing: r.preprocessing, knnGraphMode: r.knnGraphMode, notes: r.notes }])),
     }, null, 2));
     return 0;

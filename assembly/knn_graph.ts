@@ -10,26 +10,7 @@
 const CHUNK: i32 = 256;
 
 export function matvec(H: usize, v: usize, out: usize, p: i32, stride: i32): void {
-  for (let r: i32 = 0; r < p; r++) {
-    const row = H + (<usize>r * <usize>stride << 2);
-    let total: f64 = 0;
-    let c: i32 = 0;
-    while (c + 16 <= p) {
-      const end = min(p, c + CHUNK) & ~15;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (; c < end; c += 16) {
-        const o = <usize>c << 2;
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(row + o), v128.load(v + o)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(row + o + 16), v128.load(v + o + 16)));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(row + o + 32), v128.load(v + o + 32)));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(row + o + 48), v128.load(v + o + 48)));
-      }
-      const s = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-      total += <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
-    }
-    for (; c < p; c++) total += <f64>load<f32>(row + (<usize>c << 2)) * <f64>load<f32>(v + (<usize>c << 2));
-    store<f64>(out + (<usize>r << 3), total);
-  }
+  for (let r: i32 = 0; r < p; r++) store<f64>(out + (<usize>r << 3), dot(H + (<usize>r * <usize>stride << 2), v, p));
 }
 
 function dot(a: usize, b: usize, n: i32): f64 {

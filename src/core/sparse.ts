@@ -35,6 +35,24 @@ export function isCsr(x: unknown): x is CsrMatrix {
   return !!x && typeof x === 'object' && (x as CsrMatrix).kind === 'csr';
 }
 
+/** Column lists (CSC) of a CSR matrix: for column c, rows row[ptr[c] .. ptr[c+1]) ascending with their values. */
+export interface CsrColumns { ptr: Int32Array; row: Int32Array; val: Float32Array }
+
+/** The CSR matrix's transpose as column lists (rows ascending within every column): one counting pass. */
+export function csrColumns(m: CsrMatrix): CsrColumns {
+  const { indptr, indices, values, rows, cols } = m;
+  const nnz = indptr[rows];
+  const ptr = new Int32Array(cols + 1);
+  for (let p = 0; p < nnz; p++) ptr[indices[p] + 1]++;
+  for (let c = 0; c < cols; c++) ptr[c + 1] += ptr[c];
+  const fill = ptr.slice(0, cols);
+  const row = new Int32Array(nnz), val = new Float32Array(nnz);
+  for (let i = 0; i < rows; i++) {
+    for (let p = indptr[i], e = indptr[i + 1]; p < e; p++) { const t = fill[indices[p]]++; row[t] = i; val[t] = values[p]; }
+  }
+  return { ptr, row, val };
+}
+
 /** Squared L2 norm of every row. */
 export function csrRowSquaredNorms(m: CsrMatrix): Float64Array {
   const out = new Float64Array(m.rows);

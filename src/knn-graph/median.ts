@@ -1,4 +1,5 @@
 import type { Matrix } from '../core/data.js';
+import { csrColumns, type CsrColumns } from '../core/sparse.js';
 import { medianOfSquared } from './density.js';
 
 /*
@@ -181,19 +182,3 @@ function lowerBound(a: Int32Array, lo: number, hi: number, x: number): number {
   return lo;
 }
 
-export interface CsrColumns { ptr: Int32Array; row: Int32Array; val: Float32Array }
-
-/** Column lists (CSC) of a CSR matrix: rows ascending within every column. */
-export function csrColumns(X: Extract<Matrix, { kind: 'csr' }>): CsrColumns {
-  const { indptr, indices, values, rows, cols } = X;
-  const nnz = indptr[rows];
-  const ptr = new Int32Array(cols + 1);
-  for (let p = 0; p < nnz; p++) ptr[indices[p] + 1]++;
-  for (let c = 0; c < cols; c++) ptr[c + 1] += ptr[c];
-  const fill = ptr.slice(0, cols);
-  const row = new Int32Array(nnz), val = new Float32Array(nnz);
-  for (let i = 0; i < rows; i++) {
-    for (let p = indptr[i], e = indptr[i + 1]; p < e; p++) { const t = fill[indices[p]]++; row[t] = i; val[t] = values[p]; }
-  }
-  return { ptr, row, val };
-}

@@ -14,7 +14,8 @@
 import { parentPort } from 'node:worker_threads';
 import { ColumnSolver, type ColumnContext } from './columns.js';
 import { symmetricGramRows } from './kernel.js';
-import { csrColumns, medianPairValues, type CsrColumns } from './median.js';
+import { medianPairValues } from './median.js';
+import { csrColumns, type CsrColumns } from '../core/sparse.js';
 import { classNeighbourhoodsOf } from './density.js';
 import { nearestOthersRows } from './distances.js';
 import { BruteForce } from '../search/brute-force/brute-force.js';

@@ -1,4 +1,4 @@
-import type { CsrMatrix } from '../../core/sparse.js';
+import { csrColumns, csrRowSquaredNorms, type CsrMatrix } from '../../core/sparse.js';
 import type { Metric } from '../../metrics/types.js';
 
 /**
@@ -27,27 +27,12 @@ export class SparseColumnIndex {
   private readonly mark: Uint8Array;
 
   constructor(readonly data: CsrMatrix) {
-    const { rows, cols, indptr, indices, values } = data;
+    const { rows, cols, indptr } = data;
     this.n = rows; this.cols = cols;
-    const nnz = indptr[rows];
-    const colPtr = new Int32Array(cols + 1);
-    for (let p = 0; p < nnz; p++) colPtr[indices[p] + 1]++;
-    for (let c = 0; c < cols; c++) colPtr[c + 1] += colPtr[c];
-    const fill = colPtr.slice(0, cols);
-    const rowIdx = new Int32Array(nnz), vals = new Float32Array(nnz);
+    const t = csrColumns(data);
     let nnzMax = 0;
-    const normSq = new Float64Array(rows);
-    for (let j = 0; j < rows; j++) {
-      let s = 0;
-      nnzMax = Math.max(nnzMax, indptr[j + 1] - indptr[j]);
-      for (let p = indptr[j]; p < indptr[j + 1]; p++) {
-        const c = indices[p], at = fill[c]++;
-        rowIdx[at] = j; vals[at] = values[p];
-        s += values[p] * values[p];
-      }
-      normSq[j] = s;
-    }
-    this.colPtr = colPtr; this.rowIdx = rowIdx; this.vals = vals; this.normSq = normSq; this.nnzMax = nnzMax;
+    for (let j = 0; j < rows; j++) nnzMax = Math.max(nnzMax, indptr[j + 1] - indptr[j]);
+    this.colPtr = t.ptr; this.rowIdx = t.row; this.vals = t.val; this.normSq = csrRowSquaredNorms(data); this.nnzMax = nnzMax;
     this.acc = new Float64Array(rows);
     this.touched = new Int32Array(rows);
     this.mark = new Uint8Array(rows);

@@ -149,35 +149,17 @@ export function localD2(X: usize, d: i32, norms: usize, R: usize, q: i32, XT: us
     const nu = load<f64>(norms + (<usize>load<i32>(R + (<usize>u << 2)) << 3));
     const rowOut = out + (<usize>(u * q) << 3);
     let v: i32 = u + 1;
+    // <x_u, x_v> = sum over t of XT[t][u] XT[t][v]: rows of XT are qp f64 apart
+    const stride = <usize>qp << 3, aOff = <usize>u << 3;
     // four pairs of rows (8 sums) per pass over t, then one pair, then a single row
     for (; v + 8 <= q; v += 8) {
-      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
-      for (let t: i32 = 0; t < d; t++) {
-        const base = XT + (<usize>(t * qp) << 3);
-        const a = f64x2.splat(load<f64>(base + (<usize>u << 3)));
-        const p = base + (<usize>v << 3);
-        s0 = f64x2.add(s0, f64x2.mul(a, v128.load(p)));
-        s1 = f64x2.add(s1, f64x2.mul(a, v128.load(p + 16)));
-        s2 = f64x2.add(s2, f64x2.mul(a, v128.load(p + 32)));
-        s3 = f64x2.add(s3, f64x2.mul(a, v128.load(p + 48)));
-      }
-      storeD2(rowOut, norms, R, v, nu, s0); storeD2(rowOut, norms, R, v + 2, nu, s1);
-      storeD2(rowOut, norms, R, v + 4, nu, s2); storeD2(rowOut, norms, R, v + 6, nu, s3);
+      sums8(XT, stride, d, aOff, <usize>v << 3);
+      storeD2(rowOut, norms, R, v, nu, S0); storeD2(rowOut, norms, R, v + 2, nu, S1);
+      storeD2(rowOut, norms, R, v + 4, nu, S2); storeD2(rowOut, norms, R, v + 6, nu, S3);
     }
-    for (; v + 2 <= q; v += 2) {
-      let s0 = f64x2.splat(0);
-      for (let t: i32 = 0; t < d; t++) {
-        const base = XT + (<usize>(t * qp) << 3);
-        s0 = f64x2.add(s0, f64x2.mul(f64x2.splat(load<f64>(base + (<usize>u << 3))), v128.load(base + (<usize>v << 3))));
-      }
-      storeD2(rowOut, norms, R, v, nu, s0);
-    }
+    for (; v + 2 <= q; v += 2) storeD2(rowOut, norms, R, v, nu, sums2(XT, stride, d, aOff, <usize>v << 3));
     for (; v < q; v++) {
-      let s: f64 = 0;
-      for (let t: i32 = 0; t < d; t++) {
-        const base = XT + (<usize>(t * qp) << 3);
-        s += load<f64>(base + (<usize>u << 3)) * load<f64>(base + (<usize>v << 3));
-      }
+      const s = sum1(XT, stride, d, aOff, <usize>v << 3);
       store<f64>(rowOut + (<usize>v << 3), nu + load<f64>(norms + (<usize>load<i32>(R + (<usize>v << 2)) << 3)) - 2 * s);
     }
   }
@@ -208,36 +190,52 @@ export function localGram(AR: usize, q: i32, H: usize, b: usize): f64 {
 
 // sums over r of AR[r][col] * AR[r][v + 1] for v in [v0, m): into H (f32, row u and column u) or b (f64)
 function gramRow(AR: usize, q: i32, col: i32, v0: i32, m: i32, out: usize, u: i32, toH: bool): void {
-  const rowBytes = <usize>q << 3;
+  const rowBytes = <usize>q << 3, aOff = <usize>col << 3;
   let v = v0;
   for (; v + 8 <= m; v += 8) {
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
-    let row = AR;
-    for (let r: i32 = 0; r < q; r++, row += rowBytes) {
-      const a = f64x2.splat(load<f64>(row + (<usize>col << 3)));
-      const p = row + (<usize>(v + 1) << 3);
-      s0 = f64x2.add(s0, f64x2.mul(a, v128.load(p)));
-      s1 = f64x2.add(s1, f64x2.mul(a, v128.load(p + 16)));
-      s2 = f64x2.add(s2, f64x2.mul(a, v128.load(p + 32)));
-      s3 = f64x2.add(s3, f64x2.mul(a, v128.load(p + 48)));
-    }
-    putPair(out, m, u, v, s0, toH); putPair(out, m, u, v + 2, s1, toH);
-    putPair(out, m, u, v + 4, s2, toH); putPair(out, m, u, v + 6, s3, toH);
+    sums8(AR, rowBytes, q, aOff, <usize>(v + 1) << 3);
+    putPair(out, m, u, v, S0, toH); putPair(out, m, u, v + 2, S1, toH);
+    putPair(out, m, u, v + 4, S2, toH); putPair(out, m, u, v + 6, S3, toH);
   }
-  for (; v + 2 <= m; v += 2) {
-    let s0 = f64x2.splat(0);
-    let row = AR;
-    for (let r: i32 = 0; r < q; r++, row += rowBytes) {
-      s0 = f64x2.add(s0, f64x2.mul(f64x2.splat(load<f64>(row + (<usize>col << 3))), v128.load(row + (<usize>(v + 1) << 3))));
-    }
-    putPair(out, m, u, v, s0, toH);
+  for (; v + 2 <= m; v += 2) putPair(out, m, u, v, sums2(AR, rowBytes, q, aOff, <usize>(v + 1) << 3), toH);
+  for (; v < m; v++) put(out, m, u, v, sum1(AR, rowBytes, q, aOff, <usize>(v + 1) << 3), toH);
+}
+
+// Strided column sums shared by localD2 and gramRow: over n rows starting at `first`,
+// `stride` bytes apart, sum_i row_i[a] * row_i[c] for the f64 columns c at byte offset
+// vOff, vOff + 8, ... (a at byte offset aOff), each sum sequential in i (lanes hold
+// different columns, never parts of one sum). sums8 leaves 8 sums in S0..S3.
+let S0: v128 = f64x2.splat(0);
+let S1: v128 = f64x2.splat(0);
+let S2: v128 = f64x2.splat(0);
+let S3: v128 = f64x2.splat(0);
+
+@inline function sums8(first: usize, stride: usize, n: i32, aOff: usize, vOff: usize): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let row = first;
+  for (let i: i32 = 0; i < n; i++, row += stride) {
+    const a = f64x2.splat(load<f64>(row + aOff));
+    const p = row + vOff;
+    s0 = f64x2.add(s0, f64x2.mul(a, v128.load(p)));
+    s1 = f64x2.add(s1, f64x2.mul(a, v128.load(p + 16)));
+    s2 = f64x2.add(s2, f64x2.mul(a, v128.load(p + 32)));
+    s3 = f64x2.add(s3, f64x2.mul(a, v128.load(p + 48)));
   }
-  for (; v < m; v++) {
-    let s: f64 = 0;
-    let row = AR;
-    for (let r: i32 = 0; r < q; r++, row += rowBytes) s += load<f64>(row + (<usize>col << 3)) * load<f64>(row + (<usize>(v + 1) << 3));
-    put(out, m, u, v, s, toH);
-  }
+  S0 = s0; S1 = s1; S2 = s2; S3 = s3;
+}
+
+@inline function sums2(first: usize, stride: usize, n: i32, aOff: usize, vOff: usize): v128 {
+  let s0 = f64x2.splat(0);
+  let row = first;
+  for (let i: i32 = 0; i < n; i++, row += stride) s0 = f64x2.add(s0, f64x2.mul(f64x2.splat(load<f64>(row + aOff)), v128.load(row + vOff)));
+  return s0;
+}
+
+@inline function sum1(first: usize, stride: usize, n: i32, aOff: usize, vOff: usize): f64 {
+  let s: f64 = 0;
+  let row = first;
+  for (let i: i32 = 0; i < n; i++, row += stride) s += load<f64>(row + aOff) * load<f64>(row + vOff);
+  return s;
 }
 
 @inline function putPair(out: usize, m: i32, u: i32, v: i32, s: v128, toH: bool): void {

@@ -8,7 +8,7 @@ import { BruteForce } from '../search/brute-force/brute-force.js';
 import { firstNonBinary } from '../search/hnsw/bits.js';
 import type { DenseMatrix } from '../core/matrix.js';
 import { queriesLike, singleRow } from './convert.js';
-import { resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
+import { defaultEfConstruction, resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
 import { defaultThreads, solveAllParallel } from './parallel.js';
 import { finish, prepare, solveAllSync, type TrainedGraph } from './train.js';
 // circular with serialize.ts, used only at call time
@@ -49,6 +49,9 @@ export interface FitInfo {
    * exact engine (sparse data). Set when the index is built (also after load).
    */
   index?: 'hnsw-bits' | 'hnsw-f32' | 'brute-force';
+  /** The HNSW index's links per node and construction beam (absent for the exact engine). */
+  indexM?: number;
+  indexEfConstruction?: number;
 }
 
 /**
@@ -175,7 +178,9 @@ export class KnnGraphClassifier {
     this.floatIndex = undefined;
     // knnkit's HNSW is dense-only: sparse (CSR) data is answered by the exact engine (inverted index)
     const idx = this.index = index ?? (M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : this.buildHnsw(M, this.indexStorage(M)));
-    this.info = { ...info, index: idx instanceof HnswIndex ? (idx.storage === 'bits' ? 'hnsw-bits' : 'hnsw-f32') : 'brute-force' };
+    this.info = idx instanceof HnswIndex
+      ? { ...info, index: idx.storage === 'bits' ? 'hnsw-bits' : 'hnsw-f32', indexM: idx.M, indexEfConstruction: idx.efConstruction }
+      : { ...info, index: 'brute-force' };
   }
 
   /** 'bits' when asked for, or with 'auto' when every training value is 0 or 1. */
@@ -186,9 +191,10 @@ export class KnnGraphClassifier {
   }
 
   private buildHnsw(M: DenseMatrix, storage: 'f32' | 'bits'): HnswIndex {
-    // build_hnsw_index.m: MaxNumLinksPerNode = min(32, n), at least 2
+    // build_hnsw_index.m: MaxNumLinksPerNode = min(32, n), at least 2; TrainSetSize = n
     const links = this.options.M ?? Math.max(2, Math.min(32, M.rows));
-    return HnswIndex.build(M, { metric: 'euclidean', M: links, efConstruction: this.options.efConstruction, ef: this.options.ef, seed: this.options.seed, storage });
+    const efConstruction = this.options.efConstruction ?? defaultEfConstruction(M.rows);
+    return HnswIndex.build(M, { metric: 'euclidean', M: links, efConstruction, ef: this.options.ef, seed: this.options.seed, storage });
   }
 
   /** The index that answers `q`: the bit-packed one when q is 0/1 too, else its float32 twin. */

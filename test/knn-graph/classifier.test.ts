@@ -8,6 +8,7 @@ import { KnnkitError } from '../../src/core/errors.js';
 import { gaussianClusters } from '../helpers/data.js';
 import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
 import { denseToCsr } from '../../src/knn-graph/convert.js';
+import { defaultEfConstruction, EXHAUSTIVE_BUILD_MAX } from '../../src/knn-graph/options.js';
 
 function data(n: number, seed: number) {
   const X = gaussianClusters(n, 6, 4, seed, 4);
@@ -151,4 +152,26 @@ test('a single training point and a class of one', () => {
   assert.deepEqual(one.predict([[5, 5]]), ['z']);
   const c = new KnnGraphClassifier({ neighbourRule: 'reference' }).fit([[0, 0], [0, 1], [1, 0], [9, 9]], [1, 1, 1, 2]);
   assert.equal(c.predict([[9, 8]]).length, 1);
+});
+
+test('inference index: the authors\' build parameters (M = min(32, n), TrainSetSize = n) unless set', () => {
+  const { X, y } = data(90, 7);
+  const c = new KnnGraphClassifier().fit(X, y);
+  assert.equal(c.fitInfo.index, 'hnsw-f32');
+  assert.equal(c.fitInfo.indexM, 32);
+  assert.equal(c.fitInfo.indexEfConstruction, 90);
+  const small = new KnnGraphClassifier().fit({ data: X.data.subarray(0, 20 * 6), rows: 20, cols: 6 }, y.slice(0, 20));
+  assert.equal(small.fitInfo.indexM, 20);
+  assert.equal(small.fitInfo.indexEfConstruction, 20);
+  const set = new KnnGraphClassifier({ M: 8, efConstruction: 40 }).fit(X, y);
+  assert.equal(set.fitInfo.indexM, 8);
+  assert.equal(set.fitInfo.indexEfConstruction, 40);
+  // above EXHAUSTIVE_BUILD_MAX rows the beam of n would make the build quadratic
+  assert.equal(defaultEfConstruction(EXHAUSTIVE_BUILD_MAX), EXHAUSTIVE_BUILD_MAX);
+  assert.equal(defaultEfConstruction(EXHAUSTIVE_BUILD_MAX + 1), 200);
+  assert.throws(() => new KnnGraphClassifier({ efConstruction: 0 }), /efConstruction: got 0/);
+  // the loaded model reports the saved index's parameters
+  const back = KnnGraphClassifier.fromJSON(JSON.parse(JSON.stringify(c.toJSON())));
+  assert.equal(back.fitInfo.indexEfConstruction, 90);
+  assert.deepEqual(back.predict(X), c.predict(X));
 });

@@ -1,8 +1,9 @@
 import type { Matrix, MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
-import { KnnkitError } from '../core/errors.js';
+import { checkInteger, KnnkitError } from '../core/errors.js';
 import { checkLabels, LabelEncoder, type Label } from '../core/labels.js';
 import type { NeighborIndex } from '../search/types.js';
+import { SearchResult } from '../search/results.js';
 import { HnswIndex } from '../search/hnsw/hnsw-index.js';
 import { BruteForce } from '../search/brute-force/brute-force.js';
 import { firstNonBinary } from '../search/hnsw/bits.js';
@@ -114,6 +115,41 @@ export class KnnGraphClassifier {
     const C = this.graph!.nClasses, s = this.graph!.nodeScores;
     const out = new Float64Array(ids.length * C);
     for (let q = 0; q < ids.length; q++) for (let c = 0; c < C; c++) out[q * C + c] = s[ids[q] * C + c];
+    return out;
+  }
+
+  /**
+   * The k training nodes nearest to each query (indices into the training set, Euclidean
+   * distances, nearest first), found by the inference index with beam max(ef, k): with k = 1
+   * this is the lookup `predict` makes. With X omitted, every training node's k nearest other
+   * nodes (itself left out, scikit-learn's convention). k above the training set is clamped.
+   */
+  kneighbors(X?: MatrixInput, k = 1): SearchResult {
+    this.fitted();
+    checkInteger('k', k, 1);
+    const n = this.X!.rows;
+    if (X !== undefined) {
+      const q = queriesLike(X, this.X!.kind, this.X!.cols, 'X');
+      const kk = Math.min(k, n);
+      return this.indexFor(q).search(q, kk, { ef: Math.max(this.options.ef, kk) });
+    }
+    if (n < 2) throw new KnnkitError('X', 'X: the training set has 1 point, so it has no neighbours other than itself');
+    const kk = Math.min(k, n - 1);
+    const train = this.X!;
+    const res = this.indexFor(train).search(train, kk + 1, { ef: Math.max(this.options.ef, kk + 1) });
+    const out = SearchResult.empty(n, kk), w = res.k;
+    for (let i = 0; i < n; i++) {
+      // drop the node itself; when duplicates hide it, drop the first (a duplicate at distance 0)
+      let skip = -1;
+      for (let j = 0; j < w; j++) if (res.indices[i * w + j] === i) { skip = j; break; }
+      if (skip < 0) skip = 0;
+      for (let j = 0, t = 0; j < w && t < kk; j++) {
+        if (j === skip) continue;
+        out.indices[i * kk + t] = res.indices[i * w + j];
+        out.distances[i * kk + t] = res.distances[i * w + j];
+        t++;
+      }
+    }
     return out;
   }
 

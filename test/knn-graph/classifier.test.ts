@@ -7,6 +7,7 @@ import { Rng } from '../../src/core/rng.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import { gaussianClusters } from '../helpers/data.js';
 import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
+import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { denseToCsr } from '../../src/knn-graph/convert.js';
 import { defaultEfConstruction, EXHAUSTIVE_BUILD_MAX } from '../../src/knn-graph/options.js';
 
@@ -174,4 +175,41 @@ test('inference index: the authors\' build parameters (M = min(32, n), TrainSetS
   const back = KnnGraphClassifier.fromJSON(JSON.parse(JSON.stringify(c.toJSON())));
   assert.equal(back.fitInfo.indexEfConstruction, 90);
   assert.deepEqual(back.predict(X), c.predict(X));
+});
+
+test('kneighbors: the inference lookup (k = 1 is the node predict reads), exact on small data, X omitted leaves the node out', () => {
+  const { X, y } = data(90, 9);
+  const c = new KnnGraphClassifier().fit(X, y);
+  const Q = { data: X.data.subarray(0, 30 * 6).map((v, i) => v + ((i * 7919) % 13) / 50), rows: 30, cols: 6 };
+  const one = c.kneighbors(Q);
+  assert.equal(one.k, 1);
+  const g = graphOf(c), classes = c.classes;
+  assert.deepEqual(c.predict(Q), Array.from(one.indices, (node) => classes[g.nodeLabels[node]]));
+  // against exact brute force: same distances (an HNSW over 90 points at ef >= 16 is exact here)
+  const exact = new BruteForce(X, { metric: 'euclidean' }).search(Q, 5);
+  const five = c.kneighbors(Q, 5);
+  assert.equal(five.k, 5);
+  for (let i = 0; i < five.distances.length; i++) assert.ok(Math.abs(five.distances[i] - exact.distances[i]) < 1e-5);
+  assert.equal(c.kneighbors(Q, 500).k, 90); // clamped to the training set
+  const self = c.kneighbors(undefined, 3);
+  assert.equal(self.k, 3);
+  assert.equal(self.nQueries, 90);
+  for (let i = 0; i < 90; i++) for (let j = 0; j < 3; j++) assert.notEqual(self.indices[i * 3 + j], i);
+  const selfExact = new BruteForce(X, { metric: 'euclidean' }).search(X, 4);
+  for (let i = 0; i < 90; i++) assert.ok(Math.abs(self.distances[i * 3] - selfExact.distances[i * 4 + 1]) < 1e-5);
+  assert.throws(() => c.kneighbors(Q, 0), /k: got 0/);
+  assert.throws(() => c.kneighbors({ data: new Float32Array(5), rows: 1, cols: 5 }), KnnkitError);
+  assert.throws(() => new KnnGraphClassifier().kneighbors(Q), KnnkitError);
+  // binary training data: the bit-packed index answers 0/1 queries, its float32 twin the others
+  const B = { data: X.data.map((v) => (v > 0 ? 1 : 0)), rows: 90, cols: 6 };
+  const cb = new KnnGraphClassifier().fit(B, y);
+  assert.equal(cb.fitInfo.index, 'hnsw-bits');
+  const half = { data: B.data.subarray(0, 6).map((v) => v * 0.5), rows: 1, cols: 6 };
+  assert.equal(cb.kneighbors(half, 1).k, 1);
+  assert.equal(cb.kneighbors({ data: B.data.subarray(0, 6), rows: 1, cols: 6 }, 1).distances[0], 0);
+  // sparse training data: the exact engine answers, with the same neighbours as the dense model
+  const cs = new KnnGraphClassifier().fit(denseToCsr(X), y);
+  assert.equal(cs.fitInfo.index, 'brute-force');
+  const sparse = cs.kneighbors(denseToCsr(Q), 5);
+  for (let i = 0; i < sparse.distances.length; i++) assert.ok(Math.abs(sparse.distances[i] - exact.distances[i]) < 1e-4);
 });

@@ -61,7 +61,7 @@ function scores(c: KnnGraphClassifier, f: Fold, ef: number) {
 }
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const sd = (v: number[]) => { const m = mean(v); return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)); };
+const sd = (v: number[]) => { if (v.length < 2) return 0; const m = mean(v); return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)); };
 const pct = (x: number) => (x * 100).toFixed(2);
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
-import { writeFileSync, renameSync, openSync, fsyncSync, closeSync, unlinkSync } from 'node:fs';
-import { writeFile, rename, open, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { nodeFsSync } from './node-fs.js';
+
+// No static import of node:fs: modules that persist models (knn-graph's save / saveSync) import
+// this one, and they must load in a browser, where only their in-memory API is used.
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same directory, are
@@ -8,6 +9,7 @@ import { dirname, basename, join } from 'node:path';
  * leaves the previous file untouched (nothing already saved is ever lost or half-written).
  */
 export async function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
+  const { writeFile, rename, open, unlink } = await import('node:fs/promises');
   const tmp = tempName(path);
   try {
     await writeFile(tmp, data);
@@ -22,6 +24,7 @@ export async function atomicWriteFile(path: string, data: Uint8Array | string): 
 
 /** Synchronous twin of atomicWriteFile. */
 export function atomicWriteFileSync(path: string, data: Uint8Array | string): void {
+  const { writeFileSync, renameSync, openSync, fsyncSync, closeSync, unlinkSync } = nodeFsSync();
   const tmp = tempName(path);
   try {
     writeFileSync(tmp, data);
@@ -34,6 +37,8 @@ export function atomicWriteFileSync(path: string, data: Uint8Array | string): vo
   }
 }
 
+/** A hidden temporary name in the target's own directory (rename is atomic within one file system). */
 function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1;
+  return `${path.slice(0, cut)}.${path.slice(cut)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
 }

@@ -1,6 +1,6 @@
 import type { Matrix, MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
-import { checkInteger, KnnkitError } from '../core/errors.js';
+import { checkInteger, invalidParam, KnnkitError } from '../core/errors.js';
 import { checkLabels, LabelEncoder, type Label } from '../core/labels.js';
 import type { NeighborIndex } from '../search/types.js';
 import { SearchResult } from '../search/results.js';
@@ -10,10 +10,9 @@ import { firstNonBinary } from '../search/hnsw/bits.js';
 import type { DenseMatrix } from '../core/matrix.js';
 import { queriesLike, singleRow } from './convert.js';
 import { defaultEfConstruction, resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
-import { defaultThreads, solveAllParallel } from './parallel.js';
 import { finish, prepare, solveAllSync, type TrainedGraph } from './train.js';
 // circular with serialize.ts, used only at call time
-import { classifierFromJSON, classifierToJSON, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync } from './serialize.js';
+import { classifierFromJSON, classifierToJSON, decode, encode, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync } from './serialize.js';
 
 export interface ExplainedNeighbour {
   /** Training row of the neighbour. */
@@ -92,6 +91,8 @@ export class KnnGraphClassifier {
 
   /** Trains with the column solves (and H) on `threads` worker threads (shared kernel matrices). */
   async fitAsync(X: MatrixInput, y: ArrayLike<Label>): Promise<this> {
+    // worker threads are Node's: loaded on first use, so that this module loads in a browser
+    const { defaultThreads, solveAllParallel } = await import('./parallel.js');
     const threads = this.options.threads ?? defaultThreads();
     const { M, yIds, enc } = this.validate(X, y);
     if (threads <= 1 || M.rows < 64) return this.fit(M, y);
@@ -183,6 +184,13 @@ export class KnnGraphClassifier {
   /** Everything needed to answer queries, as plain JSON (arrays of numbers). */
   toJSON(): object { return classifierToJSON(this); }
   static fromJSON(json: unknown): KnnGraphClassifier { return classifierFromJSON(json); }
+  /** The model file's bytes (what save writes): for storage without a file system (IndexedDB, fetch). */
+  toBytes(): Uint8Array { this.fitted(); return encode(this); }
+  /** Reads model bytes; corrupt, truncated or foreign bytes are refused with a KnnkitError. */
+  static fromBytes(bytes: Uint8Array): KnnGraphClassifier {
+    if (!(bytes instanceof Uint8Array)) throw invalidParam('bytes', bytes, 'a Uint8Array (the bytes of toBytes() or of a model file)');
+    return decode(bytes, 'bytes');
+  }
   /** Binary model file with its training points (versioned, CRC-32, written atomically). */
   save(path: string): Promise<void> { return saveClassifier(this, path); }
   saveSync(path: string): void { saveClassifierSync(this, path); }

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import type { Matrix } from '../core/data.js';
 import { KnnkitError } from '../core/errors.js';
 import { LabelEncoder, type Label } from '../core/labels.js';
 import { atomicWriteFile, atomicWriteFileSync } from '../io/atomic.js';
+import { nodeFsSync } from '../io/node-fs.js';
 import { crc32 } from '../io/crc32.js';
 import { KnnGraphClassifier, type FitInfo } from './classifier.js';
 import type { KnnGraphOptions } from './options.js';
@@ -182,9 +181,19 @@ export async function saveClassifier(c: KnnGraphClassifier, path: string): Promi
 export function saveClassifierSync(c: KnnGraphClassifier, path: string): void {
   atomicWriteFileSync(path, encode(c));
 }
+// node:fs is reached at call time (see io/node-fs.ts): this module loads in a browser too
 export async function loadClassifier(path: string): Promise<KnnGraphClassifier> {
-  return decode(new Uint8Array(await readFile(path)), path);
+  const { readFile } = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try { bytes = new Uint8Array(await readFile(path)); } catch (e) { throw unreadable(path, e); }
+  return decode(bytes, path);
 }
 export function loadClassifierSync(path: string): KnnGraphClassifier {
-  return decode(new Uint8Array(readFileSync(path)), path);
+  const { readFileSync } = nodeFsSync();
+  let bytes: Uint8Array;
+  try { bytes = new Uint8Array(readFileSync(path)); } catch (e) { throw unreadable(path, e); }
+  return decode(bytes, path);
+}
+function unreadable(path: string, e: unknown): KnnkitError {
+  return new KnnkitError('path', `path: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
 }

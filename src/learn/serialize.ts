@@ -5,6 +5,7 @@ import { metricToSpec } from '../metrics/registry.js';
 import type { Metric, MetricSpec } from '../metrics/types.js';
 import type { ResolvedIndexParams, WeightFunction } from './params.js';
 import type { FittedIndex } from './base.js';
+import { decodeBase64, encodeBase64 } from '../core/base64.js';
 
 /**
  * Versioned JSON form of a fitted estimator:
@@ -178,15 +179,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function b64(a: Float32Array | Int32Array | Float64Array): string {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const le = LITTLE_ENDIAN ? bytes : swapBytes(bytes, a.BYTES_PER_ELEMENT);
-  return Buffer.from(le.buffer, le.byteOffset, le.byteLength).toString('base64');
+  return encodeBase64(le);
 }
 
 function fromB64<T extends Float32Array | Int32Array | Float64Array>(s: string, Ctor: { new(b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, name: string): T {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new KnnkitError(name, `${name}: not valid base64`);
-  const buf = Buffer.from(s, 'base64');
-  if (buf.length % Ctor.BYTES_PER_ELEMENT !== 0) throw new KnnkitError(name, `${name}: ${buf.length} bytes is not a whole number of ${Ctor.BYTES_PER_ELEMENT}-byte values`);
-  const copy = new Uint8Array(buf.length);
-  copy.set(buf);
+  const copy = decodeBase64(s);
+  if (copy.length % Ctor.BYTES_PER_ELEMENT !== 0) throw new KnnkitError(name, `${name}: ${copy.length} bytes is not a whole number of ${Ctor.BYTES_PER_ELEMENT}-byte values`);
   const bytes = LITTLE_ENDIAN ? copy : swapBytes(copy, Ctor.BYTES_PER_ELEMENT);
   return new Ctor(bytes.buffer as ArrayBuffer);
 }

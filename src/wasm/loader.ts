@@ -15,6 +15,10 @@
  * `setWasmMode(...)` at run time, which takes precedence.
  */
 
+import { decodeBase64 } from '../core/base64.js';
+
+export { decodeBase64 };
+
 /** What src/wasm/generated/<name>.ts exports. */
 export interface EmbeddedWasm {
   readonly simd: string;
@@ -54,14 +58,6 @@ export function setWasmMode(mode: WasmMode | undefined): void {
   cache.clear();
 }
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (B) return Uint8Array.from(B.from(s, "base64"));
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /**
  * The compiled module for an embedded entry, or null when WebAssembly SIMD is unavailable or

@@ -122,6 +122,17 @@ test('save / load round trip, JSON round trip, corrupt files refused', async () 
     await assert.rejects(KnnGraphClassifier.load(join(dir, 'other.knng')), /not a knnkit kNN-Graph model/);
     assert.throws(() => KnnGraphClassifier.fromJSON({ nope: 1 }), KnnkitError);
     assert.ok(!existsSync(join(dir, 'missing')));
+    await assert.rejects(KnnGraphClassifier.load(join(dir, 'missing')), /path: cannot read/);
+    assert.throws(() => KnnGraphClassifier.loadSync(join(dir, 'missing')), /path: cannot read/);
+    // bytes without a file system: the same format, the same checks
+    const b = c.toBytes();
+    await c.save(join(dir, 'again.knng'));
+    assert.deepEqual(b, new Uint8Array(readFileSync(join(dir, 'again.knng'))));
+    assert.deepEqual(KnnGraphClassifier.fromBytes(b).predict(X), c.predict(X));
+    const bad = b.slice(); bad[40] ^= 1;
+    assert.throws(() => KnnGraphClassifier.fromBytes(bad), /bytes: corrupt or truncated kNN-Graph model/);
+    assert.throws(() => KnnGraphClassifier.fromBytes([1, 2, 3] as unknown as Uint8Array), /bytes: got .*; expected a Uint8Array/);
+    assert.throws(() => new KnnGraphClassifier().toBytes(), KnnkitError);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -210,6 +221,6 @@ test('kneighbors: the inference lookup (k = 1 is the node predict reads), exact 
   // sparse training data: the exact engine answers, with the same neighbours as the dense model
   const cs = new KnnGraphClassifier().fit(denseToCsr(X), y);
   assert.equal(cs.fitInfo.index, 'brute-force');
-  const sparse = cs.kneighbors(denseToCsr(Q), 5);
+  const sparse = cs.kneighbors(denseToCsr({ kind: 'dense', ...Q }), 5);
   for (let i = 0; i < sparse.distances.length; i++) assert.ok(Math.abs(sparse.distances[i] - exact.distances[i]) < 1e-4);
 });

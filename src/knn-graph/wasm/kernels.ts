@@ -1,5 +1,5 @@
 import { simd as b64 } from '../../wasm/generated/knn_graph.js';
-import { wasmMode } from '../../wasm/loader.js';
+import { decodeBase64, wasmMode } from '../../wasm/loader.js';
 
 /**
  * WebAssembly SIMD kernels of the full solve (source: assembly/knn_graph.ts): H v (the one dense product
@@ -16,7 +16,7 @@ export function kernelModule(): WebAssembly.Module | null {
   try {
     if (wasmMode() === 'off' || typeof WebAssembly !== 'object') return compiled;
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
-    const bytes = Uint8Array.from(Buffer.from(b64, 'base64'));
+    const bytes = decodeBase64(b64);
     if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
   } catch {
     compiled = null;

@@ -2,6 +2,7 @@ import { simd as simdPrivate, relaxed as relaxedPrivate } from '../../wasm/gener
 import { simd as simdShared, relaxed as relaxedShared } from '../../wasm/generated/hnsw_shared.js';
 import type { GraphKernel } from './kernel.js';
 import { threadScratch, type Layout } from './layout.js';
+import { decodeBase64 } from '../../wasm/loader.js';
 
 /** Largest memory the modules declare (wasm32: 4 GiB). */
 export const MAX_PAGES = 65536;
@@ -12,14 +13,6 @@ export interface WasmFlavour {
   shared: boolean;
 }
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
-  if (B) return new Uint8Array(B.from(b64, "base64"));
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 function sharedMemoryWorks(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;
@@ -41,7 +34,7 @@ export function wasmFlavour(): WasmFlavour | null {
     const shared = sharedMemoryWorks();
     const candidates: [string, boolean][] = shared ? [[relaxedShared, true], [simdShared, false]] : [[relaxedPrivate, true], [simdPrivate, false]];
     for (const [b64, relaxed] of candidates) {
-      const bytes = decode(b64);
+      const bytes = decodeBase64(b64);
       if (!WebAssembly.validate(bytes)) continue;
       cached = { module: new WebAssembly.Module(bytes), relaxed, shared };
       break;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gaussianClusters } from '../helpers/data.js';
@@ -76,6 +76,18 @@ test('knnkit reproduce knn-graph --json: every method, fractions in [0, 1], dete
     assert.match(table.out, /Table 1\. Accuracy/);
     assert.match(table.out, /\| dataset \| 1nn \| knn-graph-support \|/);
     assert.match(table.out, /Table 4\. Training seconds per fold/);
+    assert.doesNotMatch(table.out, /\(paper\)/); // no published figures for an unknown data set
+    // a data set the paper reports (by file name): its published figures under ours
+    const named = join(dir, 'binalpha.csv');
+    writeFileSync(named, readFileSync(csv));
+    const paper = await capture(['reproduce', 'knn-graph', '--data', named, '--folds', '2', '--methods', '1nn,knn-graph-reference,cv-knn', '--markdown', '--quiet']);
+    assert.equal(paper.code, 0, paper.err);
+    assert.match(paper.out, /\| binalpha \(paper\) \| - \| 69\.65 \| 66\.74 \|/);
+    assert.match(paper.out, /\| binalpha \(paper\) \| - \| 74\.97 \| 70\.80 \|/);
+    assert.match(paper.out, /\| binalpha \(paper\) \| - \| 0\.00220 \| 1\.51 \|/);
+    assert.match(paper.out, /\| binalpha \(paper\) \| - \| 18\.5 \| - \|/);
+    const pj = await capture(['reproduce', 'knn-graph', '--data', named, '--folds', '2', '--methods', '1nn', '--json']);
+    assert.equal(JSON.parse(pj.out).published.binalpha.methods['knn-graph-reference'].accuracy, 0.6965);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { KnnkitError } from '../../core/errors.js';
 import { parseArgs, intOption, choiceOption, type OptionSpec } from '../args.js';
 import { EXHAUSTIVE_BUILD_MAX } from '../../knn-graph/options.js';
+import { PUBLISHED } from '../../knn-graph/published.js';
 import { METHODS, FOLD_SCHEMES, reproduce, checkMethods, type DatasetReport, type MethodResult } from '../../knn-graph/reproduce.js';
 
 const SPEC: Record<string, OptionSpec> = {
@@ -46,7 +47,11 @@ with stratified k-fold cross-validation, every method on the same folds.
   --ef-construction N  construction beam of that index (default: n, the authors'
                      TrainSetSize = n, up to 2500 training rows; 200 above)
   --json             one JSON object {datasets: {NAME: {METHOD: {accuracy, macroPrecision,
-                     macroRecall, macroF1, trainSeconds, inferSeconds}}}}
+                     macroRecall, macroF1, trainSeconds, inferSeconds}}}, published: {NAME:
+                     the paper's figures}, protocol, details}
+
+For binalpha and news20_uni (by file name) every table also shows the paper's published
+figure under knnkit's, as a "NAME (paper)" row.
   --markdown         the tables as Markdown
   --quiet            no per-fold progress on stderr`;
 
@@ -101,9 +106,11 @@ export async function run(argv: string[]): Promise<number> {
   if (options.json) {
     const datasets: Record<string, Record<string, MethodResult>> = {};
     for (const r of reports) datasets[r.name] = r.methods;
+    const published = Object.fromEntries(reports.filter((r) => PUBLISHED[r.name]).map((r) => [r.name, PUBLISHED[r.name]]));
     console.log(JSON.stringify({
       datasets,
       protocol: { folds, seed, foldScheme, stratified: true, methods, knnGraph: { maxIter, ef, efConstruction: efConstruction ?? `n up to ${EXHAUSTIVE_BUILD_MAX} training rows, else 200` } },
+      published,
       details: Object.fromEntries(reports.map((r) => [r.name, { rows: r.rows, cols: r.cols, classes: r.classes, sparse: r.sparse, preprocessing: r.preprocessing, knnGraphMode: r.knnGraphMode, notes: r.notes }])),
     }, null, 2));
     return 0;
@@ -123,6 +130,9 @@ const TABLES: Array<{ title: string; key: keyof MethodResult; fmt: (v: number) =
 
 export function renderTables(reports: DatasetReport[], methods: string[], folds: number, seed: number, markdown: boolean): string {
   const lines: string[] = [`kNN-Graph reproduction: stratified ${folds}-fold CV (seed ${seed}), each cell the mean over the folds`];
+  if (reports.some((r) => PUBLISHED[r.name])) {
+    lines.push('  "(paper)" rows: the paper\'s Tables 1-4 (MATLAB R2024b, 12-core Ryzen 9 3900X); Binalpha recall / F1 from the authors\' saved run; its kNN-Graph is the reference rule');
+  }
   for (const r of reports) {
     lines.push(`  ${r.name}: ${r.rows} x ${r.cols}${r.sparse ? ' sparse' : ''}, ${r.classes} classes; preprocessing: ${r.preprocessing}; kNN-Graph: ${r.knnGraphMode}`);
     for (const n of r.notes) lines.push(`  note: ${n}`);
@@ -130,7 +140,14 @@ export function renderTables(reports: DatasetReport[], methods: string[], folds:
   for (const t of TABLES) {
     lines.push('', t.title);
     const header = ['dataset', ...methods];
-    const rows = reports.map((r) => [r.name, ...methods.map((m) => (r.methods[m] ? t.fmt(r.methods[m][t.key]) : '-'))]);
+    const rows: string[][] = [];
+    for (const r of reports) {
+      rows.push([r.name, ...methods.map((m) => (r.methods[m] ? t.fmt(r.methods[m][t.key]) : '-'))]);
+      // the paper's figure for the same data set and method, where it published one
+      const pub = PUBLISHED[r.name];
+      const cells = pub ? methods.map((m) => pub.methods[m as keyof typeof pub.methods]?.[t.key]) : [];
+      if (pub && cells.some((v) => v !== undefined)) rows.push([`${r.name} (paper)`, ...cells.map((v) => (v === undefined ? '-' : t.fmt(v)))]);
+    }
     if (markdown) {
       lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
       for (const row of rows) lines.push(`| ${row.join(' | ')} |`);

@@ -2,10 +2,10 @@ import type { ModelConfig, ModelEntry } from '../cli/models.js';
 import type { Estimator } from '../model-selection/types.js';
 import { KnnkitError } from '../core/errors.js';
 import { KnnGraphClassifier } from './classifier.js';
-import { DEFAULT_NEIGHBOUR_RULE, type NeighbourRule } from './options.js';
+import { DEFAULT_NEIGHBOUR_RULE, DEFAULTS, EXHAUSTIVE_BUILD_MAX, type NeighbourRule } from './options.js';
 
 /** The `knnkit evaluate/predict --model knn-graph` entry (registered in src/cli/models.ts). */
-function settings(c: ModelConfig): { neighbourRule: NeighbourRule; candidates?: number; maxIter: number; seed: number } {
+function settings(c: ModelConfig): { neighbourRule: NeighbourRule; candidates?: number; maxIter: number; ef: number; efConstruction?: number; seed: number } {
   const rule = c.options['neighbour-rule'] ?? DEFAULT_NEIGHBOUR_RULE;
   if (rule !== 'support' && rule !== 'reference') {
     throw new KnnkitError('--neighbour-rule', `--neighbour-rule: got ${JSON.stringify(rule)}; expected support or reference`);
@@ -16,7 +16,10 @@ function settings(c: ModelConfig): { neighbourRule: NeighbourRule; candidates?: 
     if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < 1) throw new KnnkitError('--' + name, `--${name}: got ${JSON.stringify(v)}; expected an integer >= 1`);
     return Number(v);
   };
-  return { neighbourRule: rule, candidates: int('candidates', undefined), maxIter: int('max-iter', 5)!, seed: c.seed };
+  return {
+    neighbourRule: rule, candidates: int('candidates', undefined), maxIter: int('max-iter', 5)!,
+    ef: int('ef', DEFAULTS.ef)!, efConstruction: int('ef-construction', undefined), seed: c.seed,
+  };
 }
 
 export const knnGraphModel: ModelEntry = {
@@ -26,6 +29,8 @@ export const knnGraphModel: ModelEntry = {
     'neighbour-rule': { type: 'string', help: `knn-graph: support (paper's text) or reference (authors' code, 1-3 neighbours); default ${DEFAULT_NEIGHBOUR_RULE}` },
     candidates: { type: 'string', help: 'knn-graph: restrict each column\'s dictionary to its M nearest training points' },
     'max-iter': { type: 'string', help: 'knn-graph: FISTA iterations per column (default 5)' },
+    ef: { type: 'string', help: `knn-graph: search beam of the 1-NN lookup (default ${DEFAULTS.ef})` },
+    'ef-construction': { type: 'string', help: `knn-graph: construction beam of the inference index (default n up to ${EXHAUSTIVE_BUILD_MAX} training rows, as the authors' TrainSetSize = n; 200 above)` },
   },
   create: (c) => new KnnGraphClassifier(settings(c)) as unknown as Estimator,
   describe: (c) => ({ ...settings(c) }),

@@ -9,6 +9,7 @@ import { assertUsageErrors, cli, cliTempDir } from '../helpers/cli.js';
 import { crossValidate, GridSearchCV } from '../../src/model-selection/index.js';
 import { Pipeline, StandardScaler } from '../../src/preprocessing/index.js';
 import { KNeighborsClassifier } from '../../src/learn/index.js';
+import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
 
 let dir = '';
 let removeDir = () => {};
@@ -71,6 +72,27 @@ test('evaluate --json prints exactly one JSON object with the contract keys', as
   // same seed, same folds, same figures
   const again = JSON.parse((await cli(['evaluate', join(dir, 'train.csv'), '--k', '3', '--folds', '5', '--json'])).out);
   assert.deepEqual(again.perFold.map((f: { accuracy: number }) => f.accuracy), rep.perFold.map((f: { accuracy: number }) => f.accuracy));
+});
+
+test('evaluate --model knn-graph: same folds and scores as crossValidate with KnnGraphClassifier; its options reach the model', async () => {
+  const r = await cli(['evaluate', join(dir, 'train.csv'), '--model', 'knn-graph', '--folds', '3', '--seed', '2', '--ef', '4', '--ef-construction', '12', '--max-iter', '3', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(r.out);
+  checkClassificationReport(rep, 60, 4, 3);
+  assert.equal(rep.model, 'knn-graph');
+  assert.deepEqual(rep.params, { neighbourRule: 'reference', maxIter: 3, ef: 4, efConstruction: 12, seed: 2, scale: 'none' });
+  const { X, y } = rows(60, 1);
+  const api = crossValidate(() => new KnnGraphClassifier({ maxIter: 3, ef: 4, efConstruction: 12, seed: 2 }), X, y, { folds: 3, seed: 2 });
+  assert.deepEqual(rep.perFold.map((f: { accuracy: number }) => f.accuracy), api.folds.map((f) => f.scores.accuracy));
+  assert.ok(rep.accuracy.mean > 0.8, `separable data: ${rep.accuracy.mean}`);
+  const support = JSON.parse((await cli(['evaluate', join(dir, 'train.csv'), '--model', 'knn-graph', '--neighbour-rule', 'support', '--folds', '3', '--json'])).out);
+  assert.equal(support.params.neighbourRule, 'support');
+  await assertUsageErrors('evaluate', [
+    [[join(dir, 'train.csv'), '--model', 'knn-graph', '--ef', '0'], /--ef: got "0"; expected an integer >= 1/],
+    [[join(dir, 'train.csv'), '--model', 'knn-graph', '--ef-construction', 'n'], /--ef-construction: got "n"/],
+    [[join(dir, 'train.csv'), '--model', 'knn-graph', '--neighbour-rule', 'all'], /--neighbour-rule: got "all"; expected support or reference/],
+    [[join(dir, 'reg.csv'), '--model', 'knn-graph', '--task', 'regression'], /--task: model knn-graph does not do regression/],
+  ]);
 });
 
 test('evaluate: human table, scalers, weights, metrics, --label, fvecs + --labels, LIBSVM', async () => {

@@ -9,7 +9,7 @@ import { BruteForce } from '../search/brute-force/brute-force.js';
 import { firstNonBinary } from '../search/hnsw/bits.js';
 import type { DenseMatrix } from '../core/matrix.js';
 import { queriesLike, singleRow } from './convert.js';
-import { defaultEfConstruction, resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
+import { defaultEfConstruction, dictionarySize, resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
 import { finish, prepare, solveAllSync, type TrainedGraph } from './train.js';
 // circular with serialize.ts, used only at call time
 import { classifierFromJSON, classifierToJSON, decode, encode, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync } from './serialize.js';
@@ -44,6 +44,8 @@ export interface FitInfo {
   meanNeighbours: number;
   meanIterations: number;
   mode: 'full' | 'candidates';
+  /** m, the dictionary size of each column, in candidates mode. */
+  candidates?: number;
   /**
    * The inference index: HNSW over bit-packed 0/1 points, HNSW over float32 points, or the
    * exact engine (sparse data). Set when the index is built (also after load).
@@ -212,6 +214,7 @@ export class KnnGraphClassifier {
     this.adopt(M, yIds, enc, g, {
       sigma: g.sigma, scaleWeights: g.scaleWeights, meanNeighbours: g.nbrIdx.length / g.n,
       meanIterations: g.meanIterations, mode: prep.ctx.mode === 'full' ? 'full' : 'candidates',
+      ...(prep.ctx.mode === 'full' ? {} : { candidates: dictionarySize(M.rows, this.options.candidates) }),
     });
     return this;
   }

@@ -33,8 +33,13 @@ export interface KnnGraphOptions {
   neighbourRule?: NeighbourRule;
   /** Seed of the reference rule's random +-1 (Demo.m's algorithm_seed = 3) and of sampling. */
   seed?: number;
-  /** Restrict column j's dictionary to its m nearest training points (memory O(n m)). */
-  candidates?: number;
+  /**
+   * Column j's dictionary: its m nearest training points (a number; memory O(n m)), every
+   * training point ('none': the paper's full solve, memory O(n^2)), or 'auto' (default): the
+   * full solve up to FULL_SOLVE_MAX rows, m = AUTO_CANDIDATES above, where the two n x n
+   * matrices (2 x 1.3 GB at n = 18,000) and their O(n^3) product would not be practical.
+   */
+  candidates?: number | 'auto' | 'none';
   /** Worker threads for fitAsync (default: available cores, at most 8). */
   threads?: number;
   /** Inference index (HNSW): links per node (default min(32, n), build_hnsw_index.m's MaxNumLinksPerNode). */
@@ -58,8 +63,8 @@ export interface KnnGraphOptions {
 
 export type IndexStorage = 'auto' | 'f32' | 'bits';
 
-export type ResolvedOptions = Required<Omit<KnnGraphOptions, 'scaleWeights' | 'candidates' | 'M' | 'efConstruction' | 'sigma' | 'threads'>> & {
-  sigma: 'median' | number; scaleWeights?: number[]; candidates?: number; M?: number; efConstruction?: number; threads?: number;
+export type ResolvedOptions = Required<Omit<KnnGraphOptions, 'scaleWeights' | 'M' | 'efConstruction' | 'sigma' | 'threads'>> & {
+  sigma: 'median' | number; scaleWeights?: number[]; M?: number; efConstruction?: number; threads?: number;
 };
 
 export const DEFAULT_NEIGHBOUR_RULE: NeighbourRule = 'reference';
@@ -68,15 +73,32 @@ export const DEFAULTS = {
   sigma: 'median' as const, gaussianWeight: 0.7, labelWeight: 0.3, labelDiscount: 0.1,
   scales: [3, 7, 15], lambda: 10, lambdaMinFactor: 0.1, lambdaMaxFactor: 10,
   maxIter: 5, tol: 1e-3, eta: 1.5, L0: 1, selfWeightFactor: 2,
-  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, ef: 16, indexStorage: 'auto' as IndexStorage,
+  neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, candidates: 'auto' as number | 'auto' | 'none', ef: 16, indexStorage: 'auto' as IndexStorage,
 };
 
 const KNOWN = new Set(['sigma', 'gaussianWeight', 'labelWeight', 'labelDiscount', 'scales', 'scaleWeights', 'lambda',
   'lambdaMinFactor', 'lambdaMaxFactor', 'maxIter', 'tol', 'eta', 'L0', 'selfWeightFactor', 'neighbourRule', 'seed',
   'candidates', 'threads', 'M', 'efConstruction', 'ef', 'indexStorage']);
 
-/** Largest training set whose inference index is built with the authors' beam of n. */
-export const EXHAUSTIVE_BUILD_MAX = 2500;
+/** Largest training set that `candidates: 'auto'` solves with the full n x n dictionary. */
+export const FULL_SOLVE_MAX = 2500;
+/** The dictionary size m that `candidates: 'auto'` takes above FULL_SOLVE_MAX rows. */
+export const AUTO_CANDIDATES = 64;
+
+/**
+ * m for candidates mode, or undefined for the full solve, for n training rows. A restriction
+ * to m >= n - 1 points is the full dictionary, so it is solved as such.
+ */
+export function dictionarySize(n: number, candidates: number | 'auto' | 'none'): number | undefined {
+  const m = candidates === 'none' ? undefined : candidates === 'auto' ? (n > FULL_SOLVE_MAX ? AUTO_CANDIDATES : undefined) : candidates;
+  return m !== undefined && m < n - 1 ? m : undefined;
+}
+
+/**
+ * Largest training set whose inference index is built with the authors' beam of n: the same
+ * bound as the full solve (the authors' regime).
+ */
+export const EXHAUSTIVE_BUILD_MAX = FULL_SOLVE_MAX;
 
 /**
  * The construction beam when the option is not set. The authors build with TrainSetSize = n
@@ -118,7 +140,10 @@ export function resolveOptions(o: KnnGraphOptions = {}): ResolvedOptions {
   checkNumber('selfWeightFactor', r.selfWeightFactor, 0);
   checkOneOf('neighbourRule', r.neighbourRule, ['support', 'reference'] as const);
   checkInteger('seed', r.seed, 0, 0xffffffff);
-  if (r.candidates !== undefined) checkInteger('candidates', r.candidates, 1);
+  if (r.candidates !== 'auto' && r.candidates !== 'none') {
+    if (typeof r.candidates !== 'number') throw invalidParam('candidates', r.candidates, "an integer >= 1, 'auto' or 'none'");
+    checkInteger('candidates', r.candidates, 1);
+  }
   if (r.threads !== undefined) checkInteger('threads', r.threads, 1, 256);
   if (r.M !== undefined) checkInteger('M', r.M, 2);
   if (r.efConstruction !== undefined) checkInteger('efConstruction', r.efConstruction, 1);

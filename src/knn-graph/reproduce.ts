@@ -10,7 +10,7 @@ import { stratifiedKFold } from '../model-selection/index.js';
 import { BASELINES } from './baselines.js';
 import { cvpartitionStratifiedKFold } from './matlab-folds.js';
 import { KnnGraphClassifier } from './classifier.js';
-import type { KnnGraphOptions, NeighbourRule } from './options.js';
+import { AUTO_CANDIDATES, dictionarySize, FULL_SOLVE_MAX, type KnnGraphOptions, type NeighbourRule } from './options.js';
 
 /**
  * The paper's protocol (Section 2.3) for every method on the same folds: stratified k-fold CV
@@ -65,9 +65,7 @@ export interface ReproduceOptions {
   onProgress?: (msg: string) => void;
 }
 
-/** Largest training fold solved with the full n x n dictionary by default. */
-export const FULL_SOLVE_MAX = 2500;
-export const AUTO_CANDIDATES = 64;
+export { FULL_SOLVE_MAX, AUTO_CANDIDATES };
 
 export function checkMethods(methods: string[]): MethodKey[] {
   for (const m of methods) {
@@ -100,9 +98,8 @@ export async function reproduce(o: ReproduceOptions): Promise<DatasetReport[]> {
       sparse: X.kind === 'csr', foldScheme, preprocessing, knnGraphMode: '', methods: {}, folds: {}, notes: [],
     };
     const nTrain = X.rows - Math.ceil(X.rows / folds);
-    const cand = o.candidates === undefined || o.candidates === 'auto'
-      ? (nTrain > FULL_SOLVE_MAX ? AUTO_CANDIDATES : undefined)
-      : o.candidates === 'none' ? undefined : o.candidates;
+    // one mode for every fold (fold sizes differ by a row): decided on the typical training fold
+    const cand = dictionarySize(nTrain, o.candidates ?? 'auto');
     report.knnGraphMode = cand === undefined ? 'full solve (n x n dictionary)' : `candidates m = ${cand} (local dictionaries)`;
     if (X.kind === 'csr' && methods.includes('kd-tree')) report.notes.push('kd-tree: KD-trees need dense data; on sparse data the kd-tree column uses the exact brute-force engine (same neighbours)');
     if (X.kind === 'csr' && methods.includes('hnsw-knn')) report.notes.push('hnsw-knn: knnkit\'s HNSW is dense-only; on sparse data the column uses the exact brute-force engine');
@@ -141,7 +138,7 @@ const INDEX_NAMES = {
 async function runMethod(m: MethodKey, Xtr: Matrix, ytr: Label[], Xte: Matrix, c: RunContext): Promise<{ pred: Label[]; trainSeconds: number; inferSeconds: number; index?: keyof typeof INDEX_NAMES }> {
   if (m === 'knn-graph-reference' || m === 'knn-graph-support') {
     const rule: NeighbourRule = m === 'knn-graph-reference' ? 'reference' : 'support';
-    const model = new KnnGraphClassifier({ ...c.knnGraph, neighbourRule: rule, candidates: c.candidates, threads: c.threads });
+    const model = new KnnGraphClassifier({ ...c.knnGraph, neighbourRule: rule, candidates: c.candidates ?? 'none', threads: c.threads });
     const t0 = performance.now();
     await model.fitAsync(Xtr, ytr);
     const t1 = performance.now();

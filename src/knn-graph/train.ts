@@ -9,7 +9,7 @@ import { compositeKernelInPlace, symmetricGramRows } from './kernel.js';
 import { medianPairCount, medianPairValues, medianPlan, type MedianPlan } from './median.js';
 import { MersenneTwister } from './matlab-folds.js';
 import { consensus, referenceRule, supportRule, type NodeNeighbours } from './neighbours.js';
-import type { ResolvedOptions } from './options.js';
+import { dictionarySize, type ResolvedOptions } from './options.js';
 import { createLayout, Kernels } from './wasm/kernels.js';
 
 /** The learned graph: everything inference and `explain` need. */
@@ -57,7 +57,7 @@ function newFloat32(len: number, shared: boolean): Float32Array {
 /** Steps 1-3 of the reference document (and the allocation of H for step 4). */
 export function prepare(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, shared: boolean, threads = 1): Prepared {
   const n = X.rows;
-  const local = o.candidates !== undefined && o.candidates < n - 1;
+  const local = dictionarySize(n, o.candidates) !== undefined;
   // candidates mode on worker threads: the per-row work is left to solveAllParallel
   if (local) return shared && threads > 1 ? deferLocal(X, yIds, nClasses, o) : prepareLocal(X, yIds, nClasses, o);
   const norms = rowSquaredNorms(X);
@@ -106,7 +106,7 @@ export interface LocalWork {
 
 export function localWork(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, shared: boolean): LocalWork {
   const n = X.rows;
-  const m = Math.max(0, Math.min(o.candidates!, n - 1));
+  const m = dictionarySize(n, o.candidates)!;
   // the sampled pairs are drawn later (ensurePlan): on the fitAsync path while the workers start
   const plan: MedianPlan = { n, exact: true, count: 0 };
   const count = o.sigma === 'median' ? medianPairCount(n) : 0;

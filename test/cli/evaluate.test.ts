@@ -80,7 +80,7 @@ test('evaluate --model knn-graph: same folds and scores as crossValidate with Kn
   const rep = JSON.parse(r.out);
   checkClassificationReport(rep, 60, 4, 3);
   assert.equal(rep.model, 'knn-graph');
-  assert.deepEqual(rep.params, { neighbourRule: 'reference', maxIter: 3, ef: 4, efConstruction: 12, seed: 2, scale: 'none' });
+  assert.deepEqual(rep.params, { neighbourRule: 'reference', candidates: 'auto', maxIter: 3, ef: 4, efConstruction: 12, seed: 2, scale: 'none' });
   const { X, y } = rows(60, 1);
   const api = crossValidate(() => new KnnGraphClassifier({ maxIter: 3, ef: 4, efConstruction: 12, seed: 2 }), X, y, { folds: 3, seed: 2 });
   assert.deepEqual(rep.perFold.map((f: { accuracy: number }) => f.accuracy), api.folds.map((f) => f.scores.accuracy));
@@ -91,6 +91,7 @@ test('evaluate --model knn-graph: same folds and scores as crossValidate with Kn
     [[join(dir, 'train.csv'), '--model', 'knn-graph', '--ef', '0'], /--ef: got "0"; expected an integer >= 1/],
     [[join(dir, 'train.csv'), '--model', 'knn-graph', '--ef-construction', 'n'], /--ef-construction: got "n"/],
     [[join(dir, 'train.csv'), '--model', 'knn-graph', '--neighbour-rule', 'all'], /--neighbour-rule: got "all"; expected support or reference/],
+    [[join(dir, 'train.csv'), '--model', 'knn-graph', '--candidates', 'some'], /--candidates: got "some"; expected an integer >= 1, auto or none/],
     [[join(dir, 'reg.csv'), '--model', 'knn-graph', '--task', 'regression'], /--task: model knn-graph does not do regression/],
   ]);
 });

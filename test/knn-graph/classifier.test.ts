@@ -9,7 +9,7 @@ import { gaussianClusters } from '../helpers/data.js';
 import { KnnGraphClassifier } from '../../src/knn-graph/index.js';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { denseToCsr } from '../../src/knn-graph/convert.js';
-import { defaultEfConstruction, EXHAUSTIVE_BUILD_MAX } from '../../src/knn-graph/options.js';
+import { AUTO_CANDIDATES, defaultEfConstruction, dictionarySize, EXHAUSTIVE_BUILD_MAX, FULL_SOLVE_MAX } from '../../src/knn-graph/options.js';
 
 function data(n: number, seed: number) {
   const X = gaussianClusters(n, 6, 4, seed, 4);
@@ -223,4 +223,25 @@ test('kneighbors: the inference lookup (k = 1 is the node predict reads), exact 
   assert.equal(cs.fitInfo.index, 'brute-force');
   const sparse = cs.kneighbors(denseToCsr({ kind: 'dense', ...Q }), 5);
   for (let i = 0; i < sparse.distances.length; i++) assert.ok(Math.abs(sparse.distances[i] - exact.distances[i]) < 1e-4);
+});
+
+test("candidates: 'auto' solves the full dictionary up to FULL_SOLVE_MAX rows and restricts it above; 'none' and m as asked", () => {
+  assert.equal(dictionarySize(FULL_SOLVE_MAX, 'auto'), undefined);
+  assert.equal(dictionarySize(FULL_SOLVE_MAX + 1, 'auto'), AUTO_CANDIDATES);
+  assert.equal(dictionarySize(10_000, 'none'), undefined);
+  assert.equal(dictionarySize(100, 16), 16);
+  assert.equal(dictionarySize(10, 16), undefined); // m >= n - 1 is the full dictionary
+  const n = FULL_SOLVE_MAX + 1, rng = new Rng(5);
+  const X = { data: new Float32Array(n * 3).map(() => rng.random()), rows: n, cols: 3 };
+  const y = Array.from({ length: n }, (_, i) => (X.data[i * 3] > 0.5 ? 'hi' : 'lo'));
+  const c = new KnnGraphClassifier().fit(X, y);
+  assert.equal(c.fitInfo.mode, 'candidates');
+  assert.equal(c.fitInfo.candidates, AUTO_CANDIDATES);
+  assert.ok(c.score(X, y) > 0.95);
+  const small = new KnnGraphClassifier().fit({ data: X.data.subarray(0, 300), rows: 100, cols: 3 }, y.slice(0, 100));
+  assert.equal(small.fitInfo.mode, 'full');
+  assert.equal(small.fitInfo.candidates, undefined);
+  assert.equal(new KnnGraphClassifier({ candidates: 8 }).fit({ data: X.data.subarray(0, 300), rows: 100, cols: 3 }, y.slice(0, 100)).fitInfo.candidates, 8);
+  assert.throws(() => new KnnGraphClassifier({ candidates: 'some' as never }), /candidates: got "some"; expected an integer >= 1, 'auto' or 'none'/);
+  assert.throws(() => new KnnGraphClassifier({ candidates: 0 }), /candidates: got 0/);
 });

@@ -3,7 +3,7 @@ import { toMatrix } from '../core/data.js';
 import { checkInteger, invalidParam, KnnkitError } from '../core/errors.js';
 import { checkLabels, LabelEncoder, type Label } from '../core/labels.js';
 import type { NeighborIndex } from '../search/types.js';
-import { SearchResult } from '../search/results.js';
+import { withoutSelf, type SearchResult } from '../search/results.js';
 import { HnswIndex } from '../search/hnsw/hnsw-index.js';
 import { BruteForce } from '../search/brute-force/brute-force.js';
 import { firstNonBinary } from '../search/hnsw/bits.js';
@@ -139,21 +139,7 @@ export class KnnGraphClassifier {
     if (n < 2) throw new KnnkitError('X', 'X: the training set has 1 point, so it has no neighbours other than itself');
     const kk = Math.min(k, n - 1);
     const train = this.X!;
-    const res = this.indexFor(train).search(train, kk + 1, { ef: Math.max(this.options.ef, kk + 1) });
-    const out = SearchResult.empty(n, kk), w = res.k;
-    for (let i = 0; i < n; i++) {
-      // drop the node itself; when duplicates hide it, drop the first (a duplicate at distance 0)
-      let skip = -1;
-      for (let j = 0; j < w; j++) if (res.indices[i * w + j] === i) { skip = j; break; }
-      if (skip < 0) skip = 0;
-      for (let j = 0, t = 0; j < w && t < kk; j++) {
-        if (j === skip) continue;
-        out.indices[i * kk + t] = res.indices[i * w + j];
-        out.distances[i * kk + t] = res.distances[i * w + j];
-        t++;
-      }
-    }
-    return out;
+    return withoutSelf(this.indexFor(train).search(train, kk + 1, { ef: Math.max(this.options.ef, kk + 1) }), kk);
   }
 
   score(X: MatrixInput, y: ArrayLike<Label>): number {

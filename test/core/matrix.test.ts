@@ -35,6 +35,31 @@ test('toDense rejects bad input with the parameter, the value and the location',
   assert.equal(toDense([[1, NaN]], { allowNaN: true }).rows, 1);
 });
 
+test('toDense on a Float32 DenseMatrix: every non-finite value is found, wherever it sits, and finite extremes pass', () => {
+  // the Float32 scan works on bit patterns, 4 values at a time: try every position of a
+  // non-finite value, including the tail after the last group of 4 and views at an offset
+  const finite = [0, -0, 1, -1, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -1.1754943508222875e-38, 0.5];
+  const bad = [NaN, Infinity, -Infinity];
+  for (const n of [1, 3, 4, 5, 9, 16, 23]) {
+    const buf = new Float32Array(n + 3);
+    for (let i = 0; i < buf.length; i++) buf[i] = finite[i % finite.length];
+    for (const off of [0, 1, 3]) {
+      const data = buf.subarray(off, off + n);
+      assert.equal(toDense(denseMatrix(data, n, 1)).rows, n, `finite extremes pass (n ${n}, offset ${off})`);
+      for (let at = 0; at < n; at++) {
+        for (const v of bad) {
+          const keep = data[at];
+          data[at] = v;
+          assert.throws(() => toDense(denseMatrix(data, n, 1), { name: 'Q' }), (e: unknown) => e instanceof KnnkitError && (e as Error).message.startsWith(`Q: value ${v} at row ${at}, column 0`));
+          if (Number.isNaN(v)) assert.equal(toDense(denseMatrix(data, n, 1), { allowNaN: true }).rows, n, 'allowNaN lets NaN through');
+          else assert.throws(() => toDense(denseMatrix(data, n, 1), { allowNaN: true }), /expected finite numbers or NaN/);
+          data[at] = keep;
+        }
+      }
+    }
+  }
+});
+
 test('CSR: validation, densify block, row selection, normalisation', () => {
   const m = csrMatrix(Int32Array.of(0, 2, 2, 3), Int32Array.of(0, 3, 1), Float32Array.of(3, 4, 5), 3, 4);
   assert.deepEqual(Array.from(csrDenseBlock(m, 0, 3)), [3, 0, 0, 4, 0, 0, 0, 0, 0, 5, 0, 0]);

@@ -1,37 +1,25 @@
 import type { Matrix } from '../core/data.js';
 import { KnnkitError } from '../core/errors.js';
 import type { Metric } from '../metrics/types.js';
-import { chooseAlgorithm } from '../search/auto.js';
+import { chooseFamily } from '../index/auto.js';
+import { getFamily } from '../index/registry.js';
+import '../index/families.js';
 import type { Algorithm } from './params.js';
 
 /**
- * Maps the estimator's `algorithm` option to an engine kind for createIndex.
+ * Maps the estimator's `algorithm` option to a registered index family.
  *
- * 'auto' applies scikit-learn's rule (`chooseAlgorithm`, src/search/auto.ts: brute for sparse
- * data, d > 15, k >= n / 2 or non-metrics; else KD-tree for Minkowski metrics, ball tree for
- * other true metrics); it always picks an exact engine. Radius estimators pass no k.
- * Explicit choices are checked against what the engine needs, so that the error names the
- * estimator option rather than failing deep inside an engine:
- * - kd-tree: a Minkowski-family metric (per-axis bounds) on dense data;
- * - ball-tree: a true metric (triangle inequality) on dense data;
- * - hnsw: dense data, approximate.
+ * 'auto' applies the one rule (`chooseFamily`, src/index/auto.ts) for an exact answer, as
+ * scikit-learn does: brute for sparse data, d > 15, k >= n / 2 or non-metrics; else KD-tree for
+ * Minkowski metrics, ball tree for other true metrics. Radius estimators pass no k.
+ * An explicit family is checked against what its descriptor supports (metric, sparse data), so
+ * that the error names the estimator option rather than failing deep inside an engine.
  */
-export function resolveAlgorithm(algorithm: Algorithm, X: Matrix, metric: Metric, k: number | undefined): 'brute' | 'kd-tree' | 'ball-tree' | 'hnsw' {
-  switch (algorithm) {
-    case 'auto':
-      return chooseAlgorithm({ n: X.rows, d: X.cols, k, metric, sparse: X.kind === 'csr' });
-    case 'brute':
-      return 'brute';
-    case 'kd-tree':
-      if (metric.minkowskiP === undefined) throw new KnnkitError('algorithm', `algorithm: "kd-tree" needs a Minkowski-family metric (euclidean, manhattan, chebyshev, minkowski); got metric "${metric.name}"; use "ball-tree" or "brute"`);
-      if (X.kind === 'csr') throw new KnnkitError('algorithm', 'algorithm: "kd-tree" needs dense data; sparse (CSR) data is searched with "brute"');
-      return 'kd-tree';
-    case 'ball-tree':
-      if (!metric.isTrueMetric) throw new KnnkitError('algorithm', `algorithm: "ball-tree" needs a true metric (triangle inequality); "${metric.name}" is not one; use "brute"`);
-      if (X.kind === 'csr') throw new KnnkitError('algorithm', 'algorithm: "ball-tree" needs dense data; sparse (CSR) data is searched with "brute"');
-      return 'ball-tree';
-    case 'hnsw':
-      if (X.kind === 'csr') throw new KnnkitError('algorithm', 'algorithm: "hnsw" needs dense data; sparse (CSR) data is searched with "brute"');
-      return 'hnsw';
-  }
+export function resolveAlgorithm(algorithm: Algorithm, X: Matrix, metric: Metric, k: number | undefined): string {
+  if (algorithm === 'auto') return chooseFamily({ n: X.rows, d: X.cols, k, metric, sparse: X.kind === 'csr' });
+  const family = getFamily(algorithm, 'algorithm');
+  const why = family.supportsMetric(metric);
+  if (why) throw new KnnkitError('algorithm', `algorithm: "${family.name}" cannot use metric "${metric.name}": ${why}`);
+  if (X.kind === 'csr' && !family.dataKinds.includes('sparse')) throw new KnnkitError('algorithm', `algorithm: "${family.name}" needs dense data; sparse (CSR) data is searched with "brute"`);
+  return family.name;
 }

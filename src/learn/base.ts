@@ -6,8 +6,9 @@ import { csrDenseBlock } from '../core/sparse.js';
 import { KnnkitError } from '../core/errors.js';
 import { resolveMetric } from '../metrics/registry.js';
 import type { Metric } from '../metrics/types.js';
-import { createIndex } from '../search/factory.js';
-import type { NeighborIndex } from '../search/types.js';
+import { createIndex } from '../index/api.js';
+import { getFamily } from '../index/registry.js';
+import type { VectorIndex } from '../index/types.js';
 import { SearchResult, RadiusResult, withoutSelf } from '../search/results.js';
 import { resolveAlgorithm } from './algorithm.js';
 import type { ResolvedIndexParams } from './params.js';
@@ -30,15 +31,24 @@ export interface Neighborhoods {
 /** The fitted state every neighbour estimator shares: the training matrix, metric and engine. */
 export class FittedIndex {
   readonly metric: Metric;
-  readonly engine: NeighborIndex;
+  readonly engine: VectorIndex;
+  /** Per-call search parameters the engine's family declares (HNSW's ef). */
+  private readonly searchParams: (k: number) => Record<string, unknown>;
   readonly algorithm: string;
 
   constructor(readonly X: Matrix, readonly params: ResolvedIndexParams, kForAuto: number | undefined) {
     this.metric = resolveMetric(params.metric, X.kind === 'dense' ? X : undefined);
     this.algorithm = resolveAlgorithm(params.algorithm, X, this.metric, kForAuto);
-    this.engine = createIndex(this.algorithm, X, {
-      metric: this.metric, leafSize: params.leafSize, M: params.M, efConstruction: params.efConstruction, ef: params.ef, seed: params.seed,
-    });
+    // the estimator's engine options, passed where the family declares them (leafSize for the
+    // trees, M / efConstruction / seed for HNSW, ...)
+    const family = getFamily(this.algorithm);
+    const declared = new Set(family.options.map((o) => o.name));
+    const given: Record<string, unknown> = { leafSize: params.leafSize, M: params.M, efConstruction: params.efConstruction, seed: params.seed };
+    const opts: Record<string, unknown> = { metric: this.metric };
+    for (const [key, value] of Object.entries(given)) if (value !== undefined && declared.has(key)) opts[key] = value;
+    this.engine = createIndex(family.name, X, opts);
+    const ef = params.ef;
+    this.searchParams = ef !== undefined && family.searchParams.some((o) => o.name === 'ef') ? (k) => ({ ef: Math.max(ef, k) }) : () => ({});
   }
 
   get size(): number { return this.X.rows; }
@@ -54,7 +64,7 @@ export class FittedIndex {
   /** k nearest neighbours of each query (k clamped to the training size), nearest first. */
   kneighbors(Q: Matrix, k: number): Neighborhoods {
     const kk = Math.min(k, this.size);
-    const res = this.engine.search(Q, kk, this.params.ef !== undefined ? { ef: Math.max(this.params.ef, kk) } : {});
+    const res = this.engine.search(Q, kk, this.searchParams(kk));
     return this.exact(Q, fixedOffsets(Q.rows, res.k), res.indices, res.k);
   }
 
@@ -67,13 +77,13 @@ export class FittedIndex {
     const n = this.size;
     if (n < 2) throw new KnnkitError('X', 'X: the training set has 1 point, so it has no neighbours other than itself');
     const kk = Math.min(k, n - 1);
-    const res = this.engine.search(this.X, kk + 1, this.params.ef !== undefined ? { ef: Math.max(this.params.ef, kk + 1) } : {});
+    const res = this.engine.search(this.X, kk + 1, this.searchParams(kk + 1));
     return this.exact(this.X, fixedOffsets(n, kk), withoutSelf(res, kk).indices, kk);
   }
 
   /** Every training point within distance r (inclusive), nearest first; `self` excludes the query's own row. */
   radius(Q: Matrix, r: number, excludeSelf = false): Neighborhoods {
-    const res: RadiusResult = this.engine.radiusSearch(Q, r);
+    const res: RadiusResult = this.engine.rangeSearch(Q, r);
     if (!excludeSelf) return this.exact(Q, res.offsets.slice(), res.indices.slice(), -1);
     const offsets = new Int32Array(Q.rows + 1);
     const kept: number[] = [];

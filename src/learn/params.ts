@@ -1,10 +1,14 @@
-import { KnnkitError, checkInteger, checkNumber, checkOneOf, invalidParam } from '../core/errors.js';
+import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../core/errors.js';
 import { METRIC_NAMES } from '../metrics/registry.js';
+import { getFamily } from '../index/registry.js';
+import '../index/families.js';
 import type { Metric, MetricSpec } from '../metrics/types.js';
 
-/** Search engines an estimator can use (`auto` picks one per fit, as scikit-learn's rule). */
-export const ALGORITHMS = ['auto', 'brute', 'kd-tree', 'ball-tree', 'hnsw'] as const;
-export type Algorithm = typeof ALGORITHMS[number];
+/**
+ * The index family an estimator searches with: 'auto' (one per fit, by scikit-learn's rule) or
+ * any registered family name or alias (`knnkit indexes` lists them).
+ */
+export type Algorithm = 'auto' | 'brute' | 'kd-tree' | 'ball-tree' | 'hnsw' | (string & {});
 
 /** The distance-based kernels shared by every weighted estimator (see weights.ts). */
 export const KERNELS = ['gaussian', 'epanechnikov', 'tricube'] as const;
@@ -23,7 +27,7 @@ export const REGRESSOR_WEIGHTS = ['uniform', 'distance', 'shepard', ...KERNELS] 
 export interface IndexParams {
   /** Metric name or {name, p, VI, V}; default "euclidean". */
   metric?: MetricSpec;
-  /** Default "auto". "hnsw" is approximate (graph search), the others exact. */
+  /** Default "auto". Any registered family (exact or approximate, e.g. "hnsw"). */
   algorithm?: Algorithm;
   /** KD-tree / ball-tree leaf size (default 30, as scikit-learn). */
   leafSize?: number;
@@ -67,7 +71,7 @@ export function checkMetricSpec(spec: unknown): MetricSpec {
 }
 
 export function checkIndexParams(p: IndexParams): ResolvedIndexParams {
-  const algorithm = p.algorithm === undefined ? 'auto' : checkOneOf('algorithm', p.algorithm, ALGORITHMS);
+  const algorithm = p.algorithm === undefined || p.algorithm === 'auto' ? 'auto' : getFamily(p.algorithm as string, 'algorithm').name;
   const out: ResolvedIndexParams = {
     metric: checkMetricSpec(p.metric),
     algorithm,

@@ -9,7 +9,8 @@ export type { BallTreeOptions } from './ball-tree/ball-tree.js';
 export { HnswIndex } from './hnsw/hnsw-index.js';
 export type { HnswOptions, HnswSearchParams } from './hnsw/hnsw-index.js';
 export type { HnswFilter } from './hnsw/filter.js';
-export { createIndex, ENGINE_KINDS } from './factory.js';
-export type { EngineKind, EngineOptions } from './factory.js';
-export { chooseAlgorithm } from './auto.js';
-export type { AlgorithmQuery, ExactAlgorithm } from './auto.js';
+// the index contract (src/index/): one interface, a registry of families, one auto rule
+export { createIndex, emptyIndex } from '../index/api.js';
+export type { IndexOptions } from '../index/api.js';
+export { chooseAlgorithm, chooseFamily } from '../index/auto.js';
+export type { AlgorithmQuery, ExactAlgorithm } from '../index/auto.js';

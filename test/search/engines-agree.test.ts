@@ -7,8 +7,8 @@ import { readDataset } from '../../src/io/index.js';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { KDTree } from '../../src/search/kd-tree/kd-tree.js';
 import { BallTree } from '../../src/search/ball-tree/ball-tree.js';
-import { createIndex } from '../../src/search/factory.js';
-import { chooseAlgorithm } from '../../src/search/auto.js';
+import { createIndex } from '../../src/index/api.js';
+import { chooseAlgorithm } from '../../src/index/auto.js';
 import type { NeighborIndex } from '../../src/search/types.js';
 import type { SearchResult, RadiusResult } from '../../src/search/results.js';
 import { gaussianClusters, sharedData } from '../helpers/data.js';
@@ -193,9 +193,11 @@ test('bad input: unsupported metrics, sparse data, k, r, leafSize, dimension mis
 test('createIndex builds each engine with its options; auto follows the scikit-learn rule', () => {
   const X = gaussianClusters(300, 3, 3, 61);
   const kd = createIndex('kd-tree', X, { leafSize: 7, metric: 'manhattan' });
-  assert.ok(kd instanceof KDTree); assert.equal((kd as KDTree).leafSize, 7); assert.equal(kd.metric.name, 'manhattan');
+  assert.equal(kd.kind, 'kd-tree'); assert.equal(kd.options.leafSize, 7); assert.equal(kd.metric.name, 'manhattan');
+  assert.deepEqual(Array.from(kd.search(X, 5).indices), Array.from(new KDTree(X, { leafSize: 7, metric: 'manhattan' }).search(X, 5).indices));
   const bt = createIndex('ball-tree', X, { leafSize: 9, metric: 'hamming' });
-  assert.ok(bt instanceof BallTree); assert.equal((bt as BallTree).leafSize, 9);
+  assert.equal(bt.kind, 'ball-tree'); assert.equal(bt.options.leafSize, 9);
+  assert.deepEqual(Array.from(bt.search(X, 5).indices), Array.from(new BallTree(X, { leafSize: 9, metric: 'hamming' }).search(X, 5).indices));
   assert.equal(createIndex('auto', X).kind, 'kd-tree');
   assert.equal(createIndex('auto', X, { metric: 'hamming' }).kind, 'ball-tree');
   assert.equal(createIndex('auto', X, { metric: 'cosine' }).kind, 'brute');

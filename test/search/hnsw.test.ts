@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HnswIndex } from '../../src/search/hnsw/hnsw-index.js';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
-import { createIndex } from '../../src/search/factory.js';
+import { createIndex } from '../../src/index/api.js';
+import { HnswCore } from '../../src/index/hnsw/descriptor.js';
+import type { ManagedIndex } from '../../src/index/managed-index.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
 import type { SearchResult } from '../../src/search/results.js';
@@ -183,14 +185,19 @@ test('ef < k is raised to k; ef is per call; k larger than the live count return
   assert.equal(r3.distances[4], Infinity);
 });
 
-test('createIndex("hnsw") builds an HnswIndex with the factory options', () => {
+test('createIndex("hnsw") builds an HNSW graph with the family options', () => {
   const X = gaussianClusters(300, 8, 3, 4);
-  const idx = createIndex('hnsw', X, { M: 8, efConstruction: 50, ef: 30, seed: 3 }) as HnswIndex;
-  assert.ok(idx instanceof HnswIndex);
+  const idx = createIndex('hnsw', X, { M: 8, efConstruction: 50, seed: 3 }) as ManagedIndex;
+  const core = idx.core as HnswCore;
+  assert.ok(core instanceof HnswCore && core.hnsw instanceof HnswIndex);
   assert.equal(idx.kind, 'hnsw');
   assert.equal(idx.exact, false);
-  assert.deepEqual([idx.M, idx.efConstruction, idx.ef, idx.seed, idx.dim, idx.size], [8, 50, 30, 3, 8, 300]);
+  const h = core.hnsw;
+  assert.deepEqual([h.M, h.efConstruction, h.seed, idx.dim, idx.size], [8, 50, 3, 8, 300]);
+  assert.deepEqual([idx.options.M, idx.options.efConstruction, idx.options.seed], [8, 50, 3]);
   assert.ok(idx.memoryUsage() > 300 * 8 * 4);
+  // ef is a search parameter, never a build option
+  assert.throws(() => createIndex('hnsw', X, { ef: 30 }), /has no option "ef"/);
 });
 
 test('radiusSearch returns the points within r (inclusive), sorted', () => {

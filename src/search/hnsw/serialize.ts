@@ -22,7 +22,7 @@ export const MAGIC = 'KNNKHNSW';
 export const FORMAT_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 
-interface Header {
+export interface Header {
   dim: number; M: number; efConstruction: number; ef: number; seed: number; metric: unknown;
   reuseDeleted: boolean; count: number; live: number; deleted: number; ep: number; maxLevel: number;
   upperUsed: number; levelsDrawn: number; nextAutoId: number; freeCount: number; idMap: boolean; cosine: boolean;
@@ -47,23 +47,15 @@ function sections(h: Header): { name: string; bytes: number }[] {
   ];
 }
 
-export function serializeIndex(idx: HnswIndex): Uint8Array {
+/** The header and the sections (views into the index memory, no copy) of an index. */
+export function hnswParts(idx: HnswIndex): { header: Header; parts: { name: string; bytes: Uint8Array }[] } {
   const h: Header = {
     dim: idx.dim, M: idx.M, efConstruction: idx.efConstruction, ef: idx.ef, seed: idx.seed, metric: idx.metricSpec(),
     reuseDeleted: idx.reuseDeleted, count: idx.count, live: idx.live, deleted: idx.deleted, ep: idx.ep, maxLevel: idx.maxLevel,
     upperUsed: idx.upperUsed, levelsDrawn: idx.levelsDrawn, nextAutoId: idx.nextAutoId, freeCount: idx.free.length,
     idMap: true, cosine: idx.shape.cosine, storage: idx.storage,
   };
-  const json = new TextEncoder().encode(JSON.stringify(h));
   const secs = sections(h);
-  const total = 16 + pad4(json.length) + secs.reduce((a, s) => a + pad4(s.bytes), 0) + 4;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  dv.setUint32(8, FORMAT_VERSION, true);
-  dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  let p = 16 + pad4(json.length);
   const l = idx.layout, { u8 } = idx.views;
   const src: Record<string, Uint8Array> = {
     vectors: u8.subarray(l.vec, l.vec + secs[0].bytes),
@@ -76,7 +68,21 @@ export function serializeIndex(idx: HnswIndex): Uint8Array {
     labels: new Uint8Array(idx.labels.buffer, idx.labels.byteOffset, secs[7].bytes),
     free: new Uint8Array(Int32Array.from(idx.free).buffer),
   };
-  for (const s of secs) { out.set(src[s.name], p); p += pad4(s.bytes); }
+  return { header: h, parts: secs.map((x) => ({ name: x.name, bytes: src[x.name] })) };
+}
+
+export function serializeIndex(idx: HnswIndex): Uint8Array {
+  const { header: h, parts } = hnswParts(idx);
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const total = 16 + pad4(json.length) + parts.reduce((a, s) => a + pad4(s.bytes.length), 0) + 4;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  dv.setUint32(8, FORMAT_VERSION, true);
+  dv.setUint32(12, json.length, true);
+  out.set(json, 16);
+  let p = 16 + pad4(json.length);
+  for (const s of parts) { out.set(s.bytes, p); p += pad4(s.bytes.length); }
   dv.setUint32(p, crc32(out.subarray(0, p)), true);
   return out;
 }
@@ -115,6 +121,18 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   if (!h || expected < 0) throw fail(src, 'unreadable header');
   if (bytes.length !== expected) throw fail(src, `size ${bytes.length} bytes does not match the header (${expected})`);
 
+  const parts = new Map<string, Uint8Array>();
+  let p = 16 + pad4(hl);
+  for (const sec of sections(h)) { parts.set(sec.name, bytes.subarray(p, p + sec.bytes)); p += pad4(sec.bytes); }
+  return hnswFromParts(h, (name) => parts.get(name)!, { kernel: opts.kernel, source: src });
+}
+
+/** Rebuilds an index from its header and sections (the legacy file or the index envelope). */
+export function hnswFromParts(h: Header, part: (name: string) => Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source: string }): HnswIndex {
+  const src = opts.source;
+  for (const sec of sections(h)) {
+    if (part(sec.name).length !== sec.bytes) throw fail(src, `section ${sec.name} has ${part(sec.name).length} bytes; the header describes ${sec.bytes}`);
+  }
   const idx = new HnswIndex(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
     reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count), storage: h.storage ?? 'f32',
@@ -122,16 +140,9 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   idx.reserve(Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction));
   const l = idx.layout, { u8 } = idx.views;
   const dst: Record<string, number> = { vectors: l.vec, norms: l.norm, link0: l.link0, upos: l.upos, levels: l.levels, flags: l.flags, upper: l.upper };
-  let p = 16 + pad4(hl);
-  const secs = sections(h);
-  let labels = new Int32Array(0), free = new Int32Array(0);
-  for (const s of secs) {
-    const part = bytes.subarray(p, p + s.bytes);
-    if (s.name in dst) u8.set(part, dst[s.name]);
-    else if (s.name === 'labels') labels = new Int32Array(part.slice().buffer);
-    else free = new Int32Array(part.slice().buffer);
-    p += pad4(s.bytes);
-  }
+  for (const name of Object.keys(dst)) u8.set(part(name), dst[name]);
+  const labels = new Int32Array(part('labels').slice().buffer);
+  const free = new Int32Array(part('free').slice().buffer);
   checkStructure(idx, h, labels, free, src);
   idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
   idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;

@@ -7,6 +7,8 @@ import { invalidParam } from '../../core/errors.js';
  */
 export function filterMask(filter: unknown, n: number): Uint8Array | null {
   if (filter === undefined) return null;
+  // the index contract hands engines a ready mask over their points (src/index/filter.ts)
+  if (filter instanceof Uint8Array && filter.length >= n) return filter.length === n ? filter : filter.subarray(0, n);
   if (typeof filter !== 'function') throw invalidParam('filter', filter, 'a function (id: number) => boolean');
   const m = new Uint8Array(n);
   for (let j = 0; j < n; j++) m[j] = filter(j) ? 1 : 0;

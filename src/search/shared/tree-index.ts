@@ -99,7 +99,7 @@ export abstract class TreeIndex implements NeighborIndex {
     const kk = clampK(k, this.size);
     const q = denseQueries(queries, this.dim, this.label);
     const res = SearchResult.empty(q.rows, kk);
-    this.searchRows(q, 0, q.rows, kk, params.filter ?? null, res.indices, res.distances, 0);
+    this.searchRows(q, 0, q.rows, kk, predicate(params.filter), res.indices, res.distances, 0);
     return res;
   }
 
@@ -156,7 +156,7 @@ export abstract class TreeIndex implements NeighborIndex {
     const out = new RadiusCollector();
     const qv = new Float64Array(d);
     const stack = new Int32Array(2 * t.nLevels + 2);
-    const filter: IdFilter = params.filter ?? null;
+    const filter: IdFilter = predicate(params.filter);
     for (let qi = 0; qi < q.rows; qi++) {
       const qOff = qi * d;
       for (let j = 0; j < d; j++) qv[j] = q.data[qOff + j];
@@ -219,4 +219,11 @@ export abstract class TreeIndex implements NeighborIndex {
       }
     }
   }
+}
+
+/** The per-call filter as the leaf scans' predicate (the index contract passes a ready byte mask). */
+function predicate(filter: unknown): IdFilter {
+  if (filter === undefined || filter === null) return null;
+  if (filter instanceof Uint8Array) return (i: number) => filter[i] === 1;
+  return filter as IdFilter;
 }

@@ -1,0 +1,84 @@
+import type { MatrixInput } from '../core/data.js';
+import { toMatrix } from '../core/data.js';
+import { KnnkitError, checkInteger, invalidParam } from '../core/errors.js';
+import { resolveMetric } from '../metrics/registry.js';
+import type { MetricSpec } from '../metrics/types.js';
+import { chooseFamily } from './auto.js';
+import { IdMap, normaliseIds } from './ids.js';
+import { ManagedIndex } from './managed-index.js';
+import { parseOptions } from './options.js';
+import { getFamily, type BuildContext, type FamilyDescriptor } from './registry.js';
+import type { IdsInput, VectorIndex } from './types.js';
+import './families.js';
+
+/** Options of createIndex / emptyIndex: the common ones, then the family's own (see `knnkit indexes`). */
+export interface IndexOptions {
+  /** Metric name or {name, p, VI}; default "euclidean". */
+  metric?: MetricSpec;
+  /** Vector storage ("f32", "bits", ...; the family's first codec by default). `storage` is accepted as an alias. */
+  codec?: string;
+  storage?: string;
+  /** External ids of the rows (createIndex); default 0..n-1. */
+  ids?: IdsInput;
+  /** auto only: the k the index will be searched with, and whether an approximate family is acceptable. */
+  k?: number;
+  approximate?: boolean;
+  /** emptyIndex only: the index will hold sparse (CSR) rows. */
+  sparse?: boolean;
+  /** Progress of long builds. */
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /** The family's options (M, efConstruction, leafSize, nlist, ...). */
+  [option: string]: unknown;
+}
+
+const COMMON = ['metric', 'codec', 'storage', 'ids', 'k', 'approximate', 'onProgress', 'sparse'];
+
+function context(family: FamilyDescriptor, opts: IndexOptions, metricFit: Parameters<typeof resolveMetric>[1], sparse: boolean): BuildContext {
+  const metric = resolveMetric(opts.metric ?? 'euclidean', metricFit);
+  const why = family.supportsMetric(metric);
+  if (why) throw new KnnkitError('metric', `metric: got ${JSON.stringify(metric.name)}; ${why}`);
+  if (sparse && !family.dataKinds.includes('sparse')) throw new KnnkitError('data', `data: the "${family.name}" index needs dense data; sparse (CSR) data is searched with "brute"`);
+  const codec = opts.codec ?? opts.storage ?? family.codecs[0];
+  if (typeof codec !== 'string' || !family.codecs.includes(codec)) throw invalidParam('codec', codec, `one of ${family.codecs.map((c) => JSON.stringify(c)).join(', ')} (the codecs of the "${family.name}" index)`);
+  const options = parseOptions(`the "${family.name}" index`, family.options, opts, COMMON);
+  if (family.codecs.length > 1 || codec !== 'f32') options.codec = codec;
+  return { metric, options, sparse, onProgress: opts.onProgress };
+}
+
+/**
+ * Builds an index of a registered family (or 'auto': the one rule of ./auto.ts) over the rows of
+ * `data`, with ids `opts.ids` (default 0..n-1). Families that train are trained on the data first.
+ */
+export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions = {}): VectorIndex {
+  const m = toMatrix(data, { name: 'data' });
+  let family: FamilyDescriptor;
+  if (kind === 'auto') {
+    const metric = resolveMetric(opts.metric ?? 'euclidean', m.kind === 'dense' ? m : undefined);
+    family = getFamily(chooseFamily({ n: m.rows, d: m.cols, k: opts.k === undefined ? undefined : checkInteger('k', opts.k, 1), metric, sparse: m.kind === 'csr', approximate: opts.approximate === true }));
+    opts = { ...opts, metric };
+  } else {
+    family = getFamily(kind);
+  }
+  const ctx = context(family, opts, m.kind === 'dense' ? m : undefined, m.kind === 'csr');
+  const ids = opts.ids === undefined ? undefined : normaliseIds(opts.ids);
+  if (family.build && family.capabilities.train === false) {
+    const idMap = new IdMap(m.rows);
+    const plan = idMap.plan(m.rows, ids);
+    const core = family.build(m, ctx);
+    idMap.commit(plan.ids, plan.labels);
+    return new ManagedIndex(family, core, ctx.options, idMap);
+  }
+  const core = family.create(m.cols, ctx);
+  const index = new ManagedIndex(family, core, ctx.options);
+  if (!core.isTrained) index.train(m.kind === 'dense' ? m : (() => { throw new KnnkitError('data', `data: the "${family.name}" index trains on dense data`); })());
+  index.add(m, ids);
+  return index;
+}
+
+/** An empty index of a family (FAISS's index_factory(d, ...)): train where needed, then add. */
+export function emptyIndex(kind: string, dim: number, opts: IndexOptions = {}): VectorIndex {
+  checkInteger('dim', dim, 1);
+  const family = getFamily(kind);
+  const ctx = context(family, opts, undefined, opts.sparse === true);
+  return new ManagedIndex(family, family.create(dim, ctx), ctx.options);
+}

@@ -1,0 +1,110 @@
+import type { Matrix } from '../../core/data.js';
+import { KnnkitError } from '../../core/errors.js';
+import type { Metric } from '../../metrics/types.js';
+import { HnswIndex } from '../../search/hnsw/hnsw-index.js';
+import { hnswParts, hnswFromParts, type Header } from '../../search/hnsw/serialize.js';
+import type { SearchResult, RadiusResult } from '../../search/results.js';
+import type { Section } from '../envelope.js';
+import type { FamilyDescriptor, BuildContext } from '../registry.js';
+import type { Allow, FamilyCore } from '../types.js';
+
+/**
+ * HNSW (Malkov & Yashunin 2018) behind the contract: the graph of src/search/hnsw/ with the
+ * wrapper's labels as its ids. Its sections are the index memory's own regions (vectors, layer-0
+ * links, upper layers, ...), written straight from the arena.
+ */
+export class HnswCore implements FamilyCore {
+  readonly exact = false;
+  readonly isTrained = true;
+  constructor(readonly hnsw: HnswIndex) {}
+  get metric(): Metric { return this.hnsw.metric; }
+  get dim(): number { return this.hnsw.dim; }
+
+  add(data: Matrix, labels: Int32Array): void {
+    if (data.kind !== 'dense') throw new KnnkitError('vectors', 'vectors: HNSW needs dense data; sparse (CSR) data is searched with "brute"');
+    this.hnsw.add(data, labels);
+  }
+
+  remove(labels: Int32Array): void {
+    for (const l of labels) this.hnsw.remove(l);
+  }
+
+  private params(p: Record<string, unknown>, allow: Allow | null) {
+    return {
+      ef: p.ef as number,
+      filterStrategy: p.filterStrategy as 'auto' | 'graph' | 'scan',
+      filter: allow ? (allow.labels() ?? ((l: number) => allow.test(l))) : undefined,
+    };
+  }
+
+  search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
+    return this.hnsw.search(queries as never, k, this.params(p, allow));
+  }
+
+  searchAsync(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null, threads: number | undefined): Promise<SearchResult> {
+    return this.hnsw.searchAsync(queries as never, k, { ...this.params(p, allow), threads });
+  }
+
+  rangeSearch(queries: Matrix, r: number, p: Record<string, unknown>, allow: Allow | null): RadiusResult {
+    return this.hnsw.radiusSearch(queries as never, r, this.params(p, allow));
+  }
+
+  getVector(label: number): Float32Array {
+    const v = this.hnsw.getVector(label);
+    if (!v) throw new KnnkitError('id', `id: label ${label} is not live`);
+    return v;
+  }
+
+  memoryUsage(): number { return this.hnsw.memoryUsage(); }
+
+  persist(): { state: Record<string, unknown>; sections: Section[] } {
+    const { header, parts } = hnswParts(this.hnsw);
+    const types: Record<string, Section['type']> = { levels: 'u8', flags: 'u8', norms: 'f32', vectors: header.storage === 'bits' ? 'i32' : 'f32' };
+    return { state: header as unknown as Record<string, unknown>, sections: parts.map((p) => ({ name: `hnsw.${p.name}`, data: p.bytes, type: types[p.name] ?? 'i32' })) };
+  }
+}
+
+function hnswOptions(ctx: BuildContext) {
+  const o = ctx.options;
+  return {
+    metric: ctx.metric, M: o.M as number, efConstruction: o.efConstruction as number, seed: o.seed as number,
+    reorder: o.reorder as boolean, reuseDeleted: o.reuseDeleted as boolean, storage: (o.codec as 'f32' | 'bits' | undefined) ?? 'f32',
+  };
+}
+
+export const hnswFamily: FamilyDescriptor = {
+  name: 'hnsw',
+  aliases: ['hnswflat'],
+  summary: 'approximate: hierarchical navigable small-world graph (Malkov & Yashunin 2018)',
+  exact: false,
+  metrics: ['euclidean', 'sqeuclidean', 'cosine', 'ip', 'any other registry metric (TypeScript kernel)'],
+  supportsMetric: () => null,
+  dataKinds: ['dense', 'binary'],
+  codecs: ['f32', 'bits'],
+  capabilities: { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: false, sparse: false },
+  options: [
+    { name: 'M', type: 'integer', default: 16, min: 2, max: 2048, doc: 'links per node and layer (2 M at layer 0)', aliases: ['m'] },
+    { name: 'efConstruction', type: 'integer', default: 200, min: 1, doc: 'beam width while building' },
+    { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the level draws (same data + seed = same graph)' },
+    { name: 'reorder', type: 'boolean', default: true, doc: 'renumber nodes in breadth-first order after a bulk build (cache locality)' },
+    { name: 'reuseDeleted', type: 'boolean', default: true, doc: 'new points reuse the slots of removed ones' },
+  ],
+  searchParams: [
+    { name: 'ef', type: 'integer', default: 64, min: 1, doc: 'beam width of the search (raised to k)' },
+    { name: 'filterStrategy', type: 'enum', default: 'auto', choices: ['auto', 'graph', 'scan'], doc: 'filtered search: graph walk, exact scan of the allowed points, or the cost rule' },
+  ],
+  sweep: 'ef',
+  formatVersion: 1,
+  recallFloor: 0.9,
+  create(dim, ctx) {
+    return new HnswCore(new HnswIndex(dim, hnswOptions(ctx)));
+  },
+  build(data, ctx) {
+    if (data.kind !== 'dense') throw new KnnkitError('data', 'data: HNSW needs dense data; sparse (CSR) data is searched with "brute"');
+    return new HnswCore(HnswIndex.build(data, hnswOptions(ctx)));
+  },
+  load(env, _ctx) {
+    const h = env.header.state.core as unknown as Header;
+    return new HnswCore(hnswFromParts(h, (name) => env.section(`hnsw.${name}`), { source: 'index' }));
+  },
+};

@@ -1,0 +1,77 @@
+import type { Matrix } from '../../core/data.js';
+import { KnnkitError } from '../../core/errors.js';
+import type { Metric } from '../../metrics/types.js';
+import type { NeighborIndex } from '../../search/types.js';
+import type { SearchResult, RadiusResult } from '../../search/results.js';
+import type { Envelope, Section } from '../envelope.js';
+import type { Allow, FamilyCore } from '../types.js';
+import { StoredRows } from './stored-rows.js';
+
+/**
+ * The core of an exact family over stored rows (label = row): brute force and the two trees.
+ * The search structure is built from the rows on first search and rebuilt lazily after an add;
+ * removed points are excluded through the Allow mask (the wrapper's tombstones), so results stay
+ * exactly brute force's over the live points.
+ */
+export class ExactCore implements FamilyCore {
+  readonly exact = true;
+  readonly isTrained = true;
+  private engine: NeighborIndex | null = null;
+
+  constructor(
+    readonly metric: Metric,
+    readonly dim: number,
+    readonly rows: StoredRows,
+    private readonly make: (data: Matrix) => NeighborIndex,
+    /** The engine's memoryUsage counts the rows it searches (brute force scans them in place). */
+    private readonly engineCountsRows = false,
+  ) {}
+
+  add(data: Matrix, labels: Int32Array): void {
+    if (labels.length > 0 && labels[0] !== this.rows.rows) throw new KnnkitError('labels', `labels: expected ${this.rows.rows} next, got ${labels[0]}`);
+    if (data.kind === 'csr' && !this.rows.sparse) throw new KnnkitError('vectors', 'vectors: this index holds dense rows; got sparse (CSR) rows');
+    if (data.kind === 'dense' && this.rows.sparse) throw new KnnkitError('vectors', 'vectors: this index holds sparse (CSR) rows; got dense rows');
+    this.rows.append(data);
+    this.engine = null;
+  }
+
+  private get structure(): NeighborIndex {
+    if (!this.engine) this.engine = this.make(this.rows.matrix());
+    return this.engine;
+  }
+
+  search(queries: Matrix, k: number, _p: Record<string, unknown>, allow: Allow | null): SearchResult {
+    return this.structure.search(queries, k, allow ? { filter: allow.mask() as never } : {});
+  }
+
+  async searchAsync(queries: Matrix, k: number, _p: Record<string, unknown>, allow: Allow | null, threads: number | undefined): Promise<SearchResult> {
+    const e = this.structure;
+    const params = { ...(allow ? { filter: allow.mask() as never } : {}), ...(threads !== undefined ? { threads } : {}) };
+    return e.searchAsync ? e.searchAsync(queries, k, params) : e.search(queries, k, params);
+  }
+
+  rangeSearch(queries: Matrix, r: number, _p: Record<string, unknown>, allow: Allow | null): RadiusResult {
+    return this.structure.radiusSearch(queries, r, allow ? { filter: allow.mask() as never } : {});
+  }
+
+  getVector(label: number): Float32Array { return this.rows.row(label); }
+
+  memoryUsage(): number {
+    if (!this.engine) return this.rows.bytes();
+    const m = this.rows.matrix();
+    const rowBytes = m.kind === 'dense' ? m.data.byteLength : m.indptr.byteLength + m.indices.byteLength + m.values.byteLength;
+    return this.rows.bytes() + this.engine.memoryUsage() - (this.engineCountsRows ? rowBytes : 0);
+  }
+
+  persist(): { state: Record<string, unknown>; sections: Section[] } {
+    return { state: { rows: this.rows.rows, sparse: this.rows.sparse }, sections: this.rows.sections() };
+  }
+
+  static load(env: Envelope, metric: Metric, view: boolean, make: (data: Matrix) => NeighborIndex, engineCountsRows = false): ExactCore {
+    const st = env.header.state.core as { rows: number; sparse: boolean };
+    return new ExactCore(metric, env.header.dim, StoredRows.load(env, env.header.dim, st.sparse, st.rows, view), make, engineCountsRows);
+  }
+}
+
+/** Capabilities of the exact families over stored rows. */
+export const EXACT_CAPABILITIES = { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false } as const;

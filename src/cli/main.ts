@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   evaluate: { summary: 'cross-validate a kNN model on a data file', load: () => import('./commands/evaluate.js') },
   predict: { summary: 'fit on a training file, predict a test file', load: () => import('./commands/predict.js') },
   reproduce: { summary: 'reproduce a paper\'s tables (knn-graph)', load: () => import('./commands/reproduce.js') },
+  recommend: { summary: 'collaborative filtering: Surprise\'s kNN models cross-validated on a ratings file', load: () => import('./commands/recommend.js') },
+  outliers: { summary: 'kNN / LOF anomaly detection scored on a labelled file (PyOD\'s protocol)', load: () => import('./commands/outliers.js') },
   'convnn-experiment': { summary: 'train Conv2d vs ConvNN vs branching on real images', load: () => import('./commands/convnn-experiment.js') },
 };
 

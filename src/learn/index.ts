@@ -14,8 +14,6 @@ export { LocalOutlierFactor, knnOutlierScores } from './outliers.js';
 export type { LocalOutlierFactorParams, KnnOutlierOptions } from './outliers.js';
 export { KNNOutlierDetector, KNN_OUTLIER_METHODS } from './knn-outlier.js';
 export type { KNNOutlierDetectorParams, KnnOutlierMethod } from './knn-outlier.js';
-export { KNNOutlierDetector, KNN_OUTLIER_METHODS } from './knn-outlier.js';
-export type { KNNOutlierDetectorParams, KnnOutlierMethod } from './knn-outlier.js';
 export { editedNearestNeighbors, condensedNearestNeighbors, stolp } from './prototypes.js';
 export type { EnnOptions, CnnOptions, StolpOptions, StolpResult } from './prototypes.js';
 export { KERNELS } from './params.js';

@@ -63,7 +63,19 @@ function allFiniteF32(data: Float32Array): boolean {
   return acc >= 0;
 }
 
+/**
+ * Matrices this module has already checked (finite values, shape): inner layers receive them
+ * from the public boundary and must not scan them again. Only objects made here are trusted, so
+ * a caller's own object is always checked once.
+ */
+const VALIDATED = new WeakSet<DenseMatrix>();
+let scans = 0;
+
+/** @internal NaN/Infinity scans run so far (the test that each public call scans its input once). */
+export function finiteScans(): number { return scans; }
+
 function checkFinite(data: ArrayLike<number>, cols: number, name: string, allowNaN: boolean): void {
+  scans++;
   // the common Float32Array case is scanned on the bit patterns; the generic loop below then
   // only runs to name the offending value
   if (data instanceof Float32Array && !allowNaN && allFiniteF32(data)) return;
@@ -88,6 +100,7 @@ export function toDense(input: DenseInput | unknown, opts: ToDenseOptions = {}):
   let m: DenseMatrix;
   if (input && typeof input === 'object' && (input as DenseMatrix).kind === 'dense') {
     const d = input as DenseMatrix;
+    if (VALIDATED.has(d) && !opts.copy && (opts.cols === undefined || opts.cols === d.cols) && (opts.allowEmpty || d.rows > 0)) return d;
     if (!(d.data instanceof Float32Array)) throw invalidParam(name, input, 'a DenseMatrix with a Float32Array data');
     m = opts.copy ? { kind: 'dense', data: d.data.slice(0, d.rows * d.cols), rows: d.rows, cols: d.cols } : denseMatrix(d.data, d.rows, d.cols);
   } else if (Array.isArray(input)) {
@@ -129,11 +142,25 @@ export function toDense(input: DenseInput | unknown, opts: ToDenseOptions = {}):
     throw new KnnkitError(name, `${name}: dimension mismatch: rows have ${m.cols} columns but ${opts.cols} were expected (the dimension of the fitted data)`);
   }
   checkFinite(m.data, m.cols, name, opts.allowNaN ?? false);
+  if (!opts.allowNaN) VALIDATED.add(m);
   return m;
 }
 
 function describe(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** @internal Marks a matrix made by knnkit from validated parts (no re-scan downstream). */
+export function markValidated(m: DenseMatrix): DenseMatrix {
+  VALIDATED.add(m);
+  return m;
+}
+
+/** Rows [start, end) as a matrix view (no copy), trusted as its parent is (no re-scan). */
+export function rowsView(m: DenseMatrix, start: number, end: number): DenseMatrix {
+  const v: DenseMatrix = { kind: 'dense', data: m.data.subarray(start * m.cols, end * m.cols), rows: end - start, cols: m.cols };
+  if (VALIDATED.has(m)) VALIDATED.add(v);
+  return v;
 }
 
 /** Row i as a subarray view (no copy). */

@@ -31,8 +31,12 @@ export class ExactCore implements FamilyCore {
     if (labels.length > 0 && labels[0] !== this.rows.rows) throw new KnnkitError('labels', `labels: expected ${this.rows.rows} next, got ${labels[0]}`);
     if (data.kind === 'csr' && !this.rows.sparse) throw new KnnkitError('vectors', 'vectors: this index holds dense rows; got sparse (CSR) rows');
     if (data.kind === 'dense' && this.rows.sparse) throw new KnnkitError('vectors', 'vectors: this index holds sparse (CSR) rows; got dense rows');
+    const first = this.rows.rows === 0;
     this.rows.append(data);
     this.engine = null;
+    // the initial bulk add builds the structure now (build time belongs to the build, not to
+    // the first search); later adds rebuild lazily, on the next search
+    if (first) void this.structure;
   }
 
   private get structure(): NeighborIndex {

@@ -1,5 +1,5 @@
 import type { Matrix } from '../../core/data.js';
-import { denseMatrix } from '../../core/matrix.js';
+import { denseMatrix, markValidated } from '../../core/matrix.js';
 import { csrMatrix, type CsrMatrix } from '../../core/sparse.js';
 import type { Envelope, Section } from '../envelope.js';
 
@@ -39,7 +39,8 @@ export class StoredRows {
 
   /** The rows as a matrix (views, no copy). */
   matrix(): Matrix {
-    if (!this.sparse) return denseMatrix(this.dense ? this.dense.subarray(0, this.rows * this.cols) : new Float32Array(0), this.rows, this.cols);
+    // rows were validated when added (or checksummed when loaded)
+    if (!this.sparse) return markValidated(denseMatrix(this.dense ? this.dense.subarray(0, this.rows * this.cols) : new Float32Array(0), this.rows, this.cols));
     const ip = this.indptr ? this.indptr.subarray(0, this.rows + 1) : new Int32Array(1);
     const nnz = ip[this.rows];
     return { kind: 'csr', indptr: ip, indices: (this.indices ?? new Int32Array(0)).subarray(0, nnz), values: (this.values ?? new Float32Array(0)).subarray(0, nnz), rows: this.rows, cols: this.cols } as CsrMatrix;

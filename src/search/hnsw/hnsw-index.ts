@@ -1,5 +1,5 @@
 import type { MatrixInput } from '../../core/data.js';
-import { toDense, type DenseMatrix } from '../../core/matrix.js';
+import { toDense, rowsView, type DenseMatrix } from '../../core/matrix.js';
 import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { Metric, MetricSpec } from '../../metrics/types.js';
@@ -540,7 +540,7 @@ export class HnswIndex implements NeighborIndex {
     const offsets = new Int32Array(Q.rows + 1);
     const idx: number[] = [], dist: number[] = [];
     for (let i = 0; i < Q.rows; i++) {
-      const row = { kind: 'dense' as const, data: Q.data.subarray(i * this.dim, (i + 1) * this.dim), rows: 1, cols: this.dim };
+      const row = rowsView(Q, i, i + 1);
       let k = Math.min(this.live, Math.max(16, params.ef ?? this.ef));
       for (;;) {
         if (k === 0) break;

@@ -22,3 +22,5 @@ export type { Aggregate } from './regression.js';
 export type { ClassWeight } from './class-weight.js';
 export type { SerializeOptions } from './serialize.js';
 export { FORMAT_VERSION } from './serialize.js';
+export { KMeans, trainCentroids } from './kmeans.js';
+export type { KMeansParams, KMeansInit } from './kmeans.js';

@@ -3,9 +3,11 @@ import { bruteFamily } from './brute/descriptor.js';
 import { kdTreeFamily } from './kd-tree/descriptor.js';
 import { ballTreeFamily } from './ball-tree/descriptor.js';
 import { hnswFamily } from './hnsw/descriptor.js';
+import { ivfFlatFamily } from './ivf/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
 registerFamily(bruteFamily);
 registerFamily(kdTreeFamily);
 registerFamily(ballTreeFamily);
 registerFamily(hnswFamily);
+registerFamily(ivfFlatFamily);

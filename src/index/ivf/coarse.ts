@@ -1,0 +1,88 @@
+import { KnnkitError } from '../../core/errors.js';
+import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
+import { trainCentroids } from '../../learn/kmeans.js';
+import type { Metric } from '../../metrics/types.js';
+import { BruteForce } from '../../search/brute-force/brute-force.js';
+
+/**
+ * How an IVF / PQ family scores: squared L2, or 1 - <q, x> for inner product, and for cosine
+ * 1 - <q, x> over unit vectors (FAISS: cosine = inner product after normalisation).
+ */
+export type ScoreKind = 'l2' | 'ip';
+
+/** The families' metric rule: L2, squared L2, inner product and cosine (FAISS's metrics). */
+export function quantiserMetric(metric: Metric): string | null {
+  const f = metric.dotForm;
+  if (!f) return 'IVF and PQ indexes support euclidean, sqeuclidean, ip and cosine (FAISS: L2 and inner product, cosine by normalisation)';
+  return null;
+}
+
+export function scoreKind(metric: Metric): ScoreKind {
+  return metric.dotForm!.kind === 'l2' ? 'l2' : 'ip';
+}
+
+export function isCosine(metric: Metric): boolean {
+  return metric.dotForm?.kind === 'cosine';
+}
+
+/** Unit-normalised copy of the rows (zero rows stay zero: cosine distance 1 to everything). */
+export function normalizeRows(X: DenseMatrix): DenseMatrix {
+  const d = X.cols, out = new Float32Array(X.rows * d);
+  for (let i = 0; i < X.rows; i++) {
+    let s = 0;
+    for (let t = i * d; t < i * d + d; t++) s += X.data[t] * X.data[t];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let t = i * d; t < i * d + d; t++) out[t] = X.data[t] * inv;
+  }
+  return denseMatrix(out, X.rows, d);
+}
+
+/**
+ * The coarse quantiser of IVF (FAISS's quantizer of IndexIVF): nlist centroids trained by
+ * k-means (FAISS: L2 k-means whatever the metric; spherical, i.e. centroids re-normalised, for
+ * cosine), and a search over them that is knnkit's exact brute-force scan (WebAssembly SIMD):
+ * nearest by L2, or by largest inner product for ip / cosine (FAISS's IndexFlatIP quantiser).
+ */
+export class CoarseQuantiser {
+  private bf: BruteForce | null = null;
+  constructor(readonly centroids: Float32Array, readonly nlist: number, readonly dim: number, readonly kind: ScoreKind) {
+    if (centroids.length !== nlist * dim) throw new KnnkitError('index', `index: ${centroids.length} centroid values for ${nlist} x ${dim}`);
+  }
+
+  static train(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number }): CoarseQuantiser {
+    const c = trainCentroids(X, nlist, opts);
+    if (spherical) {
+      const n = normalizeRows(denseMatrix(c, nlist, X.cols));
+      c.set(n.data);
+    }
+    return new CoarseQuantiser(c, nlist, X.cols, kind);
+  }
+
+  private get engine(): BruteForce {
+    if (!this.bf) this.bf = new BruteForce(denseMatrix(this.centroids, this.nlist, this.dim), { metric: this.kind === 'l2' ? 'sqeuclidean' : 'ip' });
+    return this.bf;
+  }
+
+  /**
+   * The nprobe nearest lists of each row, nearest first, and their coarse scores (squared L2,
+   * or 1 - <q, c>), row-major nq x nprobe.
+   */
+  probe(Q: DenseMatrix, nprobe: number): { lists: Int32Array; scores: Float32Array } {
+    const r = this.engine.search(Q, Math.min(nprobe, this.nlist));
+    return { lists: r.indices, scores: r.distances };
+  }
+
+  /** The list of each row (its nearest centroid). */
+  assign(X: DenseMatrix): Int32Array {
+    return this.probe(X, 1).lists;
+  }
+
+  bytes(): number {
+    return this.centroids.byteLength + (this.bf ? this.bf.memoryUsage() : 0);
+  }
+}
+
+/** FAISS-like default nlist from the training sample size: about 4 sqrt(n), at least 39 training points per list. */
+export function defaultNlist(n: number): number {
+  return Math.max(1, Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 39)));
+}

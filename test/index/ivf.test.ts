@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createIndex, emptyIndex } from '../../src/index/api.js';
+import { indexFromBytes } from '../../src/index/persist.js';
+import { KnnkitError } from '../../src/core/errors.js';
+import type { SearchResult } from '../../src/search/results.js';
+import type { DenseMatrix } from '../../src/core/matrix.js';
+import { gaussianClusters } from '../helpers/data.js';
+
+const base = gaussianClusters(3000, 20, 30, 11);
+const queries = gaussianClusters(80, 20, 30, 12);
+
+function recall(res: SearchResult, truth: SearchResult): number {
+  let hit = 0, total = 0;
+  for (let q = 0; q < truth.nQueries; q++) {
+    const t = new Set(Array.from(truth.row(q).indices));
+    total += t.size;
+    for (const i of res.row(q).indices) if (t.has(i)) hit++;
+  }
+  return hit / total;
+}
+
+function rows(X: DenseMatrix, a: number, b: number): DenseMatrix {
+  return { kind: 'dense', data: X.data.slice(a * X.cols, b * X.cols), rows: b - a, cols: X.cols };
+}
+
+test('ivf-flat: nprobe = nlist scans every list: brute force\'s neighbours and distances, for L2, ip and cosine', () => {
+  for (const metric of ['euclidean', 'sqeuclidean', 'ip', 'cosine']) {
+    const idx = createIndex('ivf-flat', base, { metric, nlist: 25 });
+    const got = idx.search(queries, 10, { nprobe: 25 });
+    const want = createIndex('brute', base, { metric }).search(queries, 10);
+    assert.equal(recall(got, want), 1, metric);
+    for (let i = 0; i < want.distances.length; i++) assert.ok(Math.abs(got.distances[i] - want.distances[i]) <= 1e-4 * Math.max(1, Math.abs(want.distances[i])), `${metric} distance ${i}`);
+    assert.equal(idx.size, 3000);
+  }
+});
+
+test('ivf-flat: recall grows with nprobe, and is high at the defaults', () => {
+  const idx = createIndex('ivf-flat', base);
+  const want = createIndex('brute', base).search(queries, 10);
+  let prev = 0;
+  for (const nprobe of [1, 2, 4, 8, 16, 64]) {
+    const r = recall(idx.search(queries, 10, { nprobe }), want);
+    assert.ok(r >= prev - 1e-12, `nprobe ${nprobe}: ${r} < ${prev}`);
+    prev = r;
+  }
+  assert.ok(recall(idx.search(queries, 10), want) >= 0.95);
+  assert.ok(recall(idx.search(queries, 10, { nprobe: 1 }), want) < 1, 'nprobe 1 misses some neighbours on this data');
+});
+
+test('ivf-flat: empty index, train, add in batches, remove, filters, getVector', () => {
+  const e = emptyIndex('ivf-flat', 20, { nlist: 16 });
+  assert.equal(e.isTrained, false);
+  assert.throws(() => e.add(base), (err: unknown) => err instanceof KnnkitError && /train/.test(err.message));
+  e.train(rows(base, 0, 1000));
+  assert.ok(e.isTrained);
+  e.add(rows(base, 0, 1500));
+  e.add(rows(base, 1500, 3000));
+  assert.equal(e.size, 3000);
+  assert.throws(() => e.train(base), (err: unknown) => err instanceof KnnkitError && /train/.test(err.message));
+  const v = e.getVector(1234);
+  assert.deepEqual(Array.from(v), Array.from(base.data.subarray(1234 * 20, 1235 * 20)));
+  // every point is its own nearest neighbour (nprobe 1 probes its own list)
+  const self = e.search(rows(base, 0, 200), 1, { nprobe: 1 });
+  for (let i = 0; i < 200; i++) assert.equal(self.indices[i], i);
+  // remove the even ids
+  const gone = Float64Array.from({ length: 1500 }, (_, i) => 2 * i);
+  assert.equal(e.remove(gone), 1500);
+  assert.equal(e.size, 1500);
+  const r = e.search(queries, 10, { nprobe: 16 });
+  for (const id of r.indices) assert.ok(id % 2 === 1, `removed id ${id}`);
+  const want = createIndex('brute', base).search(queries, 10, { filter: (id: number) => id % 2 === 1 });
+  assert.deepEqual(Array.from(r.indices), Array.from(want.indices));
+  assert.throws(() => e.getVector(0), KnnkitError);
+  // filter forms
+  const allowed = new Set(Array.from({ length: 300 }, (_, i) => 10 * i + 1));
+  const f = e.search(queries, 10, { nprobe: 16, filter: allowed });
+  const fw = createIndex('brute', base).search(queries, 10, { filter: allowed });
+  assert.deepEqual(Array.from(f.indices), Array.from(fw.indices));
+});
+
+test('ivf-flat: toBytes / fromBytes (copy and view) round trip; a removal after a view load leaves the bytes intact', () => {
+  const idx = createIndex('ivf-flat', base, { metric: 'cosine', nlist: 20 });
+  const want = idx.search(queries, 10);
+  const bytes = idx.toBytes();
+  const keep = bytes.slice();
+  for (const view of [false, true]) {
+    const back = indexFromBytes(bytes, { view });
+    assert.deepEqual(Array.from(back.search(queries, 10).indices), Array.from(want.indices));
+    assert.deepEqual(Array.from(back.search(queries, 10).distances), Array.from(want.distances));
+    back.remove([want.indices[0], want.indices[1]]);
+    back.add(rows(base, 0, 10));
+    assert.ok(!Array.from(back.search(queries, 10).indices).includes(want.indices[0]));
+  }
+  assert.deepEqual(bytes, keep);
+  const untrained = indexFromBytes(emptyIndex('ivf-flat', 20).toBytes());
+  assert.equal(untrained.isTrained, false);
+});
+
+test('ivf-flat: memory as FAISS: d floats + an id per vector, plus the centroids', () => {
+  const idx = createIndex('ivf-flat', base, { nlist: 30 });
+  const mem = idx.memoryUsage();
+  assert.ok(mem >= 3000 * 20 * 4 + 30 * 20 * 4, `${mem}`);
+  assert.ok(mem <= 2 * (3000 * (20 * 4 + 4)) + 3000 * 16 + 200_000, `${mem}`);
+});
+
+test('ivf-flat: bad options and parameters are refused naming them', () => {
+  const bad = (fn: () => unknown, word: string) => assert.throws(fn, (e: unknown) => e instanceof KnnkitError && e.message.includes(word));
+  bad(() => createIndex('ivf-flat', base, { nlist: 0 }), 'nlist');
+  bad(() => createIndex('ivf-flat', rows(base, 0, 10), { nlist: 64 }), 'nlist');
+  bad(() => createIndex('ivf-flat', base, { metric: 'manhattan' }), 'metric');
+  bad(() => createIndex('ivf-flat', base).search(queries, 5, { nprobe: 0 }), 'nprobe');
+});

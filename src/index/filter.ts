@@ -28,16 +28,15 @@ export function makeAllow(filter: FilterInput | undefined | null, ids: IdMap, de
   }
   if (typeof filter === 'function') {
     const fn = filter as (id: number) => boolean;
-    const table = ids.table;
-    return lazyAllow(n, (l) => alive(l) && table[l] >= 0 && !!fn(table[l]), ids.live);
+    return lazyAllow(n, (l) => { if (!alive(l)) return false; const id = ids.idOf(l); return id >= 0 && !!fn(id); }, ids.live);
   }
   let labels: number[] = [];
   if (filter instanceof Set) {
     for (const id of filter) { const l = typeof id === 'number' ? ids.labelOf(id) : -1; if (l >= 0 && alive(l)) labels.push(l); }
   } else if (isBitmap(filter)) {
-    const table = ids.table, bits = filter.bits;
+    const bits = filter.bits;
     for (let l = 0; l < n; l++) {
-      const id = table[l];
+      const id = ids.idOf(l);
       if (id < 0 || !alive(l)) continue;
       const b = Math.floor(id / 8);
       if (b < bits.length && (bits[b] & (1 << (id % 8))) !== 0) labels.push(l);

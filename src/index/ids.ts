@@ -36,8 +36,8 @@ export function normaliseIds(ids: IdsInput, param = 'ids'): Float64Array {
  * `identity` lets hot paths skip the translation.
  */
 export class IdMap {
-  /** label -> external id (-1 for a removed label). */
-  private ext: Float64Array;
+  /** label -> external id (-1 for a removed label); null while the map is the identity (no cost). */
+  private ext: Float64Array | null = null;
   /** external id -> label, only once the map stops being the identity. */
   private lookup: Map<number, number> | null = null;
   /** Labels handed out so far. */
@@ -48,12 +48,11 @@ export class IdMap {
   nextId = 0;
   identity = true;
 
-  constructor(capacity = 16) {
-    this.ext = new Float64Array(Math.max(16, capacity));
-  }
+  constructor(private capacity = 16) {}
 
   static restore(ext: Float64Array, count: number, nextId: number): IdMap {
     const m = new IdMap(count);
+    m.ext = new Float64Array(Math.max(16, count));
     m.ext.set(ext.subarray(0, count));
     m.count = count;
     m.nextId = nextId;
@@ -64,27 +63,39 @@ export class IdMap {
     }
     m.live = live;
     if (!identity) m.buildLookup();
+    else m.ext = null;
     return m;
   }
 
+  /** Leaves the identity: the label table and the id -> label lookup are made. */
   private buildLookup(): void {
+    const ext = this.materialise();
     this.identity = false;
     const lk = new Map<number, number>();
-    for (let l = 0; l < this.count; l++) if (this.ext[l] >= 0) lk.set(this.ext[l], l);
+    for (let l = 0; l < this.count; l++) if (ext[l] >= 0) lk.set(ext[l], l);
     this.lookup = lk;
+  }
+
+  private materialise(): Float64Array {
+    if (!this.ext) {
+      const e = new Float64Array(Math.max(16, this.count, this.capacity));
+      for (let l = 0; l < this.count; l++) e[l] = l;
+      this.ext = e;
+    }
+    return this.ext;
   }
 
   /** The label of a live id, or -1. */
   labelOf(id: number): number {
-    if (this.identity) return Number.isInteger(id) && id >= 0 && id < this.count && this.ext[id] === id ? id : -1;
+    if (this.identity) return Number.isInteger(id) && id >= 0 && id < this.count ? id : -1;
     return this.lookup!.get(id) ?? -1;
   }
 
   /** The external id of a label (-1 if removed). */
-  idOf(label: number): number { return this.ext[label]; }
+  idOf(label: number): number { return this.identity ? label : this.ext![label]; }
 
-  /** label -> id array (length >= count). */
-  get table(): Float64Array { return this.ext; }
+  /** label -> id array (length >= count); made on first use while the map is the identity. */
+  get table(): Float64Array { return this.materialise(); }
 
   /**
    * Checks ids for a batch of n new points (unique, not live) or makes consecutive ones; returns
@@ -113,28 +124,29 @@ export class IdMap {
 
   commit(ids: Float64Array, labels: Int32Array): void {
     const need = this.count + ids.length;
-    if (need > this.ext.length) {
-      const next = new Float64Array(Math.max(need, this.ext.length * 2));
-      next.set(this.ext.subarray(0, this.count));
-      this.ext = next;
+    let stillIdentity = this.identity;
+    for (let i = 0; i < ids.length && stillIdentity; i++) if (ids[i] !== labels[i]) stillIdentity = false;
+    if (stillIdentity) {
+      for (let i = 0; i < ids.length; i++) if (ids[i] >= this.nextId) this.nextId = ids[i] + 1;
+      this.count = need;
+      this.live += ids.length;
+      return;
+    }
+    if (this.identity) this.buildLookup();
+    let ext = this.ext!;
+    if (need > ext.length) {
+      const next = new Float64Array(Math.max(need, ext.length * 2));
+      next.set(ext.subarray(0, this.count));
+      ext = this.ext = next;
     }
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i], l = labels[i];
-      this.ext[l] = id;
-      if (this.identity && id !== l) this.buildLookupAfter(l);
-      if (!this.identity) this.lookup!.set(id, l);
+      ext[l] = id;
+      this.lookup!.set(id, l);
       if (id >= this.nextId) this.nextId = id + 1;
     }
     this.count = need;
     this.live += ids.length;
-  }
-
-  private buildLookupAfter(upTo: number): void {
-    // everything before `upTo` was the identity
-    this.identity = false;
-    const lk = new Map<number, number>();
-    for (let l = 0; l < upTo; l++) if (this.ext[l] >= 0) lk.set(this.ext[l], l);
-    this.lookup = lk;
   }
 
   /** Marks the labels of live ids removed; returns the labels. */
@@ -146,7 +158,7 @@ export class IdMap {
       labels.push(l);
       if (this.identity) this.buildLookup();
       this.lookup!.delete(id);
-      this.ext[l] = -1;
+      this.ext![l] = -1;
       this.live--;
     }
     return Int32Array.from(labels);
@@ -154,11 +166,11 @@ export class IdMap {
 
   /** Live ids in label order. */
   *ids(): IterableIterator<number> {
-    for (let l = 0; l < this.count; l++) if (this.ext[l] >= 0) yield this.ext[l];
+    for (let l = 0; l < this.count; l++) { const id = this.idOf(l); if (id >= 0) yield id; }
   }
 
   bytes(): number {
-    return this.ext.byteLength + (this.lookup ? this.lookup.size * 40 : 0);
+    return (this.ext?.byteLength ?? 0) + (this.lookup ? this.lookup.size * 40 : 0);
   }
 }
 

@@ -27,6 +27,9 @@ export class ExactCore implements FamilyCore {
     private readonly engineCountsRows = false,
   ) {}
 
+  /** Exact rows learn nothing (FAISS's IndexFlat.train is a no-op too). */
+  train(): void { /* nothing to learn */ }
+
   add(data: Matrix, labels: Int32Array): void {
     if (labels.length > 0 && labels[0] !== this.rows.rows) throw new KnnkitError('labels', `labels: expected ${this.rows.rows} next, got ${labels[0]}`);
     if (data.kind === 'csr' && !this.rows.sparse) throw new KnnkitError('vectors', 'vectors: this index holds dense rows; got sparse (CSR) rows');

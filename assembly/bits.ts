@@ -1,0 +1,90 @@
+// Exact k-NN over bit-packed 0/1 vectors (the `bits` codec): the distance is the Hamming
+// distance popcount(a XOR b), which for 0/1 vectors equals the squared Euclidean distance.
+//
+// Memory is laid out by the host (src/codecs/bit-scan.ts); every function takes byte offsets.
+// No allocation, no runtime: `--runtime stub`.
+//   base   n rows of W u64 words (row j at base + 8 W j), zero-padded bits
+//   q      nq rows of W u64 words
+//   mask   0, or n bytes: row j is a candidate only when mask[j] != 0 (filters, removed points)
+//   outD   i32[nq * k], outI i32[nq * k]: per query the k best (distance, row) sorted by distance,
+//          ties by the lower row (rows are scanned in order and a tie never displaces), -1 / MAX
+//          where fewer than k rows are candidates.
+
+/** k nearest rows of every query. Four queries share each row load (register blocking). */
+export function scanTopK(base: usize, n: i32, q: usize, nq: i32, W: i32, k: i32, mask: usize, outD: usize, outI: usize): void {
+  const rowBytes = <usize>W << 3;
+  for (let i = 0; i < nq; i++) {
+    const o = (<usize>i * <usize>k) << 2;
+    for (let t = 0; t < k; t++) { store<i32>(outD + o + (<usize>t << 2), i32.MAX_VALUE); store<i32>(outI + o + (<usize>t << 2), -1); }
+  }
+  let i = 0;
+  for (; i + 4 <= nq; i += 4) {
+    const q0 = q + <usize>i * rowBytes, q1 = q0 + rowBytes, q2 = q1 + rowBytes, q3 = q2 + rowBytes;
+    // the current k-th distance of each query: a row is inserted only when strictly closer
+    let w0 = i32.MAX_VALUE, w1 = i32.MAX_VALUE, w2 = i32.MAX_VALUE, w3 = i32.MAX_VALUE;
+    for (let j = 0; j < n; j++) {
+      if (mask != 0 && load<u8>(mask + <usize>j) == 0) continue;
+      const r = base + <usize>j * rowBytes;
+      let d0: i64 = 0, d1: i64 = 0, d2: i64 = 0, d3: i64 = 0;
+      for (let t: usize = 0; t < rowBytes; t += 8) {
+        const x = load<u64>(r + t);
+        d0 += popcnt<u64>(x ^ load<u64>(q0 + t));
+        d1 += popcnt<u64>(x ^ load<u64>(q1 + t));
+        d2 += popcnt<u64>(x ^ load<u64>(q2 + t));
+        d3 += popcnt<u64>(x ^ load<u64>(q3 + t));
+      }
+      if (<i32>d0 < w0) w0 = insert(outD, outI, i, k, <i32>d0, j);
+      if (<i32>d1 < w1) w1 = insert(outD, outI, i + 1, k, <i32>d1, j);
+      if (<i32>d2 < w2) w2 = insert(outD, outI, i + 2, k, <i32>d2, j);
+      if (<i32>d3 < w3) w3 = insert(outD, outI, i + 3, k, <i32>d3, j);
+    }
+  }
+  for (; i < nq; i++) {
+    const q0 = q + <usize>i * rowBytes;
+    let w0 = i32.MAX_VALUE;
+    for (let j = 0; j < n; j++) {
+      if (mask != 0 && load<u8>(mask + <usize>j) == 0) continue;
+      const r = base + <usize>j * rowBytes;
+      let d0: i64 = 0;
+      for (let t: usize = 0; t < rowBytes; t += 8) d0 += popcnt<u64>(load<u64>(r + t) ^ load<u64>(q0 + t));
+      if (<i32>d0 < w0) w0 = insert(outD, outI, i, k, <i32>d0, j);
+    }
+  }
+}
+
+/** Inserts (d, j) into query i's sorted list (d < its k-th); returns the new k-th distance. */
+@inline function insert(outD: usize, outI: usize, i: i32, k: i32, d: i32, j: i32): i32 {
+  const o = (<usize>i * <usize>k) << 2;
+  let p = k - 1;
+  // shift larger entries right; an equal distance stays ahead (lower row first)
+  while (p > 0 && load<i32>(outD + o + (<usize>(p - 1) << 2)) > d) {
+    store<i32>(outD + o + (<usize>p << 2), load<i32>(outD + o + (<usize>(p - 1) << 2)));
+    store<i32>(outI + o + (<usize>p << 2), load<i32>(outI + o + (<usize>(p - 1) << 2)));
+    p--;
+  }
+  store<i32>(outD + o + (<usize>p << 2), d);
+  store<i32>(outI + o + (<usize>p << 2), j);
+  return load<i32>(outD + o + (<usize>(k - 1) << 2));
+}
+
+/** All rows within Hamming distance r of each query, appended as (query, row, distance) triples. Returns the count, or -1 if cap is exceeded. */
+export function scanRadius(base: usize, n: i32, q: usize, nq: i32, W: i32, r: i32, mask: usize, out: usize, cap: i32): i32 {
+  const rowBytes = <usize>W << 3;
+  let c = 0;
+  for (let i = 0; i < nq; i++) {
+    const q0 = q + <usize>i * rowBytes;
+    for (let j = 0; j < n; j++) {
+      if (mask != 0 && load<u8>(mask + <usize>j) == 0) continue;
+      const row = base + <usize>j * rowBytes;
+      let d: i64 = 0;
+      for (let t: usize = 0; t < rowBytes; t += 8) d += popcnt<u64>(load<u64>(row + t) ^ load<u64>(q0 + t));
+      if (<i32>d <= r) {
+        if (c >= cap) return -1;
+        const o = <usize>c * 12;
+        store<i32>(out + o, i); store<i32>(out + o + 4, j); store<i32>(out + o + 8, <i32>d);
+        c++;
+      }
+    }
+  }
+  return c;
+}

@@ -1,0 +1,71 @@
+import { loadEmbedded, defaultImports, ensureMemory } from '../wasm/loader.js';
+import * as bitsWasm from '../wasm/generated/bits.js';
+import { popcount32 } from '../search/hnsw/bits.js';
+
+interface BitsExports {
+  memory: WebAssembly.Memory;
+  scanTopK(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
+}
+
+/**
+ * Exact k-NN over bit-packed rows by popcount (assembly/bits.ts, i64.popcnt, four queries per
+ * row load), or its TypeScript twin when WebAssembly is off. The base codes are copied into the
+ * module's memory once; `search` returns Hamming distances (= squared L2 on 0/1 data).
+ */
+export class BitScan {
+  private ex: BitsExports | null = null;
+  private base = 1024;
+  private scratch = 0;
+  readonly path: 'wasm' | 'ts';
+
+  constructor(private codes: Uint8Array, private n: number, readonly words64: number) {
+    const loaded = loadEmbedded('bits', bitsWasm);
+    this.path = loaded ? 'wasm' : 'ts';
+    if (!loaded) return;
+    this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BitsExports;
+    this.scratch = this.base + n * words64 * 8;
+    ensureMemory(this.ex.memory, this.scratch);
+    new Uint8Array(this.ex.memory.buffer, this.base, n * words64 * 8).set(codes.subarray(0, n * words64 * 8));
+  }
+
+  memoryUsage(): number { return this.ex ? this.ex.memory.buffer.byteLength : 0; }
+
+  /** Rows of each query's k nearest (outI, -1 padded) and their Hamming distances (outD). */
+  search(q: Uint8Array, nq: number, k: number, mask: Uint8Array | null, outI: Int32Array, outD: Int32Array): void {
+    const W = this.words64, B = W * 8;
+    if (!this.ex) return this.searchTs(q, nq, k, mask, outI, outD);
+    let off = this.scratch;
+    const qOff = off; off += nq * B;
+    const mOff = mask ? off : 0; if (mask) off += (this.n + 7) & ~7;
+    const dOff = off; off += nq * k * 4;
+    const iOff = off; off += nq * k * 4;
+    ensureMemory(this.ex.memory, off);
+    const mem = this.ex.memory.buffer;
+    new Uint8Array(mem, qOff, nq * B).set(q.subarray(0, nq * B));
+    if (mask) new Uint8Array(mem, mOff, this.n).set(mask.subarray(0, this.n));
+    this.ex.scanTopK(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
+    outD.set(new Int32Array(mem, dOff, nq * k));
+    outI.set(new Int32Array(mem, iOff, nq * k));
+  }
+
+  private searchTs(q: Uint8Array, nq: number, k: number, mask: Uint8Array | null, outI: Int32Array, outD: Int32Array): void {
+    const W32 = this.words64 * 2;
+    const b32 = new Int32Array(this.codes.buffer, this.codes.byteOffset, this.n * W32);
+    const q32 = new Int32Array(q.buffer, q.byteOffset, nq * W32);
+    for (let i = 0; i < nq; i++) {
+      const o = i * k;
+      outD.fill(0x7fffffff, o, o + k); outI.fill(-1, o, o + k);
+      let worst = 0x7fffffff;
+      for (let j = 0; j < this.n; j++) {
+        if (mask && mask[j] === 0) continue;
+        let d = 0;
+        for (let t = 0; t < W32; t++) d += popcount32(b32[j * W32 + t] ^ q32[i * W32 + t]);
+        if (d >= worst) continue;
+        let p = k - 1;
+        while (p > 0 && outD[o + p - 1] > d) { outD[o + p] = outD[o + p - 1]; outI[o + p] = outI[o + p - 1]; p--; }
+        outD[o + p] = d; outI[o + p] = j;
+        worst = outD[o + k - 1];
+      }
+    }
+  }
+}

@@ -4,6 +4,8 @@ import { kdTreeFamily } from './kd-tree/descriptor.js';
 import { ballTreeFamily } from './ball-tree/descriptor.js';
 import { hnswFamily } from './hnsw/descriptor.js';
 import { ivfFlatFamily } from './ivf/descriptor.js';
+import { lshFamily } from './lsh/descriptor.js';
+import { rpForestFamily } from './rp-forest/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
 registerFamily(bruteFamily);
@@ -11,3 +13,5 @@ registerFamily(kdTreeFamily);
 registerFamily(ballTreeFamily);
 registerFamily(hnswFamily);
 registerFamily(ivfFlatFamily);
+registerFamily(lshFamily);
+registerFamily(rpForestFamily);

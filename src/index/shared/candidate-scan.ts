@@ -43,6 +43,9 @@ export class CandidateScan {
     return true;
   }
 
+  /** Whether a label was offered in the current query. */
+  wasSeen(label: number): boolean { return this.stamp[label] === this.epoch; }
+
   /** Drains the query's k best into row `row` of `res` (labels, true distances). */
   finish(res: SearchResult, row: number): void {
     const k = res.k;

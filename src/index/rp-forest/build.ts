@@ -1,0 +1,188 @@
+import type { DenseMatrix } from '../../core/matrix.js';
+import { Rng } from '../../core/rng.js';
+
+/** How the two-means split measures closeness, by index metric (Annoy's Angular, Euclidean, Manhattan, DotProduct). */
+export type SplitKind = 'angular' | 'euclidean' | 'manhattan' | 'dot';
+
+/**
+ * The forest as flat arrays (the persisted sections, searched in place after a view load):
+ * - nodes: 4 int32 per node. Leaf: [count >= 0, first item, 0, 0]. Split: [-1, left, right, split].
+ * - splits: (d + 1) float32 per split node: the hyperplane normal n and offset c; a point x goes
+ *   right when its margin n . x + c > 0 (for "dot" the normal has a (d + 1)-th component on the
+ *   augmented coordinate, which is 0 for queries, so queries use n[0..d) only and c = 0).
+ * - items: each leaf's labels, contiguous.
+ * - roots: the root node of each tree.
+ */
+export interface ForestArrays {
+  nodes: Int32Array;
+  splits: Float32Array;
+  items: Int32Array;
+  roots: Int32Array;
+}
+
+export const NODE_INTS = 4;
+/** Annoy's two_means iteration count. */
+const TWO_MEANS_STEPS = 200;
+/** A split leaving more than this fraction on one side is redone (then randomised), as Annoy. */
+const MAX_IMBALANCE = 0.95;
+
+class IntGrow {
+  a = new Int32Array(1024); n = 0;
+  push4(x: number, y: number, z: number, w: number): number {
+    if (this.n + 4 > this.a.length) this.grow(this.n + 4);
+    const at = this.n;
+    this.a[at] = x; this.a[at + 1] = y; this.a[at + 2] = z; this.a[at + 3] = w;
+    this.n += 4;
+    return at;
+  }
+  pushAll(v: Int32Array): number {
+    if (this.n + v.length > this.a.length) this.grow(this.n + v.length);
+    const at = this.n;
+    this.a.set(v, at);
+    this.n += v.length;
+    return at;
+  }
+  private grow(need: number): void { const b = new Int32Array(Math.max(need, this.a.length * 2)); b.set(this.a.subarray(0, this.n)); this.a = b; }
+  done(): Int32Array { return this.a.slice(0, this.n); }
+}
+
+class FloatGrow {
+  a = new Float32Array(1024); n = 0;
+  push(v: Float64Array): number {
+    if (this.n + v.length > this.a.length) { const b = new Float32Array(Math.max(this.n + v.length, this.a.length * 2)); b.set(this.a.subarray(0, this.n)); this.a = b; }
+    const at = this.n;
+    for (let i = 0; i < v.length; i++) this.a[at + i] = v[i];
+    this.n += v.length;
+    return at;
+  }
+  done(): Float32Array { return this.a.slice(0, this.n); }
+}
+
+/**
+ * Builds nTrees random-projection trees by Annoy's two-means split (Bernhardsson, annoylib.h):
+ * two sampled points seed two centroids, TWO_MEANS_STEPS rounds of weighted 2-means move them
+ * (each round a random point joins the nearer centroid, which becomes the running mean), and the
+ * node splits on the hyperplane equidistant from the centroids. A split that leaves more than
+ * 95% on one side is drawn again (3 tries), then sides are assigned at random. Nodes of at most
+ * leafSize items become leaves.
+ */
+export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, leafSize: number, seed: number): ForestArrays {
+  const n = data.rows, d = data.cols, X = data.data;
+  // "dot": Annoy's DotProduct reduction of maximum inner product to angular search: each point
+  // gains a coordinate sqrt(max|x|^2 - |x|^2), so all points share one norm.
+  const D = kind === 'dot' ? d + 1 : d;
+  const P = kind === 'dot' ? augment(data) : X;
+  const rng = new Rng(seed);
+  const nodes = new IntGrow(), items = new IntGrow(), splits = new FloatGrow();
+  const roots = new Int32Array(nTrees);
+  const normal = new Float64Array(D + 1), p = new Float64Array(D), q = new Float64Array(D);
+  const margins = new Float64Array(n);
+  const angular = kind === 'angular' || kind === 'dot';
+
+  const dist = (c: Float64Array, i: number): number => {
+    let s = 0;
+    const o = i * D;
+    if (kind === 'manhattan') { for (let j = 0; j < D; j++) s += Math.abs(c[j] - P[o + j]); return s; }
+    if (angular) {
+      let dot = 0, nc = 0, nx = 0;
+      for (let j = 0; j < D; j++) { dot += c[j] * P[o + j]; nc += c[j] * c[j]; nx += P[o + j] * P[o + j]; }
+      return nc === 0 || nx === 0 ? 2 : 2 - 2 * dot / Math.sqrt(nc * nx);
+    }
+    for (let j = 0; j < D; j++) { const u = c[j] - P[o + j]; s += u * u; }
+    return s;
+  };
+  const loadPoint = (c: Float64Array, i: number) => {
+    const o = i * D;
+    let nn = 0;
+    for (let j = 0; j < D; j++) { c[j] = P[o + j]; nn += c[j] * c[j]; }
+    if (angular && nn > 0) { const inv = 1 / Math.sqrt(nn); for (let j = 0; j < D; j++) c[j] *= inv; }
+  };
+
+  /** Fills normal[0..D] (offset at D) from the two-means centroids of idx. */
+  const twoMeans = (idx: Int32Array): void => {
+    const m = idx.length;
+    const i = rng.int(m);
+    let j = rng.int(m - 1);
+    if (j >= i) j++;
+    loadPoint(p, idx[i]); loadPoint(q, idx[j]);
+    let ic = 1, jc = 1;
+    for (let step = 0; step < TWO_MEANS_STEPS; step++) {
+      const kk = idx[rng.int(m)];
+      const di = ic * dist(p, kk), dj = jc * dist(q, kk);
+      let norm = 1;
+      if (angular) { let s = 0; for (let t = 0; t < D; t++) s += P[kk * D + t] * P[kk * D + t]; norm = s > 0 ? Math.sqrt(s) : 1; }
+      if (di < dj) { for (let t = 0; t < D; t++) p[t] = (p[t] * ic + P[kk * D + t] / norm) / (ic + 1); ic++; }
+      else if (dj < di) { for (let t = 0; t < D; t++) q[t] = (q[t] * jc + P[kk * D + t] / norm) / (jc + 1); jc++; }
+    }
+    // n = (p - q) / |p - q|; Euclidean / Manhattan: offset c = -n . (p + q) / 2 (the bisector)
+    let nn = 0;
+    for (let t = 0; t < D; t++) { normal[t] = p[t] - q[t]; nn += normal[t] * normal[t]; }
+    const inv = nn > 0 ? 1 / Math.sqrt(nn) : 0;
+    let c = 0;
+    for (let t = 0; t < D; t++) { normal[t] *= inv; c -= normal[t] * (p[t] + q[t]) / 2; }
+    normal[D] = angular ? 0 : c;
+  };
+
+  const margin = (i: number): number => {
+    let s = normal[D];
+    const o = i * D;
+    for (let t = 0; t < D; t++) s += normal[t] * P[o + t];
+    return s;
+  };
+
+  const make = (idx: Int32Array): number => {
+    if (idx.length <= leafSize) return nodes.push4(idx.length, items.pushAll(idx), 0, 0) / NODE_INTS;
+    let left: Int32Array | null = null, right: Int32Array | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      twoMeans(idx);
+      let nr = 0;
+      for (let a = 0; a < idx.length; a++) {
+        let s = margin(idx[a]);
+        if (s === 0) s = rng.random() < 0.5 ? -1 : 1; // Annoy: ties go to a random side
+        margins[a] = s;
+        if (s > 0) nr++;
+      }
+      if (Math.max(nr, idx.length - nr) / idx.length <= MAX_IMBALANCE) {
+        right = new Int32Array(nr); left = new Int32Array(idx.length - nr);
+        let r = 0, l = 0;
+        for (let a = 0; a < idx.length; a++) if (margins[a] > 0) right[r++] = idx[a]; else left[l++] = idx[a];
+        break;
+      }
+    }
+    if (!left || !right) {
+      // no hyperplane splits it (duplicates, tiny clusters): random halves, as Annoy
+      const perm = rng.shuffle(idx.slice());
+      const half = perm.length >> 1;
+      left = perm.subarray(0, half); right = perm.subarray(half);
+    }
+    const splitAt = splits.push(normal) / (D + 1);
+    const at = nodes.push4(-1, 0, 0, splitAt);
+    const l = make(left), r = make(right);
+    nodes.a[at + 1] = l; nodes.a[at + 2] = r;
+    return at / NODE_INTS;
+  };
+
+  for (let t = 0; t < nTrees; t++) {
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    roots[t] = make(all);
+  }
+  return { nodes: nodes.done(), splits: splits.done(), items: items.done(), roots };
+}
+
+/** Rows with the extra coordinate sqrt(max|x|^2 - |x|^2) (Annoy's DotProduct preprocessing). */
+function augment(data: DenseMatrix): Float32Array {
+  const n = data.rows, d = data.cols, X = data.data, out = new Float32Array(n * (d + 1));
+  const norms = new Float64Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += X[i * d + j] * X[i * d + j];
+    norms[i] = s; if (s > max) max = s;
+  }
+  for (let i = 0; i < n; i++) {
+    out.set(X.subarray(i * d, i * d + d), i * (d + 1));
+    out[i * (d + 1) + d] = Math.sqrt(Math.max(0, max - norms[i]));
+  }
+  return out;
+}

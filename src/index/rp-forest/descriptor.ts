@@ -1,0 +1,56 @@
+import { KnnkitError } from '../../core/errors.js';
+import type { Metric } from '../../metrics/types.js';
+import type { FamilyDescriptor, BuildContext } from '../registry.js';
+import type { SplitKind } from './build.js';
+import { ForestCore, type ForestSettings } from './forest-core.js';
+
+/** Annoy's metrics as knnkit metrics: angular = cosine, dot = ip (1 - <a, b>). */
+const SPLIT_KIND: Record<string, SplitKind> = { cosine: 'angular', euclidean: 'euclidean', sqeuclidean: 'euclidean', manhattan: 'manhattan', ip: 'dot' };
+
+function settings(ctx: BuildContext, dim: number): ForestSettings {
+  const o = ctx.options;
+  const kind = SPLIT_KIND[ctx.metric.name];
+  return { nTrees: o.nTrees as number, leafSize: (o.leafSize as number | undefined) ?? dim + 2, seed: o.seed as number, kind };
+}
+
+/**
+ * Random-projection forest (Annoy, Bernhardsson 2013-): nTrees trees of two-means hyperplane
+ * splits searched through one priority queue by margin; exact re-ranking of searchK candidates.
+ * Its persisted sections are flat arrays searched in place by `loadIndex(path, { view: true })`.
+ */
+export const rpForestFamily: FamilyDescriptor = {
+  name: 'rp-forest',
+  aliases: ['annoy', 'rpforest', 'rp_forest'],
+  summary: 'approximate: forest of random-projection trees (Annoy: two-means splits, one margin queue); searches its file in place',
+  exact: false,
+  metrics: ['cosine (angular)', 'euclidean', 'sqeuclidean', 'manhattan', 'ip (dot)'],
+  supportsMetric: (m: Metric) => (SPLIT_KIND[m.name] ? null : `rp-forest splits for Annoy's metrics: cosine (angular), euclidean, sqeuclidean, manhattan, ip (dot); use "hnsw" or "brute" for ${m.name}`),
+  dataKinds: ['dense'],
+  codecs: ['f32'],
+  capabilities: { train: false, add: false, remove: true, rangeSearch: false, getVector: true, view: true, sparse: false },
+  options: [
+    { name: 'nTrees', type: 'integer', default: 50, min: 1, max: 100000, doc: 'number of trees (more: higher recall, more memory, longer build)', aliases: ['trees', 'ntrees', 'n_trees'] },
+    { name: 'leafSize', type: 'integer', min: 1, doc: 'most items in a leaf; default derived: d + 2 (Annoy\'s K for float vectors)', aliases: ['leaf_size'] },
+    { name: 'seed', type: 'integer', default: 1, min: 0, max: 0xffffffff, doc: 'seed of the two-means draws (same data + seed = same forest)' },
+  ],
+  searchParams: [
+    { name: 'searchK', type: 'integer', min: 1, doc: 'distinct candidates re-ranked per query; default derived: nTrees x k (Annoy); >= n is exact', aliases: ['search_k'] },
+  ],
+  sweep: 'searchK',
+  formatVersion: 1,
+  recallFloor: 0.8,
+  create(dim, ctx) {
+    return new ForestCore(ctx.metric, dim, settings(ctx, dim));
+  },
+  build(data, ctx) {
+    if (data.kind !== 'dense') throw new KnnkitError('data', 'data: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
+    const core = new ForestCore(ctx.metric, data.cols, settings(ctx, data.cols));
+    const labels = new Int32Array(data.rows);
+    for (let i = 0; i < labels.length; i++) labels[i] = i;
+    core.add(data, labels);
+    return core;
+  },
+  load(env, ctx) {
+    return ForestCore.load(env, ctx.metric, ctx.view);
+  },
+};

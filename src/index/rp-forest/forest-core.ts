@@ -1,0 +1,181 @@
+import type { Matrix } from '../../core/data.js';
+import type { DenseMatrix } from '../../core/matrix.js';
+import { KnnkitError } from '../../core/errors.js';
+import type { Metric } from '../../metrics/types.js';
+import { SearchResult } from '../../search/results.js';
+import type { Envelope, Section } from '../envelope.js';
+import type { Allow, FamilyCore } from '../types.js';
+import { StoredRows } from '../shared/stored-rows.js';
+import { CandidateScan, selectiveLabels } from '../shared/candidate-scan.js';
+import { buildForest, NODE_INTS, type ForestArrays, type SplitKind } from './build.js';
+
+export interface ForestSettings { nTrees: number; leafSize: number; seed: number; kind: SplitKind }
+
+/**
+ * Annoy's forest behind the contract. Everything it searches is a flat array (ForestArrays plus
+ * the stored vectors), so a view load lays typed arrays over the file's bytes and searches them
+ * with no parse and no copy. Built once, on the first add (as Annoy's build()); later adds are
+ * refused by the wrapper (capabilities.add false); removal is the wrapper's tombstones.
+ */
+export class ForestCore implements FamilyCore {
+  readonly exact = false;
+  readonly isTrained = true;
+  private forest: ForestArrays | null = null;
+  // the search's priority queue (max-heap on priority), grown as needed and reused
+  private pri = new Float64Array(256);
+  private node = new Int32Array(256);
+
+  constructor(readonly metric: Metric, readonly dim: number, readonly settings: ForestSettings, private rows = new StoredRows(dim, false)) {}
+
+  get size(): number { return this.rows.rows; }
+
+  add(data: Matrix, labels: Int32Array): void {
+    if (data.kind !== 'dense') throw new KnnkitError('vectors', 'vectors: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
+    if (this.rows.rows > 0) throw new KnnkitError('add', 'add: the "rp-forest" index does not support add after build (as Annoy); rebuild it with the new data');
+    if (labels.length > 0 && labels[0] !== 0) throw new KnnkitError('labels', `labels: expected 0 first, got ${labels[0]}`);
+    this.rows.append(data);
+    const s = this.settings;
+    this.forest = buildForest(this.rows.matrix() as DenseMatrix, s.kind, s.nTrees, s.leafSize, s.seed);
+  }
+
+  /** Split stride: the normal (d, or d + 1 for "dot") and the offset. */
+  private get stride(): number { return (this.settings.kind === 'dot' ? this.dim + 1 : this.dim) + 1; }
+
+  search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
+    if (queries.kind !== 'dense') throw new KnnkitError('queries', 'queries: rp-forest needs dense queries');
+    const res = SearchResult.empty(queries.rows, k);
+    const f = this.forest;
+    if (!f || this.size === 0) return res;
+    const vectors = (this.rows.matrix() as DenseMatrix).data;
+    // Annoy's default search_k = n_trees x k; candidates are distinct here, so searchK >= n is exact
+    const searchK = (p.searchK as number | undefined) ?? this.settings.nTrees * k;
+    const scan = new CandidateScan(this.size, k, this.metric, vectors, this.dim, allow);
+    const few = selectiveLabels(allow, this.size);
+    const Q = queries.data, d = this.dim;
+    for (let q = 0; q < queries.rows; q++) {
+      scan.begin();
+      if (few) for (const l of few) scan.offer(l, Q, q * d);
+      else this.walk(f, Q, q * d, searchK, scan);
+      scan.finish(res, q);
+    }
+    return res;
+  }
+
+  /**
+   * Annoy's _get_all_nns: one priority queue over all trees' nodes, keyed by the smallest margin
+   * met on the way down (roots at +Infinity); a split node pushes its near child with
+   * min(priority, margin) and its far child with min(priority, -margin); leaves' items are
+   * offered until searchK distinct allowed candidates have been seen.
+   */
+  private walk(f: ForestArrays, Q: Float32Array, qOff: number, searchK: number, scan: CandidateScan): void {
+    const { nodes, splits, items, roots } = f;
+    const d = this.dim, stride = this.stride;
+    let size = 0, found = 0;
+    for (let t = 0; t < roots.length; t++) size = this.push(size, Infinity, roots[t]);
+    while (size > 0 && found < searchK) {
+      const pri = this.pri[0], nd = this.node[0];
+      size = this.pop(size);
+      const o = nd * NODE_INTS, count = nodes[o];
+      if (count >= 0) {
+        const start = nodes[o + 1];
+        for (let i = 0; i < count; i++) if (scan.offer(items[start + i], Q, qOff)) found++;
+        continue;
+      }
+      const so = nodes[o + 3] * stride;
+      let m = splits[so + stride - 1];
+      for (let j = 0; j < d; j++) m += splits[so + j] * Q[qOff + j];
+      size = this.push(size, Math.min(pri, m), nodes[o + 2]);
+      size = this.push(size, Math.min(pri, -m), nodes[o + 1]);
+    }
+  }
+
+  private push(size: number, pri: number, nd: number): number {
+    if (size >= this.pri.length) {
+      const p = new Float64Array(size * 2); p.set(this.pri); this.pri = p;
+      const n = new Int32Array(size * 2); n.set(this.node); this.node = n;
+    }
+    let pos = size;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (this.pri[parent] >= pri) break;
+      this.pri[pos] = this.pri[parent]; this.node[pos] = this.node[parent];
+      pos = parent;
+    }
+    this.pri[pos] = pri; this.node[pos] = nd;
+    return size + 1;
+  }
+
+  private pop(size: number): number {
+    const n = size - 1;
+    const lp = this.pri[n], ln = this.node[n];
+    let pos = 0;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.pri[r] > this.pri[l] ? r : l;
+      if (this.pri[c] <= lp) break;
+      this.pri[pos] = this.pri[c]; this.node[pos] = this.node[c];
+      pos = c;
+    }
+    this.pri[pos] = lp; this.node[pos] = ln;
+    return n;
+  }
+
+  getVector(label: number): Float32Array { return this.rows.row(label); }
+
+  memoryUsage(): number {
+    const f = this.forest;
+    return this.rows.bytes() + (f ? f.nodes.byteLength + f.splits.byteLength + f.items.byteLength + f.roots.byteLength : 0);
+  }
+
+  persist(): { state: Record<string, unknown>; sections: Section[] } {
+    const f = this.forest;
+    const sections: Section[] = [...this.rows.sections()];
+    if (f) {
+      sections.push(
+        { name: 'forest.nodes', data: f.nodes, type: 'i32' }, { name: 'forest.splits', data: f.splits, type: 'f32' },
+        { name: 'forest.items', data: f.items, type: 'i32' }, { name: 'forest.roots', data: f.roots, type: 'i32' },
+      );
+    }
+    return { state: { rows: this.rows.rows, built: f !== null, settings: this.settings }, sections };
+  }
+
+  /** A forest over the envelope's sections (views when `view`); structural checks bound every index. */
+  static load(env: Envelope, metric: Metric, view: boolean): ForestCore {
+    const st = env.header.state.core as { rows: number; built: boolean; settings: ForestSettings };
+    const dim = env.header.dim;
+    const core = new ForestCore(metric, dim, st.settings, StoredRows.load(env, dim, false, st.rows, view));
+    if (!st.built) return core;
+    const f: ForestArrays = {
+      nodes: env.typed('forest.nodes', Int32Array, !view), splits: env.typed('forest.splits', Float32Array, !view),
+      items: env.typed('forest.items', Int32Array, !view), roots: env.typed('forest.roots', Int32Array, !view),
+    };
+    checkForest(f, st.rows, core.stride);
+    core.forest = f;
+    return core;
+  }
+}
+
+/**
+ * Every child, split and item index in range, and children after their parent (pre-order, so a
+ * corrupt file can neither read out of bounds nor loop). O(nodes + items).
+ */
+function checkForest(f: ForestArrays, n: number, stride: number): void {
+  const bad = (why: string) => new KnnkitError('index', `index: the rp-forest sections are inconsistent: ${why}`);
+  const nn = f.nodes.length / NODE_INTS, ns = f.splits.length / stride;
+  if (!Number.isInteger(nn) || !Number.isInteger(ns)) throw bad('section lengths');
+  for (const r of f.roots) if (!(r >= 0 && r < nn)) throw bad(`root ${r}`);
+  let itemTotal = 0;
+  for (let i = 0; i < nn; i++) {
+    const o = i * NODE_INTS, c = f.nodes[o];
+    if (c >= 0) {
+      if (f.nodes[o + 1] < 0 || f.nodes[o + 1] + c > f.items.length) throw bad(`leaf ${i}`);
+      itemTotal += c;
+    } else if (!(f.nodes[o + 1] > i && f.nodes[o + 1] < nn && f.nodes[o + 2] > i && f.nodes[o + 2] < nn && f.nodes[o + 3] >= 0 && f.nodes[o + 3] < ns)) {
+      throw bad(`split node ${i}`);
+    }
+  }
+  if (itemTotal !== f.items.length || itemTotal !== f.roots.length * n) throw bad(`${itemTotal} leaf items for ${f.roots.length} trees of ${n} points`);
+  for (const it of f.items) if (!(it >= 0 && it < n)) throw bad(`item ${it}`);
+}

@@ -65,10 +65,12 @@ export class ManagedIndex implements VectorIndex {
   }
 
   add(vectors: MatrixInput, ids?: IdsInput): Float64Array {
+    // bad input is named before a capability error (a family without add still says "vectors")
+    const X = this.matrix(vectors, 'vectors');
+    const wanted = ids === undefined ? undefined : normaliseIds(ids);
     if (this.idMap.count > 0 && !this.capabilities.add) throw this.unsupported('add', 'built once: rebuild it with the new data');
     if (!this.core.isTrained) throw new KnnkitError('train', `train: the "${this.kind}" index must be trained before add(); call train(sample)`);
-    const X = this.matrix(vectors, 'vectors');
-    const { ids: newIds, labels } = this.idMap.plan(X.rows, ids === undefined ? undefined : normaliseIds(ids));
+    const { ids: newIds, labels } = this.idMap.plan(X.rows, wanted);
     this.core.add(X, labels);
     this.idMap.commit(newIds, labels);
     if (this.dead && this.dead.length < this.idMap.count) {

@@ -6,6 +6,7 @@ import { hnswFamily } from './hnsw/descriptor.js';
 import { ivfFlatFamily } from './ivf/descriptor.js';
 import { lshFamily } from './lsh/descriptor.js';
 import { rpForestFamily } from './rp-forest/descriptor.js';
+import { pqFamily, ivfPqFamily } from './pq/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
 registerFamily(bruteFamily);
@@ -15,3 +16,5 @@ registerFamily(hnswFamily);
 registerFamily(ivfFlatFamily);
 registerFamily(lshFamily);
 registerFamily(rpForestFamily);
+registerFamily(pqFamily);
+registerFamily(ivfPqFamily);

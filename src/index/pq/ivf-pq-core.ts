@@ -1,0 +1,232 @@
+import type { Matrix } from '../../core/data.js';
+import { KnnkitError } from '../../core/errors.js';
+import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
+import { TopK } from '../../core/topk.js';
+import type { Metric } from '../../metrics/types.js';
+import { SearchResult } from '../../search/results.js';
+import type { Envelope, Section } from '../envelope.js';
+import type { Allow, FamilyCore } from '../types.js';
+import { CoarseQuantiser, defaultNlist, isCosine, scoreKind, type ScoreKind } from '../ivf/coarse.js';
+import { prepare, type IvfOptions } from '../ivf/ivf-flat-core.js';
+import { InvertedLists } from '../ivf/lists.js';
+import { ProductQuantizer, scanAdc } from './product-quantizer.js';
+import { RefineStore } from './refine.js';
+
+/** Build options of the PQ families (pq: ivf = null). */
+export interface PqOptions {
+  /** Sub-quantisers; undefined = defaultM(d). */
+  m?: number;
+  nbits: number;
+  pqIter: number;
+  seed: number;
+  maxPointsPerCentroid: number;
+  refine: boolean;
+  precomputedTable: boolean;
+  ivf: IvfOptions | null;
+}
+
+/** Default m: sub-vectors of 4 coordinates when d allows (FAISS users' usual PQ{d/4}), else 2, else 1. */
+export function defaultM(d: number): number {
+  return d % 4 === 0 ? d / 4 : d % 2 === 0 ? d / 2 : d;
+}
+
+/**
+ * PQ (FAISS IndexPQ) and IVF-PQ (FAISS IndexIVFPQ; Jegou et al. 2011, IVFADC): vectors are
+ * stored as m-byte product-quantiser codes; with IVF, of the residual r = x - c(x) to the
+ * coarse centroid of their list (so the codebooks spend their bits on the within-cell spread).
+ * A query probes nprobe lists and ranks each list's codes by ADC:
+ *
+ *   L2:  ||q - c - r||^2 = ||q - c||^2 + (||r||^2 + 2 <c, r>) - 2 <q, r>
+ *        term 1 comes from the coarse search, term 2 is a per-list table precomputed at train
+ *        time (nlist x m x ksub, FAISS's precomputed table), term 3 a per-query table shared
+ *        by every list; without the precomputed table, the table of ||(q - c)_j - r_jk||^2 is
+ *        rebuilt per probed list.
+ *   IP:  1 - <q, c + r> = (1 - <q, c>) - sum_j <q_j, r_jk>: one table per query.
+ *
+ * `refine` (FAISS IndexRefineFlat) keeps the float vectors too: the best k * kFactor by ADC are
+ * re-ranked by their exact distance.
+ */
+export class IvfPqCore implements FamilyCore {
+  readonly exact = false;
+  private readonly kind: ScoreKind;
+  coarse: CoarseQuantiser | null = null;
+  pq: ProductQuantizer | null = null;
+  lists: InvertedLists | null = null;
+  /** nlist x m x ksub: ||r_jk||^2 + 2 <c_j, r_jk> per list (L2 with IVF and precomputedTable). */
+  table: Float32Array | null = null;
+  refine: RefineStore | null = null;
+  private trained = false;
+
+  constructor(readonly metric: Metric, readonly dim: number, private readonly opts: PqOptions) {
+    this.kind = scoreKind(metric);
+    if (opts.m !== undefined && dim % opts.m !== 0) throw new KnnkitError('m', `m: got ${opts.m}; expected a divisor of the dimension ${dim}`);
+    if (opts.refine) this.refine = new RefineStore(dim);
+  }
+
+  get isTrained(): boolean { return this.trained; }
+  private get nlist(): number { return this.coarse?.nlist ?? 1; }
+
+  train(sample: DenseMatrix): void {
+    if (this.lists && this.lists.total > 0) throw new KnnkitError('train', 'train: the index already holds vectors; train an empty index');
+    const X = prepare(sample, this.metric, 'sample');
+    const o = this.opts;
+    let R = X;
+    if (o.ivf) {
+      const nlist = o.ivf.nlist ?? defaultNlist(X.rows);
+      if (X.rows < nlist) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train nlist = ${nlist} lists; expected at least ${nlist} rows (FAISS advises 39 per list)`);
+      this.coarse = CoarseQuantiser.train(X, nlist, this.kind, isCosine(this.metric), o.ivf);
+      R = this.residuals(X, this.coarse.assign(X));
+    }
+    this.pq = ProductQuantizer.train(R, o.m ?? defaultM(this.dim), o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
+    this.lists = new InvertedLists(this.nlist, this.pq.codeSize, Uint8Array);
+    this.table = this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null;
+    this.trained = true;
+  }
+
+  /** x - c(list) per row. */
+  private residuals(X: DenseMatrix, lists: Int32Array): DenseMatrix {
+    const d = this.dim, out = new Float32Array(X.rows * d), C = this.coarse!.centroids;
+    for (let i = 0; i < X.rows; i++) {
+      const o = i * d, c = lists[i] * d;
+      for (let t = 0; t < d; t++) out[o + t] = X.data[o + t] - C[c + t];
+    }
+    return denseMatrix(out, X.rows, d);
+  }
+
+  add(data: Matrix, labels: Int32Array): void {
+    const X = prepare(data, this.metric, 'vectors');
+    const lists = this.coarse ? this.coarse.assign(X) : new Int32Array(X.rows);
+    const codes = this.pq!.encode(this.coarse ? this.residuals(X, lists) : X);
+    this.lists!.append(lists, labels, codes);
+    this.refine?.put(labels, X);
+  }
+
+  remove(labels: Int32Array): void {
+    for (const l of labels) this.lists!.remove(l);
+  }
+
+  search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
+    const Q = prepare(queries, this.metric, 'queries');
+    const nq = Q.rows, d = this.dim;
+    const out = SearchResult.empty(nq, k);
+    if (!this.trained) return out;
+    const pq = this.pq!, L = this.lists!, m = pq.m, ksub = pq.ksub, C = this.coarse?.centroids;
+    const nprobe = this.coarse ? Math.min(p.nprobe as number, this.coarse.nlist) : 1;
+    const probe = this.coarse ? this.coarse.probe(Q, nprobe) : null;
+    const kFactor = this.refine ? (p.kFactor as number) : 1;
+    const kk = k * kFactor;
+    const mask = allow ? allow.mask() : null;
+    const heap = new TopK(kk), idx = new Int32Array(kk), dist = new Float64Array(kk);
+    const qTerm = new Float32Array(m * ksub), lut = new Float32Array(m * ksub), resid = new Float32Array(d);
+    const l2 = this.kind === 'l2';
+    for (let q = 0; q < nq; q++) {
+      heap.reset(kk);
+      const qo = q * d;
+      if (!this.coarse) {
+        // PQ: one list, codes of x itself
+        if (l2) pq.lutL2(Q.data, qo, lut); else pq.lutIp(Q.data, qo, lut, -1);
+        scanAdc(lut, l2 ? 0 : 1, L.codes[0] as Uint8Array, L.labels[0], L.sizes[0], m, ksub, mask, heap);
+      } else {
+        if (this.table) pq.lutIp(Q.data, qo, qTerm, -2);
+        else if (!l2) pq.lutIp(Q.data, qo, lut, -1);
+        for (let j = 0; j < nprobe; j++) {
+          const list = probe!.lists[q * nprobe + j];
+          if (list < 0 || L.sizes[list] === 0) continue;
+          const coarse = probe!.scores[q * nprobe + j];
+          if (this.table) {
+            const T = this.table, o = list * m * ksub;
+            for (let t = 0; t < m * ksub; t++) lut[t] = T[o + t] + qTerm[t];
+          } else if (l2) {
+            for (let t = 0; t < d; t++) resid[t] = Q.data[qo + t] - C![list * d + t];
+            pq.lutL2(resid, 0, lut);
+          }
+          scanAdc(lut, this.table || !l2 ? coarse : 0, L.codes[list] as Uint8Array, L.labels[list], L.sizes[list], m, ksub, mask, heap);
+        }
+      }
+      const n = heap.drainSorted(idx, dist);
+      if (this.refine && kFactor > 1) {
+        heap.reset(k);
+        for (let t = 0; t < n; t++) heap.push(this.refine.reduced(Q.data, qo, idx[t], l2), idx[t]);
+        const n2 = heap.drainSorted(idx, dist);
+        this.emit(out, q, k, idx, dist, n2);
+      } else if (this.refine) {
+        // kFactor 1: the ADC ranking, exact distances reported (FAISS IndexRefine with k_factor 1)
+        for (let t = 0; t < n; t++) dist[t] = this.refine.reduced(Q.data, qo, idx[t], l2);
+        this.emit(out, q, k, idx, dist, n);
+      } else {
+        this.emit(out, q, k, idx, dist, Math.min(n, k));
+      }
+    }
+    return out;
+  }
+
+  private emit(out: SearchResult, q: number, k: number, idx: Int32Array, dist: Float64Array, n: number): void {
+    const l2 = this.kind === 'l2';
+    for (let t = 0; t < n; t++) {
+      out.indices[q * k + t] = idx[t];
+      // ADC estimates of squared L2 can dip below 0 by rounding: a distance is never negative
+      out.distances[q * k + t] = this.metric.reducedToDistance(l2 ? Math.max(0, dist[t]) : dist[t]);
+    }
+  }
+
+  getVector(label: number): Float32Array {
+    const code = this.lists?.codeOf(label);
+    if (!code) throw new KnnkitError('id', `id: label ${label} is not live`);
+    if (this.refine) return this.refine.row(label);
+    const out = new Float32Array(this.dim);
+    this.pq!.decode(code as Uint8Array, 0, out, 0);
+    if (this.coarse) {
+      const list = this.lists!.listOf[label], C = this.coarse.centroids, d = this.dim;
+      for (let t = 0; t < d; t++) out[t] += C[list * d + t];
+    }
+    return out;
+  }
+
+  memoryUsage(): number {
+    return (this.coarse?.bytes() ?? 0) + (this.pq?.centroids.byteLength ?? 0) + (this.lists?.bytes() ?? 0)
+      + (this.table?.byteLength ?? 0) + (this.refine?.bytes() ?? 0);
+  }
+
+  persist(): { state: Record<string, unknown>; sections: Section[] } {
+    if (!this.trained) return { state: { trained: false }, sections: [] };
+    const pq = this.pq!;
+    const sections: Section[] = [{ name: 'pq.centroids', data: pq.centroids, type: 'f32' }];
+    if (this.coarse) sections.push({ name: 'ivf.centroids', data: this.coarse.centroids, type: 'f32' });
+    sections.push(...this.lists!.sections('pq.lists'));
+    if (this.table) sections.push({ name: 'pq.table', data: this.table, type: 'f32' });
+    if (this.refine) sections.push(this.refine.section());
+    return { state: { trained: true, nlist: this.nlist, m: pq.m, nbits: pq.nbits, refineRows: this.refine?.rows ?? 0 }, sections };
+  }
+
+  static load(env: Envelope, metric: Metric, opts: PqOptions, view: boolean): IvfPqCore {
+    const st = env.header.state.core as { trained: boolean; nlist: number; m: number; nbits: number; refineRows: number };
+    const d = env.header.dim;
+    const core = new IvfPqCore(metric, d, opts);
+    if (!st.trained) return core;
+    core.pq = new ProductQuantizer(d, st.m, st.nbits, env.typed('pq.centroids', Float32Array, !view));
+    if (opts.ivf) core.coarse = new CoarseQuantiser(env.typed('ivf.centroids', Float32Array, !view), st.nlist, d, scoreKind(metric));
+    core.lists = InvertedLists.load(env, 'pq.lists', st.nlist, st.m, Uint8Array, view);
+    if (env.has('pq.table')) core.table = env.typed('pq.table', Float32Array, !view);
+    if (opts.refine) core.refine = RefineStore.load(env, d, st.refineRows, view);
+    core.trained = true;
+    return core;
+  }
+}
+
+/** FAISS's precomputed table: T[list][j][c] = ||r_jc||^2 + 2 <c_list,j, r_jc>. */
+function precomputeTable(coarse: CoarseQuantiser, pq: ProductQuantizer): Float32Array {
+  const { m, ksub, dsub } = pq, d = pq.d, nlist = coarse.nlist, C = coarse.centroids, P = pq.centroids;
+  const norms = new Float32Array(m * ksub);
+  for (let t = 0; t < m * ksub; t++) {
+    let s = 0;
+    for (let u = 0; u < dsub; u++) s += P[t * dsub + u] * P[t * dsub + u];
+    norms[t] = s;
+  }
+  const T = new Float32Array(nlist * m * ksub), cross = new Float32Array(m * ksub);
+  for (let l = 0; l < nlist; l++) {
+    pq.lutIp(C, l * d, cross, 2);
+    const o = l * m * ksub;
+    for (let t = 0; t < m * ksub; t++) T[o + t] = norms[t] + cross[t];
+  }
+  return T;
+}

@@ -7,6 +7,7 @@ import { chooseFamily } from './auto.js';
 import { IdMap, normaliseIds } from './ids.js';
 import { ManagedIndex } from './managed-index.js';
 import { parseOptions } from './options.js';
+import { resolveKind } from './factory-string.js';
 import { getFamily, type BuildContext, type FamilyDescriptor } from './registry.js';
 import type { IdsInput, VectorIndex } from './types.js';
 import './families.js';
@@ -57,7 +58,7 @@ export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions 
     family = getFamily(chooseFamily({ n: m.rows, d: m.cols, k: opts.k === undefined ? undefined : checkInteger('k', opts.k, 1), metric, sparse: m.kind === 'csr', approximate: opts.approximate === true }));
     opts = { ...opts, metric };
   } else {
-    family = getFamily(kind);
+    ({ family, opts } = resolveKind(kind, opts)); // a family name, or a FAISS factory string ("IVF256,PQ16")
   }
   const ctx = context(family, opts, m.kind === 'dense' ? m : undefined, m.kind === 'csr');
   const ids = opts.ids === undefined ? undefined : normaliseIds(opts.ids);
@@ -78,7 +79,8 @@ export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions 
 /** An empty index of a family (FAISS's index_factory(d, ...)): train where needed, then add. */
 export function emptyIndex(kind: string, dim: number, opts: IndexOptions = {}): VectorIndex {
   checkInteger('dim', dim, 1);
-  const family = getFamily(kind);
+  const { family, opts: o } = resolveKind(kind, opts);
+  opts = o;
   const ctx = context(family, opts, undefined, opts.sparse === true);
   return new ManagedIndex(family, family.create(dim, ctx), ctx.options);
 }

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   reproduce: { summary: 'reproduce a paper\'s tables (knn-graph)', load: () => import('./commands/reproduce.js') },
   recommend: { summary: 'collaborative filtering: Surprise\'s kNN models cross-validated on a ratings file', load: () => import('./commands/recommend.js') },
   outliers: { summary: 'kNN / LOF anomaly detection scored on a labelled file (PyOD\'s protocol)', load: () => import('./commands/outliers.js') },
+  serve: { summary: 'serve collections over a subset of Qdrant\'s REST API (write-ahead log, snapshots)', load: () => import('./commands/serve.js') },
   'convnn-experiment': { summary: 'train Conv2d vs ConvNN vs branching on real images', load: () => import('./commands/convnn-experiment.js') },
 };
 

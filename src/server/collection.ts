@@ -1,0 +1,484 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { emptyIndex } from '../index/api.js';
+import { indexFromBytes } from '../index/persist.js';
+import { KeyMap } from '../index/ids.js';
+import { getFamily, listFamilies } from '../index/registry.js';
+import type { VectorIndex } from '../index/types.js';
+import { KnnkitError } from '../core/errors.js';
+import { denseMatrix } from '../core/matrix.js';
+import { badRequest, notFound } from './errors.js';
+import { compileFilter, type CompiledFilter, type Payload } from './filter.js';
+import { FieldIndex, type FieldType } from './payload-index.js';
+import { compareKeys } from './point-id.js';
+import { decodePoints, encodePoints, readManifest, removeQuietly, syncDir, writeDurable, writeManifest, type Manifest } from './storage.js';
+import { Wal, encodeRecord, readWal, type WalRecord } from './wal.js';
+import { Bm25Index } from './bm25.js';
+
+export const DISTANCES = ['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const;
+export type Distance = typeof DISTANCES[number];
+
+/** Qdrant distance -> knnkit metric. Cosine and Dot report similarity scores (1 - distance). */
+const METRIC: Record<Distance, string> = { Cosine: 'cosine', Euclid: 'euclidean', Dot: 'ip', Manhattan: 'manhattan' };
+
+export interface CollectionConfig {
+  name: string;
+  size: number;
+  distance: Distance;
+  /** The knnkit family (from the registry) and its validated options. */
+  family: string;
+  familyOptions: Record<string, unknown>;
+  /** Payload indexes: field -> type. */
+  payloadSchema: Record<string, FieldType>;
+  createdAt: string;
+}
+
+export interface SearchOptions {
+  limit: number;
+  offset: number;
+  filter: CompiledFilter | null;
+  scoreThreshold?: number;
+  ef?: number;
+  exact?: boolean;
+  /** Internal id left out of the results (query by point id: the point itself). */
+  exclude?: number;
+}
+
+export interface Hit { id: number; score: number }
+
+/** A point as a change carries it: canonical key, vector (already checked), payload. */
+export interface PointIn { key: string; vector: Float32Array; payload: Payload }
+
+/**
+ * One collection: its index (any registered family through the index contract), the point keys
+ * (KeyMap: canonical id string <-> the index's numeric ids), payloads and payload indexes, and
+ * its durable storage (write-ahead log + segment + manifest, see ./storage.ts and ./wal.ts).
+ *
+ * Every change is applied to memory and queued in the log in the same synchronous step, so the
+ * log's order is the order of application; replay applies the same records to the same state and
+ * gets the same ids. `wait=true` callers await the log's fsync before they are answered.
+ */
+export class Collection {
+  readonly keys: KeyMap;
+  readonly payloads = new Map<number, Payload>();
+  readonly fields = new Map<string, FieldIndex>();
+  readonly bm25: Bm25Index;
+  seq = 0;
+  /** seq of the segment on disk. */
+  segmentSeq = 0;
+  private sortedKeys: string[] | null = null;
+  private closed = false;
+  snapshots = 0;
+  snapshotting: Promise<void> | null = null;
+  lastSnapshotMs = 0;
+
+  private constructor(readonly dir: string, readonly config: CollectionConfig, public index: VectorIndex, keys: KeyMap, private wal: Wal) {
+    this.keys = keys;
+    this.bm25 = new Bm25Index();
+    for (const [f, t] of Object.entries(config.payloadSchema)) this.fields.set(f, new FieldIndex(f, t));
+  }
+
+  get pointsCount(): number { return this.index.size; }
+  get walBytes(): number { return this.wal.bytes; }
+  get walSyncs(): number { return this.wal.syncs; }
+  get walRecords(): number { return this.wal.records; }
+  /** Distances are similarities (larger = closer) for Cosine and Dot. */
+  get similarity(): boolean { return this.config.distance === 'Cosine' || this.config.distance === 'Dot'; }
+
+  /** An empty index of the config's family (validates family, metric and options: KnnkitError on bad ones). */
+  static makeIndex(c: Pick<CollectionConfig, 'family' | 'familyOptions' | 'size' | 'distance'>): VectorIndex {
+    const fam = getFamily(c.family, 'knnkit.index');
+    const need = (['add', 'remove', 'getVector'] as const).filter((k) => !fam.capabilities[k]);
+    if (need.length || fam.capabilities.train) {
+      throw new KnnkitError('knnkit.index', `knnkit.index: the "${fam.name}" family cannot back a collection (it needs ${[...need.map((n) => `capabilities.${n}`), ...(fam.capabilities.train ? ['no training step'] : [])].join(', ')}); families that can: ${listServable().join(', ')}`);
+    }
+    return emptyIndex(fam.name, c.size, { metric: METRIC[c.distance], ...c.familyOptions });
+  }
+
+  /** Creates the collection's directory (written under a temporary name, then renamed). */
+  static async create(dir: string, config: CollectionConfig): Promise<Collection> {
+    const index = Collection.makeIndex(config);
+    const { mkdir, rename, rm } = await import('node:fs/promises');
+    const parent = dir.slice(0, dir.lastIndexOf('/'));
+    const tmp = `${parent}/.creating-${config.name}-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    await writeManifest(tmp, { version: 1, config: config as unknown as Record<string, unknown>, segment: null });
+    await rename(tmp, dir);
+    await syncDir(parent);
+    const wal = await Wal.open(`${dir}/wal.log`);
+    return new Collection(dir, config, index, new KeyMap(), wal);
+  }
+
+  /** Recovery: the manifest's segment, then the log's records after it (a torn tail dropped). */
+  static async open(dir: string, log: (msg: string) => void = () => undefined): Promise<Collection> {
+    const m = await readManifest(dir);
+    const config = m.config as unknown as CollectionConfig;
+    let index: VectorIndex, keys = new KeyMap(), payloads: [number, Payload][] = [], segSeq = 0;
+    if (m.segment) {
+      index = indexFromBytes(await readFile(`${dir}/${m.segment.index}`), { source: `${dir}/${m.segment.index}` });
+      const pts = decodePoints(await readFile(`${dir}/${m.segment.points}`), `${dir}/${m.segment.points}`) as { seq: number; keys: ReturnType<KeyMap['toJSON']>; payloads: [number, Payload][] };
+      if (pts.seq !== m.segment.seq) throw new Error(`${dir}: segment files disagree (index at ${m.segment.seq}, points at ${pts.seq})`);
+      keys = KeyMap.fromJSON(pts.keys);
+      payloads = pts.payloads;
+      segSeq = m.segment.seq;
+    } else {
+      index = Collection.makeIndex(config);
+    }
+    const replay = readWal(`${dir}/wal.log`);
+    if (replay.tornBytes > 0) log(`collection ${config.name}: dropped a torn write-ahead-log tail of ${replay.tornBytes} bytes (never acknowledged)`);
+    const wal = await Wal.open(`${dir}/wal.log`);
+    const c = new Collection(dir, config, index, keys, wal);
+    for (const [id, p] of payloads) c.setPayloadState(id, p);
+    c.seq = c.segmentSeq = segSeq;
+    let applied = 0;
+    for (const r of replay.records) {
+      if (r.meta.seq <= c.seq) continue; // already in the segment (a crash between manifest and truncation)
+      c.apply(r);
+      applied++;
+    }
+    if (applied) log(`collection ${config.name}: replayed ${applied} write-ahead-log records after segment ${segSeq}`);
+    // segments the manifest no longer names (a crash after writing a new one, before the manifest)
+    for (const f of await readdir(dir)) {
+      if (/^segment-\d+\.(idx|pts)$/.test(f) && f !== m.segment?.index && f !== m.segment?.points) await removeQuietly(`${dir}/${f}`);
+    }
+    return c;
+  }
+
+  // ---- changes: build the record, apply it, log it ----
+
+  /** Applies a change and queues it in the log; the promise resolves once the record is durable. */
+  private commit(meta: Omit<WalRecord['meta'], 'seq'>, floats?: Float32Array): Promise<void> {
+    if (this.closed) throw new Error(`collection ${this.config.name} is closed`);
+    const rec = { meta: { ...meta, seq: this.seq + 1 }, floats: floats ?? new Float32Array(0) };
+    this.apply(rec);
+    return this.wal.append(encodeRecord(rec.meta, rec.floats.length ? rec.floats : undefined));
+  }
+
+  upsert(points: PointIn[]): Promise<void> {
+    // the last of repeated ids wins (Qdrant's rule)
+    const last = new Map<string, PointIn>();
+    for (const p of points) last.set(p.key, p);
+    const list = [...last.values()];
+    const floats = new Float32Array(list.length * this.config.size);
+    list.forEach((p, i) => floats.set(p.vector, i * this.config.size));
+    return this.commit({ op: 'upsert', keys: list.map((p) => p.key), payloads: list.map((p) => p.payload) }, floats);
+  }
+
+  deletePoints(keys: string[]): Promise<void> { return this.commit({ op: 'delete', keys }); }
+  setPayload(keys: string[], payload: Payload, path?: string): Promise<void> { return this.commit({ op: 'set_payload', keys, payload, path: path ?? null }); }
+  overwritePayload(keys: string[], payload: Payload): Promise<void> { return this.commit({ op: 'overwrite_payload', keys, payload }); }
+  deletePayloadKeys(keys: string[], fields: string[]): Promise<void> { return this.commit({ op: 'delete_payload', keys, fields }); }
+  clearPayload(keys: string[]): Promise<void> { return this.commit({ op: 'clear_payload', keys }); }
+
+  /** Applies one record to memory (live changes and replay go through here alike). */
+  private apply(r: WalRecord): void {
+    const m = r.meta as Record<string, unknown> & { seq: number };
+    const keys = m.keys as string[];
+    switch (m.op) {
+      case 'upsert': {
+        const payloads = m.payloads as Payload[];
+        const ids = new Float64Array(keys.length);
+        const stale: number[] = [];
+        keys.forEach((k, i) => {
+          const id = this.keys.idFor(k);
+          ids[i] = id;
+          if (this.index.has(id)) stale.push(id);
+        });
+        if (stale.length) this.index.remove(stale);
+        this.index.add(denseMatrix(r.floats, keys.length, this.config.size), ids);
+        keys.forEach((k, i) => { if (this.payloads.has(ids[i])) this.dropPayloadState(ids[i]); this.setPayloadState(ids[i], payloads[i] ?? {}); });
+        if (stale.length !== keys.length) this.sortedKeys = null;
+        break;
+      }
+      case 'delete': {
+        const ids: number[] = [];
+        for (const k of keys) {
+          const id = this.keys.get(k);
+          if (id === undefined) continue;
+          ids.push(id);
+          this.dropPayloadState(id);
+          this.keys.delete(k);
+        }
+        if (ids.length) { this.index.remove(ids); this.sortedKeys = null; }
+        break;
+      }
+      case 'set_payload':
+      case 'overwrite_payload':
+      case 'delete_payload':
+      case 'clear_payload': {
+        for (const k of keys) {
+          const id = this.keys.get(k);
+          if (id === undefined || !this.index.has(id)) continue;
+          const old = this.payloads.get(id) ?? {};
+          let next: Payload;
+          if (m.op === 'set_payload') next = mergeAt(old, m.payload as Payload, m.path as string | null);
+          else if (m.op === 'overwrite_payload') next = structuredClone(m.payload as Payload);
+          else if (m.op === 'clear_payload') next = {};
+          else { next = structuredClone(old); for (const f of m.fields as string[]) deletePath(next, f); }
+          this.dropPayloadState(id);
+          this.setPayloadState(id, next);
+        }
+        break;
+      }
+      default:
+        throw new Error(`collection ${this.config.name}: unknown log record op ${JSON.stringify(m.op)} at seq ${m.seq}`);
+    }
+    this.seq = m.seq;
+  }
+
+  private setPayloadState(id: number, p: Payload): void {
+    this.payloads.set(id, p);
+    for (const f of this.fields.values()) f.add(id, p);
+    this.bm25.add(id, p);
+  }
+
+  private dropPayloadState(id: number): void {
+    const p = this.payloads.get(id);
+    if (!p) return;
+    for (const f of this.fields.values()) f.remove(id, p);
+    this.bm25.remove(id, p);
+    this.payloads.delete(id);
+  }
+
+  // ---- payload indexes (config, not log records: the manifest is rewritten) ----
+
+  async createFieldIndex(field: string, type: FieldType, textField: boolean): Promise<void> {
+    if (textField) {
+      this.bm25.setField(field, this.payloads);
+    } else {
+      const fi = new FieldIndex(field, type);
+      for (const [id, p] of this.payloads) fi.add(id, p);
+      this.fields.set(field, fi);
+    }
+    this.config.payloadSchema[field] = type;
+    await this.writeManifest();
+  }
+
+  async deleteFieldIndex(field: string): Promise<void> {
+    if (!(field in this.config.payloadSchema)) throw notFound(`no payload index on field ${JSON.stringify(field)}`);
+    delete this.config.payloadSchema[field];
+    this.fields.delete(field);
+    if (this.bm25.field === field) this.bm25.setField(null, this.payloads);
+    await this.writeManifest();
+  }
+
+  private async writeManifest(): Promise<void> {
+    const m: Manifest = { version: 1, config: this.config as unknown as Record<string, unknown>, segment: this.segmentSeq > 0 ? segmentNames(this.segmentSeq) : null };
+    await writeManifest(this.dir, m);
+  }
+
+  // ---- reads ----
+
+  keyOf(id: number): string { return this.keys.keyOf(id)!; }
+  idOf(key: string): number | undefined { const id = this.keys.get(key); return id !== undefined && this.index.has(id) ? id : undefined; }
+  payloadOf(id: number): Payload { return this.payloads.get(id) ?? {}; }
+  vectorOf(id: number): number[] { return Array.from(this.index.getVector(id)); }
+
+  /**
+   * The internal ids a filter allows, as a set (null: no filter). Payload indexes answer the
+   * top-level `must` conditions they cover (the smallest answer becomes the candidates); the
+   * whole filter is then tested on the candidates, or on every point when no index applies.
+   */
+  allowed(f: CompiledFilter | null): Set<number> | null {
+    if (!f) return null;
+    let cand: Iterable<number> | null = null;
+    let best = Infinity;
+    if (f.requiredIds) {
+      const s: number[] = [];
+      for (const k of f.requiredIds) { const id = this.idOf(k); if (id !== undefined) s.push(id); }
+      cand = s; best = s.length;
+    }
+    for (const c of f.required) {
+      const fi = this.fields.get(c.key);
+      const got = fi?.lookup(c);
+      if (got && got.size < best) { cand = got; best = got.size; }
+    }
+    const out = new Set<number>();
+    if (cand) {
+      for (const id of cand) { const p = this.payloads.get(id); if (p && f.test(this.keyOf(id), p)) out.add(id); }
+    } else {
+      for (const [id, p] of this.payloads) if (f.test(this.keyOf(id), p)) out.add(id);
+    }
+    return out;
+  }
+
+  /** k nearest by vector with Qdrant's options; scores are Qdrant's (similarity for Cosine/Dot, distance otherwise). */
+  search(vector: Float32Array, o: SearchOptions): Hit[] {
+    const allow = this.allowed(o.filter);
+    // query by point id leaves the point out: from the allowed set, or by asking for one more
+    let extra = 0;
+    if (o.exclude !== undefined) { if (allow) allow.delete(o.exclude); else extra = 1; }
+    if (allow && allow.size === 0) return [];
+    const k = o.offset + o.limit + extra;
+    if (k === 0 || this.index.size === 0) return [];
+    const q = denseMatrix(vector, 1, this.config.size);
+    const fam = getFamily(this.index.kind);
+    const declared = new Set(fam.searchParams.map((s) => s.name));
+    const params: Record<string, unknown> = {};
+    if (allow) params.filter = allow;
+    if (o.ef !== undefined && declared.has('ef')) params.ef = Math.max(o.ef, 1);
+    let hits: Hit[];
+    if (o.exact && !this.index.exact) {
+      if (declared.has('filterStrategy')) {
+        // HNSW's exact scan of the allowed points (every live point when there is no filter)
+        params.filterStrategy = 'scan';
+        if (!allow) params.filter = () => true;
+        hits = this.toHits(this.index.search(q, k, params));
+      } else {
+        hits = this.exactScan(vector, k, allow);
+      }
+    } else {
+      hits = this.toHits(this.index.search(q, k, params));
+    }
+    if (extra) hits = hits.filter((h) => h.id !== o.exclude).slice(0, k - extra);
+    hits = hits.slice(o.offset);
+    if (o.scoreThreshold !== undefined) {
+      const t = o.scoreThreshold;
+      hits = hits.filter((h) => (this.similarity ? h.score >= t : h.score <= t));
+    }
+    return hits;
+  }
+
+  private score(d: number): number { return this.similarity ? 1 - d : d; }
+
+  private toHits(r: { ids: ArrayLike<number>; distances: Float32Array }): Hit[] {
+    const out: Hit[] = [];
+    for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) out.push({ id: r.ids[i], score: this.score(r.distances[i]) });
+    return out;
+  }
+
+  /** Exact k nearest over stored vectors (families without an exact mode of their own). */
+  private exactScan(vector: Float32Array, k: number, allow: Set<number> | null): Hit[] {
+    const metric = this.index.metric;
+    const all: Hit[] = [];
+    for (const id of allow ?? this.payloads.keys()) all.push({ id, score: metric.distance(vector, 0, this.index.getVector(id), 0, vector.length) });
+    all.sort((a, b) => a.score - b.score || a.id - b.id);
+    return all.slice(0, k).map((h) => ({ id: h.id, score: this.score(h.score) }));
+  }
+
+  /** Keys in Qdrant's scroll order (cached until the key set changes). */
+  orderedKeys(): string[] {
+    if (!this.sortedKeys) {
+      const ks: string[] = [];
+      for (const id of this.payloads.keys()) ks.push(this.keyOf(id));
+      this.sortedKeys = ks.sort(compareKeys);
+    }
+    return this.sortedKeys;
+  }
+
+  scroll(offsetKey: string | null, limit: number, f: CompiledFilter | null): { ids: number[]; next: string | null } {
+    const keys = this.orderedKeys();
+    let lo = 0;
+    if (offsetKey !== null) {
+      let hi = keys.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (compareKeys(keys[mid], offsetKey) < 0) lo = mid + 1; else hi = mid; }
+    }
+    const allow = f && (f.requiredIds || f.required.some((c) => this.fields.has(c.key))) ? this.allowed(f) : null;
+    const ids: number[] = [];
+    for (let i = lo; i < keys.length; i++) {
+      const id = this.keys.get(keys[i])!;
+      const ok = !f || (allow ? allow.has(id) : f.test(keys[i], this.payloads.get(id)!));
+      if (!ok) continue;
+      if (ids.length === limit) return { ids, next: keys[i] };
+      ids.push(id);
+    }
+    return { ids, next: null };
+  }
+
+  count(f: CompiledFilter | null): number {
+    return f ? this.allowed(f)!.size : this.index.size;
+  }
+
+  /** Keys of points a filter selects (delete / set payload by filter). */
+  keysMatching(filter: unknown): string[] {
+    const f = compileFilter(filter);
+    const allow = this.allowed(f);
+    const out: string[] = [];
+    for (const id of allow ?? this.payloads.keys()) out.push(this.keyOf(id));
+    return out;
+  }
+
+  // ---- snapshots ----
+
+  /**
+   * Writes a new segment and truncates the log. Runs in the log writer's queue: first every
+   * queued record is written and fsynced, then the state is captured in one synchronous step
+   * (index bytes through the index contract's toBytes, keys and payloads as JSON) at seq S, so
+   * every record written to the log so far has seq <= S. The segment files and then the
+   * manifest naming them are written atomically; only then is the log emptied. A crash before
+   * the manifest leaves the old segment + the full log; after it, replay skips records <= S.
+   */
+  snapshot(): Promise<void> {
+    if (this.snapshotting) return this.snapshotting;
+    if (this.seq === this.segmentSeq) return Promise.resolve();
+    const run = this.wal.exclusive(async () => {
+      await this.wal.writePending();
+      const t0 = Date.now();
+      const S = this.seq;
+      const indexBytes = this.index.toBytes();
+      const pts = encodePoints({ seq: S, keys: this.keys.toJSON(), payloads: [...this.payloads.entries()] });
+      const names = segmentNames(S);
+      await writeDurable(this.dir, names.index, indexBytes);
+      await writeDurable(this.dir, names.points, pts);
+      const prev = this.segmentSeq;
+      this.segmentSeq = S;
+      await this.writeManifest();
+      await this.wal.truncateNow();
+      if (prev > 0 && prev !== S) {
+        const old = segmentNames(prev);
+        await removeQuietly(`${this.dir}/${old.index}`);
+        await removeQuietly(`${this.dir}/${old.points}`);
+      }
+      this.snapshots++;
+      this.lastSnapshotMs = Date.now() - t0;
+    });
+    this.snapshotting = run.finally(() => { this.snapshotting = null; });
+    return this.snapshotting;
+  }
+
+  async flush(): Promise<void> { await this.wal.flush(); }
+
+  async close(snapshot: boolean): Promise<void> {
+    if (this.closed) return;
+    if (snapshot) await this.snapshot().catch(() => undefined);
+    this.closed = true;
+    await this.wal.close();
+  }
+}
+
+function segmentNames(seq: number): { seq: number; index: string; points: string } {
+  return { seq, index: `segment-${seq}.idx`, points: `segment-${seq}.pts` };
+}
+
+/** Families that can back a collection: add and remove after creation, stored vectors, no training. */
+export function listServable(): string[] {
+  return listFamilies().filter((f) => f.capabilities.add && f.capabilities.remove && f.capabilities.getVector && !f.capabilities.train).map((f) => f.name);
+}
+
+/** set_payload: merge keys into the payload, or into the object at a dotted path. */
+function mergeAt(old: Payload, add: Payload, path: string | null): Payload {
+  const next = structuredClone(old);
+  let target: Record<string, unknown> = next;
+  if (path) {
+    for (const part of path.split('.')) {
+      const v = target[part];
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) target[part] = {};
+      target = target[part] as Record<string, unknown>;
+    }
+  }
+  Object.assign(target, structuredClone(add));
+  return next;
+}
+
+/** delete_payload: removes a dotted key. */
+function deletePath(p: Payload, path: string): void {
+  const parts = path.split('.');
+  let cur: unknown = p;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string, unknown>)[parts[i]];
+  }
+  if (cur !== null && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]];
+}
+
+export { badRequest };

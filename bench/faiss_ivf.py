@@ -1,0 +1,66 @@
+"""FAISS IVF peers for bench/quantisation.ts: IndexIVFFlat, IndexIVFPQ and IndexRefineFlat(IndexIVFPQ).
+
+Usage: faiss_ivf.py BASE.f32 QUERIES.f32 GT.i32 DIM K NLIST M NPROBES REPEATS KFACTOR
+Raw little-endian float32 / int32 row-major files. One thread (faiss.omp_set_num_threads(1)).
+Prints one JSON object: {"faiss": version, "env": {...}, "indexes": [{"name", "train_s", "add_s",
+"bytes_per_vector", "runs": [{"nprobe", "median_s", "recall"}]}]}.
+"""
+import json
+import os
+import sys
+import time
+
+import faiss
+import numpy as np
+
+
+def recall(ids, gt, k):
+    hit = 0
+    for a, b in zip(ids, gt):
+        hit += len(set(a[:k].tolist()) & set(b[:k].tolist()))
+    return hit / (len(gt) * k)
+
+
+def main() -> None:
+    base, queries, gtf, dim, k, nlist, m, nprobes, repeats, kfactor = sys.argv[1:11]
+    dim, k, nlist, m, repeats, kfactor = int(dim), int(k), int(nlist), int(m), int(repeats), int(kfactor)
+    x = np.fromfile(base, dtype="float32").reshape(-1, dim)
+    q = np.fromfile(queries, dtype="float32").reshape(-1, dim)
+    gt = np.fromfile(gtf, dtype="int32").reshape(len(q), -1)
+    faiss.omp_set_num_threads(1)
+    out = []
+    for name in ["IVFFlat", "IVFPQ", "IVFPQ+RFlat"]:
+        quant = faiss.IndexFlatL2(dim)
+        if name == "IVFFlat":
+            index = faiss.IndexIVFFlat(quant, dim, nlist)
+        else:
+            index = faiss.IndexIVFPQ(quant, dim, nlist, m, 8)
+        top = faiss.IndexRefineFlat(index) if name.endswith("RFlat") else index
+        t0 = time.perf_counter()
+        top.train(x)
+        train_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        top.add(x)
+        add_s = time.perf_counter() - t0
+        # FAISS: code_size bytes + an int64 id per vector (+ the float vector under RFlat)
+        bpv = index.code_size + 8 + (4 * dim if name.endswith("RFlat") else 0)
+        runs = []
+        for nprobe in [int(s) for s in nprobes.split(",")]:
+            index.nprobe = nprobe
+            params = None
+            if name.endswith("RFlat"):
+                top.k_factor = kfactor
+            top.search(q[:32], k)
+            secs = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                _, ids = top.search(q, k)
+                secs.append(time.perf_counter() - t0)
+            runs.append({"nprobe": nprobe, "median_s": sorted(secs)[len(secs) // 2], "recall": recall(ids, gt, k)})
+        out.append({"name": name, "train_s": train_s, "add_s": add_s, "bytes_per_vector": bpv, "runs": runs})
+    env = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(json.dumps({"faiss": faiss.__version__, "env": env, "indexes": out}))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,13 +14,15 @@ export function recallAtK(res: SearchResult, gt: GroundTruth, k: number): number
   if (gt.rows !== res.nQueries) throw new Error(`recallAtK: ${gt.rows} ground-truth rows for ${res.nQueries} queries`);
   if (k > gt.cols || k > res.k) throw new Error(`recallAtK: k = ${k} but the ground truth has ${gt.cols} and the result ${res.k} columns`);
   if (res.nQueries === 0 || k === 0) return 1;
+  // external ids may exceed int32 (Float64Array `ids`); the common case reads the Int32Array
+  const ids: ArrayLike<number> = res.wideIds ? res.ids : res.indices;
   const want = new Set<number>();
   let hits = 0;
   for (let q = 0; q < res.nQueries; q++) {
     want.clear();
     for (let j = 0; j < k; j++) want.add(gt.data[q * gt.cols + j]);
     for (let j = 0; j < k; j++) {
-      const id = res.indices[q * res.k + j];
+      const id = ids[q * res.k + j];
       if (id >= 0 && want.has(id)) hits++;
     }
   }

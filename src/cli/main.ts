@@ -1,4 +1,6 @@
 import { KnnkitError } from '../core/errors.js';
+import { output } from './output.js';
+import { packageVersion } from './version.js';
 
 /**
  * Command table: name -> lazily imported module exporting `run(argv): Promise<number>` and a
@@ -7,6 +9,10 @@ import { KnnkitError } from '../core/errors.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   demo: { summary: 'run the main job on a built-in generated example', load: () => import('./commands/demo.js') },
   search: { summary: 'k-NN search benchmark: recall@k, queries/s, latency, build time, memory', load: () => import('./commands/search.js') },
+  indexes: { summary: 'list the index families with their options, metrics and codecs', load: () => import('./commands/indexes.js') },
+  build: { summary: 'build an index of any family over a data file and save it', load: () => import('./commands/build.js') },
+  query: { summary: 'search a saved index: neighbours of a query file, with filters and recall', load: () => import('./commands/query.js') },
+  info: { summary: 'describe a saved index file: family, metric, size, options, checksums', load: () => import('./commands/info.js') },
   evaluate: { summary: 'cross-validate a kNN model on a data file', load: () => import('./commands/evaluate.js') },
   predict: { summary: 'fit on a training file, predict a test file', load: () => import('./commands/predict.js') },
   reproduce: { summary: 'reproduce a paper\'s tables (knn-graph)', load: () => import('./commands/reproduce.js') },
@@ -19,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
 function usage(): string {
   const lines = ['usage: knnkit <command> [options]', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(20)} ${c.summary}`);
-  lines.push('', 'knnkit <command> --help shows the options of a command.');
+  lines.push('', 'knnkit <command> --help shows the options of a command; knnkit --version (-V) prints the version.');
   return lines.join('\n');
 }
 
@@ -29,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    output.write(`knnkit ${packageVersion()}\n`);
+    return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {

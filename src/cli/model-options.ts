@@ -9,6 +9,8 @@ import { MinMaxScaler } from '../preprocessing/min-max-scaler.js';
 import type { Transformer } from '../preprocessing/types.js';
 import { choiceOption, intOption, numberOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { MODELS, type ModelConfig } from './models.js';
+import '../index/families.js';
+import { familyNames } from '../index/registry.js';
 
 /** Options shared by `evaluate` and `predict` (plus every registered model's own options). */
 export function modelOptionSpec(): Record<string, OptionSpec> {
@@ -23,7 +25,10 @@ export function modelOptionSpec(): Record<string, OptionSpec> {
 
 export const CLASSIFIER_WEIGHTS = ['uniform', 'distance', 'gaussian', 'epanechnikov', 'tricube'] as const;
 export const REGRESSOR_WEIGHTS = ['uniform', 'distance', 'shepard', 'gaussian', 'epanechnikov', 'tricube'] as const;
-export const ALGORITHMS = ['auto', 'brute', 'kd-tree', 'ball-tree', 'hnsw'] as const;
+/** The estimators' `algorithm` choices: auto and every registered index family (the registry's names). */
+export function algorithms(): string[] {
+  return ['auto', ...familyNames()];
+}
 export const SCALES = ['none', 'standard', 'minmax'] as const;
 export type Scale = typeof SCALES[number];
 
@@ -43,7 +48,7 @@ export function parseModelSettings(opts: ParsedArgs['options']): ModelSettings {
   }
   const k = intOption(opts, 'k', 5, 1);
   const weights = choiceOption<string>(opts, 'weights', 'uniform', task === 'regression' ? REGRESSOR_WEIGHTS : CLASSIFIER_WEIGHTS);
-  const algorithm = choiceOption<string>(opts, 'algorithm', 'auto', ALGORITHMS);
+  const algorithm = choiceOption<string>(opts, 'algorithm', 'auto', algorithms());
   const scale = choiceOption<Scale>(opts, 'scale', 'none', SCALES);
   const seed = intOption(opts, 'seed', 0, 0, 0xffffffff);
   let metric: MetricSpec = 'euclidean';
@@ -94,7 +99,7 @@ export function modelHelp(): string {
     `  --weights W         ${CLASSIFIER_WEIGHTS.join(', ')} (regression also: shepard); default uniform`,
     `  --metric M          ${METRIC_NAMES.join(', ')} (default euclidean)`,
     '  --p P               Minkowski exponent >= 1 (implies --metric minkowski)',
-    `  --algorithm A       ${ALGORITHMS.join(', ')} (default auto)`,
+    `  --algorithm A       ${algorithms().join(', ')} (default auto; knnkit indexes lists them)`,
     `  --scale S           ${SCALES.join(', ')}: scaler fitted on the training data only (default none)`,
     '  --seed S            seed of the fold shuffle and of randomised engines (default 0)',
     '  --label COL         CSV label column: name or 0-based index (default: "label", else the last column)',

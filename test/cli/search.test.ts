@@ -10,6 +10,8 @@ import { BruteForce } from '../../src/search/brute-force/brute-force.js';
 import { recallAtK, percentile, recallQpsSvg } from '../../src/cli/bench-report.js';
 import { SearchResult } from '../../src/search/results.js';
 import { gaussianClusters } from '../helpers/data.js';
+import { familyNames } from '../../src/index/registry.js';
+import '../../src/index/families.js';
 
 let dir = '';
 const base = gaussianClusters(1500, 6, 8, 1);
@@ -91,7 +93,7 @@ test('hnsw --storage bits: bit-packed 0/1 vectors, same recall as float32 storag
   assert.match(bad.err, /--storage: got "bits" but .*base\.fvecs: row 0, column \d+ holds .*0\/1 vectors only/);
   const other = await cli(f('base.fvecs'), f('query.fvecs'), '--storage', 'bits');
   assert.equal(other.code, 2);
-  assert.match(other.err, /--storage: only applies to --index hnsw/);
+  assert.match(other.err, /--storage: got "bits"; expected "f32" \(the only codec of the "kd-tree" index\)/, 'auto picks the KD-tree here, which stores f32 only');
 });
 
 test('--groundtruth: the first k ids of each row count; a wrong ground truth lowers recall', async () => {
@@ -111,7 +113,7 @@ test('--groundtruth: the first k ids of each row count; a wrong ground truth low
 test('human output names the engine, build, memory, the recall table and the threads', async () => {
   const r = await cli(f('base.fvecs'), f('query.fvecs'), '--index', 'ball-tree', '--threads', '2', '--metric', 'manhattan');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /index: ball-tree \(leaf size 40\), built in [\d.]+ s, memory [\d.]+ KB/);
+  assert.match(r.out, /index: ball-tree \(leafSize 40\), built in [\d.]+ s, memory [\d.]+ KB/);
   assert.match(r.out, /batch search: 2 worker threads/);
   assert.match(r.out, /recall@10/);
   assert.match(r.out, /\n\s+1\.0000\s+\d+/);
@@ -139,18 +141,19 @@ test('k larger than the base is clamped', async () => {
 
 test('bad input: exit 2 with one line naming the option or file', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--index', 'octree'], /--index: got "octree"; expected one of auto, brute, kd-tree, ball-tree, hnsw/],
+    [['--index', 'octree'], new RegExp(`--index: got "octree"; expected one of ${familyNames().join(', ')}, auto`)],
     [['--metric', 'nope'], /--metric: got "nope"/],
-    [['--index', 'kd-tree', '--metric', 'cosine'], /--metric: got "cosine"; the KD-tree supports/],
-    [['--index', 'ball-tree', '--metric', 'sqeuclidean'], /--metric: .*sqeuclidean.*not a true metric/],
+    [['--index', 'kd-tree', '--metric', 'cosine'], /--metric: got "cosine"; the KD-tree needs a Minkowski-family metric/],
+    [['--index', 'ball-tree', '--metric', 'sqeuclidean'], /--metric: got "sqeuclidean"; the ball tree needs a true metric/],
     [['--k', '0'], /--k: got "0"; expected an integer >= 1/],
     [['--k', 'ten'], /--k: got "ten"/],
     [['--ef', '10,x', '--index', 'hnsw'], /--ef: got "10,x"/],
-    [['--ef', '10'], /--ef: only applies to --index hnsw/],
-    [['--leaf-size', '8', '--index', 'brute'], /--leaf-size: only applies to/],
+    [['--ef', '10', '--index', 'kd-tree'], /--ef: does not apply to --index kd-tree; it is an option of (.*, )?hnsw\b/],
+    [['--leaf-size', '8', '--index', 'brute'], /--leaf-size: does not apply to --index brute; it is an option of (.*, )?kd-tree, ball-tree\b/],
     [['--threads', '0'], /--threads: got "0"/],
     [['--p', '3'], /--p: only applies to --metric minkowski/],
     [['--plot', 'curve.png'], /--plot: .*\.svg/],
+    [['--plot', '/no/such/dir/p.svg'], /--plot: \/no\/such\/dir\/p\.svg: cannot write it: its folder \/no\/such\/dir does not exist/],
     [['--groundtruth', 'gt.txt'], /--groundtruth: .*\.ivecs/],
     [['--bogus'], /--bogus: unknown option/],
   ];

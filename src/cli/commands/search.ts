@@ -1,183 +1,281 @@
-// knnkit search: the ANN-benchmarks flow on one base/query pair. Builds an index, searches every
-// query (batch, on worker threads where the engine has them) and reports recall@k, queries/s,
-// single-query latency percentiles, build time and index memory, per ef for HNSW.
+// knnkit search: the ANN-benchmarks flow on one base/query pair. Builds an index of any
+// registered family (or loads a saved one), searches every query (batch, on worker threads where
+// the family has them) and reports recall@k, queries/s, single-query latency percentiles, build
+// time and index memory, one run per value of the family's sweep parameter (HNSW's ef, ...).
 import { availableParallelism } from 'node:os';
 import { KnnkitError } from '../../core/errors.js';
 import type { Matrix } from '../../core/data.js';
 import type { DenseMatrix } from '../../core/matrix.js';
-import { readDataset, readIvecs, formatOf, atomicWriteFile } from '../../io/index.js';
-import type { Metric, MetricSpec } from '../../metrics/types.js';
-import { METRIC_NAMES, resolveMetric } from '../../metrics/registry.js';
+import { formatOf } from '../../io/index.js';
+import { resolveMetric } from '../../metrics/registry.js';
+import type { MetricSpec } from '../../metrics/types.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
-import { createIndex } from '../../search/factory.js';
-import { chooseAlgorithm } from '../../search/auto.js';
-import type { NeighborIndex, SearchParams } from '../../search/types.js';
 import type { SearchResult } from '../../search/results.js';
-import { parseArgs, intOption, intListOption, numberOption, choiceOption, type OptionSpec, type ParsedArgs } from '../args.js';
+import { createIndex } from '../../index/api.js';
+import { chooseFamily } from '../../index/auto.js';
+import { getFamily, type FamilyDescriptor } from '../../index/registry.js';
+import { loadIndex, saveIndex } from '../../index/persist.js';
+import { ManagedIndex } from '../../index/managed-index.js';
+import type { VectorIndex } from '../../index/types.js';
+import { atomicWriteFile } from '../../io/atomic.js';
+import { parseArgs, intOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { output } from '../output.js';
 import { recallAtK, percentile, recallQpsSvg, formatBytes, type GroundTruth } from '../bench-report.js';
+import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, searchPlanFromFlags, refuseBuildFlags, codecOption, describeOptions, type SearchPlan, type SweepValue } from '../family-flags.js';
+import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
+import { readVectors, labelOption, checkBitsCodec, checkSameDim } from '../vectors.js';
+import { checkInputFile, checkOutputFile, checkExtension, writing } from '../paths.js';
+import { isIndexFile } from '../index-file.js';
+import { readGroundTruth } from '../groundtruth.js';
 
 export const summary = 'k-NN search benchmark: recall@k, queries/s, latency, build time, memory';
 
-const INDEXES = ['auto', 'brute', 'kd-tree', 'ball-tree', 'hnsw'] as const;
-const TREES = ['kd-tree', 'ball-tree'];
-
-import { firstNonBinary } from '../../search/hnsw/bits.js';
-
-const SPEC: Record<string, OptionSpec> = {
+const COMMON: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' },
+  codec: { type: 'string' }, storage: { type: 'string' },
   groundtruth: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-  'leaf-size': { type: 'string' }, m: { type: 'string' }, 'ef-construction': { type: 'string' }, ef: { type: 'string' },
-  seed: { type: 'string' }, plot: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean' },
-  storage: { type: 'string' },
+  plot: { type: 'string' }, save: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean' },
 };
 
-const USAGE = `usage: knnkit search <base> <queries> [options]
+function usage(): string {
+  return `usage: knnkit search <base> <queries> [options] [index options]
 
-  <base>, <queries>     .fvecs, .npy or .csv (a CSV's label column, "label" or else the last, is ignored)
+  <base>                .fvecs, .npy or .csv vectors (a CSV's label column, "label" or else the last, is
+                        ignored), or an index saved by knnkit build / --save (recognised by its magic)
+  <queries>             .fvecs, .npy or .csv
   --k N                 neighbours per query (default 10)
-  --index KIND          auto | brute | kd-tree | ball-tree | hnsw (default auto: scikit-learn's rule)
-  --metric NAME         ${METRIC_NAMES.slice(0, 9).join(', ')} (default euclidean)
+  --index NAME          a family below, or auto (default: scikit-learn's exact rule, knnkit indexes)
+  --metric NAME         euclidean, sqeuclidean, manhattan, cosine, ip, ... (default euclidean)
   --p P                 Minkowski exponent (with --metric minkowski)
+  --codec NAME          vector storage, one of the family's codecs (--storage is the same flag)
   --groundtruth FILE    .ivecs of true neighbour ids per query (the first k of each row count);
                         default: computed by exact brute force
   --threads N           worker threads for the batch search (default: all cores)
-  --leaf-size N         kd-tree / ball-tree leaf size (default 40)
-  --m N                 HNSW links per node (default 16)
-  --ef-construction N   HNSW build beam (default 200)
-  --ef LIST             HNSW search beams, comma-separated (default 10,20,40,80,160)
-  --seed N              HNSW level seed (default 100)
-  --storage f32|bits     HNSW vector storage (default f32; bits: bit-packed 0/1 vectors, euclidean only)
+  --save FILE           also save the built index (knnkit query / info read it)
   --plot FILE.svg       write a recall vs queries/s plot
   --label COL|none      CSV label column to drop (default auto)
-  --json                print one JSON object: {index, k, buildSeconds, memoryBytes, runs}
+  --json                print one JSON object: {index, k, buildSeconds (loadSeconds for a saved
+                        index), memoryBytes, runs: [{<sweep>, recall, qps, p50Ms, p99Ms}]}
+
+A family's sweep parameter takes a comma list and runs once per value (default: its default
+D as D/4, D/2, D, 2D, 4D).
+
+${familyHelp(['build', 'search'])}
 `;
+}
 
 /** Single-query latency: every query, but stop after this long once enough samples exist. */
 const LATENCY_BUDGET_MS = 5000;
 const LATENCY_MIN_SAMPLES = 200;
 
-interface Run { ef?: number; recall: number; qps: number; p50Ms: number; p99Ms: number; latencySamples: number }
+interface Run { sweep?: SweepValue; recall: number; qps: number; p50Ms: number; p99Ms: number; latencySamples: number }
 
 export async function run(argv: string[]): Promise<number> {
+  const SPEC = { ...COMMON, ...familyArgSpec(['build', 'search'], COMMON) };
   const { positionals, options: o } = parseArgs(argv, SPEC);
-  if (o.help) { output.write(USAGE); return 0; }
+  if (o.help) { output.write(usage()); return 0; }
   if (positionals.length !== 2) {
-    throw new KnnkitError('<base> <queries>', `<base> <queries>: got ${positionals.length} file argument(s); expected exactly two (base vectors, query vectors). See knnkit search --help`);
+    throw new KnnkitError('<base> <queries>', `<base> <queries>: got ${positionals.length} file argument(s); expected exactly two (base vectors or a saved index, query vectors). See knnkit search --help`);
   }
   const [basePath, queryPath] = positionals;
 
-  // ---- every option is validated before any file is read
+  // ---- every option and path is validated before any file is read
   const k = intOption(o, 'k', 10, 1);
-  const kind = choiceOption<typeof INDEXES[number]>(o, 'index', 'auto', INDEXES);
-  const metricSpec = metricOption(o);
   const threads = intOption(o, 'threads', availableParallelism(), 1, 1024);
   const json = o.json === true;
-  const isHnsw = kind === 'hnsw';
-  onlyFor(o, 'leaf-size', TREES.includes(kind) || kind === 'auto', '--index kd-tree, ball-tree or auto');
-  for (const name of ['m', 'ef-construction', 'ef', 'seed', 'storage']) onlyFor(o, name, isHnsw, '--index hnsw');
-  const leafSize = intOption(o, 'leaf-size', 40, 1);
-  const M = intOption(o, 'm', 16, 2, 1024);
-  const efConstruction = intOption(o, 'ef-construction', 200, 1);
-  const efs = intListOption(o, 'ef', [10, 20, 40, 80, 160], 1);
-  const seed = intOption(o, 'seed', 100, 0, 0xffffffff);
-  const storage = choiceOption<'f32' | 'bits'>(o, 'storage', 'f32', ['f32', 'bits']);
-  const plotPath = o.plot === undefined ? undefined : String(o.plot);
-  if (plotPath !== undefined && !/\.svg$/i.test(plotPath)) throw new KnnkitError('--plot', `--plot: got ${JSON.stringify(plotPath)}; expected a file name ending in .svg`);
+  const metricSpec = metricOption(o);
   const label = labelOption(o);
+  const plotPath = o.plot === undefined ? undefined : String(o.plot);
+  if (plotPath !== undefined) checkExtension(plotPath, '--plot', ['.svg']);
+  const savePath = o.save === undefined ? undefined : String(o.save);
   const gtPath = o.groundtruth === undefined ? undefined : String(o.groundtruth);
   if (gtPath !== undefined && formatOf(gtPath) !== 'ivecs') throw new KnnkitError('--groundtruth', `--groundtruth: got ${JSON.stringify(gtPath)}; expected an .ivecs file`);
-
-  // ---- data
-  const base = await readVectors(basePath, label);
-  const queries = await readVectors(queryPath, label);
-  if (queries.cols !== base.cols) {
-    throw new KnnkitError(queryPath, `${queryPath}: dimension mismatch: the queries have ${queries.cols} columns but the base ${basePath} has ${base.cols}`);
-  }
-  if (storage === 'bits') {
-    for (const [path, m] of [[basePath, base], [queryPath, queries]] as const) {
-      const bad = m.kind === 'dense' ? firstNonBinary(m.data, m.rows, m.cols) : 0;
-      if (bad >= 0) {
-        const where = m.kind === 'dense' ? `row ${Math.floor(bad / m.cols)}, column ${bad % m.cols} holds ${m.data[bad]}` : 'the data are sparse';
-        throw new KnnkitError('--storage', `--storage: got "bits" but ${path}: ${where}; bit-packed storage holds dense 0/1 vectors only (use --storage f32)`);
-      }
-    }
-  }
-  const metric = withOption('--metric', () => resolveMetric(metricSpec, base.kind === 'dense' ? (base as DenseMatrix) : undefined, '--metric'));
-  const kEff = Math.min(k, base.rows);
+  const chosen = familyOption(o, true);
+  await checkInputFile(basePath);
+  await checkInputFile(queryPath);
+  if (gtPath !== undefined) await checkInputFile(gtPath, '--groundtruth');
+  if (plotPath !== undefined) await checkOutputFile(plotPath, '--plot');
+  if (savePath !== undefined) await checkOutputFile(savePath, '--save');
   const log = (s: string) => { if (!json) output.write(s + '\n'); };
-
-  // ---- build
-  const resolved = kind === 'auto'
-    ? chooseAlgorithm({ n: base.rows, d: base.cols, k: kEff, metric, sparse: base.kind === 'csr' })
-    : kind;
-  const t0 = performance.now();
-  const index = withOption('--metric', () => createIndex(resolved, base, { metric, leafSize, M, efConstruction, seed, storage }));
-  const buildSeconds = (performance.now() - t0) / 1000;
+  const inputs: Inputs = { o, basePath, queryPath, gtPath, k, label, chosen, log };
+  const { index, family, plan, base, queries, gt, k: kEff, seconds, notes } = (await isIndexFile(basePath)) ? await openSaved(inputs) : await buildFresh(inputs, metricSpec);
+  const saved = base === null;
+  for (const n of notes) log(`note: ${n}`);
   const memoryBytes = index.memoryUsage();
-  log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
-  const params = resolved === 'hnsw' ? `M ${M}, efConstruction ${efConstruction}, seed ${seed}${storage === 'bits' ? ', bit-packed 0/1 vectors' : ''}` : TREES.includes(resolved) ? `leaf size ${leafSize}` : '';
-  log(`index: ${resolved}${kind === 'auto' ? ' (auto)' : ''}${params ? ` (${params})` : ''}, built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`);
-  const parallel = threads > 1 && typeof index.searchAsync === 'function';
+
+  if (savePath !== undefined) {
+    await writing(savePath, '--save', () => saveIndex(index, savePath));
+    log(`saved: ${savePath}`);
+  }
+
+  const workers = index instanceof ManagedIndex ? typeof index.core.searchAsync === 'function' : true;
+  const parallel = threads > 1 && workers;
   log(parallel
     ? `batch search: ${threads} worker threads`
-    : threads > 1 ? `batch search: ${resolved} has no worker-thread search; ran in the calling thread (--threads ${threads} ignored)` : 'batch search: calling thread (--threads 1)');
+    : threads > 1 ? `batch search: ${family.name} has no worker-thread search; ran in the calling thread (--threads ${threads} ignored)` : 'batch search: calling thread (--threads 1)');
 
   // ---- ground truth
-  let gt: GroundTruth;
-  if (gtPath !== undefined) {
-    const g = await readIvecs(gtPath);
-    if (g.rows !== queries.rows) throw new KnnkitError('--groundtruth', `--groundtruth: ${gtPath} has ${g.rows} rows for ${queries.rows} queries; expected one row per query`);
-    if (g.cols < kEff) throw new KnnkitError('--groundtruth', `--groundtruth: ${gtPath} lists ${g.cols} neighbours per query; --k ${kEff} needs at least ${kEff}`);
-    gt = g;
-    log(`ground truth: ${gtPath} (first ${kEff} of ${g.cols} per query)`);
+  let truth: GroundTruth;
+  if (gt !== undefined) {
+    truth = gt;
+    log(`ground truth: ${gtPath} (first ${kEff} of ${gt.cols} per query)`);
   } else {
     const t0 = performance.now();
-    const bf = new BruteForce(base, { metric });
-    const r = await bf.searchAsync(queries, kEff, { threads });
-    gt = { data: r.indices, rows: r.nQueries, cols: r.k };
-    log(`ground truth: exact brute force (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+    truth = await exactTruth(index, base, queries, kEff, threads, basePath);
+    log(`ground truth: ${base ? 'exact brute force' : index.exact ? `the exact ${family.name} index itself` : 'exact brute force over the index\'s stored vectors'} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
   }
 
   // ---- runs
   const runs: Run[] = [];
-  for (const ef of resolved === 'hnsw' ? efs : [undefined]) {
-    runs.push(await measure(index, queries, kEff, gt, ef, parallel ? threads : 1));
+  const sweep = plan.sweep;
+  for (const value of sweep ? sweep.values : [undefined]) {
+    const params: Record<string, unknown> = { ...plan.fixed };
+    if (sweep && value !== undefined) params[sweep.name] = value;
+    runs.push({ ...(await measure(index, queries, kEff, truth, params, parallel ? threads : 1)), ...(sweep && value !== undefined ? { sweep: value } : {}) });
   }
+  const sweepName = sweep?.name;
   if (json) {
     const out = {
-      index: resolved, k: kEff, buildSeconds, memoryBytes,
-      runs: runs.map((r) => ({ ...(r.ef !== undefined ? { ef: r.ef } : {}), recall: r.recall, qps: r.qps, p50Ms: r.p50Ms, p99Ms: r.p99Ms })),
+      index: family.name, k: kEff, [saved ? 'loadSeconds' : 'buildSeconds']: seconds, memoryBytes,
+      runs: runs.map((r) => ({ ...(r.sweep !== undefined ? { [sweepName!]: r.sweep } : {}), recall: r.recall, qps: r.qps, p50Ms: r.p50Ms, p99Ms: r.p99Ms })),
     };
     output.write(JSON.stringify(out) + '\n');
   } else {
-    const head = `${resolved === 'hnsw' ? 'ef'.padStart(6) + '  ' : ''}${`recall@${kEff}`.padStart(10)}  ${'queries/s'.padStart(11)}  ${'p50 ms'.padStart(9)}  ${'p99 ms'.padStart(9)}`;
-    log(head);
+    const swept = runs.some((r) => r.sweep !== undefined);
+    const w = Math.max(6, (sweepName ?? '').length);
+    log(`${swept ? sweepName!.padStart(w) + '  ' : ''}${`recall@${kEff}`.padStart(10)}  ${'queries/s'.padStart(11)}  ${'p50 ms'.padStart(9)}  ${'p99 ms'.padStart(9)}`);
     for (const r of runs) {
-      log(`${r.ef !== undefined ? String(r.ef).padStart(6) + '  ' : ''}${r.recall.toFixed(4).padStart(10)}  ${r.qps.toFixed(0).padStart(11)}  ${r.p50Ms.toFixed(4).padStart(9)}  ${r.p99Ms.toFixed(4).padStart(9)}`);
+      log(`${swept ? String(r.sweep ?? '').padStart(w) + '  ' : ''}${r.recall.toFixed(4).padStart(10)}  ${r.qps.toFixed(0).padStart(11)}  ${r.p50Ms.toFixed(4).padStart(9)}  ${r.p99Ms.toFixed(4).padStart(9)}`);
     }
     log(`latency: single-query searches (${runs.map((r) => r.latencySamples).join(', ')} queries timed one by one)`);
   }
   if (plotPath !== undefined) {
-    const svg = recallQpsSvg(runs.map((r) => ({ recall: r.recall, qps: r.qps, label: r.ef !== undefined ? `ef ${r.ef}` : resolved })),
-      `${resolved}: recall@${kEff} vs queries/s (${base.rows} x ${base.cols}, ${queries.rows} queries)`);
-    await atomicWriteFile(plotPath, svg);
+    const n = base ? base.rows : index.size;
+    const svg = recallQpsSvg(runs.map((r) => ({ recall: r.recall, qps: r.qps, label: r.sweep !== undefined ? `${sweepName} ${r.sweep}` : family.name })),
+      `${family.name}: recall@${kEff} vs queries/s (${n} x ${index.dim}, ${queries.rows} queries)`);
+    await writing(plotPath, '--plot', () => atomicWriteFile(plotPath, svg));
     log(`plot: ${plotPath}`);
   }
   return 0;
 }
 
+interface Inputs {
+  o: ParsedArgs['options'];
+  basePath: string; queryPath: string; gtPath: string | undefined;
+  k: number; label: ReturnType<typeof labelOption>; chosen: FamilyDescriptor | 'auto';
+  log: (s: string) => void;
+}
+
+/** An index ready to measure, with its queries and (when given) ground truth. */
+interface Prepared {
+  index: VectorIndex; family: FamilyDescriptor; plan: SearchPlan;
+  /** The base vectors (null for a saved index). */
+  base: Matrix | null;
+  queries: Matrix; gt: GroundTruth | undefined;
+  /** k clamped to the index size. */
+  k: number;
+  /** Build (or load) seconds. */
+  seconds: number;
+  notes: string[];
+}
+
+/** A saved index: its family, metric, codec and options come from the file. */
+async function openSaved({ o, basePath, queryPath, gtPath, k, label, chosen, log }: Inputs): Promise<Prepared> {
+  refuseBuildFlags(o, basePath);
+  for (const flag of ['metric', 'p', 'codec', 'storage']) {
+    if (o[flag] !== undefined) throw new KnnkitError('--' + flag, `--${flag}: does not apply: ${basePath} is a saved index (its ${flag === 'p' ? 'metric' : flag === 'storage' ? 'codec' : flag} is in the file)`);
+  }
+  const t0 = performance.now();
+  const index = await loadIndex(basePath);
+  const seconds = (performance.now() - t0) / 1000;
+  const family = getFamily(index.kind);
+  if (chosen !== 'auto' && chosen.name !== family.name) {
+    throw new KnnkitError('--index', `--index: got ${JSON.stringify(o.index)} but ${basePath} is a saved "${family.name}" index`);
+  }
+  const plan = searchPlanFromFlags(family, o, 'scan');
+  const queries = await readVectors(queryPath, label);
+  checkSameDim(basePath, { cols: index.dim }, queryPath, queries);
+  const kEff = Math.min(k, index.size);
+  const gt = gtPath === undefined ? undefined
+    : await readGroundTruth(gtPath, queries.rows, kEff, { test: (id) => index.has(id), describe: `an id of the ${index.size} points of ${basePath}` });
+  log(`knnkit search: index ${basePath} (${index.size} x ${index.dim}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(index.metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the index has ${index.size} points)` : ''}`);
+  log(`index: ${family.name} loaded (${describeOptions(index.options) || 'no options'}) in ${seconds.toFixed(3)} s, memory ${formatBytes(index.memoryUsage())}`);
+  return { index, family, plan, base: null, queries, gt, k: kEff, seconds, notes: [] };
+}
+
+/** Vectors: an index of the chosen family (or of the auto rule's) built over them. */
+async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, log }: Inputs, metricSpec: MetricSpec): Promise<Prepared> {
+  const notes: string[] = [];
+  // a named family's flags are checked before the data is read; auto's once it has chosen
+  const settings = (family: FamilyDescriptor, lenient: boolean) => {
+    const b = buildOptionsFromFlags(family, o, lenient);
+    const plan = searchPlanFromFlags(family, o, 'scan', lenient);
+    const ignored = [...b.ignored, ...plan.ignored];
+    // the user could not know the family auto picks: other families' flags are ignored, and said so
+    if (ignored.length) notes.push(`${ignored.join(', ')} ignored: auto chose ${family.name}, which has no such option`);
+    return { family, options: b.options, codec: codecOption(family, o), plan };
+  };
+  const named = chosen === 'auto' ? null : settings(chosen, false);
+  if (named) checkMetricEarly(named.family, metricSpec);
+  const base = await readVectors(basePath, label);
+  const queries = await readVectors(queryPath, label);
+  checkSameDim(basePath, base, queryPath, queries);
+  const metric = withMetricOption(() => resolveMetric(metricSpec, base.kind === 'dense' ? (base as DenseMatrix) : undefined));
+  const kEff = Math.min(k, base.rows);
+  const { family, options, codec, plan } = named
+    ?? settings(getFamily(chooseFamily({ n: base.rows, d: base.cols, k: kEff, metric, sparse: base.kind === 'csr' })), true);
+  if (codec === 'bits') checkBitsCodec(o.codec !== undefined ? '--codec' : '--storage', [[basePath, base], [queryPath, queries]]);
+  const n = base.rows;
+  const gt = gtPath === undefined ? undefined
+    : await readGroundTruth(gtPath, queries.rows, kEff, { test: (id) => id >= 0 && id < n, describe: `an id of the ${n} points of ${basePath} (0..${n - 1})` });
+  log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
+  const t0 = performance.now();
+  const index = withMetricOption(() => createIndex(family.name, base, { ...options, metric, ...(codec !== undefined ? { codec } : {}) }));
+  const seconds = (performance.now() - t0) / 1000;
+  const desc = describeOptions(index.options);
+  log(`index: ${family.name}${chosen === 'auto' ? ' (auto)' : ''}${desc ? ` (${desc})` : ''}, built in ${seconds.toFixed(3)} s, memory ${formatBytes(index.memoryUsage())}`);
+  return { index, family, plan, base, queries, gt, k: kEff, seconds, notes };
+}
+
+/**
+ * The exact neighbours: brute force over the base vectors; for a saved index, the index itself
+ * when it is exact, else brute force over its stored vectors (decoded by its codec), mapped to
+ * the index's ids.
+ */
+async function exactTruth(index: VectorIndex, base: Matrix | null, queries: Matrix, k: number, threads: number, source: string): Promise<GroundTruth> {
+  if (base) {
+    const r = await new BruteForce(base, { metric: index.metric }).searchAsync(queries, k, { threads });
+    return { data: r.indices, rows: r.nQueries, cols: r.k };
+  }
+  if (index.exact) {
+    const r = await index.searchAsync(queries, k, { threads });
+    return { data: r.indices, rows: r.nQueries, cols: r.k };
+  }
+  if (!index.capabilities.getVector) {
+    throw new KnnkitError('--groundtruth', `--groundtruth: required: ${source} is an approximate "${index.kind}" index that keeps no vectors to compute the exact neighbours from`);
+  }
+  const ids = Float64Array.from(index.ids());
+  const data = new Float32Array(ids.length * index.dim);
+  for (let i = 0; i < ids.length; i++) data.set(index.getVector(ids[i]), i * index.dim);
+  const r = await new BruteForce({ kind: 'dense', data, rows: ids.length, cols: index.dim }, { metric: index.metric }).searchAsync(queries, k, { threads });
+  const out = new Int32Array(r.indices.length);
+  for (let i = 0; i < out.length; i++) {
+    const p = r.indices[i];
+    const id = p < 0 ? -1 : ids[p];
+    if (id > 0x7fffffff) throw new KnnkitError('--groundtruth', `--groundtruth: required: ${source} holds ids above 2^31 - 1`);
+    out[i] = id;
+  }
+  return { data: out, rows: r.nQueries, cols: r.k };
+}
+
 /** One search setting: batch throughput (and recall), then single-query latencies. */
-async function measure(index: NeighborIndex, queries: Matrix, k: number, gt: GroundTruth, ef: number | undefined, threads: number): Promise<Run> {
-  const params: SearchParams = ef !== undefined ? { ef } : {};
+async function measure(index: VectorIndex, queries: Matrix, k: number, gt: GroundTruth, params: Record<string, unknown>, threads: number): Promise<Run> {
   // warm-up: the first calls compile the hot loops (and start a worker pool where one is kept)
   index.search(sliceRows(queries, 0, Math.min(queries.rows, 64)), k, params);
-  // enough queries that every worker gets a chunk (engines run tiny batches in the calling thread)
-  if (threads > 1 && index.searchAsync) await index.searchAsync(sliceRows(queries, 0, Math.min(queries.rows, 128 * threads)), k, { ...params, threads });
+  // enough queries that every worker gets a chunk (families run tiny batches in the calling thread)
+  if (threads > 1) await index.searchAsync(sliceRows(queries, 0, Math.min(queries.rows, 128 * threads)), k, { ...params, threads });
   const t0 = performance.now();
-  const res: SearchResult = threads > 1 && index.searchAsync
-    ? await index.searchAsync(queries, k, { ...params, threads })
-    : index.search(queries, k, params);
+  const res: SearchResult = threads > 1 ? await index.searchAsync(queries, k, { ...params, threads }) : index.search(queries, k, params);
   const seconds = (performance.now() - t0) / 1000;
   const lat: number[] = [];
   const start = performance.now();
@@ -189,7 +287,6 @@ async function measure(index: NeighborIndex, queries: Matrix, k: number, gt: Gro
     if (lat.length >= LATENCY_MIN_SAMPLES && performance.now() - start > LATENCY_BUDGET_MS) break;
   }
   return {
-    ...(ef !== undefined ? { ef } : {}),
     recall: recallAtK(res, gt, k),
     qps: queries.rows / Math.max(seconds, 1e-9),
     p50Ms: percentile(lat, 50),
@@ -202,51 +299,4 @@ function sliceRows(m: Matrix, a: number, b: number): Matrix {
   if (m.kind === 'dense') return { kind: 'dense', data: m.data.subarray(a * m.cols, b * m.cols), rows: b - a, cols: m.cols };
   const indptr = m.indptr.slice(a, b + 1).map((v) => v - m.indptr[a]);
   return { kind: 'csr', indptr, indices: m.indices.subarray(m.indptr[a], m.indptr[b]), values: m.values.subarray(m.indptr[a], m.indptr[b]), rows: b - a, cols: m.cols };
-}
-
-async function readVectors(path: string, label: 'auto' | 'none' | string | number): Promise<Matrix> {
-  const format = formatOf(path);
-  if (format === 'ivecs') throw new KnnkitError(path, `${path}: an .ivecs file holds neighbour ids, not vectors; expected .fvecs, .npy or .csv (pass ground truth with --groundtruth)`);
-  const ds = await readDataset(path, format === 'csv' || format === 'tsv' ? { label } : {});
-  return ds.X;
-}
-
-function labelOption(o: ParsedArgs['options']): 'auto' | 'none' | string | number {
-  const v = o.label;
-  if (v === undefined) return 'auto';
-  if (typeof v !== 'string' || v.trim() === '') throw new KnnkitError('--label', `--label: got ${JSON.stringify(v)}; expected auto, none, a column name or a 0-based column index`);
-  return /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
-}
-
-function metricOption(o: ParsedArgs['options']): MetricSpec {
-  const m = o.metric;
-  let name = 'euclidean';
-  if (m !== undefined) {
-    name = String(m).toLowerCase();
-    if (!METRIC_NAMES.includes(name)) throw new KnnkitError('--metric', `--metric: got ${JSON.stringify(m)}; expected one of ${METRIC_NAMES.join(', ')}`);
-  }
-  if (o.p !== undefined) {
-    if (name !== 'minkowski') throw new KnnkitError('--p', `--p: only applies to --metric minkowski (got --metric ${name})`);
-    return { name, p: numberOption(o, 'p', 2, 1) };
-  }
-  return name;
-}
-
-function onlyFor(o: ParsedArgs['options'], name: string, ok: boolean, where: string): void {
-  if (o[name] !== undefined && !ok) throw new KnnkitError('--' + name, `--${name}: only applies to ${where}`);
-}
-
-/** Re-labels an engine's metric error with the CLI option it came from. */
-function withOption<T>(option: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof KnnkitError && e.param === 'metric') throw new KnnkitError(option, `${option}: ${e.message.replace(/^metric: /, '')}`);
-    throw e;
-  }
-}
-
-function describeMetric(m: Metric): string {
-  const p = (m.params as { p?: number }).p;
-  return p !== undefined ? `${m.name} (p = ${p})` : m.name;
 }

@@ -1,0 +1,116 @@
+// knnkit build: an index of any registered family over a data file, saved (atomically, streamed)
+// for knnkit query / info / search.
+import { KnnkitError } from '../../core/errors.js';
+import type { DenseMatrix } from '../../core/matrix.js';
+import { resolveMetric } from '../../metrics/registry.js';
+import { createIndex } from '../../index/api.js';
+import { chooseFamily } from '../../index/auto.js';
+import { getFamily } from '../../index/registry.js';
+import { saveIndex } from '../../index/persist.js';
+import { metricToSpec } from '../../metrics/registry.js';
+import { parseArgs, type OptionSpec } from '../args.js';
+import { output } from '../output.js';
+import { formatBytes } from '../bench-report.js';
+import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, codecOption, describeOptions, familyFlagOwners, refuseSearchFlags } from '../family-flags.js';
+import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
+import { readVectors, labelOption, checkBitsCodec } from '../vectors.js';
+import { checkInputFile, checkOutputFile, writing } from '../paths.js';
+import { readIdFile } from '../id-file.js';
+
+export const summary = 'build an index of any family over a data file and save it';
+
+const COMMON: Record<string, OptionSpec> = {
+  index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' }, codec: { type: 'string' }, storage: { type: 'string' },
+  ids: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+};
+
+function usage(): string {
+  return `usage: knnkit build <data> --index NAME --out FILE [options] [index options]
+
+  <data>              .fvecs, .npy, .csv (the label column, "label" or else the last, is dropped), .svm
+  --index NAME        a family below (or auto: scikit-learn's exact rule); knnkit indexes lists them
+  --out FILE          where to save the index (written atomically; knnkit query / info / search read it)
+  --metric NAME       euclidean, sqeuclidean, manhattan, cosine, ip, ... (default euclidean)
+  --p P               Minkowski exponent (with --metric minkowski)
+  --codec NAME        vector storage, one of the family's codecs (--storage is the same flag)
+  --ids FILE          external ids of the rows, one per row: integers in [0, 2^53 - 1] separated by
+                      newlines, spaces or commas (default 0..n-1)
+  --label COL|none    CSV label column to drop (default auto)
+  --json              print one JSON object: {index, size, dim, metric, options, buildSeconds,
+                      memoryBytes, fileBytes, out}
+
+${familyHelp(['build'])}
+`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  // search flags are parsed too, to answer them with "a search parameter" rather than "unknown"
+  const SPEC = { ...COMMON, ...familyArgSpec(['build', 'search'], COMMON) };
+  const { positionals, options: o } = parseArgs(argv, SPEC);
+  if (o.help) { output.write(usage()); return 0; }
+  refuseSearchFlags(o, familyFlagOwners(['build']));
+  if (positionals.length !== 1) {
+    throw new KnnkitError('<data>', `<data>: got ${positionals.length} file argument(s); expected exactly one data file. See knnkit build --help`);
+  }
+  const [dataPath] = positionals;
+
+  // ---- options and paths, before the data is read
+  if (o.out === undefined) throw new KnnkitError('--out', '--out: missing; expected the file to save the index to');
+  const outPath = String(o.out);
+  const chosen = familyOption(o, true, undefined);
+  const metricSpec = metricOption(o);
+  const label = labelOption(o);
+  const idsPath = o.ids === undefined ? undefined : String(o.ids);
+  const json = o.json === true;
+  let named = null;
+  if (chosen !== 'auto') {
+    named = { family: chosen, options: buildOptionsFromFlags(chosen, o).options, codec: codecOption(chosen, o) };
+    checkMetricEarly(chosen, metricSpec);
+  }
+  await checkInputFile(dataPath);
+  if (idsPath !== undefined) await checkInputFile(idsPath, '--ids');
+  await checkOutputFile(outPath, '--out');
+
+  // ---- data
+  const data = await readVectors(dataPath, label);
+  const ids = idsPath === undefined ? undefined : await readIdFile(idsPath, '--ids');
+  if (ids && ids.length !== data.rows) {
+    throw new KnnkitError('--ids', `--ids: ${idsPath} holds ${ids.length} ids for the ${data.rows} rows of ${dataPath}; expected one id per row`);
+  }
+  const metric = withMetricOption(() => resolveMetric(metricSpec, data.kind === 'dense' ? (data as DenseMatrix) : undefined));
+  const notes: string[] = [];
+  let spec = named;
+  if (!spec) {
+    const family = getFamily(chooseFamily({ n: data.rows, d: data.cols, metric, sparse: data.kind === 'csr' }));
+    const b = buildOptionsFromFlags(family, o, true);
+    if (b.ignored.length) notes.push(`${b.ignored.join(', ')} ignored: auto chose ${family.name}, which has no such option`);
+    spec = { family, options: b.options, codec: codecOption(family, o) };
+  }
+  const { family, options, codec } = spec;
+  if (codec === 'bits') checkBitsCodec(o.codec !== undefined ? '--codec' : '--storage', [[dataPath, data]]);
+
+  // ---- build and save
+  const t0 = performance.now();
+  const index = withMetricOption(() => createIndex(family.name, data, { ...options, metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}) }));
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const memoryBytes = index.memoryUsage();
+  await writing(outPath, '--out', () => saveIndex(index, outPath));
+  const { stat } = await import('node:fs/promises');
+  const fileBytes = (await stat(outPath)).size;
+  if (json) {
+    output.write(JSON.stringify({
+      index: family.name, size: index.size, dim: index.dim, metric: metricToSpec(index.metric), options: index.options,
+      buildSeconds, memoryBytes, fileBytes, out: outPath,
+    }) + '\n');
+    return 0;
+  }
+  const desc = describeOptions(index.options);
+  output.write([
+    `knnkit build: ${family.name}${chosen === 'auto' ? ' (auto)' : ''} over ${dataPath}`,
+    ...notes.map((n) => `note: ${n}`),
+    `size ${index.size}, dim ${index.dim}, metric ${describeMetric(index.metric)}${desc ? `, ${desc}` : ''}`,
+    `built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`,
+    `saved ${outPath} (${formatBytes(fileBytes)}, ${fileBytes} bytes)`,
+  ].join('\n') + '\n');
+  return 0;
+}

@@ -215,7 +215,7 @@ export class KNNRecommender extends RatingPredictor {
   // scratch for one prediction
   private hs = new Float64Array(0);
   private hq = new Int32Array(0);
-  private rowBuf?: { x: number; row: Float64Array; scratch: RowScratch };
+  private rowBuf?: { x: number; nt: number; row: Float64Array; scratch: RowScratch };
 
   constructor(params: KnnRecommenderParams = {}) {
     super(params);
@@ -275,10 +275,13 @@ export class KNNRecommender extends RatingPredictor {
     const n = st.s.nX;
     if (st.sim) return st.sim.subarray(x * n, (x + 1) * n);
     let rb = this.rowBuf;
-    if (!rb) rb = this.rowBuf = { x: -1, row: new Float64Array(n), scratch: new RowScratch(n) };
+    if (!rb) rb = this.rowBuf = { x: -1, nt: 0, row: new Float64Array(n), scratch: new RowScratch(n) };
     if (rb.x !== x) {
-      rb.row.fill(0);
-      similarityRow(st.simData!, x, rb.row, 0, false, rb.scratch);
+      // zero only what the previous row wrote
+      const prev = rb.scratch.touched;
+      for (let t = 0; t < rb.nt; t++) rb.row[prev[t]] = 0;
+      if (rb.x >= 0) rb.row[rb.x] = 0;
+      rb.nt = similarityRow(st.simData!, x, rb.row, 0, false, rb.scratch);
       rb.row[x] = 1;
       rb.x = x;
     }
@@ -386,11 +389,21 @@ export class KNNRecommender extends RatingPredictor {
     const st = this.fitted('neighbours');
     if (!(Number.isInteger(x) && x >= 0 && x < st.s.nX)) throw invalidParam('x', x, `an inner id in [0, ${st.s.nX})`);
     checkInteger('count', count, 1);
-    const row = Float64Array.from(this.row(x));
-    row[x] = NaN;
-    for (let j = 0; j < row.length; j++) if (!(row[j] > 0)) row[j] = NaN;
-    const top = topScores(row, count);
-    return { indices: top.idx, similarities: top.score };
+    const row = this.row(x);
+    // candidates: the x' with a common rating (the computed row's touched list), else every x'
+    const rb = this.rowBuf;
+    const cand = !st.sim && rb && rb.x === x ? rb.scratch.touched.subarray(0, rb.nt) : undefined;
+    const m = cand ? cand.length : row.length;
+    const ids = new Int32Array(m), vals = new Float64Array(m);
+    let c = 0;
+    for (let t = 0; t < m; t++) {
+      const j = cand ? cand[t] : t;
+      if (j !== x && row[j] > 0) { ids[c] = j; vals[c++] = row[j]; }
+    }
+    // ties by lower id: order the candidates by id first (the touched list is in visit order)
+    const order = Array.from({ length: c }, (_, t) => t).sort((a, b) => ids[a] - ids[b]);
+    const top = topScores(Float64Array.from(order, (t) => vals[t]), count);
+    return { indices: Int32Array.from(top.idx, (t) => ids[order[t]]), similarities: top.score };
   }
 
   private neighbourList(st: Fitted, x: number): { start: number; len: number } {

@@ -64,7 +64,7 @@ for (const [name, kind, opts, sp] of variants) {
   const runs = nprobes.map((nprobe) => {
     idx.search({ data: Q.data.subarray(0, 32 * dim), rows: 32, cols: dim }, K, { nprobe, ...sp });
     const secs: number[] = [];
-    let ids = new Int32Array(0);
+    let ids: Int32Array = new Int32Array(0);
     for (let r = 0; r < repeats; r++) {
       const s = performance.now();
       ids = idx.search(Q, K, { nprobe, ...sp }).indices;
@@ -88,13 +88,14 @@ if (!flag('no-peer') && existsSync(py)) {
       [`as set (${process.env.OPENBLAS_CORETYPE ?? '-'} / ${process.env.OPENBLAS_L2_SIZE ?? '-'})`, {}],
       ['OPENBLAS_CORETYPE=SkylakeX', { OPENBLAS_CORETYPE: 'SkylakeX' }],
     ];
-    let best: { label: string; out: { faiss: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] } } | null = null;
+    type FaissOut = { faiss: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] };
+    let best: { label: string; out: FaissOut } | null = null;
     for (const [label, patch] of envs) {
       const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1' };
       for (const [k, v] of Object.entries(patch)) { if (v === undefined) delete env[k]; else env[k] = v; }
       const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), String(kFactor)], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
       if (r.status !== 0) { console.log(`FAISS (${label}) failed: ${lastErrorLine(r)}`); continue; }
-      const out = lastJson<NonNullable<typeof best>['out']>(r.stdout);
+      const out: FaissOut = lastJson<FaissOut>(r.stdout);
       const tr = out.indexes.reduce((a, x) => a + x.train_s + x.add_s, 0);
       console.log(`FAISS ${out.faiss} (${label}): train + add of the three indexes ${fmt(tr, 1)} s`);
       if (!best || tr < best.out.indexes.reduce((a, x) => a + x.train_s + x.add_s, 0)) best = { label, out };

@@ -19,7 +19,8 @@ import { readIdFile } from '../id-file.js';
 
 export const summary = 'build an index of any family over a data file and save it';
 
-const COMMON: Record<string, OptionSpec> = {
+/** The command's own flags (family flags must not reuse these names). */
+export const COMMON: Record<string, OptionSpec> = {
   index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' }, codec: { type: 'string' }, storage: { type: 'string' },
   ids: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 };

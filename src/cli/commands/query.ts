@@ -21,7 +21,8 @@ import { resultFormat, writeResults } from '../results-out.js';
 
 export const summary = 'search a saved index: neighbours of a query file, with filters and recall';
 
-const COMMON: Record<string, OptionSpec> = {
+/** The command's own flags (family flags must not reuse these names). */
+export const COMMON: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, threads: { type: 'string' }, filter: { type: 'string' }, out: { type: 'string' },
   groundtruth: { type: 'string' }, label: { type: 'string' }, view: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 };

@@ -30,7 +30,8 @@ import { readGroundTruth } from '../groundtruth.js';
 
 export const summary = 'k-NN search benchmark: recall@k, queries/s, latency, build time, memory';
 
-const COMMON: Record<string, OptionSpec> = {
+/** The command's own flags (family flags must not reuse these names). */
+export const COMMON: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' },
   codec: { type: 'string' }, storage: { type: 'string' },
   groundtruth: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },

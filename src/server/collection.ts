@@ -88,10 +88,13 @@ export class Collection {
   static makeIndex(c: Pick<CollectionConfig, 'family' | 'familyOptions' | 'size' | 'distance'>): VectorIndex {
     const fam = getFamily(c.family, 'knnkit.index');
     const need = (['add', 'remove', 'getVector'] as const).filter((k) => !fam.capabilities[k]);
-    if (need.length || fam.capabilities.train) {
-      throw new KnnkitError('knnkit.index', `knnkit.index: the "${fam.name}" family cannot back a collection (it needs ${[...need.map((n) => `capabilities.${n}`), ...(fam.capabilities.train ? ['no training step'] : [])].join(', ')}); families that can: ${listServable().join(', ')}`);
+    if (need.length) {
+      throw new KnnkitError('knnkit.index', `knnkit.index: the "${fam.name}" family cannot back a collection (it lacks ${need.map((n) => `capabilities.${n}`).join(', ')})`);
     }
-    return emptyIndex(fam.name, c.size, { metric: METRIC[c.distance], ...c.familyOptions });
+    const index = emptyIndex(fam.name, c.size, { metric: METRIC[c.distance], ...c.familyOptions });
+    // a family that learns from data first (IVF, quantisers) cannot take points into an empty index
+    if (!index.isTrained) throw new KnnkitError('knnkit.index', `knnkit.index: the "${fam.name}" index with these options must be trained before points are added; collections start empty`);
+    return index;
   }
 
   /** Creates the collection's directory (written under a temporary name, then renamed). */
@@ -115,7 +118,10 @@ export class Collection {
     const config = m.config as unknown as CollectionConfig;
     let index: VectorIndex, keys = new KeyMap(), payloads: [number, Payload][] = [], segSeq = 0;
     if (m.segment) {
-      index = indexFromBytes(await readFile(`${dir}/${m.segment.index}`), { source: `${dir}/${m.segment.index}` });
+      // a plain Uint8Array, not the Buffer readFile returns: Buffer.slice is a view, not a copy, and
+      // the HNSW loader copies sections with .slice() (see the report of issue 17)
+      const b = await readFile(`${dir}/${m.segment.index}`);
+      index = indexFromBytes(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), { source: `${dir}/${m.segment.index}` });
       const pts = decodePoints(await readFile(`${dir}/${m.segment.points}`), `${dir}/${m.segment.points}`) as { seq: number; keys: ReturnType<KeyMap['toJSON']>; payloads: [number, Payload][] };
       if (pts.seq !== m.segment.seq) throw new Error(`${dir}: segment files disagree (index at ${m.segment.seq}, points at ${pts.seq})`);
       keys = KeyMap.fromJSON(pts.keys);
@@ -450,9 +456,9 @@ function segmentNames(seq: number): { seq: number; index: string; points: string
   return { seq, index: `segment-${seq}.idx`, points: `segment-${seq}.pts` };
 }
 
-/** Families that can back a collection: add and remove after creation, stored vectors, no training. */
+/** Families that can back a collection: add and remove after creation, stored vectors (and, with the chosen options, no training step). */
 export function listServable(): string[] {
-  return listFamilies().filter((f) => f.capabilities.add && f.capabilities.remove && f.capabilities.getVector && !f.capabilities.train).map((f) => f.name);
+  return listFamilies().filter((f) => f.capabilities.add && f.capabilities.remove && f.capabilities.getVector).map((f) => f.name);
 }
 
 /** set_payload: merge keys into the payload, or into the object at a dotted path. */

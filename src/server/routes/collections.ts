@@ -38,7 +38,7 @@ export function configFrom(name: string, body: Record<string, unknown>): Collect
     config.family = idx.kind;
     config.familyOptions = { ...idx.options };
   } catch (e) {
-    if (e instanceof KnnkitError) throw unprocessable(`knnkit.index: ${e.message} (families that can back a collection: ${listServable().join(', ')})`);
+    if (e instanceof KnnkitError) throw unprocessable(`${e.message.startsWith('knnkit.index') ? '' : 'knnkit.index: '}${e.message} (families that can back a collection: ${listServable().join(', ')})`);
     throw e;
   }
   return config;

@@ -140,3 +140,15 @@ test('rp-forest: options by their CLI names; bad values name the parameter', () 
   bad(() => idx.search(queries, 3, { searchK: 0 }), 'searchK');
   bad(() => idx.search(queries, 3, { search_k: 1.5 }), 'search_k');
 });
+
+test('rp-forest: the first t trees of a forest are the forest built with nTrees = t', () => {
+  const big = createIndex('rp-forest', base, { nTrees: 6, seed: 4 });
+  const small = createIndex('rp-forest', base, { nTrees: 3, seed: 4 });
+  const core = (big as unknown as { core: { prefix(t: number): { search: typeof small.search; memoryUsage(): number; persist(): { sections: { data: ArrayBufferView }[] } } } }).core;
+  const p3 = core.prefix(3);
+  const sCore = (small as unknown as { core: typeof p3 }).core;
+  assert.deepEqual(p3.persist().sections.map((x) => Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength)).length), sCore.persist().sections.map((x) => x.data.byteLength));
+  assert.equal(p3.memoryUsage(), sCore.memoryUsage());
+  assert.deepEqual(Array.from((p3 as never as { search: (q: unknown, k: number, p: object, a: null) => SearchResult }).search(queries, 10, { searchK: 60 }, null).indices),
+    Array.from(small.search(queries, 10, { searchK: 60 }).indices));
+});

@@ -38,6 +38,26 @@ export class ForestCore implements FamilyCore {
     this.forest = buildForest(this.rows.matrix() as DenseMatrix, s.kind, s.nTrees, s.leafSize, s.seed);
   }
 
+  /**
+   * The forest of its first t trees: trees are built in order from one random stream and laid
+   * out one after another, so this is the forest a build with nTrees = t (same seed) makes; it
+   * shares this one's arrays (the bench sweeps nTrees with one build).
+   */
+  prefix(t: number): ForestCore {
+    const f = this.forest;
+    if (!f || !(t >= 1 && t <= f.roots.length)) throw new KnnkitError('nTrees', `nTrees: got ${t}; expected 1 to ${f?.roots.length ?? 0}`);
+    const core = new ForestCore(this.metric, this.dim, { ...this.settings, nTrees: t }, this.rows);
+    const endNode = t < f.roots.length ? f.roots[t] : f.nodes.length / NODE_INTS;
+    let endSplit = 0, endItem = 0;
+    for (let i = 0; i < endNode; i++) {
+      const o = i * NODE_INTS;
+      if (f.nodes[o] >= 0) endItem = Math.max(endItem, f.nodes[o + 1] + f.nodes[o]);
+      else endSplit = Math.max(endSplit, f.nodes[o + 3] + 1);
+    }
+    core.forest = { nodes: f.nodes.subarray(0, endNode * NODE_INTS), splits: f.splits.subarray(0, endSplit * this.stride), items: f.items.subarray(0, endItem), roots: f.roots.subarray(0, t) };
+    return core;
+  }
+
   /** Split stride: the normal (d, or d + 1 for "dot") and the offset. */
   private get stride(): number { return (this.settings.kind === 'dot' ? this.dim + 1 : this.dim) + 1; }
 

@@ -7,6 +7,7 @@ import { ivfFlatFamily } from './ivf/descriptor.js';
 import { lshFamily } from './lsh/descriptor.js';
 import { rpForestFamily } from './rp-forest/descriptor.js';
 import { pqFamily, ivfPqFamily } from './pq/descriptor.js';
+import { vamanaFamily } from './vamana/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
 registerFamily(bruteFamily);
@@ -18,3 +19,4 @@ registerFamily(lshFamily);
 registerFamily(rpForestFamily);
 registerFamily(pqFamily);
 registerFamily(ivfPqFamily);
+registerFamily(vamanaFamily);

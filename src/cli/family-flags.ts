@@ -57,12 +57,15 @@ export function reservedCollisions(kinds: readonly OptionKind[], reserved: Recor
     .map(([flag, owners]) => `--${flag} (${owners.map((o) => `${o.family.name} ${o.spec.name}`).join(', ')})`);
 }
 
-/** The --index value: a registered family (name or alias), or "auto" where allowed. */
-export function familyOption(o: ParsedArgs['options'], allowAuto: boolean, def: string | undefined = allowAuto ? 'auto' : undefined): FamilyDescriptor | 'auto' {
+/**
+ * The --index value: a registered family (name or alias), or "auto" where allowed. Absent, it
+ * is "auto" where allowed, unless `required`.
+ */
+export function familyOption(o: ParsedArgs['options'], allowAuto: boolean, required = !allowAuto): FamilyDescriptor | 'auto' {
   const v = o.index;
   if (v === undefined) {
-    if (def === undefined) throw new KnnkitError('--index', `--index: missing; expected one of ${familyNames().join(', ')} (knnkit indexes lists them)`);
-    return def === 'auto' ? 'auto' : getFamily(def, '--index');
+    if (required) throw new KnnkitError('--index', `--index: missing; expected one of ${familyNames().join(', ')}${allowAuto ? ', auto' : ''} (knnkit indexes lists them)`);
+    return 'auto';
   }
   if (typeof v !== 'string') throw invalidParam('--index', v, 'a family name');
   if (allowAuto && v.toLowerCase() === 'auto') return 'auto';

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   // ---- options and paths, before the data is read
   if (o.out === undefined) throw new KnnkitError('--out', '--out: missing; expected the file to save the index to');
   const outPath = String(o.out);
-  const chosen = familyOption(o, true, undefined);
+  const chosen = familyOption(o, true, true);
   const metricSpec = metricOption(o);
   const label = labelOption(o);
   const idsPath = o.ids === undefined ? undefined : String(o.ids);

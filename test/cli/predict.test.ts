@@ -84,6 +84,9 @@ test('predict: bad input exits 2 with a one-line error naming the file or option
     [[train, join(dir, 'test-nolabel.csv'), '--metric', 'nope'], /--metric: got "nope"/],
     [[train, join(dir, 'test-nolabel.csv'), '--weights', 'shepard'], /--weights: got "shepard"/],
     [[train, join(dir, 'test-nolabel.csv'), '--out', ''], /--out: got ""/],
+    // checked before the fit: the message names the target, never a temporary file
+    [[train, join(dir, 'test-nolabel.csv'), '--out', join(dir, 'missing', 'p.txt')], /--out: .*missing\/p\.txt: cannot write it: its folder .*missing does not exist$/m],
+    [[train, dir], /: is a directory; expected a file$/m],
     [[join(dir, 'train.svm'), join(dir, 'test-wide.svm')], /test-wide\.svm/],
     [[train, join(dir, 'test-nolabel.csv'), '--task', 'regression'], /regression needs numeric targets/],
     [[train, join(dir, 'test-nolabel.csv'), '--algorithm', 'kd-tree', '--metric', 'cosine'], /--algorithm: "kd-tree" (cannot use metric "cosine": the KD-tree )?needs a Minkowski-family metric/],

@@ -1,4 +1,5 @@
 import { KnnkitError } from '../../core/errors.js';
+import { checkInputFile } from '../paths.js';
 import type { Label } from '../../core/labels.js';
 import { crossValidate, type FoldResult } from '../../model-selection/cross-validate.js';
 import type { Estimator } from '../../model-selection/types.js';
@@ -51,6 +52,8 @@ export async function run(argv: string[]): Promise<number> {
   const folds = intOption(options, 'folds', 10, 2);
   const task = settings.config.task;
   const path = positionals[0];
+  await checkInputFile(path);
+  if (options.labels !== undefined) await checkInputFile(String(options.labels), '--labels');
   const data = await loadLabelled(path, options, task);
   const n = data.X.rows, d = data.X.cols;
   if (folds > n) throw new KnnkitError('--folds', `--folds: got ${folds}; cannot exceed the number of samples (${n}) in ${path}`);

@@ -2,6 +2,7 @@ import { KnnkitError } from '../../core/errors.js';
 import { matrixTakeRows, type Matrix } from '../../core/data.js';
 import type { Label } from '../../core/labels.js';
 import { atomicWriteFile } from '../../io/atomic.js';
+import { checkInputFile, checkOutputFile, writing } from '../paths.js';
 import { parseArgs } from '../args.js';
 import { loadLabelled, loadTest } from '../data.js';
 import { asOptionError, buildModel, modelHelp, modelOptionSpec, parseModelSettings } from '../model-options.js';
@@ -37,6 +38,11 @@ export async function run(argv: string[]): Promise<number> {
   const out = options.out;
   if (out !== undefined && (typeof out !== 'string' || out === '')) throw new KnnkitError('--out', `--out: got ${JSON.stringify(out)}; expected a file path`);
   const [trainPath, testPath] = positionals;
+  // every path before the fit: a typo in --out costs a second, not the whole job
+  await checkInputFile(trainPath);
+  await checkInputFile(testPath);
+  if (options.labels !== undefined) await checkInputFile(String(options.labels), '--labels');
+  if (out !== undefined) await checkOutputFile(out as string, '--out');
   const task = settings.config.task;
   const train = await loadLabelled(trainPath, options, task);
   const Xtest = await loadTest(testPath, train);
@@ -60,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     progress.done();
   }
   const text = lines.length ? lines.join('\n') + '\n' : '';
-  if (out !== undefined) await atomicWriteFile(out as string, text);
+  if (out !== undefined) await writing(out as string, '--out', () => atomicWriteFile(out as string, text));
   else output.write(text);
   return 0;
 }

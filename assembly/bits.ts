@@ -88,3 +88,27 @@ export function scanRadius(base: usize, n: i32, q: usize, nq: i32, W: i32, r: i3
   }
   return c;
 }
+
+/**
+ * Packs nq float32 rows of `dim` 0/1 values (at src) into W-word bit rows (at dst), reading the
+ * float bit patterns (1.0f = 0x3f800000, +-0). Returns -1 when every value was 0 or 1, else the
+ * flat index of the first other value (the host then reports it or takes a float path).
+ */
+export function packF32(src: usize, nq: i32, dim: i32, W: i32, dst: usize): i32 {
+  for (let i = 0; i < nq; i++) {
+    const s = src + ((<usize>i * <usize>dim) << 2), o = dst + ((<usize>i * <usize>W) << 3);
+    for (let w = 0; w < W; w++) {
+      let v: u64 = 0;
+      const b0 = w << 6, end = min(64, dim - b0);
+      for (let b = 0; b < end; b++) {
+        const x = load<u32>(s + (<usize>(b0 + b) << 2));
+        if ((x & 0x7fffffff) != 0) {
+          if (x != 0x3f800000) return i * dim + b0 + b;
+          v |= (<u64>1) << <u64>b;
+        }
+      }
+      store<u64>(o + (<usize>w << 3), v);
+    }
+  }
+  return -1;
+}

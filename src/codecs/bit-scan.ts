@@ -5,6 +5,7 @@ import { popcount32 } from '../search/hnsw/bits.js';
 interface BitsExports {
   memory: WebAssembly.Memory;
   scanTopK(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
+  packF32(src: number, nq: number, dim: number, W: number, dst: number): number;
 }
 
 /**
@@ -46,6 +47,39 @@ export class BitScan {
     this.ex.scanTopK(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
     outD.set(new Int32Array(mem, dOff, nq * k));
     outI.set(new Int32Array(mem, iOff, nq * k));
+  }
+
+  /**
+   * `search` for float32 query rows of `dim` 0/1 values, packed inside the module. Returns false
+   * (nothing written) when a value is not 0 or 1, so that the caller takes its float path.
+   */
+  searchF32(data: Float32Array, nq: number, dim: number, k: number, outI: Int32Array, outD: Int32Array): boolean {
+    const W = this.words64, B = W * 8;
+    if (!this.ex) {
+      const q = new Uint8Array(nq * B);
+      for (let i = 0; i < nq; i++) {
+        for (let j = 0; j < dim; j++) {
+          const v = data[i * dim + j];
+          if (v === 1) q[i * B + (j >> 3)] |= 1 << (j & 7);
+          else if (v !== 0) return false;
+        }
+      }
+      this.searchTs(q, nq, k, null, outI, outD);
+      return true;
+    }
+    let off = this.scratch;
+    const fOff = off; off += nq * dim * 4;
+    const qOff = off; off += nq * B;
+    const dOff = off; off += nq * k * 4;
+    const iOff = off; off += nq * k * 4;
+    ensureMemory(this.ex.memory, off);
+    const mem = this.ex.memory.buffer;
+    new Float32Array(mem, fOff, nq * dim).set(data.subarray(0, nq * dim));
+    if (this.ex.packF32(fOff, nq, dim, W, qOff) >= 0) return false;
+    this.ex.scanTopK(this.base, this.n, qOff, nq, W, k, 0, dOff, iOff);
+    outD.set(new Int32Array(mem, dOff, nq * k));
+    outI.set(new Int32Array(mem, iOff, nq * k));
+    return true;
   }
 
   private searchTs(q: Uint8Array, nq: number, k: number, mask: Uint8Array | null, outI: Int32Array, outD: Int32Array): void {

@@ -25,3 +25,24 @@ export function normSq(a: Float32Array, off: number, d: number): number {
   for (let i = 0; i < d; i++) s += a[off + i] * a[off + i];
   return s;
 }
+
+/**
+ * sqL2, abandoned once the partial sum exceeds `bound` (checked every 16 dimensions): then
+ * any value > bound is returned. RobustPrune only asks "is d <= bound?", and most pairs it
+ * tests are not covered, so most sums stop early.
+ */
+export function sqL2Within(a: Float32Array, aOff: number, b: Float32Array, bOff: number, d: number, bound: number): number {
+  let s = 0, i = 0;
+  while (i + 15 < d) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (const e = i + 16; i < e; i += 4) {
+      const d0 = a[aOff + i] - b[bOff + i], d1 = a[aOff + i + 1] - b[bOff + i + 1];
+      const d2 = a[aOff + i + 2] - b[bOff + i + 2], d3 = a[aOff + i + 3] - b[bOff + i + 3];
+      s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+    }
+    s += s0 + s1 + s2 + s3;
+    if (s > bound) return s;
+  }
+  for (; i < d; i++) { const t = a[aOff + i] - b[bOff + i]; s += t * t; }
+  return s;
+}

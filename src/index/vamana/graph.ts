@@ -1,6 +1,6 @@
 import { KnnkitError } from '../../core/errors.js';
 import type { Envelope, Section } from '../envelope.js';
-import { normSq, sqL2 } from './distance.js';
+import { normSq, sqL2, sqL2Within } from './distance.js';
 
 /** How the metric maps onto the graph's squared-L2 space (see ./distance.ts). */
 export type Space = 'l2' | 'cosine' | 'ip';
@@ -129,6 +129,14 @@ export class VamanaGraph {
     if (this.aug === null) return s;
     const t = this.aug[a] - this.aug[b];
     return s + t * t;
+  }
+
+  /** Whether dist(a, b) <= bound, abandoning the sum early when it is not (RobustPrune's test). */
+  within(a: number, b: number, bound: number): boolean {
+    const d = this.dim;
+    if (this.aug === null) return sqL2Within(this.vectors, a * d, this.vectors, b * d, d, bound) <= bound;
+    const t = this.aug[a] - this.aug[b], rest = bound - t * t;
+    return rest >= 0 && sqL2Within(this.vectors, a * d, this.vectors, b * d, d, rest) <= rest;
   }
 
   /** The point closest to the centroid of the live points (DiskANN's entry point). */

@@ -65,7 +65,7 @@ export class Pruner {
       for (let j = i + 1; j < n; j++) {
         const oj = order[j];
         if (dead[oj]) continue;
-        if (a2 * g.dist(star, ids[oj]) <= ds[oj]) dead[oj] = 1;
+        if (g.within(star, ids[oj], ds[oj] / a2)) dead[oj] = 1;
       }
     }
     g.degree[p] = deg;

@@ -1,0 +1,90 @@
+// Vamana benchmark: knnkit's `vamana` (DiskANN's in-memory graph) beside knnkit's `hnsw`, built on
+// the same data in the same run, one thread. Usage:
+//   node --import tsx bench/vamana.ts [--n 100000] [--queries 1000] [--dim 128] [--latent 16]
+//        [--R 64] [--build-l 100] [--l 10,20,40,80,160] [--ef 10,20,40,80,160] [--repeats 3]
+// Data: 100 clusters, each a random `latent`-dimensional Gaussian subspace embedded in `dim`
+// dimensions plus small isotropic noise (intrinsic dimension ~latent, as real descriptors:
+// SIFT's is about 16); queries from the same clusters. Isotropic 128-d blobs
+// (test/helpers/data.ts gaussianClusters) are another matter: see docs/vamana.md and --iso.
+// Ground truth: exact k = 10 by knnkit's brute force.
+import { createIndex } from '../src/index/api.js';
+import type { VectorIndex } from '../src/index/types.js';
+import { Rng } from '../src/core/rng.js';
+import { gaussianClusters } from '../test/helpers/data.js';
+import { flag, opt, median, fmt } from './common.js';
+
+const n = +opt('n', '100000'), nq = +opt('queries', '1000'), dim = +opt('dim', '128'), latent = +opt('latent', '16');
+const R = +opt('R', '64'), buildL = +opt('build-l', '100'), repeats = +opt('repeats', '3');
+const Ls = opt('l', '10,20,40,80,160').split(',').map(Number), efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
+const K = 10;
+
+/** Clusters on random low-dimensional subspaces (seeded). */
+function subspaceClusters(rows: number, d: number, lat: number, clusters: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const centers = Float32Array.from({ length: clusters * d }, () => rng.normal() * 10);
+  const bases = Float32Array.from({ length: clusters * lat * d }, () => rng.normal() / Math.sqrt(lat) * 4);
+  const out = new Float32Array(rows * d), z = new Float64Array(lat);
+  for (let i = 0; i < rows; i++) {
+    const c = rng.int(clusters);
+    for (let t = 0; t < lat; t++) z[t] = rng.normal();
+    for (let j = 0; j < d; j++) {
+      let v = centers[c * d + j] + 0.1 * rng.normal();
+      for (let t = 0; t < lat; t++) v += z[t] * bases[(c * lat + t) * d + j];
+      out[i * d + j] = v;
+    }
+  }
+  return out;
+}
+
+const all = flag('iso') ? gaussianClusters(n + nq, dim, 100, 42).data : subspaceClusters(n + nq, dim, latent, 100, 42);
+const X = { kind: 'dense' as const, data: all.subarray(0, n * dim), rows: n, cols: dim };
+const Q = { kind: 'dense' as const, data: all.slice(n * dim), rows: nq, cols: dim };
+console.log(`Vamana benchmark: ${n} x ${dim} (${flag('iso') ? 'isotropic Gaussian clusters' : `100 clusters on ${latent}-d subspaces`}), ${nq} queries, k=${K}, 1 thread, median of ${repeats}`);
+
+let t = performance.now();
+const gt = createIndex('brute', X).search(Q, K).indices;
+console.log(`ground truth (brute force): ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+function recall(ids: Int32Array): number {
+  let hit = 0;
+  for (let q = 0; q < nq; q++) {
+    const s = new Set(gt.subarray(q * K, q * K + K));
+    for (let j = 0; j < K; j++) if (s.has(ids[q * K + j])) hit++;
+  }
+  return hit / (nq * K);
+}
+
+function sweep(name: string, ix: VectorIndex, param: string, values: number[]): { v: number; recall: number; qps: number; qpsCpu: number }[] {
+  const rows = [];
+  for (const v of values) {
+    const times: number[] = [], cpus: number[] = [];
+    let rec = 0;
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now(), c1 = process.cpuUsage();
+      const res = ix.search(Q, K, { [param]: v });
+      times.push(performance.now() - t0);
+      const c = process.cpuUsage(c1); cpus.push((c.user + c.system) / 1000);
+      rec = recall(res.indices);
+    }
+    const qps = nq / (median(times) / 1000), qpsCpu = nq / (median(cpus) / 1000);
+    rows.push({ v, recall: rec, qps, qpsCpu });
+    console.log(`  ${name.padEnd(7)} ${param}=${String(v).padEnd(4)} recall@10 ${rec.toFixed(4)}  ${fmt(qps)} q/s (${fmt(qpsCpu)} per CPU s)`);
+  }
+  return rows;
+}
+
+const out: Record<string, unknown> = { n, dim, nq, iso: flag('iso') };
+const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+t = performance.now();
+let c0 = cpu();
+const vam = createIndex('vamana', X, { R, L: buildL });
+const vb = (performance.now() - t) / 1000, vbc = cpu() - c0;
+console.log(`vamana R=${R} L=${buildL} alpha=1.2: build ${vb.toFixed(1)} s (${vbc.toFixed(1)} CPU s), memory ${(vam.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
+out.vamana = { build: vb, buildCpu: vbc, memory: vam.memoryUsage(), rows: sweep('vamana', vam, 'L', Ls) };
+t = performance.now();
+c0 = cpu();
+const hn = createIndex('hnsw', X, { M: 16, efConstruction: 200 });
+const hb = (performance.now() - t) / 1000, hbc = cpu() - c0;
+console.log(`hnsw M=16 efConstruction=200: build ${hb.toFixed(1)} s (${hbc.toFixed(1)} CPU s), memory ${(hn.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
+out.hnsw = { build: hb, buildCpu: hbc, memory: hn.memoryUsage(), rows: sweep('hnsw', hn, 'ef', efs) };
+console.log(JSON.stringify(out));

@@ -1,5 +1,5 @@
 import { simd as b64 } from '../../wasm/generated/knn_graph.js';
-import { decodeBase64, wasmMode } from '../../wasm/loader.js';
+import { loadEmbedded } from '../../wasm/loader.js';
 
 /**
  * WebAssembly SIMD kernels of the full solve (source: assembly/knn_graph.ts): H v (the one dense product
@@ -8,24 +8,20 @@ import { decodeBase64, wasmMode } from '../../wasm/loader.js';
  * module over the very same bytes. Absent WebAssembly SIMD or shared memory, or with
  * KNNKIT_WASM=off, the pure-TS loops are used (same results up to float32 summation order).
  */
-let compiled: WebAssembly.Module | null | undefined;
-
 export function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
   try {
-    if (wasmMode() === 'off' || typeof WebAssembly !== 'object') return compiled;
+    if (typeof WebAssembly !== 'object') return null;
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
-    const bytes = decodeBase64(b64);
-    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    // the one loader (honours setWasmMode / KNNKIT_WASM); the plain SIMD build only: the solve's
+    // results must not depend on whether the runtime fuses multiply-adds
+    return loadEmbedded('knn_graph', { simd: b64, relaxed: '' })?.module ?? null;
   } catch {
-    compiled = null;
+    return null;
   }
-  return compiled;
 }
 
-/** Forget the cached decision (tests switch KNNKIT_WASM). */
-export function resetKernelModule(): void { compiled = undefined; }
+/** Kept for callers that reset between KNNKIT_WASM switches: the loader's cache follows the mode. */
+export function resetKernelModule(): void { /* the loader caches per mode */ }
 
 const PAGE = 65536;
 const BASE = PAGE; // keep page 0 for the module's own (empty) data

@@ -2,7 +2,7 @@ import { simd as simdPrivate, relaxed as relaxedPrivate } from '../../wasm/gener
 import { simd as simdShared, relaxed as relaxedShared } from '../../wasm/generated/hnsw_shared.js';
 import type { GraphKernel } from './kernel.js';
 import { threadScratch, type Layout } from './layout.js';
-import { decodeBase64 } from '../../wasm/loader.js';
+import { loadEmbedded } from '../../wasm/loader.js';
 
 /** Largest memory the modules declare (wasm32: 4 GiB). */
 export const MAX_PAGES = 65536;
@@ -19,30 +19,23 @@ function sharedMemoryWorks(): boolean {
   try { return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer; } catch { return false; }
 }
 
-let cached: WasmFlavour | null | undefined;
-
 /**
- * The best HNSW module this runtime runs: relaxed SIMD (fused multiply-add) when it
- * validates, else plain SIMD; on shared memory when available (worker threads), else private.
- * null when WebAssembly SIMD is missing: the index then uses the TypeScript kernel.
+ * The best HNSW module this runtime runs, through the one loader (src/wasm/loader.ts, which
+ * honours setWasmMode and KNNKIT_WASM): relaxed SIMD (fused multiply-add) when it validates,
+ * else plain SIMD; on shared memory when available (worker threads), else private. null when
+ * WebAssembly SIMD is missing or forced off: the index then uses the TypeScript kernel.
  */
 export function wasmFlavour(): WasmFlavour | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+  if (typeof WebAssembly === 'undefined') return null;
   try {
-    if (typeof WebAssembly === 'undefined') return cached;
     const shared = sharedMemoryWorks();
-    const candidates: [string, boolean][] = shared ? [[relaxedShared, true], [simdShared, false]] : [[relaxedPrivate, true], [simdPrivate, false]];
-    for (const [b64, relaxed] of candidates) {
-      const bytes = decodeBase64(b64);
-      if (!WebAssembly.validate(bytes)) continue;
-      cached = { module: new WebAssembly.Module(bytes), relaxed, shared };
-      break;
-    }
+    const loaded = shared
+      ? loadEmbedded('hnsw_shared', { simd: simdShared, relaxed: relaxedShared })
+      : loadEmbedded('hnsw', { simd: simdPrivate, relaxed: relaxedPrivate });
+    return loaded ? { module: loaded.module, relaxed: loaded.variant === 'relaxed', shared } : null;
   } catch {
-    cached = null;
+    return null;
   }
-  return cached;
 }
 
 export function createMemory(flavour: WasmFlavour, bytes: number): WebAssembly.Memory {

@@ -1,0 +1,124 @@
+// npm run bench:server [-- --n 20000 --dim 128 --queries 1000 --ef 64]
+//
+// knnkit serve through HTTP with the official Qdrant client (@qdrant/js-client-rest) beside the
+// same index family in process, on the same data: upsert throughput (batches of 256, wait=true:
+// every batch fsynced before it is acknowledged) and search queries/s with p50 / p99 latency at
+// 1, 8 and 64 concurrent requests (k = 10, HNSW M = 16, ef_construct = 100, ef = 64, Cosine).
+// The server runs in a child process (its own event loop), on 127.0.0.1 only. Data: seeded
+// clustered Gaussian vectors (100 centres), queries drawn the same way. Bounded: a few minutes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { emptyIndex } from '../src/index/api.js';
+import { denseMatrix } from '../src/core/matrix.js';
+import { Rng } from '../src/core/rng.js';
+import { opt, fmt } from './common.js';
+
+const N = Number(opt('n', '20000')), D = Number(opt('dim', '128')), Q = Number(opt('queries', '1000')), EF = Number(opt('ef', '64')), K = 10, BATCH = 256;
+const CONC = [1, 8, 64];
+
+function data(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed), centres = new Float32Array(100 * D);
+  const crng = new Rng(7);
+  for (let i = 0; i < centres.length; i++) centres[i] = (crng.random() * 2 - 1) * 3;
+  const out = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(100);
+    for (let j = 0; j < D; j++) out[i * D + j] = centres[c * D + j] + rng.normal();
+  }
+  return out;
+}
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+async function main(): Promise<void> {
+  const X = data(N, 1), QX = data(Q, 2);
+  const row = (m: Float32Array, i: number) => m.subarray(i * D, (i + 1) * D);
+  console.log(`bench:server  n=${N} d=${D} queries=${Q} k=${K} ef=${EF} (HNSW M=16 efConstruction=100, Cosine); node ${process.version}`);
+
+  // exact neighbours (for recall) with an exact in-process index
+  const exact = emptyIndex('brute', D, { metric: 'cosine' });
+  exact.add(denseMatrix(X, N, D));
+  const truth = exact.search(denseMatrix(QX, Q, D), K).indices;
+  const recallOf = (ids: (i: number) => number[]) => { let hit = 0; for (let q = 0; q < Q; q++) { const t = new Set(Array.from(truth.subarray(q * K, (q + 1) * K))); hit += ids(q).filter((x) => t.has(x)).length; } return hit / (Q * K); };
+
+  // ---- in process ----
+  const idx = emptyIndex('hnsw', D, { metric: 'cosine', M: 16, efConstruction: 100 });
+  let t0 = performance.now();
+  for (let s = 0; s < N; s += BATCH) { const e = Math.min(N, s + BATCH); idx.add(denseMatrix(X.subarray(s * D, e * D), e - s, D)); }
+  const inAddS = (performance.now() - t0) / 1000;
+  const lat: number[] = [], inIds: number[][] = [];
+  t0 = performance.now();
+  for (let q = 0; q < Q; q++) {
+    const a = performance.now();
+    const r = idx.search(denseMatrix(row(QX, q), 1, D), K, { ef: EF });
+    lat.push(performance.now() - a);
+    inIds.push(Array.from(r.indices));
+  }
+  const inQps = Q / ((performance.now() - t0) / 1000);
+  console.log(`in-process  add ${fmt(N / inAddS)} points/s (${fmt(inAddS, 1)} s)   search ${fmt(inQps)} q/s  p50 ${fmt(pct(lat, 0.5), 3)} ms  p99 ${fmt(pct(lat, 0.99), 3)} ms  recall@10 ${recallOf((q) => inIds[q]).toFixed(4)}`);
+
+  // ---- through HTTP ----
+  const dir = mkdtempSync(join(tmpdir(), 'knnkit-bench-serve-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'test/server/serve-child.ts'), '--data', dir, '--port', '0', '--snapshot-interval', '0', '--max-in-flight', '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); });
+      child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    });
+    const client = new QdrantClient({ url, checkCompatibility: false, maxConnections: 64 } as ConstructorParameters<typeof QdrantClient>[0]);
+    await client.createCollection('bench', { vectors: { size: D, distance: 'Cosine' }, hnsw_config: { m: 16, ef_construct: 100 } });
+    t0 = performance.now();
+    for (let s = 0; s < N; s += BATCH) {
+      const e = Math.min(N, s + BATCH);
+      const points = [];
+      for (let i = s; i < e; i++) points.push({ id: i, vector: Array.from(row(X, i)), payload: { i, group: i % 10 } });
+      await client.upsert('bench', { wait: true, points });
+    }
+    const httpAddS = (performance.now() - t0) / 1000;
+    console.log(`HTTP        upsert ${fmt(N / httpAddS)} points/s (${fmt(httpAddS, 1)} s; batches of ${BATCH}, wait=true)  = ${(100 * inAddS / httpAddS).toFixed(0)} % of in-process add`);
+    for (const c of CONC) {
+      const lat2: number[] = [], ids: number[][] = new Array(Q);
+      let next = 0;
+      t0 = performance.now();
+      await Promise.all(Array.from({ length: c }, async () => {
+        while (next < Q) {
+          const q = next++;
+          const a = performance.now();
+          const r = await client.search('bench', { vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF }, with_payload: false });
+          lat2.push(performance.now() - a);
+          ids[q] = r.map((h) => h.id as number);
+        }
+      }));
+      const qps = Q / ((performance.now() - t0) / 1000);
+      console.log(`HTTP c=${String(c).padEnd(3)}  search ${fmt(qps)} q/s (${(100 * qps / inQps).toFixed(0)} % of in-process)  p50 ${fmt(pct(lat2, 0.5), 2)} ms  p99 ${fmt(pct(lat2, 0.99), 2)} ms  recall@10 ${recallOf((q) => ids[q]).toFixed(4)}`);
+    }
+    // filtered search: one group of ten (10 % of points), through the server
+    const lat3: number[] = [];
+    t0 = performance.now();
+    for (let q = 0; q < Math.min(Q, 300); q++) {
+      const a = performance.now();
+      await client.search('bench', { vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF }, filter: { must: [{ key: 'group', match: { value: q % 10 } }] } });
+      lat3.push(performance.now() - a);
+    }
+    console.log(`HTTP c=1    filtered search (10 % of points, no payload index) ${fmt(lat3.length / ((performance.now() - t0) / 1000))} q/s  p50 ${fmt(pct(lat3, 0.5), 2)} ms  p99 ${fmt(pct(lat3, 0.99), 2)} ms`);
+    await client.createPayloadIndex('bench', { field_name: 'group', field_schema: 'integer', wait: true });
+    const lat4: number[] = [];
+    t0 = performance.now();
+    for (let q = 0; q < Math.min(Q, 300); q++) {
+      const a = performance.now();
+      await client.search('bench', { vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF }, filter: { must: [{ key: 'group', match: { value: q % 10 } }] } });
+      lat4.push(performance.now() - a);
+    }
+    console.log(`HTTP c=1    filtered search (same, integer payload index) ${fmt(lat4.length / ((performance.now() - t0) / 1000))} q/s  p50 ${fmt(pct(lat4, 0.5), 2)} ms  p99 ${fmt(pct(lat4, 0.99), 2)} ms`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

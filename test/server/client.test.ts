@@ -348,3 +348,25 @@ test('restart: everything acknowledged is recovered (log replay, then from a sna
   await s.server.close();
   t.remove();
 });
+
+test('overload: past maxInFlight requests get 429 with Retry-After; SIGTERM-style close drains', async () => {
+  const t = tempDir();
+  const s = await startServer({ dataDir: t.dir, maxInFlight: 1 });
+  try {
+    const { request } = await import('node:http');
+    // a request whose body is still arriving holds the one slot
+    const slow = request(s.url + '/collections/x/points/count', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '2' } });
+    const answered = new Promise<number>((resolve) => slow.on('response', (res) => { res.resume(); resolve(res.statusCode!); }));
+    slow.write('{');
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(s.url + '/collections');
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '1');
+    assert.match(((await res.json()) as { status: { error: string } }).status.error, /Too many requests/);
+    // close() waits for the in-flight request: it completes (404: no such collection), then the server stops
+    const closing = s.server.close();
+    slow.end('}');
+    assert.equal(await answered, 404);
+    await closing;
+  } finally { t.remove(); }
+});

@@ -7,7 +7,7 @@ import { Pipeline } from '../preprocessing/pipeline.js';
 import type { Transformer } from '../preprocessing/types.js';
 import { knnClassifierGrid, knnRegressorGrid } from '../model-selection/knn-grid.js';
 import { KNeighborsClassifier, KNeighborsRegressor } from '../learn/index.js';
-import { knnGraphModel } from '../knn-graph/cli-model.js';
+import { knnGraphModel } from './knn-graph-model.js';
 
 /** Everything the shared model options of `evaluate` / `predict` resolve to. */
 export interface ModelConfig {

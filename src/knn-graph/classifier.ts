@@ -14,7 +14,7 @@ import { queriesLike, singleRow } from './convert.js';
 import { defaultEfConstruction, dictionarySize, resolveOptions, type KnnGraphOptions, type ResolvedOptions } from './options.js';
 import { finish, prepare, solveAllSync, type TrainedGraph } from './train.js';
 // circular with serialize.ts, used only at call time
-import { classifierFromJSON, classifierToJSON, decode, encode, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync } from './serialize.js';
+import { classifierFromJSON, classifierToJSON, decode, encode, loadClassifier, loadClassifierSync, saveClassifier, saveClassifierSync, type RestoredModel } from './serialize.js';
 
 export interface ExplainedNeighbour {
   /** Training row of the neighbour. */
@@ -190,20 +190,26 @@ export class KnnGraphClassifier {
 
   /** Everything needed to answer queries, as plain JSON (arrays of numbers). */
   toJSON(): object { return classifierToJSON(this); }
-  static fromJSON(json: unknown): KnnGraphClassifier { return classifierFromJSON(json); }
+  static fromJSON(json: unknown): KnnGraphClassifier { return KnnGraphClassifier.restore(classifierFromJSON(json)); }
   /** The model file's bytes (what save writes): for storage without a file system (IndexedDB, fetch). */
   toBytes(): Uint8Array { this.fitted(); return encode(this); }
   /** Reads model bytes; corrupt, truncated or foreign bytes are refused with a KnnkitError. */
   static fromBytes(bytes: Uint8Array): KnnGraphClassifier {
     if (!(bytes instanceof Uint8Array)) throw invalidParam('bytes', bytes, 'a Uint8Array (the bytes of toBytes() or of a model file)');
-    return decode(bytes, 'bytes');
+    return KnnGraphClassifier.restore(decode(bytes, 'bytes'));
   }
   /** Binary model file with its training points (versioned, CRC-32, written atomically). */
   save(path: string): Promise<void> { return saveClassifier(this, path); }
   saveSync(path: string): void { saveClassifierSync(this, path); }
   /** Loads a model file; a corrupt or truncated file is refused with a KnnkitError. */
-  static load(path: string): Promise<KnnGraphClassifier> { return loadClassifier(path); }
-  static loadSync(path: string): KnnGraphClassifier { return loadClassifierSync(path); }
+  static async load(path: string): Promise<KnnGraphClassifier> { return KnnGraphClassifier.restore(await loadClassifier(path)); }
+  static loadSync(path: string): KnnGraphClassifier { return KnnGraphClassifier.restore(loadClassifierSync(path)); }
+
+  private static restore(m: RestoredModel): KnnGraphClassifier {
+    const c = new KnnGraphClassifier(m.options);
+    c.adopt(m.X, m.yIds, m.encoder, m.graph, m.info, m.index);
+    return c;
+  }
 
   // ---- internals -------------------------------------------------------------------------
 

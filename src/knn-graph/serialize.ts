@@ -4,7 +4,7 @@ import { LabelEncoder, type Label } from '../core/labels.js';
 import { atomicWriteFile, atomicWriteFileSync } from '../io/atomic.js';
 import { nodeFsSync } from '../io/node-fs.js';
 import { crc32 } from '../io/crc32.js';
-import { KnnGraphClassifier, type FitInfo } from './classifier.js';
+import type { KnnGraphClassifier, FitInfo } from './classifier.js';
 import type { KnnGraphOptions } from './options.js';
 import type { TrainedGraph } from './train.js';
 import { HnswIndex } from '../search/hnsw/hnsw-index.js';
@@ -58,7 +58,7 @@ function sections(c: KnnGraphClassifier, withIndex: boolean): { meta: Meta; arra
   return { meta, arrays };
 }
 
-function rebuild(meta: Meta, arrays: Record<string, Typed>, where: string): KnnGraphClassifier {
+function rebuild(meta: Meta, arrays: Record<string, Typed>, where: string): RestoredModel {
   if (meta.format !== FORMAT) throw new KnnkitError(where, `${where}: not a knnkit kNN-Graph model (format ${JSON.stringify(meta.format)})`);
   if (!READABLE.includes(meta.version)) throw new KnnkitError(where, `${where}: model version ${meta.version}; this knnkit reads versions ${READABLE.join(' and ')}`);
   const need = (name: string, len: number, ctor: TypeName): Typed => {
@@ -98,9 +98,15 @@ function rebuild(meta: Meta, arrays: Record<string, Typed>, where: string): KnnG
     }
     if (index.dim !== X.cols || index.size !== n) throw new KnnkitError(where, `${where}: the saved inference index holds ${index.size} points of dimension ${index.dim}, the model ${n} of ${X.cols} (corrupt model)`);
   }
-  const c = new KnnGraphClassifier(meta.options);
-  c.adopt(X, yIds, LabelEncoder.fromClasses(meta.classes), g, meta.info, index);
-  return c;
+  return { options: meta.options, X, yIds, encoder: LabelEncoder.fromClasses(meta.classes), graph: g, info: meta.info, index };
+}
+
+/**
+ * A decoded model: what KnnGraphClassifier.restore installs. (The classifier builds itself from
+ * it, so that this module needs the class's type only: no import cycle.)
+ */
+export interface RestoredModel {
+  options: KnnGraphOptions; X: Matrix; yIds: Int32Array; encoder: LabelEncoder; graph: TrainedGraph; info: FitInfo; index: HnswIndex | undefined;
 }
 
 /** JSON carries the points, not the index (rebuilt deterministically by fromJSON). */
@@ -109,7 +115,7 @@ export function classifierToJSON(c: KnnGraphClassifier): object {
   return { ...meta, arrays: Object.fromEntries(Object.entries(arrays).map(([k, a]) => [k, { type: typeName(a), values: Array.from(a) }])) };
 }
 
-export function classifierFromJSON(json: unknown): KnnGraphClassifier {
+export function classifierFromJSON(json: unknown): RestoredModel {
   if (!json || typeof json !== 'object' || !('arrays' in json)) throw new KnnkitError('json', 'json: expected the object produced by KnnGraphClassifier.toJSON()');
   const j = json as Meta & { arrays: Record<string, { type: TypeName; values: number[] }> };
   const arrays: Record<string, Typed> = {};
@@ -144,7 +150,7 @@ export function encode(c: KnnGraphClassifier, opts: { withIndex?: boolean } = {}
   return out;
 }
 
-export function decode(bytes: Uint8Array, where = 'model'): KnnGraphClassifier {
+export function decode(bytes: Uint8Array, where = 'model'): RestoredModel {
   const corrupt = (why: string) => new KnnkitError(where, `${where}: corrupt or truncated kNN-Graph model (${why})`);
   if (bytes.length < HEADER + 4) throw corrupt('file too short');
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw new KnnkitError(where, `${where}: not a knnkit kNN-Graph model (bad magic)`);
@@ -182,13 +188,13 @@ export function saveClassifierSync(c: KnnGraphClassifier, path: string): void {
   atomicWriteFileSync(path, encode(c));
 }
 // node:fs is reached at call time (see io/node-fs.ts): this module loads in a browser too
-export async function loadClassifier(path: string): Promise<KnnGraphClassifier> {
+export async function loadClassifier(path: string): Promise<RestoredModel> {
   const { readFile } = await import('node:fs/promises');
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(await readFile(path)); } catch (e) { throw unreadable(path, e); }
   return decode(bytes, path);
 }
-export function loadClassifierSync(path: string): KnnGraphClassifier {
+export function loadClassifierSync(path: string): RestoredModel {
   const { readFileSync } = nodeFsSync();
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(readFileSync(path)); } catch (e) { throw unreadable(path, e); }

@@ -104,15 +104,15 @@ test('model files carry the inference index: loading takes it instead of rebuild
   const st = c.state();
   const other = HnswIndex.build(X, { M: 8, efConstruction: 64, ef: 32, seed: 99, storage: 'bits' });
   c.adopt(st.X, st.yIds, st.encoder, st.graph, st.info, other);
-  const back = decode(encode(c));
+  const back = KnnGraphClassifier.fromBytes(encode(c));
   assert.equal((back.state().index as InstanceType<typeof HnswIndex>).seed, 99, 'the saved index, not a rebuilt one');
   assert.deepEqual(back.predict(Q), c.predict(Q));
   // without the index section: rebuilt from the points with the options' seed
   const bare = encode(c, { withIndex: false });
-  assert.equal((decode(bare).state().index as InstanceType<typeof HnswIndex>).seed, 3, 'the default seed');
+  assert.equal((KnnGraphClassifier.fromBytes(bare).state().index as InstanceType<typeof HnswIndex>).seed, 3, 'the default seed');
   const v1 = bare.slice();
   new DataView(v1.buffer).setUint32(8, 1, true);
-  assert.deepEqual(decode(v1).predict(Q), new KnnGraphClassifier(opts).fit(X, y).predict(Q));
+  assert.deepEqual(KnnGraphClassifier.fromBytes(v1).predict(Q), new KnnGraphClassifier(opts).fit(X, y).predict(Q));
   // a damaged index section behind a valid model checksum is refused with the index's own error
   const bytes = encode(c);
   const at = Buffer.from(bytes).indexOf('KNNKHNSW');

@@ -105,6 +105,6 @@ export const hnswFamily: FamilyDescriptor = {
   },
   load(env, _ctx) {
     const h = env.header.state.core as unknown as Header;
-    return new HnswCore(hnswFromParts(h, (name) => env.section(`hnsw.${name}`), { source: 'index' }));
+    return new HnswCore(hnswFromParts(h, (name) => env.section(`hnsw.${name}`), HnswIndex.make, { source: 'index' }));
   },
 };

@@ -588,7 +588,9 @@ export class HnswIndex implements NeighborIndex {
 
   /** Serialises the index (see serialize.ts for the format). */
   toBytes(): Uint8Array { return serializeIndex(this); }
-  static fromBytes(bytes: Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex { return deserializeIndex(bytes, opts); }
+  static fromBytes(bytes: Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex { return deserializeIndex(bytes, HnswIndex.make, opts); }
+  /** @internal the constructor as a function (the deserialiser's factory). */
+  static make(dim: number, opts: HnswOptions): HnswIndex { return new HnswIndex(dim, opts); }
 
   /** Writes the index atomically (temporary file, fsync, rename). */
   async save(path: string): Promise<void> {
@@ -600,7 +602,7 @@ export class HnswIndex implements NeighborIndex {
     const { readFile } = await import('node:fs/promises');
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(await readFile(path)); } catch (e) { throw new KnnkitError('path', `path: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`); }
-    return deserializeIndex(bytes, { ...opts, source: path });
+    return deserializeIndex(bytes, HnswIndex.make, { ...opts, source: path });
   }
 
   /** @internal raw views for serialisation and workers */

@@ -1,7 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import { crc32 } from '../../io/crc32.js';
 import type { MetricSpec } from '../../metrics/types.js';
-import { HnswIndex } from './hnsw-index.js';
+import type { HnswIndex, HnswOptions } from './hnsw-index.js';
 import { IdTable } from './ids.js';
 import { wordsFor } from './bits.js';
 
@@ -91,7 +91,10 @@ function fail(source: string, what: string): KnnkitError {
   return new KnnkitError('path', `${source}: ${what}`);
 }
 
-export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex {
+/** Makes the empty index a file is read into (HnswIndex's constructor, passed in: no import cycle). */
+export type HnswFactory = (dim: number, opts: HnswOptions) => HnswIndex;
+
+export function deserializeIndex(bytes: Uint8Array, make: HnswFactory, opts: { kernel?: 'auto' | 'wasm' | 'js'; source?: string } = {}): HnswIndex {
   const src = opts.source ? JSON.stringify(opts.source) : 'HNSW bytes';
   if (!(bytes instanceof Uint8Array)) throw fail(src, 'expected a Uint8Array');
   if (bytes.length < 20) throw fail(src, `truncated: ${bytes.length} bytes is shorter than any knnkit HNSW file`);
@@ -124,16 +127,16 @@ export function deserializeIndex(bytes: Uint8Array, opts: { kernel?: 'auto' | 'w
   const parts = new Map<string, Uint8Array>();
   let p = 16 + pad4(hl);
   for (const sec of sections(h)) { parts.set(sec.name, bytes.subarray(p, p + sec.bytes)); p += pad4(sec.bytes); }
-  return hnswFromParts(h, (name) => parts.get(name)!, { kernel: opts.kernel, source: src });
+  return hnswFromParts(h, (name) => parts.get(name)!, make, { kernel: opts.kernel, source: src });
 }
 
 /** Rebuilds an index from its header and sections (the legacy file or the index envelope). */
-export function hnswFromParts(h: Header, part: (name: string) => Uint8Array, opts: { kernel?: 'auto' | 'wasm' | 'js'; source: string }): HnswIndex {
+export function hnswFromParts(h: Header, part: (name: string) => Uint8Array, make: HnswFactory, opts: { kernel?: 'auto' | 'wasm' | 'js'; source: string }): HnswIndex {
   const src = opts.source;
   for (const sec of sections(h)) {
     if (part(sec.name).length !== sec.bytes) throw fail(src, `section ${sec.name} has ${part(sec.name).length} bytes; the header describes ${sec.bytes}`);
   }
-  const idx = new HnswIndex(h.dim, {
+  const idx = make(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
     reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count), storage: h.storage ?? 'f32',
   });

@@ -1,8 +1,8 @@
-import type { ModelConfig, ModelEntry } from '../cli/models.js';
+import type { ModelConfig, ModelEntry } from './models.js';
 import type { Estimator } from '../model-selection/types.js';
 import { KnnkitError } from '../core/errors.js';
-import { KnnGraphClassifier } from './classifier.js';
-import { AUTO_CANDIDATES, DEFAULT_NEIGHBOUR_RULE, DEFAULTS, EXHAUSTIVE_BUILD_MAX, FULL_SOLVE_MAX, type NeighbourRule } from './options.js';
+import { KnnGraphClassifier } from '../knn-graph/classifier.js';
+import { AUTO_CANDIDATES, DEFAULT_NEIGHBOUR_RULE, DEFAULTS, EXHAUSTIVE_BUILD_MAX, FULL_SOLVE_MAX, type NeighbourRule } from '../knn-graph/options.js';
 
 /** The `knnkit evaluate/predict --model knn-graph` entry (registered in src/cli/models.ts). */
 function settings(c: ModelConfig): { neighbourRule: NeighbourRule; candidates: number | 'auto' | 'none'; maxIter: number; ef: number; efConstruction?: number; seed: number } {

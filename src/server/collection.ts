@@ -5,7 +5,7 @@ import { KeyMap } from '../index/ids.js';
 import { getFamily, listFamilies } from '../index/registry.js';
 import type { VectorIndex } from '../index/types.js';
 import { KnnkitError } from '../core/errors.js';
-import { denseMatrix } from '../core/matrix.js';
+import { denseMatrix, markValidated } from '../core/matrix.js';
 import { badRequest, notFound } from './errors.js';
 import { compileFilter, type CompiledFilter, type Payload } from './filter.js';
 import { FieldIndex, type FieldType } from './payload-index.js';
@@ -317,7 +317,8 @@ export class Collection {
     if (allow && allow.size === 0) return [];
     const k = o.offset + o.limit + extra;
     if (k === 0 || this.index.size === 0) return [];
-    const q = denseMatrix(vector, 1, this.config.size);
+    // the request's vector was checked finite when parsed: no second scan in the index
+    const q = markValidated(denseMatrix(vector, 1, this.config.size));
     const fam = getFamily(this.index.kind);
     const declared = new Set(fam.searchParams.map((s) => s.name));
     const params: Record<string, unknown> = {};

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { Collection, type CollectionConfig } from './collection.js';
 import { badRequest, notFound } from './errors.js';
 import { syncDir } from './storage.js';
@@ -31,6 +31,7 @@ export class CollectionManager {
   static async open(dataDir: string, opts: ManagerOptions = {}): Promise<CollectionManager> {
     const m = new CollectionManager(dataDir, opts);
     await mkdir(m.root, { recursive: true });
+    await m.lock();
     for (const name of await readdir(m.root)) {
       if (name.startsWith('.')) {
         // a create or delete cut short by a crash
@@ -47,6 +48,34 @@ export class CollectionManager {
     }
     return m;
   }
+
+  /**
+   * One server per data directory: DATA/LOCK holds the owner's pid, created exclusively. A lock
+   * left by a process that is gone (killed) is taken over; a live owner is an error.
+   */
+  private async lock(): Promise<void> {
+    const path = `${this.dataDir}/LOCK`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(path, 'wx');
+        await fh.writeFile(String(process.pid));
+        await fh.sync();
+        await fh.close();
+        this.locked = path;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new Error(`data directory ${this.dataDir} is in use by process ${pid} (${path}); one server per data directory`);
+        }
+        await unlink(path).catch(() => undefined); // stale: its process is gone
+      }
+    }
+    throw new Error(`cannot lock the data directory ${this.dataDir}`);
+  }
+
+  private locked: string | null = null;
 
   /** Snapshots the collections whose log has grown past the threshold. */
   async snapshotDue(): Promise<void> {
@@ -101,5 +130,10 @@ export class CollectionManager {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const c of this.collections.values()) await c.close(true);
+    if (this.locked) { await unlink(this.locked).catch(() => undefined); this.locked = null; }
   }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }

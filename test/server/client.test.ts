@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { QdrantClient } from '@qdrant/js-client-rest';
-import { client, startServer, tempDir, vectors } from './helpers.js';
+import { client, exited, spawnServer, startServer, tempDir, vectors } from './helpers.js';
 import type { KnnkitServer } from '../../src/server/app.js';
 
 // The official Qdrant JS client against `knnkit serve` on 127.0.0.1: every operation of the
@@ -368,5 +368,17 @@ test('overload: past maxInFlight requests get 429 with Retry-After; SIGTERM-styl
     slow.end('}');
     assert.equal(await answered, 404);
     await closing;
+  } finally { t.remove(); }
+});
+
+test('one server per data directory: a live owner\'s LOCK refuses a second server; a killed owner\'s is taken over', async () => {
+  const t = tempDir();
+  try {
+    const { child } = await spawnServer(['--data', t.dir, '--port', '0']);
+    await assert.rejects(startServer({ dataDir: t.dir }), /in use by process/);
+    child.kill('SIGKILL');
+    await exited(child);
+    const s = await startServer({ dataDir: t.dir });
+    await s.server.close();
   } finally { t.remove(); }
 });

@@ -1,7 +1,8 @@
 import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../core/errors.js';
 import { toDense, denseMatrix, type DenseInput, type DenseMatrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
-import { BruteForce } from '../search/brute-force/brute-force.js';
+import { loadEmbedded, defaultImports, ensureMemory } from '../wasm/loader.js';
+import * as kmeansWasm from '../wasm/generated/kmeans.js';
 
 /** How the first centres are chosen: greedy k-means++ (scikit-learn's), FAISS's random rows, or given centres. */
 export type KMeansInit = 'k-means++' | 'random' | DenseInput;
@@ -225,17 +226,68 @@ function upperBound(cum: Float64Array, v: number): number {
 }
 
 /**
- * The assignment step: each row's nearest centre through BruteForce over the k centres
- * (blocked WebAssembly SIMD pre-selection, float64 re-ranking: exact, ties to the lower
- * centre), and the float64 squared distance to it.
+ * The assignment step: each row's nearest centre and the float64 squared distance to it. The
+ * nearest centre comes from the WebAssembly tile kernel (assembly/kmeans.ts: argmin of
+ * ||c||^2 - 2 <x, c> in float32, 4 rows x 8 centres per register tile), or from its TypeScript
+ * twin (exact float64 distances) when WebAssembly is off. The two agree except where two centres
+ * are within float32 rounding of a tie (test/index/pq.test.ts bounds the difference).
  */
 export function assign(X: DenseMatrix, centers: Float32Array, k: number): { labels: Int32Array; dist: Float64Array } {
   const d = X.cols;
-  const bf = new BruteForce(denseMatrix(centers, k, d), { metric: 'sqeuclidean' });
-  const labels = bf.search(X, 1).indices;
+  const labels = assignNearest(X.data, X.rows, d, centers, k);
   const dist = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) dist[i] = sqDist(X.data, i * d, centers, labels[i] * d, d);
   return { labels, dist };
+}
+
+interface KMeansExports { memory: WebAssembly.Memory; assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number): void }
+let kernel: { module: WebAssembly.Module; ex: KMeansExports } | null = null;
+
+function kmeansKernel(): KMeansExports | null {
+  const loaded = loadEmbedded('kmeans', kmeansWasm);
+  if (!loaded) return null;
+  if (kernel?.module !== loaded.module) kernel = { module: loaded.module, ex: new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as KMeansExports };
+  return kernel.ex;
+}
+
+/** Rows per kernel call: bounds the module's memory (the rows are copied in chunk by chunk). */
+const CHUNK = 4096;
+
+/** Index of the nearest of the k centres (k x d, row-major) for each of the n rows of X. */
+export function assignNearest(X: Float32Array, n: number, d: number, centers: Float32Array, k: number): Int32Array {
+  const out = new Int32Array(n);
+  const ex = kmeansKernel();
+  if (!ex) {
+    // TypeScript twin: exact float64 distances, ties to the lower centre
+    for (let i = 0; i < n; i++) {
+      let best = Infinity, bj = 0;
+      for (let j = 0; j < k; j++) { const v = sqDist(X, i * d, centers, j * d, d); if (v < best) { best = v; bj = j; } }
+      out[i] = bj;
+    }
+    return out;
+  }
+  const nPanels = Math.ceil(k / 8);
+  const panelsOff = 1024, normsOff = panelsOff + nPanels * 32 * d, xOff = normsOff + nPanels * 32;
+  const rows = Math.min(n, CHUNK), outOff = xOff + rows * d * 4;
+  ensureMemory(ex.memory, outOff + rows * 4);
+  const mem = ex.memory.buffer;
+  const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
+  // panel g, value t, lane l: -2 c_{8g+l}[t]; padding centres never win (norm +Infinity)
+  P.fill(0); N.fill(Infinity);
+  for (let j = 0; j < k; j++) {
+    const g = j >> 3, l = j & 7;
+    let s = 0;
+    for (let t = 0; t < d; t++) { const v = centers[j * d + t]; P[(g * d + t) * 8 + l] = -2 * v; s += v * v; }
+    N[j] = s;
+  }
+  const Xm = new Float32Array(mem, xOff, rows * d), Om = new Int32Array(mem, outOff, rows);
+  for (let i0 = 0; i0 < n; i0 += CHUNK) {
+    const r = Math.min(CHUNK, n - i0);
+    Xm.set(X.subarray(i0 * d, (i0 + r) * d));
+    ex.assign(xOff, r, d, panelsOff, nPanels, normsOff, outOff);
+    out.set(Om.subarray(0, r), i0);
+  }
+  return out;
 }
 
 function labelsInertia(X: DenseMatrix, centers: Float32Array, k: number): { labels: Int32Array; inertia: number } {

@@ -9,6 +9,7 @@ import type { Allow, FamilyCore } from '../types.js';
 import { CoarseQuantiser, defaultNlist, isCosine, normalizeRows, scoreKind, type ScoreKind } from './coarse.js';
 import { InvertedLists } from './lists.js';
 import { scanFlatIp, scanFlatL2 } from './scan.js';
+import { IvfKernels } from './kernels.js';
 
 /** Build options of the IVF families' coarse level. */
 export interface IvfOptions {
@@ -41,6 +42,8 @@ export class IvfFlatCore implements FamilyCore {
   private readonly kind: ScoreKind;
   coarse: CoarseQuantiser | null = null;
   lists: InvertedLists | null = null;
+  /** The WebAssembly kernels and their memory, which holds the lists (null: TypeScript scans). */
+  readonly kern: IvfKernels | null = IvfKernels.create();
 
   constructor(readonly metric: Metric, readonly dim: number, private readonly opts: IvfOptions) {
     this.kind = scoreKind(metric);
@@ -55,7 +58,7 @@ export class IvfFlatCore implements FamilyCore {
     const nlist = this.opts.nlist ?? defaultNlist(X.rows);
     if (X.rows < nlist) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train nlist = ${nlist} lists; expected at least ${nlist} rows (FAISS advises 39 per list)`);
     this.coarse = CoarseQuantiser.train(X, nlist, this.kind, isCosine(this.metric), this.opts);
-    this.lists = new InvertedLists(nlist, this.dim, Float32Array);
+    this.lists = new InvertedLists(nlist, this.dim, 'f32', this.kern?.arena ?? null);
   }
 
   add(data: Matrix, labels: Int32Array): void {
@@ -76,7 +79,12 @@ export class IvfFlatCore implements FamilyCore {
     const { lists: probes } = this.coarse.probe(Q, nprobe);
     const mask = allow ? allow.mask() : null;
     const heap = new TopK(k), idx = new Int32Array(k), dist = new Float64Array(k);
-    const L = this.lists, scan = this.kind === 'l2' ? scanFlatL2 : scanFlatIp;
+    const L = this.lists;
+    if (this.kern) {
+      this.searchWasm(this.kern, Q, k, nprobe, probes, mask, out);
+      return out;
+    }
+    const scan = this.kind === 'l2' ? scanFlatL2 : scanFlatIp;
     for (let q = 0; q < nq; q++) {
       heap.reset(k);
       for (let j = 0; j < nprobe; j++) {
@@ -90,6 +98,28 @@ export class IvfFlatCore implements FamilyCore {
     return out;
   }
 
+  /** The search with the lists scanned in place by assembly/ivf.ts (top-k kept inside the module). */
+  private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, nprobe: number, probes: Int32Array, mask: Uint8Array | null, out: SearchResult): void {
+    const d = this.dim, L = this.lists!, ex = K.ex;
+    const idx = new Int32Array(k), dist = new Float64Array(k);
+    K.reserve('q', d * 4);
+    K.reserveHeap(k);
+    const maskOff = K.mask(mask, L.listOf.length);
+    const qOff = K.offset('q'), qv = K.f32('q', d);
+    const scan = this.kind === 'l2' ? ex.scanL2 : ex.scanIp;
+    for (let q = 0; q < Q.rows; q++) {
+      qv.set(Q.data.subarray(q * d, q * d + d));
+      K.heapReset(k);
+      for (let j = 0; j < nprobe; j++) {
+        const l = probes[q * nprobe + j];
+        if (l < 0 || L.sizes[l] === 0) continue;
+        scan(qOff, d, L.codes[l].byteOffset, L.labels[l].byteOffset, L.sizes[l], maskOff);
+      }
+      const n = K.drain(idx, dist);
+      for (let t = 0; t < n; t++) { out.indices[q * k + t] = idx[t]; out.distances[q * k + t] = this.metric.reducedToDistance(dist[t]); }
+    }
+  }
+
   getVector(label: number): Float32Array {
     const c = this.lists?.codeOf(label);
     if (!c) throw new KnnkitError('id', `id: label ${label} is not live`);
@@ -97,7 +127,7 @@ export class IvfFlatCore implements FamilyCore {
   }
 
   memoryUsage(): number {
-    return (this.coarse?.bytes() ?? 0) + (this.lists?.bytes() ?? 0);
+    return (this.coarse?.bytes() ?? 0) + (this.lists?.bytes() ?? 0) + (this.kern?.memoryBytes() ?? 0);
   }
 
   persist(): { state: Record<string, unknown>; sections: Section[] } {
@@ -114,7 +144,7 @@ export class IvfFlatCore implements FamilyCore {
     if (!st.trained) return core;
     const d = env.header.dim;
     core.coarse = new CoarseQuantiser(env.typed('ivf.centroids', Float32Array, !view), st.nlist!, d, scoreKind(metric));
-    core.lists = InvertedLists.load(env, 'ivf.lists', st.nlist!, d, Float32Array, view);
+    core.lists = InvertedLists.load(env, 'ivf.lists', st.nlist!, d, 'f32', view, core.kern?.arena ?? null);
     return core;
   }
 }

@@ -78,7 +78,7 @@ export class IvfPqCore implements FamilyCore {
       R = this.residuals(X, this.coarse.assign(X));
     }
     this.pq = ProductQuantizer.train(R, o.m ?? defaultM(this.dim), o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
-    this.lists = new InvertedLists(this.nlist, this.pq.codeSize, Uint8Array);
+    this.lists = new InvertedLists(this.nlist, this.pq.codeSize, 'u8');
     this.table = this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null;
     this.trained = true;
   }
@@ -205,7 +205,7 @@ export class IvfPqCore implements FamilyCore {
     if (!st.trained) return core;
     core.pq = new ProductQuantizer(d, st.m, st.nbits, env.typed('pq.centroids', Float32Array, !view));
     if (opts.ivf) core.coarse = new CoarseQuantiser(env.typed('ivf.centroids', Float32Array, !view), st.nlist, d, scoreKind(metric));
-    core.lists = InvertedLists.load(env, 'pq.lists', st.nlist, st.m, Uint8Array, view);
+    core.lists = InvertedLists.load(env, 'pq.lists', st.nlist, st.m, 'u8', view);
     if (env.has('pq.table')) core.table = env.typed('pq.table', Float32Array, !view);
     if (opts.refine) core.refine = RefineStore.load(env, d, st.refineRows, view);
     core.trained = true;

@@ -1,0 +1,76 @@
+// k-means assignment kernel (f32x4 SIMD): the nearest of k centres for every row, by
+// argmin_c ||c||^2 - 2 <x, c> (||x||^2 is common to a row's candidates), in a GEMM-style register
+// tile of 4 rows x 8 centres. Written for the low dimensions of product-quantiser codebooks
+// (d = 2 .. 16, k = 16 or 256) where a general engine's per-query overhead dominates, and used
+// for the coarse quantiser as well.
+//
+// Memory is laid out by the host (assignNearest in src/learn/kmeans.ts); byte offsets.
+// No allocation, no runtime: `--runtime stub`.
+//   X       n rows of d f32, row-major
+//   panels  the centres in panels of 8: panel g = d x 8 f32 holding -2 c_{8g+l}[t] at t * 8 + l
+//   norms   f32[8 * panels]: ||c||^2, +Infinity for the padding of the last panel
+//   out     i32[n]: the nearest centre, ties to the lower centre (in this float32 arithmetic)
+
+@inline function mac(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_RELAXED) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** Lowest value of lanes (v0 | v1), ties to the lower index; returns the index. */
+@inline function argmin8(v0: v128, i0: v128, v1: v128, i1: v128): i32 {
+  // lane-wise: keep v1's lane only when strictly lower, or equal with a lower index
+  const take = v128.or(f32x4.lt(v1, v0), v128.and(f32x4.eq(v1, v0), i32x4.lt_s(i1, i0)));
+  const v = v128.bitselect(v1, v0, take), ix = v128.bitselect(i1, i0, take);
+  let bv = f32x4.extract_lane(v, 0), bi = i32x4.extract_lane(ix, 0);
+  let cv = f32x4.extract_lane(v, 1), ci = i32x4.extract_lane(ix, 1);
+  if (cv < bv || (cv == bv && ci < bi)) { bv = cv; bi = ci; }
+  cv = f32x4.extract_lane(v, 2); ci = i32x4.extract_lane(ix, 2);
+  if (cv < bv || (cv == bv && ci < bi)) { bv = cv; bi = ci; }
+  cv = f32x4.extract_lane(v, 3); ci = i32x4.extract_lane(ix, 3);
+  if (cv < bv || (cv == bv && ci < bi)) { bv = cv; bi = ci; }
+  return bi;
+}
+
+export function assign(X: usize, n: i32, d: i32, panels: usize, nPanels: i32, norms: usize, out: usize): void {
+  const rowBytes = <usize>d << 2;
+  const panelBytes = <usize>d << 5;
+  const inf = f32x4.splat(Infinity);
+  const step = i32x4.splat(8);
+  for (let i = 0; i < n; i += 4) {
+    // rows past the end repeat the last row (their labels are not stored)
+    const x0 = X + <usize>i * rowBytes;
+    const x1 = X + <usize>min(i + 1, n - 1) * rowBytes;
+    const x2 = X + <usize>min(i + 2, n - 1) * rowBytes;
+    const x3 = X + <usize>min(i + 3, n - 1) * rowBytes;
+    let b00 = inf, b01 = inf, b10 = inf, b11 = inf, b20 = inf, b21 = inf, b30 = inf, b31 = inf;
+    let j00 = i32x4.splat(0), j01 = j00, j10 = j00, j11 = j00, j20 = j00, j21 = j00, j30 = j00, j31 = j00;
+    let g0 = i32x4(0, 1, 2, 3), g1 = i32x4(4, 5, 6, 7);
+    for (let g = 0; g < nPanels; g++) {
+      const P = panels + <usize>g * panelBytes;
+      const N0 = v128.load(norms + (<usize>g << 5)), N1 = v128.load(norms + (<usize>g << 5), 16);
+      let a00 = N0, a01 = N1, a10 = N0, a11 = N1, a20 = N0, a21 = N1, a30 = N0, a31 = N1;
+      for (let t = 0; t < d; t++) {
+        const c0 = v128.load(P + (<usize>t << 5)), c1 = v128.load(P + (<usize>t << 5), 16);
+        const o = <usize>t << 2;
+        let s = v128.load32_splat(x0 + o); a00 = mac(a00, s, c0); a01 = mac(a01, s, c1);
+        s = v128.load32_splat(x1 + o); a10 = mac(a10, s, c0); a11 = mac(a11, s, c1);
+        s = v128.load32_splat(x2 + o); a20 = mac(a20, s, c0); a21 = mac(a21, s, c1);
+        s = v128.load32_splat(x3 + o); a30 = mac(a30, s, c0); a31 = mac(a31, s, c1);
+      }
+      // strictly lower only: on a tie the earlier (lower) centre of the lane stays
+      let lt = f32x4.lt(a00, b00); b00 = f32x4.min(a00, b00); j00 = v128.bitselect(g0, j00, lt);
+      lt = f32x4.lt(a01, b01); b01 = f32x4.min(a01, b01); j01 = v128.bitselect(g1, j01, lt);
+      lt = f32x4.lt(a10, b10); b10 = f32x4.min(a10, b10); j10 = v128.bitselect(g0, j10, lt);
+      lt = f32x4.lt(a11, b11); b11 = f32x4.min(a11, b11); j11 = v128.bitselect(g1, j11, lt);
+      lt = f32x4.lt(a20, b20); b20 = f32x4.min(a20, b20); j20 = v128.bitselect(g0, j20, lt);
+      lt = f32x4.lt(a21, b21); b21 = f32x4.min(a21, b21); j21 = v128.bitselect(g1, j21, lt);
+      lt = f32x4.lt(a30, b30); b30 = f32x4.min(a30, b30); j30 = v128.bitselect(g0, j30, lt);
+      lt = f32x4.lt(a31, b31); b31 = f32x4.min(a31, b31); j31 = v128.bitselect(g1, j31, lt);
+      g0 = i32x4.add(g0, step); g1 = i32x4.add(g1, step);
+    }
+    store<i32>(out + (<usize>i << 2), argmin8(b00, j00, b01, j01));
+    if (i + 1 < n) store<i32>(out + (<usize>(i + 1) << 2), argmin8(b10, j10, b11, j11));
+    if (i + 2 < n) store<i32>(out + (<usize>(i + 2) << 2), argmin8(b20, j20, b21, j21));
+    if (i + 3 < n) store<i32>(out + (<usize>(i + 3) << 2), argmin8(b30, j30, b31, j31));
+  }
+}

@@ -4,13 +4,16 @@
 // same index family in process, on the same data: upsert throughput (batches of 256, wait=true:
 // every batch fsynced before it is acknowledged) and search queries/s with p50 / p99 latency at
 // 1, 8 and 64 concurrent requests (k = 10, HNSW M = 16, ef_construct = 100, ef = 64, Cosine).
-// The server runs in a child process (its own event loop), on 127.0.0.1 only. Data: seeded
+// The server runs in a child process (its own event loop), on 127.0.0.1 only. The same searches
+// are then sent by autocannon (a lean HTTP load generator, fixed request bodies cycling over
+// 100 queries, 5 s per level), which shows the server's own capacity without the JS client's cost. Data: seeded
 // clustered Gaussian vectors (100 centres), queries drawn the same way. Bounded: a few minutes.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import autocannon from 'autocannon';
 import { emptyIndex } from '../src/index/api.js';
 import { denseMatrix } from '../src/core/matrix.js';
 import { Rng } from '../src/core/rng.js';
@@ -95,6 +98,15 @@ async function main(): Promise<void> {
       }));
       const qps = Q / ((performance.now() - t0) / 1000);
       console.log(`HTTP c=${String(c).padEnd(3)}  search ${fmt(qps)} q/s (${(100 * qps / inQps).toFixed(0)} % of in-process)  p50 ${fmt(pct(lat2, 0.5), 2)} ms  p99 ${fmt(pct(lat2, 0.99), 2)} ms  recall@10 ${recallOf((q) => ids[q]).toFixed(4)}`);
+    }
+    const bodies = Array.from({ length: 100 }, (_, q) => JSON.stringify({ vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF } }));
+    for (const c of CONC) {
+      const r = await autocannon({
+        url: `${url}/collections/bench/points/search`, connections: c, duration: Number(opt('seconds', '5')),
+        requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
+      });
+      const ok = r['2xx'], bad = r.non2xx + r.errors;
+      console.log(`autocannon c=${String(c).padEnd(3)} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / inQps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)`);
     }
     // filtered search: one group of ten (10 % of points), through the server
     const lat3: number[] = [];

@@ -7,6 +7,7 @@ import { ManagedIndex } from './managed-index.js';
 import { getFamily } from './registry.js';
 import type { VectorIndex } from './types.js';
 import { legacyLoaders } from './legacy.js';
+import './families.js';
 
 export interface LoadOptions {
   /**

@@ -1,6 +1,5 @@
 import { KnnkitError } from '../../core/errors.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
-import { METRIC_NAMES } from '../../metrics/registry.js';
 import type { FamilyDescriptor } from '../registry.js';
 import { ExactCore, EXACT_CAPABILITIES } from '../shared/exact-core.js';
 import { StoredRows } from '../shared/stored-rows.js';
@@ -16,7 +15,7 @@ export const bruteFamily: FamilyDescriptor = {
   aliases: ['flat', 'brute-force', 'bruteforce'],
   summary: 'exact scan of every point (the oracle); dense or sparse, any metric',
   exact: true,
-  metrics: METRIC_NAMES,
+  metrics: ['euclidean', 'sqeuclidean', 'manhattan', 'chebyshev', 'minkowski', 'cosine', 'ip', 'hamming', 'mahalanobis'],
   supportsMetric: () => null,
   dataKinds: ['dense', 'sparse'],
   codecs: ['f32', 'f16', 'sq8', 'bits'],

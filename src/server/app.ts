@@ -86,7 +86,12 @@ export async function buildServer(opts: ServerOptions): Promise<KnnkitServer> {
   app.addHook('onResponse', async (req, reply) => {
     if ((req as unknown as { counted?: boolean }).counted) metrics.inFlight--;
     const route = (req.routeOptions.config as { route?: string } | undefined)?.route ?? 'unmatched';
-    metrics.observe(req.method, route, reply.statusCode, (performance.now() - ((req as unknown as { t0?: number }).t0 ?? performance.now())) / 1000);
+    const seconds = (performance.now() - ((req as unknown as { t0?: number }).t0 ?? performance.now())) / 1000;
+    metrics.observe(req.method, route, reply.statusCode, seconds);
+    if (reply.statusCode === 200 && req.method === 'POST' && /\/points\/(search|query)(\/batch)?$/.test(route)) {
+      const b = req.body as { searches?: unknown[] } | undefined;
+      metrics.observeSearch(seconds * 1000, route.endsWith('/batch') ? (b?.searches?.length ?? 1) : 1);
+    }
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

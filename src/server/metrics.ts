@@ -14,6 +14,30 @@ export class Metrics {
   rejectedOverload = 0;
   inFlight = 0;
   readonly started = Date.now();
+  /** The last searches' end times and latencies (ms), a ring, for the page's live figures. */
+  private recent = new Float64Array(2 * 4096);
+  private recentN = 0;
+
+  /** Records one search / query request (the page's live queries/s and latency). */
+  observeSearch(ms: number, queries: number): void {
+    const now = Date.now();
+    for (let i = 0; i < queries; i++) {
+      const slot = (this.recentN++ % 4096) * 2;
+      this.recent[slot] = now;
+      this.recent[slot + 1] = ms / queries;
+    }
+  }
+
+  /** Queries/s and latency percentiles over the last `windowSeconds`. */
+  liveStats(windowSeconds = 10): { qps: number; p50ms: number; p99ms: number; searches: number; windowSeconds: number } {
+    const since = Date.now() - windowSeconds * 1000;
+    const lat: number[] = [];
+    const n = Math.min(this.recentN, 4096);
+    for (let i = 0; i < n; i++) if (this.recent[2 * i] >= since) lat.push(this.recent[2 * i + 1]);
+    lat.sort((a, b) => a - b);
+    const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : 0);
+    return { qps: lat.length / windowSeconds, p50ms: pct(0.5), p99ms: pct(0.99), searches: this.searches, windowSeconds };
+  }
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `method="${method}",route="${route}",status="${status}"`;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addRoute, type ServerContext } from '../context.js';
 import { ok } from '../http.js';
+import { DASHBOARD_HTML } from '../page.js';
 import { KNNKIT_VERSION, QDRANT_API_VERSION } from '../version.js';
 
 /** OpenAPI 3 document of the routes as registered (paths, methods, summaries, body schemas). */
@@ -48,6 +49,14 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
   addRoute(app, ctx, {
     method: 'GET', url: '/openapi.json', summary: 'This OpenAPI document', open: true,
     handler: (_req, reply) => reply.send(openApi(ctx)),
+  });
+  addRoute(app, ctx, {
+    method: 'GET', url: '/dashboard', summary: 'Web page: collections, search by point id or vector with a filter, live queries/s and latency', open: true,
+    handler: (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(DASHBOARD_HTML),
+  });
+  addRoute(app, ctx, {
+    method: 'GET', url: '/dashboard/stats', summary: 'Live search figures for the page: queries/s, p50 and p99 latency over the last 10 s', open: true,
+    handler: (_req, reply) => reply.send(ctx.metrics.liveStats(10)),
   });
   addRoute(app, ctx, {
     method: 'GET', url: '/telemetry', summary: 'Minimal telemetry (collections and points)',

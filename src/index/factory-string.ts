@@ -10,9 +10,9 @@ export interface FactorySpec {
 /** The grammar accepted (a subset of FAISS's index_factory), for errors and docs. */
 export const FACTORY_GRAMMAR = [
   'Flat                      -> flat (exact)',
-  'PQ<m>[x8]                 -> pq, m sub-quantisers of 8 bits',
+  'PQ<m>[x8] | PQ<m>x4fs     -> pq, m sub-quantisers of 8 bits, or of 4 bits with fast scan',
   'IVF<nlist>,Flat           -> ivf-flat',
-  'IVF<nlist>,PQ<m>[x8]      -> ivf-pq',
+  'IVF<nlist>,PQ<m>[x8|x4fs] -> ivf-pq',
   'HNSW<M>[,Flat]            -> hnsw with M links',
   '...,RFlat | ...,Refine(Flat)  after a PQ code: keep float vectors and re-rank (refine)',
   'IDMap,... | IDMap2,...    accepted and ignored (ids are always external)',
@@ -39,11 +39,12 @@ export function parseFactory(s: string): FactorySpec {
     if (!Number.isSafeInteger(v) || v < 1) throw unsupported(s, tok, `${what} must be an integer >= 1`);
     return v;
   };
-  const pqCode = (tok: string): { m: number } => {
-    if (/^PQ\d+x4fs/.test(tok) || /^PQ\d+x4$/.test(tok)) throw unsupported(s, tok, '4-bit PQ fast scan is not implemented yet');
+  const pqCode = (tok: string): { m: number; nbits?: number } => {
+    if (/^PQ\d+x4fs$/.test(tok)) return { m: int(tok, /^PQ(\d+)/, 'the number of sub-quantisers'), nbits: 4 };
+    if (/^PQ\d+x4$/.test(tok)) throw unsupported(s, tok, '4-bit codes are stored for the fast scan: write PQ<m>x4fs');
     const m = /^PQ(\d+)(?:x(\d+))?(np)?$/.exec(tok);
     if (!m) throw unsupported(s, tok, 'unsupported code');
-    if (m[2] !== undefined && m[2] !== '8') throw unsupported(s, tok, `PQ codes of ${m[2]} bits are not supported (8 bits only)`);
+    if (m[2] !== undefined && m[2] !== '8') throw unsupported(s, tok, `PQ codes of ${m[2]} bits are not supported (8, or 4 with fast scan: x4fs)`);
     return { m: int(tok, /^PQ(\d+)/, 'the number of sub-quantisers') };
   };
   const first = toks[0] ?? '';
@@ -60,7 +61,7 @@ export function parseFactory(s: string): FactorySpec {
     if (toks[1] === 'Flat') out = { family: 'ivf-flat', options: { nlist } };
     else out = { family: 'ivf-pq', options: { nlist, ...pqCode(toks[1]) } };
   } else {
-    const bad = toks.find((t) => !/^(Flat|IVF\d+|PQ\d+(x\d+)?|HNSW\d+)$/.test(t)) ?? s;
+    const bad = toks.find((t) => !/^(Flat|IVF\d+|PQ\d+(x\d+(fs)?)?|HNSW\d+)$/.test(t)) ?? s;
     throw unsupported(s, bad, bad === s ? 'unsupported combination' : 'unsupported token');
   }
   if (refine) {

@@ -14,16 +14,18 @@ test('parseFactory: FAISS index_factory strings -> family and options', () => {
   assert.deepEqual(parseFactory('IVF256,PQ16,RFlat'), { family: 'ivf-pq', options: { nlist: 256, m: 16, refine: true } });
   assert.deepEqual(parseFactory('PQ8,Refine(Flat)'), { family: 'pq', options: { m: 8, refine: true } });
   assert.deepEqual(parseFactory('HNSW32'), { family: 'hnsw', options: { M: 32 } });
+  assert.deepEqual(parseFactory('IVF1024,PQ32x4fs,RFlat'), { family: 'ivf-pq', options: { nlist: 1024, m: 32, nbits: 4, refine: true } });
+  assert.deepEqual(parseFactory('PQ16x4fs'), { family: 'pq', options: { m: 16, nbits: 4 } });
   assert.deepEqual(parseFactory('HNSW32,Flat'), { family: 'hnsw', options: { M: 32 } });
   assert.deepEqual(parseFactory('IDMap,IVF64,Flat'), { family: 'ivf-flat', options: { nlist: 64 } });
 });
 
 test('parseFactory: anything outside the grammar is a KnnkitError listing the grammar', () => {
-  for (const s of ['SQ8', 'IVF1024,SQ8', 'OPQ16,IVF256,PQ16', 'IVF1024,PQ32x4fs', 'PQ16x6', 'IVF0,Flat', 'IVFx,Flat', 'Flat,RFlat', 'HNSW32,PQ8', 'IVF1024', '']) {
+  for (const s of ['SQ8', 'IVF1024,SQ8', 'OPQ16,IVF256,PQ16', 'IVF1024,PQ32x4', 'PQ16x6', 'IVF0,Flat', 'IVFx,Flat', 'Flat,RFlat', 'HNSW32,PQ8', 'IVF1024', '']) {
     assert.throws(() => parseFactory(s), (e: unknown) => e instanceof KnnkitError && e.message.includes('IVF<nlist>,PQ<m>') , s);
   }
   assert.throws(() => parseFactory('OPQ16,IVF256,PQ16'), /OPQ/);
-  assert.throws(() => parseFactory('IVF1024,PQ32x4fs'), /fast scan/);
+  assert.throws(() => parseFactory('IVF1024,PQ32x4'), /x4fs/);
 });
 
 test('createIndex / emptyIndex accept a factory string; explicit options win', () => {

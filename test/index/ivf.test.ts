@@ -111,3 +111,22 @@ test('ivf-flat: bad options and parameters are refused naming them', () => {
   bad(() => createIndex('ivf-flat', base, { metric: 'manhattan' }), 'metric');
   bad(() => createIndex('ivf-flat', base).search(queries, 5, { nprobe: 0 }), 'nprobe');
 });
+
+test('ivf-flat: the WebAssembly list scan and its TypeScript twin give the same neighbours (float32 vs float64 sums: distances within 1e-5 relative)', async () => {
+  const { setWasmMode } = await import('../../src/wasm/loader.js');
+  for (const metric of ['sqeuclidean', 'ip']) {
+    setWasmMode(undefined);
+    const idx = createIndex('ivf-flat', base, { metric, nlist: 25 });
+    const got = idx.search(queries, 10, { nprobe: 5, filter: (id: number) => id % 3 !== 0 });
+    setWasmMode('off');
+    const ts = indexFromBytes(idx.toBytes()).search(queries, 10, { nprobe: 5, filter: (id: number) => id % 3 !== 0 });
+    setWasmMode(undefined);
+    let same = 0;
+    for (let i = 0; i < got.indices.length; i++) {
+      if (got.indices[i] === ts.indices[i]) same++;
+      assert.ok(got.indices[i] % 3 !== 0);
+      assert.ok(Math.abs(got.distances[i] - ts.distances[i]) <= 1e-5 * Math.max(1, Math.abs(ts.distances[i])), `${metric} ${i}: ${got.distances[i]} vs ${ts.distances[i]}`);
+    }
+    assert.ok(same >= 0.99 * got.indices.length, `${metric}: ${same} equal ids`);
+  }
+});

@@ -131,7 +131,50 @@ test('pq / ivf-pq: bad options refused naming them', () => {
   const bad = (fn: () => unknown, word: string) => assert.throws(fn, (e: unknown) => e instanceof KnnkitError && e.message.includes(word));
   bad(() => createIndex('pq', base, { m: 5 }), 'm');
   bad(() => createIndex('pq', rows(base, 0, 100)), 'sample');
-  bad(() => createIndex('ivf-pq', base, { nbits: 4 }), 'nbits');
+  bad(() => createIndex('ivf-pq', base, { nbits: 6 }), 'nbits');
+  bad(() => createIndex('ivf-pq', base, { nbits: 3 }), 'nbits');
   bad(() => createIndex('ivf-pq', base, { metric: 'chebyshev' }), 'metric');
   bad(() => createIndex('pq', base).search(queries, 3, { kFactor: 0 }), 'kFactor');
+});
+
+test('pq / ivf-pq (8-bit): the WebAssembly ADC scan and its TypeScript twin agree on the same codes', async () => {
+  const { setWasmMode } = await import('../../src/wasm/loader.js');
+  for (const [fam, opts] of [['pq', { m: 8 }], ['ivf-pq', { m: 8, nlist: 10 }], ['ivf-pq', { m: 4, nlist: 10, precomputedTable: false }], ['ivf-pq', { m: 8, nlist: 10, metric: 'ip' }]] as const) {
+    setWasmMode(undefined);
+    const sp = fam === 'pq' ? {} : { nprobe: 4 };
+    const idx = createIndex(fam, base, opts);
+    const got = idx.search(queries, 10, sp);
+    setWasmMode('off');
+    const ts = indexFromBytes(idx.toBytes()).search(queries, 10, sp);
+    setWasmMode(undefined);
+    let same = 0;
+    for (let i = 0; i < got.indices.length; i++) {
+      if (got.indices[i] === ts.indices[i]) same++;
+      assert.ok(Math.abs(got.distances[i] - ts.distances[i]) <= 1e-4 * Math.max(1, Math.abs(ts.distances[i])), `${fam} ${i}: ${got.distances[i]} vs ${ts.distances[i]}`);
+    }
+    assert.ok(same >= 0.98 * got.indices.length, `${fam} ${JSON.stringify(opts)}: ${same} equal ids`);
+  }
+});
+
+test('k-means assignment: the WebAssembly tile kernel picks the exact nearest centre up to float32 near-ties', async () => {
+  const { setWasmMode } = await import('../../src/wasm/loader.js');
+  const { assignNearest } = await import('../../src/learn/kmeans.js');
+  for (const [d, k] of [[8, 256], [3, 10], [20, 37]]) {
+    const X = gaussianClusters(3001, d, 9, 5 + d);
+    const C = X.data.slice(0, k * d);
+    setWasmMode(undefined);
+    const a = assignNearest(X.data, X.rows, d, C, k);
+    setWasmMode('off');
+    const b = assignNearest(X.data, X.rows, d, C, k);
+    setWasmMode(undefined);
+    const dist = (i: number, c: number) => { let s = 0; for (let t = 0; t < d; t++) s += (X.data[i * d + t] - C[c * d + t]) ** 2; return s; };
+    let diff = 0;
+    for (let i = 0; i < X.rows; i++) {
+      if (a[i] === b[i]) continue;
+      diff++;
+      // a different pick is a near-tie: its distance within float32 rounding of the exact minimum
+      assert.ok(dist(i, a[i]) - dist(i, b[i]) <= 1e-5 * Math.max(1, dist(i, b[i])), `d=${d} row ${i}`);
+    }
+    assert.ok(diff <= X.rows / 100, `d=${d}: ${diff} differences`);
+  }
 });

@@ -10,6 +10,8 @@ import { CoarseQuantiser, defaultNlist, isCosine, scoreKind, type ScoreKind } fr
 import { prepare, type IvfOptions } from '../ivf/ivf-flat-core.js';
 import { InvertedLists } from '../ivf/lists.js';
 import { ProductQuantizer, scanAdc } from './product-quantizer.js';
+import { quantizeTables, scanFs } from './fast-scan.js';
+import { IvfKernels } from '../ivf/kernels.js';
 import { RefineStore } from './refine.js';
 
 /** Build options of the PQ families (pq: ivf = null). */
@@ -52,16 +54,36 @@ export class IvfPqCore implements FamilyCore {
   coarse: CoarseQuantiser | null = null;
   pq: ProductQuantizer | null = null;
   lists: InvertedLists | null = null;
-  /** nlist x m x ksub: ||r_jk||^2 + 2 <c_j, r_jk> per list (L2 with IVF and precomputedTable). */
-  table: Float32Array | null = null;
+  /** nlist x m x ksub: ||r_jk||^2 + 2 <c_j, r_jk> per list (L2 with IVF and precomputedTable); in the module's memory under the kernels. */
+  private tableTs: Float32Array | null = null;
+  private tableLen = 0;
   refine: RefineStore | null = null;
   private trained = false;
+  /** The WebAssembly kernels and their memory (lists, codebooks, table); null: TypeScript scans. */
+  readonly kern: IvfKernels | null = IvfKernels.create();
 
   constructor(readonly metric: Metric, readonly dim: number, private readonly opts: PqOptions) {
     this.kind = scoreKind(metric);
     if (opts.m !== undefined && dim % opts.m !== 0) throw new KnnkitError('m', `m: got ${opts.m}; expected a divisor of the dimension ${dim}`);
+    if (opts.nbits !== 8 && opts.nbits !== 4) throw new KnnkitError('nbits', `nbits: got ${opts.nbits}; expected 8 (256 centroids per sub-quantiser) or 4 (16, fast scan)`);
+    if (opts.nbits === 4 && opts.m !== undefined && opts.m > 256) throw new KnnkitError('m', `m: got ${opts.m}; expected at most 256 with nbits = 4 (the fast scan sums m uint8 entries in uint16)`);
     if (opts.refine) this.refine = new RefineStore(dim);
   }
+
+  /** The precomputed table (a view into the module's memory under the kernels), or null. */
+  get table(): Float32Array | null {
+    if (this.tableLen === 0) return null;
+    return this.kern ? this.kern.f32('table', this.tableLen) : this.tableTs;
+  }
+
+  private setTable(T: Float32Array | null): void {
+    this.tableLen = T ? T.length : 0;
+    if (T && this.kern) this.kern.put('table', T);
+    else this.tableTs = T;
+  }
+
+  /** How the lists store codes: one byte per sub-code (8 bits) or packed for the fast scan (4 bits). */
+  private get codeKind(): 'u8' | 'pq4' { return this.opts.nbits === 4 ? 'pq4' : 'u8'; }
 
   get isTrained(): boolean { return this.trained; }
   private get nlist(): number { return this.coarse?.nlist ?? 1; }
@@ -78,8 +100,9 @@ export class IvfPqCore implements FamilyCore {
       R = this.residuals(X, this.coarse.assign(X));
     }
     this.pq = ProductQuantizer.train(R, o.m ?? defaultM(this.dim), o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
-    this.lists = new InvertedLists(this.nlist, this.pq.codeSize, 'u8');
-    this.table = this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null;
+    this.lists = new InvertedLists(this.nlist, this.pq.m, this.codeKind, this.kern?.arena ?? null);
+    this.kern?.put('pqc', this.pq.centroids);
+    this.setTable(this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null);
     this.trained = true;
   }
 
@@ -116,48 +139,117 @@ export class IvfPqCore implements FamilyCore {
     const kFactor = this.refine ? (p.kFactor as number) : 1;
     const kk = k * kFactor;
     const mask = allow ? allow.mask() : null;
+    if (this.kern) {
+      this.searchWasm(this.kern, Q, k, kk, nprobe, probe, mask, out);
+      return out;
+    }
     const heap = new TopK(kk), idx = new Int32Array(kk), dist = new Float64Array(kk);
+    const fs = pq.nbits === 4, qlut = new Uint8Array(m * 16);
+    const adc = (lutF: Float32Array, bias: number, list: number): void => {
+      if (!fs) { scanAdc(lutF, bias, L.codes[list] as Uint8Array, L.labels[list], L.sizes[list], m, ksub, mask, heap); return; }
+      const { a, bsum } = quantizeTables(lutF, m, qlut);
+      scanFs(qlut, m, a, Math.fround(bias + bsum), L.codes[list] as Uint8Array, L.labels[list], L.sizes[list], mask, heap);
+    };
     const qTerm = new Float32Array(m * ksub), lut = new Float32Array(m * ksub), resid = new Float32Array(d);
-    const l2 = this.kind === 'l2';
+    const l2 = this.kind === 'l2', T = this.table;
     for (let q = 0; q < nq; q++) {
       heap.reset(kk);
       const qo = q * d;
       if (!this.coarse) {
         // PQ: one list, codes of x itself
         if (l2) pq.lutL2(Q.data, qo, lut); else pq.lutIp(Q.data, qo, lut, -1);
-        scanAdc(lut, l2 ? 0 : 1, L.codes[0] as Uint8Array, L.labels[0], L.sizes[0], m, ksub, mask, heap);
+        adc(lut, l2 ? 0 : 1, 0);
       } else {
-        if (this.table) pq.lutIp(Q.data, qo, qTerm, -2);
+        if (T) pq.lutIp(Q.data, qo, qTerm, -2);
         else if (!l2) pq.lutIp(Q.data, qo, lut, -1);
         for (let j = 0; j < nprobe; j++) {
           const list = probe!.lists[q * nprobe + j];
           if (list < 0 || L.sizes[list] === 0) continue;
           const coarse = probe!.scores[q * nprobe + j];
-          if (this.table) {
-            const T = this.table, o = list * m * ksub;
+          if (T) {
+            const o = list * m * ksub;
             for (let t = 0; t < m * ksub; t++) lut[t] = T[o + t] + qTerm[t];
           } else if (l2) {
             for (let t = 0; t < d; t++) resid[t] = Q.data[qo + t] - C![list * d + t];
             pq.lutL2(resid, 0, lut);
           }
-          scanAdc(lut, this.table || !l2 ? coarse : 0, L.codes[list] as Uint8Array, L.labels[list], L.sizes[list], m, ksub, mask, heap);
+          adc(lut, T || !l2 ? coarse : 0, list);
         }
       }
       const n = heap.drainSorted(idx, dist);
-      if (this.refine && kFactor > 1) {
-        heap.reset(k);
-        for (let t = 0; t < n; t++) heap.push(this.refine.reduced(Q.data, qo, idx[t], l2), idx[t]);
-        const n2 = heap.drainSorted(idx, dist);
-        this.emit(out, q, k, idx, dist, n2);
-      } else if (this.refine) {
-        // kFactor 1: the ADC ranking, exact distances reported (FAISS IndexRefine with k_factor 1)
-        for (let t = 0; t < n; t++) dist[t] = this.refine.reduced(Q.data, qo, idx[t], l2);
-        this.emit(out, q, k, idx, dist, n);
-      } else {
-        this.emit(out, q, k, idx, dist, Math.min(n, k));
-      }
+      this.finish(out, Q, q, k, kFactor, idx, dist, n, heap);
     }
     return out;
+  }
+
+  /** Query q's answer from its kk ADC candidates (sorted): refined by exact distances, or as is. */
+  private finish(out: SearchResult, Q: DenseMatrix, q: number, k: number, kFactor: number, idx: Int32Array, dist: Float64Array, n: number, heap: TopK): void {
+    const l2 = this.kind === 'l2', qo = q * this.dim;
+    if (this.refine && kFactor > 1) {
+      heap.reset(k);
+      for (let t = 0; t < n; t++) heap.push(this.refine.reduced(Q.data, qo, idx[t], l2), idx[t]);
+      const n2 = heap.drainSorted(idx, dist);
+      this.emit(out, q, k, idx, dist, n2);
+    } else if (this.refine) {
+      // kFactor 1: the ADC ranking, exact distances reported (FAISS IndexRefine with k_factor 1)
+      for (let t = 0; t < n; t++) dist[t] = this.refine.reduced(Q.data, qo, idx[t], l2);
+      this.emit(out, q, k, idx, dist, n);
+    } else {
+      this.emit(out, q, k, idx, dist, Math.min(n, k));
+    }
+  }
+
+  /**
+   * The search with assembly/ivf.ts: ADC tables built in the module (tables / addTables), the
+   * lists scanned in place (8-bit: scanAdc; 4-bit: quantizeTables + scanFs), the kk best kept
+   * in the module's top-k, then `finish` (refine) as the TypeScript path.
+   */
+  private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, kk: number, nprobe: number, probe: { lists: Int32Array; scores: Float32Array } | null, mask: Uint8Array | null, out: SearchResult): void {
+    const pq = this.pq!, L = this.lists!, m = pq.m, ksub = pq.ksub, d = this.dim, ex = K.ex;
+    const l2 = this.kind === 'l2', fs = pq.nbits === 4, C = this.coarse?.centroids;
+    const kFactor = kk / k;
+    const heap = new TopK(k), idx = new Int32Array(kk), dist = new Float64Array(kk);
+    K.reserve('q', d * 4); K.reserve('lut', m * ksub * 4); K.reserve('qterm', m * ksub * 4);
+    K.reserve('qlut', m * 16); K.reserve('info', 8);
+    K.reserveHeap(kk);
+    const maskOff = K.mask(mask, L.listOf.length);
+    const qOff = K.offset('q'), lutOff = K.offset('lut'), qtOff = K.offset('qterm'), qlOff = K.offset('qlut'), infoOff = K.offset('info');
+    const pqcOff = K.offset('pqc'), tabOff = this.tableLen ? K.offset('table') : 0;
+    const qv = K.f32('q', d), info = K.f32('info', 2);
+    const T = this.tableLen > 0;
+    const scan = (lut: number, bias: number, list: number): void => {
+      const codes = L.codes[list].byteOffset, labels = L.labels[list].byteOffset, n = L.sizes[list];
+      if (!fs) { ex.scanAdc(lut, bias, codes, labels, n, m, maskOff); return; }
+      ex.quantizeTables(lut, m, qlOff, infoOff);
+      ex.scanFs(qlOff, m, info[0], bias + info[1], codes, labels, n, maskOff);
+    };
+    for (let q = 0; q < Q.rows; q++) {
+      const qo = q * d;
+      qv.set(Q.data.subarray(qo, qo + d));
+      K.heapReset(kk);
+      if (!this.coarse) {
+        ex.tables(qOff, pqcOff, m, ksub, pq.dsub, l2 ? 1 : 0, -1, lutOff);
+        if (L.sizes[0] > 0) scan(lutOff, l2 ? 0 : 1, 0);
+      } else {
+        if (T) ex.tables(qOff, pqcOff, m, ksub, pq.dsub, 0, -2, qtOff);
+        else if (!l2) ex.tables(qOff, pqcOff, m, ksub, pq.dsub, 0, -1, lutOff);
+        for (let j = 0; j < nprobe; j++) {
+          const list = probe!.lists[q * nprobe + j];
+          if (list < 0 || L.sizes[list] === 0) continue;
+          const coarse = probe!.scores[q * nprobe + j];
+          if (T) {
+            ex.addTables(tabOff + list * m * ksub * 4, qtOff, lutOff, m * ksub);
+          } else if (l2) {
+            // no precomputed table: the table of the residual query q - c(list)
+            for (let t = 0; t < d; t++) qv[t] = Q.data[qo + t] - C![list * d + t];
+            ex.tables(qOff, pqcOff, m, ksub, pq.dsub, 1, 1, lutOff);
+          }
+          scan(lutOff, T || !l2 ? coarse : 0, list);
+        }
+      }
+      const n = K.drain(idx, dist);
+      this.finish(out, Q, q, k, kFactor, idx, dist, n, heap);
+    }
   }
 
   private emit(out: SearchResult, q: number, k: number, idx: Int32Array, dist: Float64Array, n: number): void {
@@ -184,7 +276,7 @@ export class IvfPqCore implements FamilyCore {
 
   memoryUsage(): number {
     return (this.coarse?.bytes() ?? 0) + (this.pq?.centroids.byteLength ?? 0) + (this.lists?.bytes() ?? 0)
-      + (this.table?.byteLength ?? 0) + (this.refine?.bytes() ?? 0);
+      + (this.kern ? this.kern.memoryBytes() : this.tableTs?.byteLength ?? 0) + (this.refine?.bytes() ?? 0);
   }
 
   persist(): { state: Record<string, unknown>; sections: Section[] } {
@@ -193,7 +285,8 @@ export class IvfPqCore implements FamilyCore {
     const sections: Section[] = [{ name: 'pq.centroids', data: pq.centroids, type: 'f32' }];
     if (this.coarse) sections.push({ name: 'ivf.centroids', data: this.coarse.centroids, type: 'f32' });
     sections.push(...this.lists!.sections('pq.lists'));
-    if (this.table) sections.push({ name: 'pq.table', data: this.table, type: 'f32' });
+    const T = this.table;
+    if (T) sections.push({ name: 'pq.table', data: T, type: 'f32' });
     if (this.refine) sections.push(this.refine.section());
     return { state: { trained: true, nlist: this.nlist, m: pq.m, nbits: pq.nbits, refineRows: this.refine?.rows ?? 0 }, sections };
   }
@@ -201,12 +294,13 @@ export class IvfPqCore implements FamilyCore {
   static load(env: Envelope, metric: Metric, opts: PqOptions, view: boolean): IvfPqCore {
     const st = env.header.state.core as { trained: boolean; nlist: number; m: number; nbits: number; refineRows: number };
     const d = env.header.dim;
-    const core = new IvfPqCore(metric, d, opts);
+    const core = new IvfPqCore(metric, d, st.trained ? { ...opts, nbits: st.nbits } : opts);
     if (!st.trained) return core;
     core.pq = new ProductQuantizer(d, st.m, st.nbits, env.typed('pq.centroids', Float32Array, !view));
     if (opts.ivf) core.coarse = new CoarseQuantiser(env.typed('ivf.centroids', Float32Array, !view), st.nlist, d, scoreKind(metric));
-    core.lists = InvertedLists.load(env, 'pq.lists', st.nlist, st.m, 'u8', view);
-    if (env.has('pq.table')) core.table = env.typed('pq.table', Float32Array, !view);
+    core.lists = InvertedLists.load(env, 'pq.lists', st.nlist, st.m, core.codeKind, view, core.kern?.arena ?? null);
+    core.kern?.put('pqc', core.pq.centroids);
+    if (env.has('pq.table')) core.setTable(env.typed('pq.table', Float32Array, !view || core.kern !== null));
     if (opts.refine) core.refine = RefineStore.load(env, d, st.refineRows, view);
     core.trained = true;
     return core;

@@ -1,8 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import type { TopK } from '../../core/topk.js';
 import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
-import { trainCentroids } from '../../learn/kmeans.js';
-import { BruteForce } from '../../search/brute-force/brute-force.js';
+import { assignNearest, trainCentroids } from '../../learn/kmeans.js';
 
 /**
  * Product quantisation (Jegou, Douze & Schmid 2011, "Product quantization for nearest neighbor
@@ -25,8 +24,8 @@ export class ProductQuantizer {
     if (centroids.length !== m * this.ksub * this.dsub) throw new KnnkitError('index', `index: ${centroids.length} PQ centroid values for m = ${m}, ksub = ${this.ksub}, dsub = ${this.dsub}`);
   }
 
-  /** Bytes per code (one per sub-quantiser at nbits = 8). */
-  get codeSize(): number { return this.m; }
+  /** Bytes per code as FAISS counts it: m * nbits / 8. */
+  get codeSize(): number { return Math.ceil(this.m * this.nbits / 8); }
 
   /** Learns the m codebooks, each by k-means on its columns of X (FAISS: 25 iterations, 256 points per centroid). */
   static train(X: DenseMatrix, m: number, nbits: number, opts: { niter: number; seed: number; maxPointsPerCentroid: number }): ProductQuantizer {
@@ -42,13 +41,15 @@ export class ProductQuantizer {
     return new ProductQuantizer(d, m, nbits, centroids);
   }
 
-  /** Codes of the rows of X (n x m bytes): the nearest centroid per sub-space, by the exact brute-force scan. */
+  /**
+   * Codes of the rows of X (n x m bytes, one sub-code per byte): the nearest centroid per
+   * sub-space, by k-means' assignment kernel (assembly/kmeans.ts; exact TypeScript twin).
+   */
   encode(X: DenseMatrix): Uint8Array {
     const n = X.rows, m = this.m, dsub = this.dsub, ksub = this.ksub;
     const out = new Uint8Array(n * m);
     for (let j = 0; j < m; j++) {
-      const bf = new BruteForce(denseMatrix(this.centroids.subarray(j * ksub * dsub, (j + 1) * ksub * dsub), ksub, dsub), { metric: 'sqeuclidean' });
-      const lab = bf.search(subColumns(X, j * dsub, dsub), 1).indices;
+      const lab = assignNearest(subColumns(X, j * dsub, dsub).data, n, dsub, this.centroids.subarray(j * ksub * dsub, (j + 1) * ksub * dsub), ksub);
       for (let i = 0; i < n; i++) out[i * m + j] = lab[i];
     }
     return out;

@@ -287,23 +287,31 @@ export class Collection {
    */
   allowed(f: CompiledFilter | null): Set<number> | null {
     if (!f) return null;
-    let cand: Iterable<number> | null = null;
-    let best = Infinity;
+    const answers: Iterable<number>[] = [];
+    let covered = true;
     if (f.requiredIds) {
       const s: number[] = [];
       for (const k of f.requiredIds) { const id = this.idOf(k); if (id !== undefined) s.push(id); }
-      cand = s; best = s.length;
+      answers.push(s);
     }
     for (const c of f.required) {
-      const fi = this.fields.get(c.key);
-      const got = fi?.lookup(c);
-      if (got && got.size < best) { cand = got; best = got.size; }
+      const got = this.fields.get(c.key)?.lookup(c);
+      if (got) answers.push(got); else covered = false;
     }
+    const sizeOf = (x: Iterable<number>) => (x instanceof Set ? x.size : (x as number[]).length);
+    answers.sort((a, b) => sizeOf(a) - sizeOf(b));
     const out = new Set<number>();
-    if (cand) {
-      for (const id of cand) { const p = this.payloads.get(id); if (p && f.test(this.keyOf(id), p)) out.add(id); }
+    if (f.pure && covered && answers.length > 0) {
+      // the indexes answer the whole filter: intersect their answers, no per-point test
+      const rest = answers.slice(1).map((a) => (a instanceof Set ? a : new Set(a)));
+      for (const id of answers[0]) if (this.payloads.has(id) && rest.every((r) => r.has(id))) out.add(id);
+      return out;
+    }
+    const key = f.usesIds ? (id: number) => this.keyOf(id) : () => '';
+    if (answers.length > 0) {
+      for (const id of answers[0]) { const p = this.payloads.get(id); if (p && f.test(key(id), p)) out.add(id); }
     } else {
-      for (const [id, p] of this.payloads) if (f.test(this.keyOf(id), p)) out.add(id);
+      for (const [id, p] of this.payloads) if (f.test(key(id), p)) out.add(id);
     }
     return out;
   }

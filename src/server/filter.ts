@@ -20,6 +20,35 @@ export interface CompiledFilter {
   required: FieldCond[];
   /** has_id under the top-level `must`: the candidates are at most these keys. */
   requiredIds: Set<string> | null;
+  /**
+   * True when the filter is exactly the conjunction of `required` (and `requiredIds`): only a
+   * top-level `must` of match value / any, range and has_id conditions. Payload indexes covering
+   * every one of them then answer the filter alone, with no per-point test.
+   */
+  pure: boolean;
+  /** Whether the test reads the point's key (has_id somewhere); otherwise callers may pass ''. */
+  usesIds: boolean;
+}
+
+interface Cx { usesIds: boolean }
+const EMPTY: unknown[] = [];
+
+/**
+ * A predicate "some value at `path` satisfies `pred`", compiled once per condition: a plain key
+ * (no dot, no []) reads the property directly (the common case, no allocation per point); a path
+ * goes through valuesAt.
+ */
+function anyAt(path: string, pred: (v: unknown) => boolean): (p: Payload) => boolean {
+  if (!path.includes('.') && !path.includes('[]')) {
+    return (p) => {
+      const v = p[path];
+      if (v === undefined) return false;
+      if (!Array.isArray(v)) return pred(v);
+      for (const x of v) if (pred(x)) return true;
+      return false;
+    };
+  }
+  return (p) => { for (const v of valuesAt(p, path)) if (pred(v)) return true; return false; };
 }
 
 export type FieldCond =
@@ -107,20 +136,21 @@ export function inRange(x: number, r: { gt?: number; gte?: number; lt?: number; 
   return (r.gt === undefined || x > r.gt) && (r.gte === undefined || x >= r.gte) && (r.lt === undefined || x < r.lt) && (r.lte === undefined || x <= r.lte);
 }
 
-function compileCondition(c: unknown, where: string, top: boolean, req: CompiledFilter | null): PointTest {
+function compileCondition(c: unknown, where: string, top: boolean, req: CompiledFilter | null, cx: Cx): PointTest {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw badRequest(`${where}: expected a condition object`);
   const o = c as Record<string, unknown>;
-  if (Object.keys(o).some((k) => FILTER_KEYS.has(k))) return compileFilterInner(o, where, null);
+  if (Object.keys(o).some((k) => FILTER_KEYS.has(k))) return compileFilterInner(o, where, null, cx);
   if ('has_id' in o) {
     if (!top) throw badRequest(`${where}.has_id: not allowed inside a nested condition`);
     if (!Array.isArray(o.has_id)) throw badRequest(`${where}.has_id: expected a list of point ids`);
     const ids = new Set((o.has_id as unknown[]).map((id, i) => pointKey(id, `${where}.has_id[${i}]`)));
+    cx.usesIds = true;
     if (req) req.requiredIds = req.requiredIds ? new Set([...req.requiredIds].filter((k) => ids.has(k))) : ids;
     return (key) => ids.has(key);
   }
   if ('is_empty' in o) {
     const key = checkKey((o.is_empty as Record<string, unknown>)?.key, `${where}.is_empty`);
-    return (_k, p) => valuesAt(p, key).every((v) => v === null) || valuesAt(p, key).length === 0;
+    return (_k, p) => valuesAt(p, key).every((v) => v === null);
   }
   if ('is_null' in o) {
     const key = checkKey((o.is_null as Record<string, unknown>)?.key, `${where}.is_null`);
@@ -130,7 +160,7 @@ function compileCondition(c: unknown, where: string, top: boolean, req: Compiled
     const n = o.nested as Record<string, unknown>;
     const key = checkKey(n?.key, `${where}.nested`);
     if (n.filter === null || typeof n.filter !== 'object') throw badRequest(`${where}.nested.filter: expected a filter`);
-    const inner = compileFilterInner(n.filter as Record<string, unknown>, `${where}.nested.filter`, null, false);
+    const inner = compileFilterInner(n.filter as Record<string, unknown>, `${where}.nested.filter`, null, cx, false);
     const path = key.endsWith('[]') ? key.slice(0, -2) : key;
     return (k, p) => {
       for (const v of valuesAt(p, path)) if (v !== null && typeof v === 'object' && inner(k, v as Payload)) return true;
@@ -150,12 +180,14 @@ function compileCondition(c: unknown, where: string, top: boolean, req: Compiled
     if ('value' in m) {
       const want = scalar(m.value, `${where}.match.value`);
       if (top && req) req.required.push({ kind: 'match', key, values: [want] });
-      tests.push((_k, p) => valuesAt(p, key).some((v) => v === want));
+      const t = anyAt(key, (v) => v === want);
+      tests.push((_k, p) => t(p));
     } else if ('any' in m) {
       if (!Array.isArray(m.any)) throw badRequest(`${where}.match.any: expected a list of values`);
       const set = new Set((m.any as unknown[]).map((v, i) => scalar(v, `${where}.match.any[${i}]`)));
       if (top && req) req.required.push({ kind: 'match', key, values: [...set] });
-      tests.push((_k, p) => valuesAt(p, key).some((v) => set.has(v as string)));
+      const t = anyAt(key, (v) => set.has(v as string));
+      tests.push((_k, p) => t(p));
     } else if ('except' in m) {
       if (!Array.isArray(m.except)) throw badRequest(`${where}.match.except: expected a list of values`);
       const set = new Set((m.except as unknown[]).map((v, i) => scalar(v, `${where}.match.except[${i}]`)));
@@ -163,7 +195,8 @@ function compileCondition(c: unknown, where: string, top: boolean, req: Compiled
     } else if ('text' in m) {
       if (typeof m.text !== 'string') throw badRequest(`${where}.match.text: expected a string`);
       const t = m.text;
-      tests.push((_k, p) => valuesAt(p, key).some((v) => typeof v === 'string' && v.includes(t)));
+      const tt = anyAt(key, (v) => typeof v === 'string' && v.includes(t));
+      tests.push((_k, p) => tt(p));
     } else {
       throw badRequest(`${where}.match: expected one of value, any, except, text`);
     }
@@ -171,7 +204,8 @@ function compileCondition(c: unknown, where: string, top: boolean, req: Compiled
   if (o.range !== undefined) {
     const r = compileRange(o.range, `${where}.range`);
     if (top && req) req.required.push({ kind: 'range', key, ...r });
-    tests.push((_k, p) => valuesAt(p, key).some((v) => typeof v === 'number' && inRange(v, r)));
+    const t = anyAt(key, (v) => typeof v === 'number' && inRange(v, r));
+    tests.push((_k, p) => t(p));
   }
   if (o.values_count !== undefined) {
     const r = compileRange(o.values_count, `${where}.values_count`);
@@ -182,17 +216,19 @@ function compileCondition(c: unknown, where: string, top: boolean, req: Compiled
   return tests.length === 1 ? tests[0] : (k, p) => tests.every((t) => t(k, p));
 }
 
-function compileFilterInner(f: Record<string, unknown>, where: string, req: CompiledFilter | null, allowIds = true): PointTest {
+function compileFilterInner(f: Record<string, unknown>, where: string, req: CompiledFilter | null, cx: Cx, allowIds = true): PointTest {
   for (const k of Object.keys(f)) if (!FILTER_KEYS.has(k)) throw badRequest(`${where}: unknown filter clause ${JSON.stringify(k)}; expected must, should, must_not, min_should`);
-  const must = list(f.must, `${where}.must`).map((c, i) => compileCondition(c, `${where}.must[${i}]`, allowIds, req));
-  const should = list(f.should, `${where}.should`).map((c, i) => compileCondition(c, `${where}.should[${i}]`, allowIds, null));
-  const mustNot = list(f.must_not, `${where}.must_not`).map((c, i) => compileCondition(c, `${where}.must_not[${i}]`, allowIds, null));
+  const mustRaw = list(f.must, `${where}.must`);
+  const must = mustRaw.map((c, i) => compileCondition(c, `${where}.must[${i}]`, allowIds, req, cx));
+  const should = list(f.should, `${where}.should`).map((c, i) => compileCondition(c, `${where}.should[${i}]`, allowIds, null, cx));
+  const mustNot = list(f.must_not, `${where}.must_not`).map((c, i) => compileCondition(c, `${where}.must_not[${i}]`, allowIds, null, cx));
+  if (req) req.pure = should.length === 0 && mustNot.length === 0 && (f.min_should === undefined || f.min_should === null) && mustRaw.every(capturable);
   let minShould: { tests: PointTest[]; count: number } | null = null;
   if (f.min_should !== undefined && f.min_should !== null) {
     const ms = f.min_should as Record<string, unknown>;
     const count = ms?.min_count;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw badRequest(`${where}.min_should.min_count: expected a non-negative integer`);
-    minShould = { tests: list(ms.conditions, `${where}.min_should.conditions`).map((c, i) => compileCondition(c, `${where}.min_should.conditions[${i}]`, allowIds, null)), count };
+    minShould = { tests: list(ms.conditions, `${where}.min_should.conditions`).map((c, i) => compileCondition(c, `${where}.min_should.conditions[${i}]`, allowIds, null, cx)), count };
   }
   return (key, p) => {
     for (const t of must) if (!t(key, p)) return false;
@@ -211,7 +247,19 @@ function compileFilterInner(f: Record<string, unknown>, where: string, req: Comp
 export function compileFilter(filter: unknown, where = 'filter'): CompiledFilter | null {
   if (filter === undefined || filter === null) return null;
   if (typeof filter !== 'object' || Array.isArray(filter)) throw badRequest(`${where}: expected a filter object {must, should, must_not}`);
-  const out: CompiledFilter = { test: () => true, required: [], requiredIds: null };
-  out.test = compileFilterInner(filter as Record<string, unknown>, where, out);
+  const out: CompiledFilter = { test: () => true, required: [], requiredIds: null, pure: false, usesIds: false };
+  const cx: Cx = { usesIds: false };
+  out.test = compileFilterInner(filter as Record<string, unknown>, where, out, cx);
+  out.usesIds = cx.usesIds;
   return out;
+}
+
+/** A must entry that is exactly what it adds to `required` / `requiredIds`. */
+function capturable(c: unknown): boolean {
+  const o = c as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === 'has_id') return true;
+  if (!keys.includes('key') || !keys.every((k) => k === 'key' || k === 'match' || k === 'range')) return false;
+  const m = o.match as Record<string, unknown> | undefined;
+  return m === undefined || 'value' in m || 'any' in m;
 }

@@ -70,9 +70,10 @@ export class FieldIndex {
     if (c.key !== this.key) return null;
     if (c.kind === 'match') {
       if (this.type === 'float' || this.type === 'text') return null;
+      // a value of another type may still sit in this field, unindexed: the index cannot answer
+      if (!c.values.every((v) => accepts(this.type, v))) return null;
       const out = new Set<number>();
       for (const v of c.values) {
-        if (!accepts(this.type, v)) continue;
         const s = this.byValue.get(v);
         if (s) for (const id of s) out.add(id);
       }

@@ -17,7 +17,7 @@ const SEARCH_KEYS = new Set(['vector', 'filter', 'params', 'limit', 'offset', 'w
 function and(a: CompiledFilter | null, b: CompiledFilter | null): CompiledFilter | null {
   if (!a || !b) return a ?? b;
   const ids = a.requiredIds && b.requiredIds ? new Set([...a.requiredIds].filter((k) => b.requiredIds!.has(k))) : (a.requiredIds ?? b.requiredIds);
-  return { test: (k, p) => a.test(k, p) && b.test(k, p), required: [...a.required, ...b.required], requiredIds: ids };
+  return { test: (k, p) => a.test(k, p) && b.test(k, p), required: [...a.required, ...b.required], requiredIds: ids, pure: a.pure && b.pure, usesIds: a.usesIds || b.usesIds };
 }
 
 function params(p: unknown): { ef?: number; exact?: boolean } {
@@ -93,7 +93,7 @@ export function runQuery(c: Collection, body: Body, outer: CompiledFilter | null
     if (sub.length) {
       // re-score the prefetched points exactly
       const ids = new Set<string>(sub.flat().map((h) => c.keyOf(h.id)));
-      f = and(f, { test: (k) => ids.has(k), required: [], requiredIds: ids });
+      f = and(f, { test: (k) => ids.has(k), required: [], requiredIds: ids, pure: true, usesIds: true });
       exact = true;
     }
     hits = c.search(vector, { limit, offset, filter: f, ef: p.ef, exact, exclude });

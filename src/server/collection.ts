@@ -281,7 +281,8 @@ export class Collection {
   vectorOf(id: number): number[] { return Array.from(this.index.getVector(id)); }
 
   /**
-   * The internal ids a filter allows, as a set (null: no filter). Payload indexes answer the
+   * The internal ids a filter allows, as a set (null: no filter), read-only (it may be a payload
+   * index's own set). Payload indexes answer the
    * top-level `must` conditions they cover (the smallest answer becomes the candidates); the
    * whole filter is then tested on the candidates, or on every point when no index applies.
    */
@@ -302,9 +303,11 @@ export class Collection {
     answers.sort((a, b) => sizeOf(a) - sizeOf(b));
     const out = new Set<number>();
     if (f.pure && covered && answers.length > 0) {
-      // the indexes answer the whole filter: intersect their answers, no per-point test
+      // the indexes answer the whole filter: intersect their answers, no per-point test (the
+      // indexes hold live points only; a single answer is returned as is, read-only)
+      if (answers.length === 1) return answers[0] instanceof Set ? answers[0] : new Set(answers[0]);
       const rest = answers.slice(1).map((a) => (a instanceof Set ? a : new Set(a)));
-      for (const id of answers[0]) if (this.payloads.has(id) && rest.every((r) => r.has(id))) out.add(id);
+      for (const id of answers[0]) if (rest.every((r) => r.has(id))) out.add(id);
       return out;
     }
     const key = f.usesIds ? (id: number) => this.keyOf(id) : () => '';
@@ -318,10 +321,12 @@ export class Collection {
 
   /** k nearest by vector with Qdrant's options; scores are Qdrant's (similarity for Cosine/Dot, distance otherwise). */
   search(vector: Float32Array, o: SearchOptions): Hit[] {
-    const allow = this.allowed(o.filter);
+    let allow = this.allowed(o.filter);
     // query by point id leaves the point out: from the allowed set, or by asking for one more
     let extra = 0;
-    if (o.exclude !== undefined) { if (allow) allow.delete(o.exclude); else extra = 1; }
+    if (o.exclude !== undefined) {
+      if (allow?.has(o.exclude)) { allow = new Set(allow); allow.delete(o.exclude); } else if (!allow) extra = 1;
+    }
     if (allow && allow.size === 0) return [];
     const k = o.offset + o.limit + extra;
     if (k === 0 || this.index.size === 0) return [];

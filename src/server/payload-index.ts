@@ -65,13 +65,17 @@ export class FieldIndex {
     }
   }
 
-  /** Ids meeting the condition, or null when this index cannot answer it. */
+  /**
+   * Ids meeting the condition, or null when this index cannot answer it. A match on one value
+   * returns the index's own set (no copy): callers only read it.
+   */
   lookup(c: FieldCond): Set<number> | null {
     if (c.key !== this.key) return null;
     if (c.kind === 'match') {
       if (this.type === 'float' || this.type === 'text') return null;
       // a value of another type may still sit in this field, unindexed: the index cannot answer
       if (!c.values.every((v) => accepts(this.type, v))) return null;
+      if (c.values.length === 1) return this.byValue.get(c.values[0]) ?? new Set();
       const out = new Set<number>();
       for (const v of c.values) {
         const s = this.byValue.get(v);

@@ -1,6 +1,8 @@
-"""FAISS IVF peers for bench/quantisation.ts: IndexIVFFlat, IndexIVFPQ and IndexRefineFlat(IndexIVFPQ).
+"""FAISS IVF peers for bench/quantisation.ts: IndexIVFFlat, IndexIVFPQ, IndexRefineFlat(IndexIVFPQ)
+and IndexRefineFlat(IndexIVFPQFastScan) (M4 sub-quantisers of 4 bits).
 
-Usage: faiss_ivf.py BASE.f32 QUERIES.f32 GT.i32 DIM K NLIST M NPROBES REPEATS KFACTOR
+Usage: faiss_ivf.py BASE.f32 QUERIES.f32 GT.i32 DIM K NLIST M NPROBES REPEATS KFACTOR [M4 [ONLY]]
+ONLY: comma-separated subset of ivf-flat,ivf-pq,ivf-pq+refine,fs+refine ("-" = all).
 Raw little-endian float32 / int32 row-major files. One thread (faiss.omp_set_num_threads(1)).
 Prints one JSON object: {"faiss": version, "env": {...}, "indexes": [{"name", "train_s", "add_s",
 "bytes_per_vector", "runs": [{"nprobe", "median_s", "recall"}]}]}.
@@ -23,16 +25,23 @@ def recall(ids, gt, k):
 
 def main() -> None:
     base, queries, gtf, dim, k, nlist, m, nprobes, repeats, kfactor = sys.argv[1:11]
+    m4 = int(sys.argv[11]) if len(sys.argv) > 11 else 32
+    only = sys.argv[12].split(",") if len(sys.argv) > 12 and sys.argv[12] != "-" else None
+    keys = {"IVFFlat": "ivf-flat", "IVFPQ": "ivf-pq", "IVFPQ+RFlat": "ivf-pq+refine", f"IVFPQ{m4}x4fs+RFlat": "fs+refine"}
     dim, k, nlist, m, repeats, kfactor = int(dim), int(k), int(nlist), int(m), int(repeats), int(kfactor)
     x = np.fromfile(base, dtype="float32").reshape(-1, dim)
     q = np.fromfile(queries, dtype="float32").reshape(-1, dim)
     gt = np.fromfile(gtf, dtype="int32").reshape(len(q), -1)
     faiss.omp_set_num_threads(1)
     out = []
-    for name in ["IVFFlat", "IVFPQ", "IVFPQ+RFlat"]:
+    for name in keys:
+        if only is not None and keys[name] not in only:
+            continue
         quant = faiss.IndexFlatL2(dim)
         if name == "IVFFlat":
             index = faiss.IndexIVFFlat(quant, dim, nlist)
+        elif "x4fs" in name:
+            index = faiss.IndexIVFPQFastScan(quant, dim, nlist, m4, 4)
         else:
             index = faiss.IndexIVFPQ(quant, dim, nlist, m, 8)
         top = faiss.IndexRefineFlat(index) if name.endswith("RFlat") else index

@@ -1,8 +1,10 @@
-// Quantisation benchmark: knnkit's ivf-flat, ivf-pq and ivf-pq + refine against FAISS's
-// IndexIVFFlat, IndexIVFPQ and IndexRefineFlat(IndexIVFPQ), same nlist, m, nbits = 8, k_factor,
-// one thread, in the same run. Usage:
+// Quantisation benchmark: knnkit's ivf-flat, ivf-pq, ivf-pq + refine and the 4-bit fast scan
+// (ivf-pq nbits 4, + refine) against FAISS's IndexIVFFlat, IndexIVFPQ, IndexRefineFlat(IndexIVFPQ)
+// and IndexRefineFlat(IndexIVFPQFastScan), same nlist, m, nbits, k_factor, one thread, in the
+// same run. Usage:
 //   node --import tsx bench/quantisation.ts [--quick] [--n 100000] [--queries 1000] [--dim 128]
-//        [--nlist 1024] [--m 16] [--nprobe 1,2,4,8,16,32,64] [--repeats 3] [--kfactor 4] [--no-peer]
+//        [--nlist 1024] [--m 16] [--m4 32] [--nprobe 1,2,4,8,16,32,64] [--repeats 3] [--kfactor 4]
+//        [--only ivf-flat,ivf-pq,ivf-pq+refine,fs+refine] [--no-peer]
 // Data: gaussianClusters (100 clusters, seed 42), queries from the same clusters (seed 43);
 // ground truth: knnkit's exact brute force. FAISS runs three times: OPENBLAS_CORETYPE /
 // OPENBLAS_L2_SIZE unset, as set in this environment, and OPENBLAS_CORETYPE=SkylakeX; the
@@ -23,6 +25,8 @@ const nq = +opt('queries', '1000');
 const dim = +opt('dim', '128');
 const nlist = +opt('nlist', quick ? '256' : '1024');
 const m = +opt('m', '16');
+const m4 = +opt('m4', '32');
+const only = opt('only', '').split(',').filter(Boolean);
 const kFactor = +opt('kfactor', '4');
 const repeats = +opt('repeats', '3');
 const nprobes = opt('nprobe', '1,2,4,8,16,32,64').split(',').map(Number);
@@ -30,7 +34,7 @@ const K = 10;
 
 const X = gaussianClusters(n, dim, 100, 42);
 const Q = gaussianClusters(nq, dim, 100, 43);
-console.log(`data: ${n} x ${dim} (100 gaussian clusters), ${nq} queries, k = ${K}, nlist = ${nlist}, m = ${m}, nbits = 8, kFactor = ${kFactor}, one thread`);
+console.log(`data: ${n} x ${dim} (100 gaussian clusters), ${nq} queries, k = ${K}, nlist = ${nlist}, m = ${m} (nbits 8), m4 = ${m4} (nbits 4, fast scan), kFactor = ${kFactor}, one thread`);
 let t0 = performance.now();
 const gt = new BruteForce(X).search(Q, K).indices;
 console.log(`ground truth (knnkit brute force): ${fmt((performance.now() - t0) / 1000, 1)} s`);
@@ -50,8 +54,11 @@ const variants: [string, string, Record<string, unknown>, Record<string, unknown
   ['knnkit ivf-flat', 'ivf-flat', { nlist }, {}],
   ['knnkit ivf-pq', 'ivf-pq', { nlist, m }, {}],
   ['knnkit ivf-pq+refine', 'ivf-pq', { nlist, m, refine: true }, { kFactor }],
+  [`knnkit IVF${nlist},PQ${m4}x4fs,RFlat`, `IVF${nlist},PQ${m4}x4fs,RFlat`, {}, { kFactor }],
 ];
-for (const [name, kind, opts, sp] of variants) {
+const keys = ['ivf-flat', 'ivf-pq', 'ivf-pq+refine', 'fs+refine'];
+for (const [vi, [name, kind, opts, sp]] of variants.entries()) {
+  if (only.length && !only.includes(keys[vi])) continue;
   t0 = performance.now();
   // train + add as createIndex does, with the memory of the trained empty index in between
   const idx = emptyIndex(kind, dim, opts);
@@ -93,11 +100,11 @@ if (!flag('no-peer') && existsSync(py)) {
     for (const [label, patch] of envs) {
       const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1' };
       for (const [k, v] of Object.entries(patch)) { if (v === undefined) delete env[k]; else env[k] = v; }
-      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), String(kFactor)], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), String(kFactor), String(m4), only.join(',') || '-'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
       if (r.status !== 0) { console.log(`FAISS (${label}) failed: ${lastErrorLine(r)}`); continue; }
       const out: FaissOut = lastJson<FaissOut>(r.stdout);
       const tr = out.indexes.reduce((a, x) => a + x.train_s + x.add_s, 0);
-      console.log(`FAISS ${out.faiss} (${label}): train + add of the three indexes ${fmt(tr, 1)} s`);
+      console.log(`FAISS ${out.faiss} (${label}): train + add ${out.indexes.map((x) => `${x.name} ${fmt(x.train_s + x.add_s, 1)} s`).join(', ')}`);
       if (!best || tr < best.out.indexes.reduce((a, x) => a + x.train_s + x.add_s, 0)) best = { label, out };
     }
     if (best) {

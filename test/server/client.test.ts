@@ -382,3 +382,26 @@ test('one server per data directory: a live owner\'s LOCK refuses a second serve
     await s.server.close();
   } finally { t.remove(); }
 });
+
+test('query/batch, payload index removal, scroll from a UUID offset, batch upsert form, wait=false', async () => {
+  const qb = await c.queryBatch('items', { searches: [{ query: V[20], limit: 2, params: { exact: true } }, { query: 20, limit: 2, params: { exact: true } }] });
+  assert.deepEqual(qb.map((r) => r.points.map((p) => p.id)), [exactTop(V[20], 2, () => true), exactTop(V[20], 3, () => true).filter((i) => i !== 20).slice(0, 2)]);
+  await c.createCollection('u', { vectors: { size: 2, distance: 'Manhattan' } });
+  const ids = [uuid(5), uuid(3), 2, uuid(9)];
+  await c.upsert('u', { wait: true, batch: { ids, vectors: [[0, 0], [1, 0], [0, 2], [3, 3]], payloads: [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }] } });
+  const page = await c.scroll('u', { offset: uuid(5), limit: 1 });
+  assert.deepEqual(page.points.map((p) => p.id), [uuid(5)]);
+  assert.equal(page.next_page_offset, uuid(9));
+  // Manhattan: score = L1 distance, ascending
+  const near = await c.search('u', { vector: [0, 0], limit: 4 });
+  assert.deepEqual(near.map((h) => [h.id, h.score]), [[uuid(5), 0], [uuid(3), 1], [2, 2], [uuid(9), 6]]);
+  await c.createPayloadIndex('u', { field_name: 'n', field_schema: 'integer', wait: true });
+  assert.ok('n' in (await c.getCollection('u')).payload_schema);
+  await c.deletePayloadIndex('u', 'n', { wait: true });
+  assert.deepEqual(Object.keys((await c.getCollection('u')).payload_schema), []);
+  // wait=false: acknowledged at once, visible to reads
+  const r = await c.upsert('u', { wait: false, points: [{ id: 77, vector: [5, 5] }] });
+  assert.equal(r.status, 'acknowledged');
+  assert.equal((await c.count('u')).count, 5);
+  await c.deleteCollection('u');
+});

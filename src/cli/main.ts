@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   outliers: { summary: 'kNN / LOF anomaly detection scored on a labelled file (PyOD\'s protocol)', load: () => import('./commands/outliers.js') },
   serve: { summary: 'serve collections over a subset of Qdrant\'s REST API (write-ahead log, snapshots)', load: () => import('./commands/serve.js') },
   'convnn-experiment': { summary: 'train Conv2d vs ConvNN vs branching on real images', load: () => import('./commands/convnn-experiment.js') },
+  'knn-lm': { summary: 'kNN-LM: TF.js language model + nearest-neighbour datastore, perplexity in and across domains', load: () => import('./commands/knn-lm.js') },
 };
 
 function usage(): string {

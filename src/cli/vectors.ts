@@ -1,14 +1,15 @@
 import { KnnkitError } from '../core/errors.js';
 import type { Matrix } from '../core/data.js';
+import type { OnProgress } from '../core/progress.js';
 import { readDataset, formatOf } from '../io/index.js';
 import { firstNonBinary } from '../search/hnsw/bits.js';
 import type { ParsedArgs } from './args.js';
 
 /** Vectors of a data file (.fvecs, .npy, .csv, ...); a CSV's label column is dropped. */
-export async function readVectors(path: string, label: 'auto' | 'none' | string | number = 'auto'): Promise<Matrix> {
+export async function readVectors(path: string, label: 'auto' | 'none' | string | number = 'auto', onProgress?: OnProgress): Promise<Matrix> {
   const format = formatOf(path);
   if (format === 'ivecs') throw new KnnkitError(path, `${path}: an .ivecs file holds neighbour ids, not vectors; expected .fvecs, .npy or .csv (pass ground truth with --groundtruth)`);
-  const ds = await readDataset(path, format === 'csv' || format === 'tsv' ? { label } : {});
+  const ds = await readDataset(path, format === 'csv' || format === 'tsv' ? { label, onProgress } : { onProgress });
   return ds.X;
 }
 

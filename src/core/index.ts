@@ -5,3 +5,4 @@ export * from './data.js';
 export * from './labels.js';
 export * from './rng.js';
 export * from './topk.js';
+export * from './progress.js';

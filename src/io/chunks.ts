@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { wrapFsError } from './errors.js';
+import type { OnProgress } from '../core/progress.js';
 
 /** Default read size: large enough to amortise syscalls, small next to any data matrix. */
 export const CHUNK_BYTES = 1 << 20;
@@ -32,4 +33,12 @@ export async function openForRead(path: string): Promise<FileHandle> {
 /** File size in bytes (for capacity estimates and binary-format checks). */
 export async function fileSize(path: string): Promise<number> {
   try { return (await stat(path)).size; } catch (e) { throw wrapFsError(path, e); }
+}
+
+/** A byte counter reporting a streamed read as progress (phase "read <file name>"). */
+export function readProgress(path: string, size: number, onProgress: OnProgress | undefined): (bytes: number) => void {
+  if (!onProgress) return () => undefined;
+  const phase = `read ${path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1)}`;
+  let done = 0;
+  return (bytes) => { done += bytes; onProgress({ phase, done, total: Math.max(size, done) }); };
 }

@@ -7,7 +7,7 @@ import { GrowableFloat32, LabelColumn } from './grow.js';
 import { ByteCarry } from './carry.js';
 import { parseFloat32, parseFieldFloat32, FIELD_END } from './parse-number.js';
 import { decodeUtf8, formatFloat32 } from './text.js';
-import { fileChunks, fileSize } from './chunks.js';
+import { fileChunks, fileSize, readProgress } from './chunks.js';
 import { atomicWriteFile } from './atomic.js';
 
 export interface CsvOptions extends ReadOptions {
@@ -400,7 +400,8 @@ function isBomPrefix(buf: Uint8Array): boolean {
 export async function readCsv(path: string, opts: CsvOptions = {}): Promise<Dataset> {
   const size = await fileSize(path);
   const parser = new CsvParser(path, opts, size);
-  for await (const chunk of fileChunks(path)) parser.push(chunk);
+  const report = readProgress(path, size, opts.onProgress);
+  for await (const chunk of fileChunks(path)) { parser.push(chunk); report(chunk.length); }
   return parser.finish();
 }
 

@@ -46,7 +46,7 @@ export async function readDataset(path: string, opts: ReadOptions & Pick<CsvOpti
   switch (format) {
     case 'csv': ds = await readCsv(path, opts); break;
     case 'tsv': ds = await readCsv(path, { ...opts, delimiter: '\t' }); break;
-    case 'libsvm': ds = await readLibsvm(path, { nFeatures: opts.nFeatures }); break;
+    case 'libsvm': ds = await readLibsvm(path, { nFeatures: opts.nFeatures, onProgress: opts.onProgress }); break;
     case 'npy': ds = { X: await readNpy(path, { allowMissing: opts.allowMissing }), path }; break;
     case 'fvecs': ds = { X: await readFvecs(path), path }; break;
     case 'bvecs': ds = { X: asFloatMatrix(await readBvecs(path)), path }; break;

@@ -1,3 +1,4 @@
+import type { OnProgress } from '../core/progress.js';
 import type { CsrMatrix } from '../core/sparse.js';
 import type { Label } from '../core/labels.js';
 import { KnnkitError, invalidParam } from '../core/errors.js';
@@ -7,10 +8,12 @@ import { GrowableFloat32, GrowableInt32, LabelColumn } from './grow.js';
 import { parseFloat32, parseIntBytes } from './parse-number.js';
 import { decodeUtf8, formatFloat32 } from './text.js';
 import { LineSplitter } from './lines.js';
-import { fileChunks, fileSize } from './chunks.js';
+import { fileChunks, fileSize, readProgress } from './chunks.js';
 import { atomicWriteFile } from './atomic.js';
 
 export interface LibsvmOptions {
+  /** Progress of readLibsvm (phase "read <file>", bytes read of the file's size). */
+  onProgress?: OnProgress;
   /** Matrix width; must be >= the largest index in the file. Default: the largest index. */
   nFeatures?: number;
 }
@@ -130,8 +133,10 @@ export class LibsvmParser {
 
 /** Reads a LIBSVM/SVMlight file into a CSR matrix, streaming it in chunks. */
 export async function readLibsvm(path: string, opts: LibsvmOptions = {}): Promise<Dataset> {
-  const parser = new LibsvmParser(path, opts, await fileSize(path));
-  for await (const chunk of fileChunks(path)) parser.push(chunk);
+  const size = await fileSize(path);
+  const parser = new LibsvmParser(path, opts, size);
+  const report = readProgress(path, size, opts.onProgress);
+  for await (const chunk of fileChunks(path)) { parser.push(chunk); report(chunk.length); }
   return parser.finish();
 }
 

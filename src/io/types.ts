@@ -1,3 +1,4 @@
+import type { OnProgress } from '../core/progress.js';
 import type { Matrix } from '../core/data.js';
 import type { Label } from '../core/labels.js';
 
@@ -11,6 +12,8 @@ export interface Dataset {
 }
 
 export interface ReadOptions {
+  /** Progress of a streamed read (CSV, LIBSVM: phase "read <file>", bytes read of the file's size). */
+  onProgress?: OnProgress;
   /**
    * CSV label column: 'auto' (default) = the column named "label" if present, else the last
    * column; 'none' = every column is a feature; a header name or a 0-based index picks it.

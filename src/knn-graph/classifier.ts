@@ -1,3 +1,4 @@
+import type { OnProgress } from '../core/progress.js';
 import type { Matrix, MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
 import { checkInteger, invalidParam, KnnkitError } from '../core/errors.js';
@@ -63,6 +64,12 @@ export interface FitInfo {
   indexEfConstruction?: number;
 }
 
+/** Options of one fit (not saved with the model). */
+export interface FitOptions {
+  /** Progress of the column solves (phase "knn-graph solve": columns solved of n). */
+  onProgress?: OnProgress;
+}
+
 /**
  * The kNN-Graph classifier (Li et al., "Adaptive kNN graph model"): learns, for every training
  * point, a sparse set of neighbours by kernelised self-representation with density-aware L1
@@ -93,22 +100,22 @@ export class KnnGraphClassifier {
   get size(): number { return this.fitted().X!.rows; }
 
   /** Trains in the calling thread. */
-  fit(X: MatrixInput, y: ArrayLike<Label>): this {
+  fit(X: MatrixInput, y: ArrayLike<Label>, opts: FitOptions = {}): this {
     const { M, yIds, enc } = this.validate(X, y);
     const prep = prepare(M, yIds, enc.size, this.options, false);
-    const sols = solveAllSync(prep);
+    const sols = solveAllSync(prep, opts.onProgress);
     return this.complete(M, yIds, enc, prep, sols);
   }
 
   /** Trains with the column solves (and H) on `threads` worker threads (shared kernel matrices). */
-  async fitAsync(X: MatrixInput, y: ArrayLike<Label>): Promise<this> {
+  async fitAsync(X: MatrixInput, y: ArrayLike<Label>, opts: FitOptions = {}): Promise<this> {
     // worker threads are Node's: loaded on first use, so that this module loads in a browser
     const { defaultThreads, solveAllParallel } = await import('./parallel.js');
     const threads = this.options.threads ?? defaultThreads();
     const { M, yIds, enc } = this.validate(X, y);
-    if (threads <= 1 || M.rows < 64) return this.fit(M, y);
+    if (threads <= 1 || M.rows < 64) return this.fit(M, y, opts);
     const prep = prepare(M, yIds, enc.size, this.options, true, threads);
-    const sols = await solveAllParallel(prep, threads);
+    const sols = await solveAllParallel(prep, threads, opts.onProgress);
     return this.complete(M, yIds, enc, prep, sols);
   }
 

@@ -1,5 +1,5 @@
 export { KnnGraphClassifier } from './classifier.js';
-export type { Explanation, ExplainedNeighbour, FitInfo } from './classifier.js';
+export type { Explanation, ExplainedNeighbour, FitInfo, FitOptions } from './classifier.js';
 export type { KnnGraphOptions, NeighbourRule } from './options.js';
 export { DEFAULTS as KNN_GRAPH_DEFAULTS } from './options.js';
 export { fistaLasso, DenseGram, FistaColumn } from './fista.js';

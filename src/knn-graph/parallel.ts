@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { ColumnSolution } from './columns.js';
+import type { OnProgress } from '../core/progress.js';
 import { completeLocal, ensurePlan, type LocalWork, type Prepared } from './train.js';
 
 /** Default thread count: the machine's cores, at most 8. */
@@ -55,7 +56,7 @@ const SOLVE_COLS = 16;
  * dynamically (a worker asks for the next chunk when it is done), on the shared A and H.
  * The per-column results do not depend on the thread count.
  */
-export async function solveAllParallel(p: Prepared, threads: number): Promise<ColumnSolution[]> {
+export async function solveAllParallel(p: Prepared, threads: number, onProgress?: OnProgress): Promise<ColumnSolution[]> {
   const n = p.ctx.n;
   const nWorkers = Math.max(1, Math.min(threads, Math.ceil(n / SOLVE_COLS)));
   const workers = acquire(nWorkers);
@@ -82,6 +83,7 @@ export async function solveAllParallel(p: Prepared, threads: number): Promise<Co
       for (let t = 0; t < cols.length; t++) cols[t] = j0 + t;
       tasks.push({ type: 'solve', cols });
     }
+    let solved = 0;
     await runQueue(workers, tasks, (msg) => {
       const m = msg as { cols: Int32Array; offsets: Int32Array; idx: Int32Array; val: Float64Array; iters: Int32Array };
       for (let t = 0; t < m.cols.length; t++) {
@@ -91,6 +93,8 @@ export async function solveAllParallel(p: Prepared, threads: number): Promise<Co
           iterations: m.iters[t],
         };
       }
+      solved += m.cols.length;
+      onProgress?.({ phase: 'knn-graph solve', done: solved, total: n });
     });
     ok = true;
     return out;

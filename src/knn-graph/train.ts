@@ -1,5 +1,6 @@
 import type { Matrix } from '../core/data.js';
-import { ColumnSolver, type ColumnContext, type ColumnSolution } from './columns.js';
+import { BATCH, ColumnSolver, type ColumnContext, type ColumnSolution } from './columns.js';
+import type { OnProgress } from '../core/progress.js';
 import {
   classMembers, classNeighbourhoods, classNeighbourhoodsOf, densityLambda, emptyNeighbourhoods, medianOfSquared,
   medianPairwiseDistance, neighbourhoodFallback, type ClassNeighbourhoods,
@@ -171,7 +172,7 @@ export function completeLocal(p: Prepared): void {
 }
 
 /** Single-thread path: H, then every column in order. */
-export function solveAllSync(p: Prepared): ColumnSolution[] {
+export function solveAllSync(p: Prepared, onProgress?: OnProgress): ColumnSolution[] {
   if (p.pending) runPendingInThread(p);
   const ctx = p.ctx;
   if (p.needsGram) {
@@ -179,8 +180,19 @@ export function solveAllSync(p: Prepared): ColumnSolution[] {
     else symmetricGramRows(p.A!, ctx.n, 0, ctx.n, ctx.H!);
   }
   const solver = new ColumnSolver(ctx);
-  return solver.solveMany(Int32Array.from({ length: ctx.n }, (_, j) => j));
+  const all = Int32Array.from({ length: ctx.n }, (_, j) => j);
+  if (!onProgress) return solver.solveMany(all);
+  // in blocks of whole solver batches (BATCH divides PROGRESS_COLS): the same solves, reported
+  const out: ColumnSolution[] = [];
+  for (let j0 = 0; j0 < ctx.n; j0 += PROGRESS_COLS) {
+    out.push(...solver.solveMany(all.subarray(j0, Math.min(ctx.n, j0 + PROGRESS_COLS))));
+    onProgress({ phase: 'knn-graph solve', done: out.length, total: ctx.n });
+  }
+  return out;
 }
+
+/** Columns solved between two progress reports of a fit in the calling thread (a multiple of BATCH). */
+const PROGRESS_COLS = BATCH * 32;
 
 /** Steps 5-6: neighbour rule (in column order, seeded) and consensus labels. */
 export function finish(X: Matrix, yIds: Int32Array, nClasses: number, o: ResolvedOptions, p: Prepared, sols: ColumnSolution[]): TrainedGraph {

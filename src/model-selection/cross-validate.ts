@@ -1,3 +1,4 @@
+import type { OnProgress } from '../core/progress.js';
 import { KnnkitError, invalidParam } from '../core/errors.js';
 import { toMatrix, matrixTakeRows, type Matrix, type MatrixInput } from '../core/data.js';
 import { checkLabels, type Label } from '../core/labels.js';
@@ -27,6 +28,8 @@ export interface CrossValidateOptions extends SplitOptions {
   returnModels?: boolean;
   /** Called after each fold (progress reporting). */
   onFold?: (done: number, total: number) => void;
+  /** Progress (phase "cross-validation": folds done of the folds), after each fold. */
+  onProgress?: OnProgress;
 }
 
 export interface FoldResult {
@@ -133,6 +136,7 @@ export function crossValidate(makeModel: (fold: number) => Estimator, X: MatrixI
     for (let i = 0; i < test.length; i++) predictions[test[i]] = pred[i];
     results.push({ fold: f, trainSize: train.length, testSize: test.length, fitSeconds, predictSeconds, scores, ...(opts.returnModels ? { model } : {}) });
     opts.onFold?.(f + 1, folds.length);
+    opts.onProgress?.({ phase: 'cross-validation', done: f + 1, total: folds.length });
   }
   const scores: Record<string, MeanStd> = {};
   for (const name of scorers.keys()) scores[name] = meanStd(results.map((r) => r.scores[name]));

@@ -14,6 +14,7 @@ import { formatBytes } from '../bench-report.js';
 import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, codecOption, describeOptions, familyFlagOwners, refuseSearchFlags } from '../family-flags.js';
 import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
 import { readVectors, labelOption, checkBitsCodec } from '../vectors.js';
+import { Progress } from '../progress.js';
 import { checkInputFile, checkOutputFile, writing } from '../paths.js';
 import { readIdFile } from '../id-file.js';
 
@@ -23,6 +24,7 @@ export const summary = 'build an index of any family over a data file and save i
 export const COMMON: Record<string, OptionSpec> = {
   index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' }, codec: { type: 'string' }, storage: { type: 'string' },
   ids: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  quiet: { type: 'boolean' },
 };
 
 function usage(): string {
@@ -39,6 +41,7 @@ function usage(): string {
   --label COL|none    CSV label column to drop (default auto)
   --json              print one JSON object: {index, size, dim, metric, options, buildSeconds,
                       memoryBytes, fileBytes, out}
+  --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
 
 ${familyHelp(['build'])}
 `;
@@ -73,7 +76,9 @@ export async function run(argv: string[]): Promise<number> {
   await checkOutputFile(outPath, '--out');
 
   // ---- data
-  const data = await readVectors(dataPath, label);
+  const progress = new Progress('knnkit build', 0, { quiet: o.quiet === true });
+  const data = await readVectors(dataPath, label, progress.report);
+  progress.done();
   const ids = idsPath === undefined ? undefined : await readIdFile(idsPath, '--ids');
   if (ids && ids.length !== data.rows) {
     throw new KnnkitError('--ids', `--ids: ${idsPath} holds ${ids.length} ids for the ${data.rows} rows of ${dataPath}; expected one id per row`);
@@ -92,7 +97,8 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- build and save
   const t0 = performance.now();
-  const index = withMetricOption(() => createIndex(family.name, data, { ...options, metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}) }));
+  const index = withMetricOption(() => createIndex(family.name, data, { ...options, metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}), onProgress: progress.report }));
+  progress.done();
   const buildSeconds = (performance.now() - t0) / 1000;
   const memoryBytes = index.memoryUsage();
   await writing(outPath, '--out', () => saveIndex(index, outPath));

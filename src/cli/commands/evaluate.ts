@@ -23,6 +23,7 @@ per-fold fit and predict seconds.
 options:
   --folds F           number of folds, integer >= 2 (default 10)
   --json              print exactly one JSON object on stdout
+  --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
 `;
 
 const CLASSIFICATION_METRICS = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1'] as const;
@@ -40,7 +41,7 @@ function foldInfo(model: Estimator): Record<string, unknown> | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), folds: { type: 'string' }, json: { type: 'boolean' } });
+  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), folds: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (options.help) {
     output.write(USAGE + '\n' + modelHelp() + '\n');
     return 0;
@@ -70,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     if (least < folds) console.error(`knnkit evaluate: warning: the least populated class in ${path} has ${least} member${least === 1 ? '' : 's'}, fewer than --folds ${folds}`);
   }
 
-  const progress = new Progress(`knnkit evaluate ${path}`, folds);
+  const progress = new Progress(`knnkit evaluate ${path}`, folds, { quiet: options.quiet === true });
   const infos: (Record<string, unknown> | undefined)[] = [];
   const t0 = performance.now();
   let result;
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       folds, seed: settings.config.seed, shuffle: true, task,
       scoring: task === 'regression' ? [...REGRESSION_METRICS] : [...CLASSIFICATION_METRICS],
       returnModels: true,
-      onFold: (done, total) => progress.update(done, `folds of ${total}`),
+      onProgress: progress.report,
     }));
   } catch (e) {
     // stratification needs some class with at least --folds members

@@ -20,13 +20,14 @@ LIBSVM: the first token); test files may have none.
 
 options:
   --out FILE          write the predictions to FILE (atomically) instead of stdout
+  --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
 `;
 
 /** Query block size for progress reports on large test files. */
 const BLOCK = 4096;
 
 export async function run(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), out: { type: 'string' } });
+  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), out: { type: 'string' }, quiet: { type: 'boolean' } });
   if (options.help) {
     output.write(USAGE + '\n' + modelHelp() + '\n');
     return 0;
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const model = buildModel(settings, train.X.kind === 'csr');
   asOptionError(() => model.fit(train.X, train.y as ArrayLike<Label>));
 
-  const progress = new Progress(`knnkit predict ${testPath}`, Xtest.rows);
+  const progress = new Progress(`knnkit predict ${testPath}`, Xtest.rows, { quiet: options.quiet === true });
   const lines: string[] = new Array(Xtest.rows);
   try {
     const step = progress.enabled ? BLOCK : Xtest.rows;

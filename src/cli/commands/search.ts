@@ -26,6 +26,7 @@ import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from
 import { readVectors, labelOption, checkBitsCodec, checkSameDim } from '../vectors.js';
 import { checkInputFile, checkOutputFile, checkExtension, writing } from '../paths.js';
 import { isIndexFile } from '../index-file.js';
+import { Progress } from '../progress.js';
 import { readGroundTruth } from '../groundtruth.js';
 
 export const summary = 'k-NN search benchmark: recall@k, queries/s, latency, build time, memory';
@@ -36,6 +37,7 @@ export const COMMON: Record<string, OptionSpec> = {
   codec: { type: 'string' }, storage: { type: 'string' },
   groundtruth: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   plot: { type: 'string' }, save: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean' },
+  quiet: { type: 'boolean' },
 };
 
 function usage(): string {
@@ -55,6 +57,7 @@ function usage(): string {
   --save FILE           also save the built index (knnkit query / info read it)
   --plot FILE.svg       write a recall vs queries/s plot
   --label COL|none      CSV label column to drop (default auto)
+  --quiet               no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
   --json                print one JSON object: {index, k, buildSeconds (loadSeconds for a saved
                         index), memoryBytes, runs: [{<sweep>, recall, qps, p50Ms, p99Ms}]}
 
@@ -98,7 +101,8 @@ export async function run(argv: string[]): Promise<number> {
   if (plotPath !== undefined) await checkOutputFile(plotPath, '--plot');
   if (savePath !== undefined) await checkOutputFile(savePath, '--save');
   const log = (s: string) => { if (!json) output.write(s + '\n'); };
-  const inputs: Inputs = { o, basePath, queryPath, gtPath, k, label, chosen, log };
+  const progress = new Progress('knnkit search', 0, { quiet: o.quiet === true });
+  const inputs: Inputs = { o, basePath, queryPath, gtPath, k, label, chosen, log, progress };
   const { index, family, plan, base, queries, gt, k: kEff, seconds, notes } = (await isIndexFile(basePath)) ? await openSaved(inputs) : await buildFresh(inputs, metricSpec);
   const saved = base === null;
   for (const n of notes) log(`note: ${n}`);
@@ -165,6 +169,8 @@ interface Inputs {
   basePath: string; queryPath: string; gtPath: string | undefined;
   k: number; label: ReturnType<typeof labelOption>; chosen: FamilyDescriptor | 'auto';
   log: (s: string) => void;
+  /** stderr progress of reads and builds (never stdout, never inside --json). */
+  progress: Progress;
 }
 
 /** An index ready to measure, with its queries and (when given) ground truth. */
@@ -205,7 +211,7 @@ async function openSaved({ o, basePath, queryPath, gtPath, k, label, chosen, log
 }
 
 /** Vectors: an index of the chosen family (or of the auto rule's) built over them. */
-async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, log }: Inputs, metricSpec: MetricSpec): Promise<Prepared> {
+async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, log, progress }: Inputs, metricSpec: MetricSpec): Promise<Prepared> {
   const notes: string[] = [];
   // a named family's flags are checked before the data is read; auto's once it has chosen
   const settings = (family: FamilyDescriptor, lenient: boolean) => {
@@ -218,8 +224,9 @@ async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, lo
   };
   const named = chosen === 'auto' ? null : settings(chosen, false);
   if (named) checkMetricEarly(named.family, metricSpec);
-  const base = await readVectors(basePath, label);
-  const queries = await readVectors(queryPath, label);
+  const base = await readVectors(basePath, label, progress.report);
+  const queries = await readVectors(queryPath, label, progress.report);
+  progress.done();
   checkSameDim(basePath, base, queryPath, queries);
   const metric = withMetricOption(() => resolveMetric(metricSpec, base.kind === 'dense' ? (base as DenseMatrix) : undefined));
   const kEff = Math.min(k, base.rows);
@@ -231,7 +238,8 @@ async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, lo
     : await readGroundTruth(gtPath, queries.rows, kEff, { test: (id) => id >= 0 && id < n, describe: `an id of the ${n} points of ${basePath} (0..${n - 1})` });
   log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
   const t0 = performance.now();
-  const index = withMetricOption(() => createIndex(family.name, base, { ...options, metric, ...(codec !== undefined ? { codec } : {}) }));
+  const index = withMetricOption(() => createIndex(family.name, base, { ...options, metric, ...(codec !== undefined ? { codec } : {}), onProgress: progress.report }));
+  progress.done();
   const seconds = (performance.now() - t0) / 1000;
   const desc = describeOptions(index.options);
   log(`index: ${family.name}${chosen === 'auto' ? ' (auto)' : ''}${desc ? ` (${desc})` : ''}, built in ${seconds.toFixed(3)} s, memory ${formatBytes(index.memoryUsage())}`);

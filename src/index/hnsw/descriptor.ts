@@ -69,6 +69,7 @@ function hnswOptions(ctx: BuildContext) {
   return {
     metric: ctx.metric, M: o.M as number, efConstruction: o.efConstruction as number, seed: o.seed as number,
     reorder: o.reorder as boolean, reuseDeleted: o.reuseDeleted as boolean, storage: (o.codec as 'f32' | 'bits' | undefined) ?? 'f32',
+    onProgress: ctx.onProgress,
   };
 }
 
@@ -105,6 +106,6 @@ export const hnswFamily: FamilyDescriptor = {
   },
   load(env, _ctx) {
     const h = env.header.state.core as unknown as Header;
-    return new HnswCore(hnswFromParts(h, (name) => env.section(`hnsw.${name}`), HnswIndex.make, { source: 'index' }));
+    return new HnswCore(hnswFromParts(h, { bytes: (name) => env.sectionBytes(`hnsw.${name}`), into: (name, dest) => env.readInto(`hnsw.${name}`, dest) }, HnswIndex.make, { source: 'index' }));
   },
 };

@@ -1,3 +1,4 @@
+import { progressSteps, type OnProgress } from '../../core/progress.js';
 import type { MatrixInput } from '../../core/data.js';
 import { toDense, rowsView, type DenseMatrix } from '../../core/matrix.js';
 import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
@@ -41,6 +42,8 @@ export interface HnswOptions {
    * exactly the distances 'f32' would, from dim / 8 bytes per vector (see bits.ts).
    */
   storage?: 'f32' | 'bits';
+  /** Progress of `build` (phase "hnsw insert": points inserted of the data's rows). Not saved. */
+  onProgress?: OnProgress;
 }
 
 export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
@@ -153,7 +156,7 @@ export class HnswIndex implements NeighborIndex {
   static build(data: MatrixInput, opts: HnswOptions = {}, ids?: ArrayLike<number>): HnswIndex {
     const X = toDense(data, { name: 'data' });
     const idx = new HnswIndex(X.cols, { ...opts, capacity: opts.capacity ?? X.rows }, X);
-    idx.add(X, ids);
+    idx.add(X, ids, opts.onProgress);
     if (opts.reorder ?? true) reorderSlots(idx);
     return idx;
   }
@@ -241,7 +244,7 @@ export class HnswIndex implements NeighborIndex {
    * ids (default: consecutive integers after the largest automatic id so far). Ids must be
    * int32 and not already live. Returns the ids given to the points.
    */
-  add(vectors: MatrixInput | ArrayLike<number>, ids?: ArrayLike<number> | number): Int32Array {
+  add(vectors: MatrixInput | ArrayLike<number>, ids?: ArrayLike<number> | number, onProgress?: OnProgress): Int32Array {
     this.checkNotBusy('add');
     const X = isVector(vectors) ? toDense([Array.from(vectors as ArrayLike<number>)], { name: 'vectors', cols: this.dim }) : toDense(vectors, { name: 'vectors', cols: this.dim });
     const n = X.rows;
@@ -267,7 +270,8 @@ export class HnswIndex implements NeighborIndex {
     for (let i = 0; i < n; i++) if (out[i] >= this.nextAutoId) this.nextAutoId = out[i] + 1;
     const fresh = Math.max(0, n - (this.reuseDeleted ? this.free.length : 0));
     this.reserve(this.count + fresh, this.upperUsed + Math.ceil((fresh * 2) / this.M) * (1 + this.M) + MAX_LEVEL * (1 + this.M), 1, this.efConstruction);
-    for (let i = 0; i < n; i++) this.addOne(X.data, i * this.dim, out[i]);
+    const tick = progressSteps(onProgress, 'hnsw insert', n);
+    for (let i = 0; i < n; i++) { this.addOne(X.data, i * this.dim, out[i]); tick(i + 1); }
     return out;
   }
 

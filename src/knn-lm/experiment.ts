@@ -69,6 +69,11 @@ export interface ClaimResult {
   runs: Run[];
   families: FamilyRun[];
   msPerToken: number;
+  /**
+   * Control without retrieval: the LM interpolated with the add-one unigram distribution of the
+   * datastore's text, λ chosen on validation. What kNN-LM gains beyond it comes from the contexts.
+   */
+  unigram: { lambda: number; perplexity: number };
 }
 
 export interface ExperimentResult {
@@ -159,9 +164,20 @@ export async function runKnnLMExperiment(o: ExperimentOptions = {}): Promise<Exp
     }
     let unk = 0;
     for (const t of test.targets) if (t === UNK_ID) unk++;
+    const V = lm.vocabulary.size, counts = new Float64Array(V).fill(1);
+    for (const t of store.targets) counts[t]++;
+    const total = store.targets.length + V;
+    const uni = (targets: Int32Array) => Float64Array.from(targets, (t) => counts[t] / total);
+    const uValid = uni(valid.targets), uTest = uni(test.targets);
+    let unigram = { lambda: 0, perplexity: perplexityFromLogProbs(test.logProbs) }, uBest = perplexityFromLogProbs(valid.logProbs);
+    for (const lambda of lambdas) {
+      const v = interpolatedPerplexity(valid.logProbs, uValid, lambda);
+      if (v < uBest) { uBest = v; unigram = { lambda, perplexity: interpolatedPerplexity(test.logProbs, uTest, lambda) }; }
+    }
+    log(`${label}: control, LM + unigram of the datastore text (λ=${unigram.lambda} on validation): test ppl ${unigram.perplexity.toFixed(2)}`);
     return {
       train: domainA, datastore: names[1], eval: names[2], datastoreSize: store.targets.length, evalTokens: test.targets.length,
-      oovRate: unk / test.targets.length, perplexityLM: perplexityFromLogProbs(test.logProbs), best, perplexity: testPpl, runs, families, msPerToken: msFirst,
+      oovRate: unk / test.targets.length, perplexityLM: perplexityFromLogProbs(test.logProbs), best, perplexity: testPpl, runs, families, msPerToken: msFirst, unigram,
     };
   };
   claims.push(runClaim('claim 1', a.train, score(a.valid), score(a.test), [domainA, domainA, domainA]));

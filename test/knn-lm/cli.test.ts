@@ -38,6 +38,7 @@ test('knnkit knn-lm --json on a small text file: the LM / kNN-LM perplexities an
     assert.ok(r.perplexity <= r.perplexityLM, `${r.perplexity} vs ${r.perplexityLM}`);
     const l0 = r.runs.find((x: { lambda: number }) => x.lambda === 0);
     assert.equal(l0.perplexity, r.perplexityLM);
+    assert.ok(r.claims[0].unigram.perplexity <= r.perplexityLM);
     assert.deepEqual(r.claims[0].families.map((f: { kind: string }) => f.kind), ['flat']);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -55,6 +55,13 @@ export interface Envelope {
   /** A typed view of a section (its declared type), copied only if `copy` or misaligned. */
   typed<T extends ArrayBufferView>(name: string, ctor: { new(buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number }, copy?: boolean): T;
   sectionNames(): string[];
+  /**
+   * Reads a section straight into `dest` (its exact length), checking its CRC: a file envelope
+   * reads from disk into the family's own memory (no buffer of the whole file).
+   */
+  readInto(name: string, dest: Uint8Array): void;
+  /** Bytes of a section. */
+  sectionBytes(name: string): number;
 }
 
 const enc = new TextEncoder();
@@ -170,6 +177,12 @@ export function decodeEnvelope(bytes: Uint8Array, opts: { source?: string; verif
     has: (name) => table.has(name),
     sectionNames: () => [...table.keys()],
     section(name) { const e = get(name); return bytes.subarray(e.offset, e.offset + e.bytes); },
+    sectionBytes: (name) => get(name).bytes,
+    readInto(name, dest) {
+      const e = get(name);
+      if (dest.length !== e.bytes) throw bad(`section ${JSON.stringify(name)} has ${e.bytes} bytes; ${dest.length} expected`);
+      dest.set(bytes.subarray(e.offset, e.offset + e.bytes));
+    },
     typed(name, ctor, copy = false) {
       const e = get(name);
       if (e.bytes % ctor.BYTES_PER_ELEMENT !== 0) throw bad(`section ${JSON.stringify(name)} has ${e.bytes} bytes, not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`);
@@ -178,6 +191,90 @@ export function decodeEnvelope(bytes: Uint8Array, opts: { source?: string; verif
       const c = new Uint8Array(e.bytes);
       c.set(bytes.subarray(e.offset, e.offset + e.bytes));
       return new ctor(c.buffer, 0, e.bytes / ctor.BYTES_PER_ELEMENT);
+    },
+  };
+}
+
+/** The synchronous positional read an envelope file needs (node:fs readSync), passed in so that this module stays browser-safe. */
+export type ReadAt = (dest: Uint8Array, position: number) => number;
+
+/**
+ * An envelope read from a file on demand: the header and the section table are read first
+ * (two small reads at the ends), each section only when a family asks for it, straight into the
+ * family's memory (`readInto`) or into a fresh array of its own type (`typed`, `section`), with
+ * its CRC checked. Peak memory is the index, not the index plus the file.
+ */
+export function openEnvelopeFile(readAt: ReadAt, size: number, opts: { source?: string; verify?: boolean } = {}): Envelope {
+  const src = opts.source ? JSON.stringify(opts.source) : 'the index file';
+  const bad = (why: string) => new KnnkitError('index', `index: ${src} is not a valid knnkit index: ${why}`);
+  const read = (pos: number, len: number): Uint8Array => {
+    const out = new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const n = readAt(out.subarray(got), pos + got);
+      if (n <= 0) throw bad(`truncated (read ${got} of ${len} bytes at ${pos})`);
+      got += n;
+    }
+    return out;
+  };
+  if (size < 16 + 4 + 16) throw bad(`truncated (${size} bytes)`);
+  const head = read(0, 16);
+  if (!isEnvelope(head)) throw bad('missing the "KNNKIDX" magic (not a knnkit index file, or an older format)');
+  const hv = new DataView(head.buffer);
+  const version = hv.getUint32(8, true);
+  if (version !== ENVELOPE_VERSION) throw bad(`envelope version ${version}; this knnkit reads version ${ENVELOPE_VERSION}`);
+  const H = hv.getUint32(12, true);
+  if (16 + H + 4 > size) throw bad('truncated header');
+  const hb = read(16, H + 4);
+  if (crc32(hb.subarray(0, H)) !== new DataView(hb.buffer).getUint32(H, true)) throw bad('header checksum mismatch (corrupt file)');
+  const tail = read(size - 16, 16);
+  for (let i = 0; i < 8; i++) if (tail[8 + i] !== ENVELOPE_END.charCodeAt(i)) throw bad('truncated (no end marker)');
+  const tv = new DataView(tail.buffer);
+  const T = tv.getUint32(0, true);
+  if (T > size - 16) throw bad('truncated trailer');
+  const trailer = read(size - 16 - T, T);
+  if (crc32(trailer) !== tv.getUint32(4, true)) throw bad('section table checksum mismatch (corrupt file)');
+  let header: EnvelopeHeader, entries: SectionEntry[];
+  try {
+    header = JSON.parse(dec.decode(hb.subarray(0, H))) as EnvelopeHeader;
+    entries = (JSON.parse(dec.decode(trailer)) as { sections: SectionEntry[] }).sections;
+  } catch {
+    throw bad('unreadable header');
+  }
+  const table = new Map<string, SectionEntry>();
+  for (const e of entries) {
+    if (!(e.offset >= 0 && e.offset + e.bytes <= size - 16 - T)) throw bad(`section ${JSON.stringify(e.name)} lies outside the file`);
+    table.set(e.name, e);
+  }
+  const get = (name: string): SectionEntry => {
+    const e = table.get(name);
+    if (!e) throw bad(`missing section ${JSON.stringify(name)}`);
+    return e;
+  };
+  const readInto = (name: string, dest: Uint8Array): void => {
+    const e = get(name);
+    if (dest.length !== e.bytes) throw bad(`section ${JSON.stringify(name)} has ${e.bytes} bytes; ${dest.length} expected`);
+    let got = 0;
+    while (got < e.bytes) {
+      const n = readAt(dest.subarray(got), e.offset + got);
+      if (n <= 0) throw bad(`truncated section ${JSON.stringify(name)}`);
+      got += n;
+    }
+    if ((opts.verify ?? true) && crc32(dest) !== e.crc) throw bad(`section ${JSON.stringify(name)} checksum mismatch (corrupt file)`);
+  };
+  return {
+    header, version, bytes: size,
+    has: (name) => table.has(name),
+    sectionNames: () => [...table.keys()],
+    sectionBytes: (name) => get(name).bytes,
+    readInto,
+    section(name) { const out = new Uint8Array(get(name).bytes); readInto(name, out); return out; },
+    typed(name, ctor) {
+      const e = get(name);
+      if (e.bytes % ctor.BYTES_PER_ELEMENT !== 0) throw bad(`section ${JSON.stringify(name)} has ${e.bytes} bytes, not a whole number of ${ctor.BYTES_PER_ELEMENT}-byte elements`);
+      const buf = new ArrayBuffer(e.bytes);
+      readInto(name, new Uint8Array(buf));
+      return new ctor(buf, 0, e.bytes / ctor.BYTES_PER_ELEMENT);
     },
   };
 }

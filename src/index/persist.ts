@@ -1,7 +1,7 @@
 import { KnnkitError } from '../core/errors.js';
 import { resolveMetric } from '../metrics/registry.js';
 import type { MetricSpec } from '../metrics/types.js';
-import { decodeEnvelope, envelopeChunks, isEnvelope, type Envelope } from './envelope.js';
+import { decodeEnvelope, envelopeChunks, isEnvelope, openEnvelopeFile, type Envelope } from './envelope.js';
 import { IdMap } from './ids.js';
 import { ManagedIndex } from './managed-index.js';
 import { getFamily } from './registry.js';
@@ -67,9 +67,24 @@ export async function saveIndex(index: VectorIndex, path: string): Promise<void>
   await streamAtomic(path, envelopeChunks(header, sections));
 }
 
-/** Reads an index file (any family, or a legacy HNSW file). */
+/**
+ * Reads an index file (any family, or a legacy HNSW file). Without `view`, sections are read
+ * from disk one by one straight into the family's memory (peak memory: the index, not the index
+ * plus the file); with `view`, the file is read once and families that can search its bytes in
+ * place do so.
+ */
 export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<VectorIndex> {
-  const { readFileChecked } = await import('../io/atomic.js');
+  const { readFileChecked, openForReading } = await import('../io/atomic.js');
+  if (!opts.view) {
+    const file = await openForReading(path);
+    try {
+      const head = new Uint8Array(8);
+      file.readAt(head, 0);
+      if (isEnvelope(head)) return fromEnvelope(openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify }), false);
+    } finally {
+      file.close();
+    }
+  }
   const bytes = await readFileChecked(path);
   return indexFromBytes(bytes, { ...opts, source: path });
 }

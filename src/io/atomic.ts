@@ -109,3 +109,24 @@ export async function readFileChecked(path: string): Promise<Uint8Array> {
     throw ioError('read', path, e);
   }
 }
+
+/**
+ * A file opened for positional synchronous reads (index envelopes read section by section);
+ * open failures are one-line KnnkitErrors naming the path.
+ */
+export async function openForReading(path: string): Promise<{ size: number; readAt: (dest: Uint8Array, position: number) => number; close(): void }> {
+  const { nodeFsSync: fsSync } = await import('./node-fs.js');
+  const fs = fsSync();
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw ioError('read', path, e);
+  }
+  const size = fs.fstatSync(fd).size;
+  return {
+    size,
+    readAt: (dest, position) => fs.readSync(fd, dest, 0, dest.length, position),
+    close: () => fs.closeSync(fd),
+  };
+}

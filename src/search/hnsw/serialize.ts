@@ -127,14 +127,20 @@ export function deserializeIndex(bytes: Uint8Array, make: HnswFactory, opts: { k
   const parts = new Map<string, Uint8Array>();
   let p = 16 + pad4(hl);
   for (const sec of sections(h)) { parts.set(sec.name, bytes.subarray(p, p + sec.bytes)); p += pad4(sec.bytes); }
-  return hnswFromParts(h, (name) => parts.get(name)!, make, { kernel: opts.kernel, source: src });
+  return hnswFromParts(h, { bytes: (name) => parts.get(name)!.length, into: (name, dest) => dest.set(parts.get(name)!) }, make, { kernel: opts.kernel, source: src });
+}
+
+/** Where a load takes the sections from: their sizes, and a copy of each straight into the index memory. */
+export interface PartSource {
+  bytes(name: string): number;
+  into(name: string, dest: Uint8Array): void;
 }
 
 /** Rebuilds an index from its header and sections (the legacy file or the index envelope). */
-export function hnswFromParts(h: Header, part: (name: string) => Uint8Array, make: HnswFactory, opts: { kernel?: 'auto' | 'wasm' | 'js'; source: string }): HnswIndex {
+export function hnswFromParts(h: Header, part: PartSource, make: HnswFactory, opts: { kernel?: 'auto' | 'wasm' | 'js'; source: string }): HnswIndex {
   const src = opts.source;
   for (const sec of sections(h)) {
-    if (part(sec.name).length !== sec.bytes) throw fail(src, `section ${sec.name} has ${part(sec.name).length} bytes; the header describes ${sec.bytes}`);
+    if (part.bytes(sec.name) !== sec.bytes) throw fail(src, `section ${sec.name} has ${part.bytes(sec.name)} bytes; the header describes ${sec.bytes}`);
   }
   const idx = make(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
@@ -143,9 +149,11 @@ export function hnswFromParts(h: Header, part: (name: string) => Uint8Array, mak
   idx.reserve(Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction));
   const l = idx.layout, { u8 } = idx.views;
   const dst: Record<string, number> = { vectors: l.vec, norms: l.norm, link0: l.link0, upos: l.upos, levels: l.levels, flags: l.flags, upper: l.upper };
-  for (const name of Object.keys(dst)) u8.set(part(name), dst[name]);
-  const labels = new Int32Array(part('labels').slice().buffer);
-  const free = new Int32Array(part('free').slice().buffer);
+  // each section goes straight into its region of the index memory (no intermediate buffer)
+  for (const name of Object.keys(dst)) part.into(name, u8.subarray(dst[name], dst[name] + part.bytes(name)));
+  const labels = new Int32Array(part.bytes('labels') / 4), free = new Int32Array(part.bytes('free') / 4);
+  part.into('labels', new Uint8Array(labels.buffer));
+  part.into('free', new Uint8Array(free.buffer));
   checkStructure(idx, h, labels, free, src);
   idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
   idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;

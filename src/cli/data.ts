@@ -6,14 +6,27 @@ import { readDataset, formatOf, type Dataset, type ReadOptions } from '../io/ind
 import { toNumbers } from '../model-selection/scoring.js';
 import type { Task } from '../model-selection/types.js';
 import type { ParsedArgs } from './args.js';
+import { toFiniteNumber } from '../io/grow.js';
 
 export interface Labelled {
   ds: Dataset;
   X: Matrix;
   /** Labels (classification) or numeric targets (regression). */
   y: Label[] | Float64Array;
-  /** The read options used, reused for a test file. */
-  read: ReadOptions;
+  /** The read options used, reused for a test file (header: false with --no-header). */
+  read: ReadOptions & { header?: boolean };
+}
+
+/**
+ * A header record whose every field is a number is most likely the first row of a file without
+ * a header: it was read as column names (the row is not in the data). Said on stderr, with the
+ * flag that reads it as data.
+ */
+function warnNumericHeader(path: string, ds: Dataset): void {
+  const names = [...(ds.featureNames ?? []), ...(ds.labelName !== undefined ? [ds.labelName] : [])];
+  if (names.length === 0 || !names.every((n) => toFiniteNumber(n) !== undefined)) return;
+  const shown = names.slice(0, 6).join(', ') + (names.length > 6 ? ', ...' : '');
+  console.error(`knnkit: warning: the first row of ${path} looks like data, not a header (${shown}); it was read as the column names and is not in the data; pass --no-header to read it as data`);
 }
 
 /** `--label COL`: a 0-based index when all digits, else a column name. */
@@ -36,8 +49,10 @@ export async function loadLabelled(path: string, opts: ParsedArgs['options'], ta
   if (opts.label !== undefined && format !== 'csv' && format !== 'tsv' && format !== undefined) {
     throw new KnnkitError('--label', `--label: only CSV files have label columns; ${path} is ${format}${format === 'libsvm' ? ' (labels are the first token of each line)' : ' (use --labels FILE)'}`);
   }
-  const read: ReadOptions = { label, ...(labelsPath !== undefined ? { labelsPath } : {}) };
+  const header = opts['no-header'] !== true;
+  const read: ReadOptions & { header?: boolean } = { label, ...(labelsPath !== undefined ? { labelsPath } : {}), ...(header ? {} : { header }) };
   const ds = await readDataset(path, read);
+  if (header && (format === 'csv' || format === 'tsv')) warnNumericHeader(path, ds);
   if (!ds.y) {
     throw new KnnkitError('--labels', `--labels: ${path} has no labels; pass --labels FILE (one label per line)`);
   }
@@ -95,24 +110,23 @@ export async function loadTest(path: string, train: Labelled): Promise<Matrix> {
   const d = train.X.cols;
   const format = formatOf(path);
   let X: Matrix;
-  if (format === 'csv' || format === 'tsv') {
+  if ((format === 'csv' || format === 'tsv') && train.read.header === false) {
+    // --no-header: both files are positional; a test row has the features, or one more field
+    // where the training file had its label column
+    const ds = await readDataset(path, { label: 'none', header: false });
+    X = ds.X;
+    const lc = labelIndex(train);
+    if (X.cols === d + 1 && lc >= 0) X = dropColumn(X, lc);
+  } else if (format === 'csv' || format === 'tsv') {
     const header = await csvHeader(path, format === 'tsv' ? '\t' : ',');
     const labelName = train.ds.labelName;
     const hasLabel = labelName !== undefined && header.includes(labelName);
     const ds = await readDataset(path, { label: hasLabel ? labelName : 'none' });
+    warnNumericHeader(path, ds);
     X = ds.X;
     const names = ds.featureNames;
     const trainNames = train.ds.featureNames;
-    if (names && trainNames && names.length === trainNames.length && names.join('\u0000') !== trainNames.join('\u0000')) {
-      const pos = new Map(names.map((n, i) => [n, i]));
-      if (pos.size === names.length && trainNames.every((n) => pos.has(n)) && X.kind === 'dense') {
-        // same feature names in another order: reorder to the training order
-        const order = trainNames.map((n) => pos.get(n)!);
-        const data = new Float32Array(X.rows * d);
-        for (let i = 0; i < X.rows; i++) for (let j = 0; j < d; j++) data[i * d + j] = X.data[i * d + order[j]];
-        X = { kind: 'dense', data, rows: X.rows, cols: d };
-      }
-    }
+    if (names && trainNames) X = matchColumns(path, X, names, train, trainNames);
   } else if (format === 'libsvm') {
     const ds = await readDataset(path, { nFeatures: d });
     X = ds.X;
@@ -123,4 +137,53 @@ export async function loadTest(path: string, train: Labelled): Promise<Matrix> {
     throw new KnnkitError(path, `${path}: ${X.cols} feature columns but the training data ${train.ds.path} has ${d}; expected the same features${format === 'csv' && train.ds.labelName ? ` (a label column named ${JSON.stringify(train.ds.labelName)} is dropped)` : ''}`);
   }
   return X;
+}
+
+/** The training file's label column among all its columns (no header: columns are named f0, f1, ...). */
+function labelIndex(train: Labelled): number {
+  const m = /^f(\d+)$/.exec(train.ds.labelName ?? '');
+  return m ? Number(m[1]) : -1;
+}
+
+function dropColumn(X: Matrix, col: number): Matrix {
+  if (X.kind !== 'dense') return X;
+  const d = X.cols - 1;
+  const data = new Float32Array(X.rows * d);
+  for (let i = 0; i < X.rows; i++) {
+    const src = X.data.subarray(i * X.cols, (i + 1) * X.cols);
+    data.set(src.subarray(0, col), i * d);
+    data.set(src.subarray(col + 1), i * d + col);
+  }
+  return { kind: 'dense', data, rows: X.rows, cols: d };
+}
+
+/**
+ * Test columns matched to the training features by header name: the same names in another
+ * order are reordered to the training order; a missing or an extra column (or a repeated
+ * name) is an error naming them, rather than a silent prediction by position.
+ */
+function matchColumns(path: string, X: Matrix, names: string[], train: Labelled, trainNames: string[]): Matrix {
+  const d = trainNames.length;
+  if (names.join('\u0000') === trainNames.join('\u0000')) return X;
+  const pos = new Map<string, number>();
+  const repeated = new Set<string>();
+  names.forEach((n, i) => { if (pos.has(n)) repeated.add(n); pos.set(n, i); });
+  const trainSet = new Set(trainNames);
+  const missing = trainNames.filter((n) => !pos.has(n));
+  const extra = names.filter((n) => !trainSet.has(n));
+  const list = (a: string[]) => a.slice(0, 8).map((n) => JSON.stringify(n)).join(', ') + (a.length > 8 ? `, ... (${a.length})` : '');
+  if (repeated.size || missing.length || extra.length) {
+    const parts = [
+      missing.length ? `missing ${list(missing)}` : '',
+      extra.length ? `extra ${list(extra)}` : '',
+      repeated.size ? `repeated ${list([...repeated])}` : '',
+    ].filter(Boolean).join('; ');
+    const label = train.ds.labelName !== undefined ? `; a column named ${JSON.stringify(train.ds.labelName)} (the training label) is dropped` : '';
+    throw new KnnkitError(path, `${path}: its columns do not match the training data ${train.ds.path}: ${parts}; expected the ${d} training feature columns in any order${label}`);
+  }
+  if (X.kind !== 'dense') return X;
+  const order = trainNames.map((n) => pos.get(n)!);
+  const data = new Float32Array(X.rows * d);
+  for (let i = 0; i < X.rows; i++) for (let j = 0; j < d; j++) data[i * d + j] = X.data[i * X.cols + order[j]];
+  return { kind: 'dense', data, rows: X.rows, cols: d };
 }

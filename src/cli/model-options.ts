@@ -18,6 +18,7 @@ export function modelOptionSpec(): Record<string, OptionSpec> {
     model: { type: 'string' }, k: { type: 'string' }, weights: { type: 'string' }, metric: { type: 'string' },
     p: { type: 'string' }, algorithm: { type: 'string' }, scale: { type: 'string' }, seed: { type: 'string' },
     label: { type: 'string' }, labels: { type: 'string' }, task: { type: 'string' }, help: { type: 'boolean' },
+    'no-header': { type: 'boolean' },
   };
   for (const m of Object.values(MODELS)) for (const [name, o] of Object.entries(m.options ?? {})) spec[name] = { type: o.type, multiple: o.multiple };
   return spec;
@@ -104,6 +105,8 @@ export function modelHelp(): string {
     '  --seed S            seed of the fold shuffle and of randomised engines (default 0)',
     '  --label COL         CSV label column: name or 0-based index (default: "label", else the last column)',
     '  --labels FILE       labels, one per line, for .npy/.fvecs data',
+    '  --no-header         CSV files have no header row: the first row is data (columns f0, f1, ...;',
+    '                      a test file is then matched by position, not by column name)',
   ];
   for (const m of Object.values(MODELS)) for (const [name, o] of Object.entries(m.options ?? {})) lines.push(`  --${name.padEnd(18)}${o.help}`);
   return lines.join('\n');

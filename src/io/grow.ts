@@ -91,9 +91,14 @@ export class LabelColumn {
   /** Drops rows pushed after `length` (a reader rolling back an incomplete record). */
   truncate(length: number): void { this.ids.length = length; }
 
+  /**
+   * The labels: numbers when every spelling is a number written canonically ("3", "-2.5":
+   * String(Number(s)) gives it back), else the spellings as read, so that "01", "1" and "1.0"
+   * stay three classes and predictions print as the file spelled them.
+   */
   labels(): (string | number)[] {
     const numeric = this.spellings.map(toFiniteNumber);
-    const allNumeric = numeric.every((v) => v !== undefined);
+    const allNumeric = numeric.every((v, i) => v !== undefined && String(v) === this.spellings[i].trim().replace(/^\+/, ''));
     const table: (string | number)[] = allNumeric ? (numeric as number[]) : this.spellings;
     const ids = this.ids.data;
     const out: (string | number)[] = new Array(this.ids.length);

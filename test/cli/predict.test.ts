@@ -76,7 +76,7 @@ test('predict on LIBSVM uses the training width for the test file', async () => 
 test('predict: bad input exits 2 with a one-line error naming the file or option', async () => {
   const train = join(dir, 'train.csv');
   const cases: [string[], RegExp][] = [
-    [[train, join(dir, 'test-wide.csv')], /test-wide\.csv: 4 feature columns but the training data .*train\.csv has 3/],
+    [[train, join(dir, 'test-wide.csv')], /test-wide\.csv: its columns do not match the training data .*train\.csv: extra "w"; expected the 3 training feature columns in any order/],
     [[train, join(dir, 'absent.csv')], /absent\.csv: no such file/],
     [[join(dir, 'absent-train.csv'), join(dir, 'test-nolabel.csv')], /absent-train\.csv: no such file/],
     [[train], /<train> <test>: expected two data files/],

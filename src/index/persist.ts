@@ -75,15 +75,17 @@ export async function saveIndex(index: VectorIndex, path: string): Promise<void>
  */
 export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<VectorIndex> {
   const { readFileChecked, openForReading } = await import('../io/atomic.js');
-  if (!opts.view) {
-    const file = await openForReading(path);
-    try {
-      const head = new Uint8Array(8);
-      file.readAt(head, 0);
-      if (isEnvelope(head)) return fromEnvelope(openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify }), false);
-    } finally {
-      file.close();
+  const file = await openForReading(path);
+  try {
+    const head = new Uint8Array(8);
+    file.readAt(head, 0);
+    if (isEnvelope(head)) {
+      const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify });
+      // a family that cannot search the bytes in place gains nothing from reading the whole file
+      if (!opts.view || !getFamily(env.header.family, 'family').capabilities.view) return fromEnvelope(env, false);
     }
+  } finally {
+    file.close();
   }
   const bytes = await readFileChecked(path);
   return indexFromBytes(bytes, { ...opts, source: path });

@@ -143,9 +143,13 @@ export class Collection {
       applied++;
     }
     if (applied) log(`collection ${config.name}: replayed ${applied} write-ahead-log records after segment ${segSeq}`);
-    // segments the manifest no longer names (a crash after writing a new one, before the manifest)
+    // segments the manifest no longer names (a crash after writing a new one, before the
+    // manifest), and temporary files of writes a crash cut short (segment names change with each
+    // snapshot, so the next atomic write of the same name would never clean them; the data
+    // directory's lock says no other process writes here)
     for (const f of await readdir(dir)) {
-      if (/^segment-\d+\.(idx|pts)$/.test(f) && f !== m.segment?.index && f !== m.segment?.points) await removeQuietly(`${dir}/${f}`);
+      const orphan = /^segment-\d+\.(idx|pts)$/.test(f) && f !== m.segment?.index && f !== m.segment?.points;
+      if (orphan || (f.startsWith('.') && f.endsWith('.tmp'))) await removeQuietly(`${dir}/${f}`);
     }
     return c;
   }

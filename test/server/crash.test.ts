@@ -94,16 +94,20 @@ async function verify(c: ReturnType<typeof client>, acked: Map<number, { vector:
       assert.ok(ok, `point ${id}: vector or payload differs from the acknowledged write: got ${JSON.stringify(p.payload)} ${JSON.stringify((p.vector as number[]).slice(0, 2))}, expected one of ${JSON.stringify(options.map((o) => [o.payload, o.vector.slice(0, 2)]))}`);
     }
   }
-  // search finds points by their own vector (exact scan and the HNSW walk)
+  // search finds points by their own vector: the exact scan always (distance 0); the HNSW walk
+  // is approximate, so it must find at least 90 % of them in its top 5
+  let sampled = 0, found = 0;
   for (const id of ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 20)) === 0)) {
     if (maybe.has(id)) continue;
     const v = acked.get(id)!.vector;
     const exact = await c.search('crash', { vector: v, limit: 1, params: { exact: true } });
     assert.equal(exact[0].id, id);
     assert.equal(exact[0].score, 0);
-    const approx = await c.search('crash', { vector: v, limit: 1, params: { hnsw_ef: 128 } });
-    assert.equal(approx[0].id, id);
+    const approx = await c.search('crash', { vector: v, limit: 5, params: { hnsw_ef: 128 } });
+    sampled++;
+    if (approx.some((h) => h.id === id)) found++;
   }
+  assert.ok(found >= 0.9 * sampled, `HNSW found ${found} of ${sampled} points by their own vector`);
   const count = (await c.count('crash')).count;
   assert.ok(count >= acked.size && count <= acked.size + [...maybe.values()].length, `count ${count} vs ${acked.size} acknowledged`);
 }

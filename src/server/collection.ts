@@ -74,7 +74,11 @@ export class Collection {
   private constructor(readonly dir: string, readonly config: CollectionConfig, public index: VectorIndex, keys: KeyMap, private wal: Wal) {
     this.keys = keys;
     this.bm25 = new Bm25Index();
-    for (const [f, t] of Object.entries(config.payloadSchema)) this.fields.set(f, new FieldIndex(f, t));
+    // payload indexes of the config (filled as payloads are loaded / replayed)
+    for (const [f, t] of Object.entries(config.payloadSchema)) {
+      if (t === 'text') this.bm25.setField(f, this.payloads);
+      else this.fields.set(f, new FieldIndex(f, t));
+    }
   }
 
   get pointsCount(): number { return this.index.size; }

@@ -326,6 +326,8 @@ test('restart: everything acknowledged is recovered (log replay, then from a sna
   await k.delete('r', { points: [3], wait: true });
   await k.setPayload('r', { points: [4], payload: { x: 1 }, wait: true });
   await k.createPayloadIndex('r', { field_name: 'i', field_schema: 'integer', wait: true });
+  await k.createPayloadIndex('r', { field_name: 't', field_schema: 'text', wait: true });
+  await k.setPayload('r', { points: [5], payload: { t: 'hello durable world' }, wait: true });
   // no snapshot yet: the state lives in the log; stop without the final snapshot by dropping the app only
   await s.server.app.close();
   for (const col of s.server.manager.collections.values()) await col.flush();
@@ -336,6 +338,8 @@ test('restart: everything acknowledged is recovered (log replay, then from a sna
     assert.equal((await k.count('r', { filter: { must: [{ key: 'i', range: { lt: 10 } }] } })).count, 9);
     const r = await k.search('r', { vector: V[12], limit: 1 });
     assert.equal(r[0].id, 12);
+    // the text (BM25) index is rebuilt from its config
+    assert.deepEqual((await k.query('r', { query: { text: 'durable' } as never, limit: 3 })).points.map((p) => p.id), [5]);
   };
   s = await startServer({ dataDir: t.dir });
   k = client(s.url);

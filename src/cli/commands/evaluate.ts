@@ -1,5 +1,6 @@
 import { KnnkitError } from '../../core/errors.js';
-import { checkInputFile } from '../paths.js';
+import { checkInputFile, checkOutputFile, checkExtension, writing } from '../paths.js';
+import { atomicWriteFile } from '../../io/atomic.js';
 import type { Label } from '../../core/labels.js';
 import { crossValidate, type FoldResult } from '../../model-selection/cross-validate.js';
 import type { Estimator } from '../../model-selection/types.js';
@@ -24,6 +25,8 @@ options:
   --folds F           number of folds, integer >= 2 (default 10)
   --json              print exactly one JSON object on stdout
   --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
+  --html FILE.html    also write a report: settings, the scores (mean, std, per fold) and a
+                      per-fold chart (Apache ECharts), in one file
 `;
 
 const CLASSIFICATION_METRICS = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1'] as const;
@@ -41,7 +44,7 @@ function foldInfo(model: Estimator): Record<string, unknown> | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), folds: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } });
+  const { positionals, options } = parseArgs(argv, { ...modelOptionSpec(), folds: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, html: { type: 'string' } });
   if (options.help) {
     output.write(USAGE + '\n' + modelHelp() + '\n');
     return 0;
@@ -55,6 +58,11 @@ export async function run(argv: string[]): Promise<number> {
   const path = positionals[0];
   await checkInputFile(path);
   if (options.labels !== undefined) await checkInputFile(String(options.labels), '--labels');
+  const htmlPath = options.html === undefined ? undefined : String(options.html);
+  if (htmlPath !== undefined) {
+    checkExtension(htmlPath, '--html', ['.html', '.htm']);
+    await checkOutputFile(htmlPath, '--html');
+  }
   const data = await loadLabelled(path, options, task);
   const n = data.X.rows, d = data.X.cols;
   if (folds > n) throw new KnnkitError('--folds', `--folds: got ${folds}; cannot exceed the number of samples (${n}) in ${path}`);
@@ -113,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   report.totalSeconds = totalSeconds;
   report.perFold = perFold;
 
+  if (htmlPath !== undefined) await writeHtml(htmlPath, report, result.scores, perFold, metricNames);
   if (options.json) {
     output.write(JSON.stringify(report) + '\n');
     return 0;
@@ -131,6 +140,36 @@ export async function run(argv: string[]): Promise<number> {
   lines.push(row('fitSeconds', result.fitSeconds, 4), row('predictSeconds', result.predictSeconds, 4));
   const best = infos.filter(Boolean).map((x) => JSON.stringify((x as { bestParams: unknown }).bestParams));
   if (best.length) lines.push('', `chosen per fold: ${best.join(' ')}`);
+  if (htmlPath !== undefined) lines.push('', `report: ${htmlPath}`);
   output.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The --html report; the plotting library is loaded here only. */
+async function writeHtml(path: string, report: Record<string, unknown>, scores: Record<string, { mean: number; std: number }>,
+  perFold: Record<string, unknown>[], metricNames: readonly string[]): Promise<void> {
+  const { foldChart } = await import('../charts.js');
+  const { htmlReport } = await import('../html-report.js');
+  const main = metricNames[0] === 'mse' ? 'r2' : metricNames[0];
+  const chart = await foldChart({ metric: PRETTY[main] ?? main, values: perFold.map((f) => f[main] as number), mean: scores[main].mean },
+    `${PRETTY[main] ?? main} per fold (${report.model}, ${report.data})`);
+  const params = Object.entries(report.params as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const html = htmlReport({
+    title: `knnkit evaluate: ${report.model} on ${report.data}`,
+    meta: [['data', `${report.data} (n ${report.n}, d ${report.d}${report.classes !== undefined ? `, ${report.classes} classes` : ''})`],
+      ['model', `${report.model} ${params}`], ['task', String(report.task)], ['folds', `${report.folds} (seed ${report.seed})`],
+      ['total seconds', (report.totalSeconds as number).toFixed(2)]],
+    tables: [
+      { caption: 'scores over the folds', head: ['metric', 'mean', 'std'],
+        rows: [...metricNames, 'fitSeconds', 'predictSeconds'].map((m) => {
+          const ms = (scores[m] ?? report[m]) as { mean: number; std: number };
+          return [PRETTY[m] ?? m, ms.mean.toFixed(4), ms.std.toFixed(4)];
+        }) },
+      { caption: 'per fold', head: ['fold', 'train', 'test', ...metricNames.map((m) => PRETTY[m] ?? m), 'fit s', 'predict s'],
+        rows: perFold.map((f) => [String(f.fold), String(f.trainSize), String(f.testSize), ...metricNames.map((m) => (f[m] as number).toFixed(4)),
+          (f.fitSeconds as number).toFixed(4), (f.predictSeconds as number).toFixed(4)]) },
+    ],
+    charts: [chart],
+  });
+  await writing(path, '--html', () => atomicWriteFile(path, html));
 }

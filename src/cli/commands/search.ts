@@ -20,7 +20,7 @@ import type { VectorIndex } from '../../index/types.js';
 import { atomicWriteFile } from '../../io/atomic.js';
 import { parseArgs, intOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { output } from '../output.js';
-import { recallAtK, percentile, recallQpsSvg, formatBytes, type GroundTruth } from '../bench-report.js';
+import { recallAtK, percentile, formatBytes, type GroundTruth } from '../bench-report.js';
 import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, searchPlanFromFlags, refuseBuildFlags, codecOption, describeOptions, type SearchPlan, type SweepValue } from '../family-flags.js';
 import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
 import { readVectors, labelOption, checkBitsCodec, checkSameDim } from '../vectors.js';
@@ -37,7 +37,7 @@ export const COMMON: Record<string, OptionSpec> = {
   codec: { type: 'string' }, storage: { type: 'string' },
   groundtruth: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   plot: { type: 'string' }, save: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean' },
-  quiet: { type: 'boolean' },
+  quiet: { type: 'boolean' }, html: { type: 'string' },
 };
 
 function usage(): string {
@@ -55,7 +55,8 @@ function usage(): string {
                         default: computed by exact brute force
   --threads N           worker threads for the batch search (default: all cores)
   --save FILE           also save the built index (knnkit query / info read it)
-  --plot FILE.svg       write a recall vs queries/s plot
+  --plot FILE.svg       write a recall vs queries/s plot (Apache ECharts, labels inside the frame)
+  --html FILE.html      write a report: settings, the table of runs and the plot, in one file
   --label COL|none      CSV label column to drop (default auto)
   --quiet               no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
   --json                print one JSON object: {index, k, buildSeconds (loadSeconds for a saved
@@ -91,6 +92,8 @@ export async function run(argv: string[]): Promise<number> {
   const label = labelOption(o);
   const plotPath = o.plot === undefined ? undefined : String(o.plot);
   if (plotPath !== undefined) checkExtension(plotPath, '--plot', ['.svg']);
+  const htmlPath = o.html === undefined ? undefined : String(o.html);
+  if (htmlPath !== undefined) checkExtension(htmlPath, '--html', ['.html', '.htm']);
   const savePath = o.save === undefined ? undefined : String(o.save);
   const gtPath = o.groundtruth === undefined ? undefined : String(o.groundtruth);
   if (gtPath !== undefined && formatOf(gtPath) !== 'ivecs') throw new KnnkitError('--groundtruth', `--groundtruth: got ${JSON.stringify(gtPath)}; expected an .ivecs file`);
@@ -99,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   await checkInputFile(queryPath);
   if (gtPath !== undefined) await checkInputFile(gtPath, '--groundtruth');
   if (plotPath !== undefined) await checkOutputFile(plotPath, '--plot');
+  if (htmlPath !== undefined) await checkOutputFile(htmlPath, '--html');
   if (savePath !== undefined) await checkOutputFile(savePath, '--save');
   const log = (s: string) => { if (!json) output.write(s + '\n'); };
   const progress = new Progress('knnkit search', 0, { quiet: o.quiet === true });
@@ -154,12 +158,33 @@ export async function run(argv: string[]): Promise<number> {
     }
     log(`latency: single-query searches (${runs.map((r) => r.latencySamples).join(', ')} queries timed one by one)`);
   }
-  if (plotPath !== undefined) {
+  if (plotPath !== undefined || htmlPath !== undefined) {
+    // the plotting library is loaded here only, by the runs that draw
+    const { recallQpsChart } = await import('../charts.js');
     const n = base ? base.rows : index.size;
-    const svg = recallQpsSvg(runs.map((r) => ({ recall: r.recall, qps: r.qps, label: r.sweep !== undefined ? `${sweepName} ${r.sweep}` : family.name })),
+    const svg = await recallQpsChart(runs.map((r) => ({ recall: r.recall, qps: r.qps, label: r.sweep !== undefined ? `${sweepName} ${r.sweep}` : family.name })),
       `${family.name}: recall@${kEff} vs queries/s (${n} x ${index.dim}, ${queries.rows} queries)`);
-    await writing(plotPath, '--plot', () => atomicWriteFile(plotPath, svg));
-    log(`plot: ${plotPath}`);
+    if (plotPath !== undefined) {
+      await writing(plotPath, '--plot', () => atomicWriteFile(plotPath, svg));
+      log(`plot: ${plotPath}`);
+    }
+    if (htmlPath !== undefined) {
+      const { htmlReport } = await import('../html-report.js');
+      const html = htmlReport({
+        title: `knnkit search: ${family.name} on ${basePath}`,
+        meta: [['index', `${family.name}${describeOptions(index.options) ? ` (${describeOptions(index.options)})` : ''}`], ['base', `${basePath} (${n} x ${index.dim})`],
+          ['queries', `${queryPath} (${queries.rows})`], ['metric', describeMetric(index.metric)], ['k', kEff],
+          [saved ? 'load seconds' : 'build seconds', seconds.toFixed(3)], ['memory', formatBytes(memoryBytes)], ['threads', parallel ? threads : 1]],
+        tables: [{
+          caption: `recall@${kEff}, batch queries/s and single-query latency per run`,
+          head: [...(sweepName ? [sweepName] : []), `recall@${kEff}`, 'queries/s', 'p50 ms', 'p99 ms'],
+          rows: runs.map((r) => [...(sweepName ? [String(r.sweep ?? '')] : []), r.recall.toFixed(4), r.qps.toFixed(0), r.p50Ms.toFixed(4), r.p99Ms.toFixed(4)]),
+        }],
+        charts: [svg],
+      });
+      await writing(htmlPath, '--html', () => atomicWriteFile(htmlPath, html));
+      log(`report: ${htmlPath}`);
+    }
   }
   return 0;
 }

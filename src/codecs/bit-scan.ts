@@ -25,7 +25,8 @@ export class BitScan {
     if (!loaded) return;
     this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BitsExports;
     this.scratch = this.base + n * words64 * 8;
-    ensureMemory(this.ex.memory, this.scratch);
+    // room for a batch of 256 float32 queries now, so that a first search does not pay a memory.grow
+    ensureMemory(this.ex.memory, this.scratch + 256 * (words64 * 64 * 4 + words64 * 8 + 64));
     new Uint8Array(this.ex.memory.buffer, this.base, n * words64 * 8).set(codes.subarray(0, n * words64 * 8));
   }
 

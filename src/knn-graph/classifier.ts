@@ -243,7 +243,8 @@ export class KnnGraphClassifier {
     this.floatIndex = undefined;
     // knnkit's HNSW is dense-only: sparse (CSR) data is answered by the exact engine (inverted index)
     const idx = this.index = index ?? (M.kind === 'csr' ? new BruteForce(M, { metric: 'euclidean' }) : this.buildHnsw(M, this.indexStorage(M)));
-    this.bitScan = idx instanceof HnswIndex && idx.storage === 'bits' && M.kind === 'dense' ? bitScanFor(M) : undefined;
+    const lookup = this.options.lookup ?? 'auto';
+    this.bitScan = idx instanceof HnswIndex && idx.storage === 'bits' && M.kind === 'dense' && lookup !== 'graph' ? bitScanFor(M, lookup === 'scan') : undefined;
     this.info = idx instanceof HnswIndex
       ? { ...info, index: idx.storage === 'bits' ? 'hnsw-bits' : 'hnsw-f32', indexM: idx.M, indexEfConstruction: idx.efConstruction, ...(idx.storage === 'bits' ? { lookup: this.bitScan ? 'bit-scan' : 'graph' } : {}) }
       : { ...info, index: 'brute-force' };
@@ -313,9 +314,9 @@ export class KnnGraphClassifier {
  */
 export const BIT_SCAN_MAX_WORDS = 10_000;
 
-function bitScanFor(M: DenseMatrix): BitScan | undefined {
+function bitScanFor(M: DenseMatrix, always: boolean): BitScan | undefined {
   const codec = new BitsCodec(M.cols);
-  if (M.rows * (codec.bytesPerVector / 8) > BIT_SCAN_MAX_WORDS) return undefined;
+  if (!always && M.rows * (codec.bytesPerVector / 8) > BIT_SCAN_MAX_WORDS) return undefined;
   const codes = new Uint8Array(M.rows * codec.bytesPerVector);
   codec.encode(M.data, M.rows, codes, 0, 'X');
   return new BitScan(codes, M.rows, codec.bytesPerVector / 8);

@@ -59,6 +59,13 @@ export interface KnnGraphOptions {
    * the number of differing bits, so both answer identically (same graph, same neighbours).
    */
   indexStorage?: IndexStorage;
+  /**
+   * How a 0/1 query finds its nearest node on a bit-packed index: 'auto' (default) the faster
+   * of the two for the training set's size (the exact popcount scan up to BIT_SCAN_MAX_WORDS
+   * node words, the graph walk above), 'scan' always the exact scan, 'graph' always the HNSW
+   * walk (the authors' inference, an approximate 1-NN).
+   */
+  lookup?: 'auto' | 'scan' | 'graph';
 }
 
 export type IndexStorage = 'auto' | 'f32' | 'bits';
@@ -74,11 +81,12 @@ export const DEFAULTS = {
   scales: [3, 7, 15], lambda: 10, lambdaMinFactor: 0.1, lambdaMaxFactor: 10,
   maxIter: 5, tol: 1e-3, eta: 1.5, L0: 1, selfWeightFactor: 2,
   neighbourRule: DEFAULT_NEIGHBOUR_RULE, seed: 3, candidates: 'auto' as number | 'auto' | 'none', ef: 16, indexStorage: 'auto' as IndexStorage,
+  lookup: 'auto' as 'auto' | 'scan' | 'graph',
 };
 
 const KNOWN = new Set(['sigma', 'gaussianWeight', 'labelWeight', 'labelDiscount', 'scales', 'scaleWeights', 'lambda',
   'lambdaMinFactor', 'lambdaMaxFactor', 'maxIter', 'tol', 'eta', 'L0', 'selfWeightFactor', 'neighbourRule', 'seed',
-  'candidates', 'threads', 'M', 'efConstruction', 'ef', 'indexStorage']);
+  'candidates', 'threads', 'M', 'efConstruction', 'ef', 'indexStorage', 'lookup']);
 
 /** Largest training set that `candidates: 'auto'` solves with the full n x n dictionary. */
 export const FULL_SOLVE_MAX = 2500;
@@ -149,5 +157,6 @@ export function resolveOptions(o: KnnGraphOptions = {}): ResolvedOptions {
   if (r.efConstruction !== undefined) checkInteger('efConstruction', r.efConstruction, 1);
   checkInteger('ef', r.ef, 1);
   checkOneOf('indexStorage', r.indexStorage, ['auto', 'f32', 'bits'] as const);
+  checkOneOf('lookup', r.lookup, ['auto', 'scan', 'graph'] as const);
   return r;
 }

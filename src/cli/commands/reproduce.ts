@@ -19,6 +19,7 @@ const SPEC: Record<string, OptionSpec> = {
   'max-iter': { type: 'string' },
   ef: { type: 'string' },
   'ef-construction': { type: 'string' },
+  lookup: { type: 'string' },
   json: { type: 'boolean' },
   markdown: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -46,6 +47,8 @@ with stratified k-fold cross-validation, every method on the same folds.
                      inference speed / recall trade-off
   --ef-construction N  construction beam of that index (default: n, the authors'
                      TrainSetSize = n, up to 2500 training rows; 200 above)
+  --lookup MODE      how 0/1 queries find their node: auto (default: the exact popcount scan for
+                     small training sets, the HNSW walk above), scan, graph (the authors' walk)
   --json             one JSON object {datasets: {NAME: {METHOD: {accuracy, macroPrecision,
                      macroRecall, macroF1, trainSeconds, inferSeconds}}}, published: {NAME:
                      the paper's figures}, protocol, details}
@@ -88,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxIter = intOption(options, 'max-iter', 5, 1);
   const ef = intOption(options, 'ef', 16, 1);
   const efConstruction = options['ef-construction'] === undefined ? undefined : intOption(options, 'ef-construction', 200, 1);
+  const lookup = choiceOption(options, 'lookup', 'auto', ['auto', 'scan', 'graph'] as const);
   let files = (options.data as string[] | undefined) ?? [];
   if (files.length === 0) {
     const dir = sharedDataDir();
@@ -100,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of files) if (!existsSync(f)) throw new KnnkitError('--data', `--data: ${f}: no such file`);
   const quiet = options.quiet === true || options.json === true;
   const reports = await reproduce({
-    files, folds, seed, foldScheme, methods, normalize, candidates, threads, knnGraph: { maxIter, ef, efConstruction },
+    files, folds, seed, foldScheme, methods, normalize, candidates, threads, knnGraph: { maxIter, ef, efConstruction, lookup },
     onProgress: quiet ? undefined : (m) => process.stderr.write(m + '\n'),
   });
   if (options.json) {
@@ -109,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     const published = Object.fromEntries(reports.filter((r) => PUBLISHED[r.name]).map((r) => [r.name, PUBLISHED[r.name]]));
     console.log(JSON.stringify({
       datasets,
-      protocol: { folds, seed, foldScheme, stratified: true, methods, knnGraph: { maxIter, ef, efConstruction: efConstruction ?? `n up to ${EXHAUSTIVE_BUILD_MAX} training rows, else 200` } },
+      protocol: { folds, seed, foldScheme, stratified: true, methods, knnGraph: { maxIter, ef, lookup, efConstruction: efConstruction ?? `n up to ${EXHAUSTIVE_BUILD_MAX} training rows, else 200` } },
       published,
       details: Object.fromEntries(reports.map((r) => [r.name, { rows: r.rows, cols: r.cols, classes: r.classes, sparse: r.sparse, preprocessing: r.preprocessing, knnGraphMode: r.knnGraphMode, notes: r.notes }])),
     }, null, 2));

@@ -32,6 +32,7 @@ export interface ServerOptions {
 export interface KnnkitServer {
   app: FastifyInstance;
   manager: CollectionManager;
+  metrics: Metrics;
   /** Stops accepting, drains in-flight requests, flushes logs and snapshots. */
   close(): Promise<void>;
 }
@@ -114,6 +115,7 @@ export async function buildServer(opts: ServerOptions): Promise<KnnkitServer> {
   return {
     app,
     manager,
+    metrics,
     async close() {
       closing = true;
       await app.close();

@@ -362,7 +362,8 @@ test('overload: past maxInFlight requests get 429 with Retry-After; SIGTERM-styl
     const slow = request(s.url + '/collections/x/points/count', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '2' } });
     const answered = new Promise<number>((resolve) => slow.on('response', (res) => { res.resume(); resolve(res.statusCode!); }));
     slow.write('{');
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 500 && s.server.metrics.inFlight < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.server.metrics.inFlight, 1);
     const res = await fetch(s.url + '/collections');
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '1');

@@ -38,7 +38,7 @@ test('web page: collections, search by point id with a filter, results, live fig
     assert.deepEqual(rows.map((r) => r[1]), want);
     for (const r of rows) assert.match(r[3], /"color":"red"/);
     // live figures count the page's search
-    await page.waitForFunction(() => /\(2 searches since start\)/.test(document.getElementById('live')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /\(2 searches since start\)/.test(document.getElementById('live')?.textContent ?? ''), undefined, { timeout: 30_000 });
     const shot = join(tmpdir(), 'knnkit-serve-dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(existsSync(shot));

@@ -320,37 +320,41 @@ test('/healthz, /readyz, /metrics (Prometheus text), /openapi.json', async () =>
 test('restart: everything acknowledged is recovered (log replay, then from a snapshot)', async () => {
   const t = tempDir();
   let s = await startServer({ dataDir: t.dir });
-  let k = client(s.url);
-  await k.createCollection('r', { vectors: { size: D, distance: 'Cosine' } });
-  await k.upsert('r', { wait: true, points: V.slice(0, 30).map((v, i) => ({ id: i, vector: v, payload: { i } })) });
-  await k.delete('r', { points: [3], wait: true });
-  await k.setPayload('r', { points: [4], payload: { x: 1 }, wait: true });
-  await k.createPayloadIndex('r', { field_name: 'i', field_schema: 'integer', wait: true });
-  await k.createPayloadIndex('r', { field_name: 't', field_schema: 'text', wait: true });
-  await k.setPayload('r', { points: [5], payload: { t: 'hello durable world' }, wait: true });
-  // no snapshot yet: the state lives in the log; stop without the final snapshot by dropping the app only
-  await s.server.app.close();
-  for (const col of s.server.manager.collections.values()) await col.flush();
-  const check = async () => {
-    assert.equal((await k.count('r')).count, 29);
-    assert.deepEqual((await k.retrieve('r', { ids: [4] }))[0].payload, { i: 4, x: 1 });
-    assert.equal((await k.retrieve('r', { ids: [3] })).length, 0);
-    assert.equal((await k.count('r', { filter: { must: [{ key: 'i', range: { lt: 10 } }] } })).count, 9);
-    const r = await k.search('r', { vector: V[12], limit: 1 });
-    assert.equal(r[0].id, 12);
-    // the text (BM25) index is rebuilt from its config
-    assert.deepEqual((await k.query('r', { query: { text: 'durable' } as never, limit: 3 })).points.map((p) => p.id), [5]);
-  };
-  s = await startServer({ dataDir: t.dir });
-  k = client(s.url);
-  await check();
-  await s.server.close(); // writes the snapshot
-  s = await startServer({ dataDir: t.dir });
-  k = client(s.url);
-  await check();
-  assert.equal((await k.getCollection('r')).payload_schema.i !== undefined, true);
-  await s.server.close();
-  t.remove();
+  try {
+    let k = client(s.url);
+    await k.createCollection('r', { vectors: { size: D, distance: 'Cosine' } });
+    await k.upsert('r', { wait: true, points: V.slice(0, 30).map((v, i) => ({ id: i, vector: v, payload: { i } })) });
+    await k.delete('r', { points: [3], wait: true });
+    await k.setPayload('r', { points: [4], payload: { x: 1 }, wait: true });
+    await k.createPayloadIndex('r', { field_name: 'i', field_schema: 'integer', wait: true });
+    await k.createPayloadIndex('r', { field_name: 't', field_schema: 'text', wait: true });
+    await k.setPayload('r', { points: [5], payload: { t: 'hello durable world' }, wait: true });
+    // no snapshot yet: the state lives in the log; stop without the final snapshot by dropping the app only
+    await s.server.app.close();
+    for (const col of s.server.manager.collections.values()) await col.flush();
+    const check = async () => {
+      assert.equal((await k.count('r')).count, 29);
+      assert.deepEqual((await k.retrieve('r', { ids: [4] }))[0].payload, { i: 4, x: 1 });
+      assert.equal((await k.retrieve('r', { ids: [3] })).length, 0);
+      assert.equal((await k.count('r', { filter: { must: [{ key: 'i', range: { lt: 10 } }] } })).count, 9);
+      const r = await k.search('r', { vector: V[12], limit: 1 });
+      assert.equal(r[0].id, 12);
+      // the text (BM25) index is rebuilt from its config
+      assert.deepEqual((await k.query('r', { query: { text: 'durable' } as never, limit: 3 })).points.map((p) => p.id), [5]);
+    };
+    s = await startServer({ dataDir: t.dir });
+    k = client(s.url);
+    await check();
+    await s.server.close(); // writes the snapshot
+    s = await startServer({ dataDir: t.dir });
+    k = client(s.url);
+    await check();
+    assert.equal((await k.getCollection('r')).payload_schema.i !== undefined, true);
+    await s.server.close();
+  } finally {
+    await s.server.close().catch(() => undefined);
+    t.remove();
+  }
 });
 
 test('overload: past maxInFlight requests get 429 with Retry-After; SIGTERM-style close drains', async () => {

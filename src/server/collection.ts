@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { emptyIndex } from '../index/api.js';
+import { createIndex, emptyIndex } from '../index/api.js';
 import { indexFromBytes } from '../index/persist.js';
 import { KeyMap } from '../index/ids.js';
 import { getFamily, listFamilies } from '../index/registry.js';
@@ -68,6 +68,13 @@ export class Collection {
   private sortedKeys: string[] | null = null;
   private closed = false;
   snapshots = 0;
+  /** Points removed from the index (deleted or replaced) since it was built: the compaction trigger. */
+  removedSinceBuild = 0;
+  compactions = 0;
+  /** Compaction: rebuild the index at a snapshot once removals reach this share of its slots... */
+  static compactRatio = 0.25;
+  /** ...and at least this many. */
+  static compactMin = 256;
   snapshotting: Promise<void> | null = null;
   lastSnapshotMs = 0;
 
@@ -198,7 +205,7 @@ export class Collection {
           ids[i] = id;
           if (this.index.has(id)) stale.push(id);
         });
-        if (stale.length) this.index.remove(stale);
+        if (stale.length) { this.index.remove(stale); this.removedSinceBuild += stale.length; }
         this.index.add(denseMatrix(r.floats, keys.length, this.config.size), ids);
         keys.forEach((k, i) => { if (this.payloads.has(ids[i])) this.dropPayloadState(ids[i]); this.setPayloadState(ids[i], payloads[i] ?? {}); });
         if (stale.length !== keys.length) this.sortedKeys = null;
@@ -213,7 +220,7 @@ export class Collection {
           this.dropPayloadState(id);
           this.keys.delete(k);
         }
-        if (ids.length) { this.index.remove(ids); this.sortedKeys = null; }
+        if (ids.length) { this.index.remove(ids); this.removedSinceBuild += ids.length; this.sortedKeys = null; }
         break;
       }
       case 'set_payload':
@@ -443,6 +450,7 @@ export class Collection {
       await this.wal.writePending();
       const t0 = Date.now();
       const S = this.seq;
+      if (this.removedSinceBuild >= Collection.compactMin && this.removedSinceBuild >= Collection.compactRatio * (this.index.size + this.removedSinceBuild)) this.compact();
       const indexBytes = this.index.toBytes();
       const pts = encodePoints({ seq: S, keys: this.keys.toJSON(), payloads: [...this.payloads.entries()] });
       const names = segmentNames(S);
@@ -462,6 +470,27 @@ export class Collection {
     });
     this.snapshotting = run.finally(() => { this.snapshotting = null; });
     return this.snapshotting;
+  }
+
+  /**
+   * Rebuilds the index from the live points (same ids, same vectors), dropping what removals left
+   * behind: tombstones, reused-slot churn, the id map's dead labels. Runs inside the snapshot's
+   * synchronous step (no change can interleave) and blocks requests for the rebuild's duration.
+   */
+  private compact(): void {
+    const ids = [...this.payloads.keys()];
+    const dim = this.config.size;
+    let next: VectorIndex;
+    if (ids.length === 0) {
+      next = Collection.makeIndex(this.config);
+    } else {
+      const data = new Float32Array(ids.length * dim);
+      ids.forEach((id, i) => data.set(this.index.getVector(id), i * dim));
+      next = createIndex(this.index.kind, denseMatrix(data, ids.length, dim), { metric: METRIC[this.config.distance], ...this.config.familyOptions, ids: Float64Array.from(ids) });
+    }
+    this.index = next;
+    this.removedSinceBuild = 0;
+    this.compactions++;
   }
 
   async flush(): Promise<void> { await this.wal.flush(); }

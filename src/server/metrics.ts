@@ -72,6 +72,7 @@ export class Metrics {
     per('knnkit_collection_wal_fsyncs_total', 'counter', 'Write-ahead log fsyncs (one per group commit).', (c) => c.walSyncs);
     per('knnkit_collection_wal_records_total', 'counter', 'Write-ahead log records written.', (c) => c.walRecords);
     per('knnkit_collection_snapshots_total', 'counter', 'Snapshots written.', (c) => c.snapshots);
+    per('knnkit_collection_compactions_total', 'counter', 'Index rebuilds at snapshots (removed points dropped).', (c) => c.compactions);
     per('knnkit_collection_index_bytes', 'gauge', 'Memory held by the index.', (c) => c.index.memoryUsage());
     metric('knnkit_uptime_seconds', 'gauge', 'Seconds since start.', [`knnkit_uptime_seconds ${(Date.now() - this.started) / 1000}`]);
     return out.join('\n') + '\n';

@@ -414,3 +414,45 @@ test('query/batch, payload index removal, scroll from a UUID offset, batch upser
   assert.equal((await c.count('u')).count, 5);
   await c.deleteCollection('u');
 });
+
+test('compaction: a snapshot after many removals rebuilds the index from the live points; answers unchanged, also after a restart', async () => {
+  const t = tempDir();
+  let s = await startServer({ dataDir: t.dir });
+  try {
+    let k = client(s.url);
+    const W = vectors(600, D, 21), R = vectors(100, D, 22);
+    await k.createCollection('cp', { vectors: { size: D, distance: 'Euclid' }, hnsw_config: { m: 8, ef_construct: 64 } });
+    await k.upsert('cp', { wait: true, points: W.map((v, i) => ({ id: i, vector: v, payload: { i } })) });
+    await k.delete('cp', { points: Array.from({ length: 300 }, (_, i) => i), wait: true });
+    await k.upsert('cp', { wait: true, points: R.map((v, j) => ({ id: 300 + j, vector: v, payload: { i: 300 + j, r: true } })) });
+    const live = Array.from({ length: 300 }, (_, j) => 300 + j);
+    const vec = (id: number) => (id < 400 ? R[id - 300] : W[id]).map(Math.fround);
+    const l2 = (a: number[], b: number[]) => Math.sqrt(a.reduce((x, v, i) => x + (v - b[i]) ** 2, 0));
+    const check = async () => {
+      assert.equal((await k.count('cp')).count, 300);
+      const got = await k.retrieve('cp', { ids: [0, 305, 450], with_vector: true, with_payload: true });
+      assert.deepEqual(got.map((p) => p.id), [305, 450]);
+      assert.deepEqual(got[0].vector, vec(305));
+      assert.deepEqual(got[0].payload, { i: 305, r: true });
+      for (const q of [W[10], R[50], W[500]]) {
+        const want = live.map((id) => ({ id, d: l2(q, vec(id)) })).sort((a, b) => a.d - b.d || a.id - b.id).slice(0, 5).map((h) => h.id);
+        assert.deepEqual((await k.search('cp', { vector: q, limit: 5, params: { exact: true } })).map((h) => h.id), want);
+        assert.deepEqual((await k.search('cp', { vector: q, limit: 5, params: { hnsw_ef: 200 } })).map((h) => h.id), want);
+      }
+    };
+    await check();
+    const col = s.server.manager.get('cp');
+    assert.equal(col.removedSinceBuild, 400);
+    await col.snapshot();
+    assert.equal(col.compactions, 1);
+    assert.equal(col.removedSinceBuild, 0);
+    await check();
+    await s.server.close();
+    s = await startServer({ dataDir: t.dir });
+    k = client(s.url);
+    await check();
+  } finally {
+    await s.server.close().catch(() => undefined);
+    t.remove();
+  }
+});

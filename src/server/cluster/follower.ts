@@ -1,0 +1,91 @@
+import { AckPolicy, DeliverPolicy, ReplayPolicy } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { decodeChange } from './codec.js';
+import type { ShardState } from './shard.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Keeps a shard's in-memory state following its stream, exactly in stream order.
+ *
+ * It reads through an ephemeral pull consumer of its own (no acks, in memory, one replica,
+ * starting at `applied + 1`) with short fetches (2 s expiry, 1 s heartbeats). Any sign of
+ * trouble — a fetch error, missed heartbeats, a fetch that outlives its expiry, or a message
+ * whose sequence is not `applied + 1` (a gap: a delivery lost with a server) — drops the
+ * consumer and makes a new one from `applied + 1` on whichever server answers. This is what the
+ * client library's ordered consumer does, done here because its recovery asks a consumer that
+ * died with its server for its info and can wait for a long time (seen with nats-server 2.9).
+ */
+export class ShardFollower {
+  private consumer: Consumer | null = null;
+  private batch: ConsumerMessages | null = null;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  /** Consumers made again after trouble (tests and metrics read it). */
+  restarts = 0;
+
+  constructor(private js: JetStreamClient, private jsm: JetStreamManager, readonly stream: string, readonly shard: ShardState, private log: (m: string) => void) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async newConsumer(): Promise<Consumer> {
+    // a short bound: a request sent while the connection fails over can be lost, and a new try
+    // on the new connection is quicker than the manager's 10 s timeout (an orphan the late
+    // request may create is removed by the server after inactive_threshold)
+    const ci = await withTimeout(this.jsm.consumers.add(this.stream, {
+      ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.shard.applied + 1,
+      replay_policy: ReplayPolicy.Instant, mem_storage: true, num_replicas: 1,
+      inactive_threshold: 30e9, // ns: the server removes it 30 s after this node stops pulling
+    }), 3_000, 'creating the consumer');
+    return this.js.consumers.getConsumerFromInfo(ci);
+  }
+
+  private dropConsumer(): void {
+    const name = this.consumer ? (this.consumer as unknown as { name?: string }).name : undefined;
+    this.consumer = null;
+    if (name) this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        this.consumer ??= await this.newConsumer();
+        const batch = await this.consumer.fetch({ max_messages: 512, expires: 2_000, idle_heartbeat: 1_000 });
+        this.batch = batch;
+        const guard = setTimeout(() => batch.stop(new Error('fetch outlived its expiry')), 8_000);
+        try {
+          for await (const m of batch) {
+            if (m.seq !== this.shard.applied + 1) throw new Error(`gap: got sequence ${m.seq} after ${this.shard.applied}`);
+            this.shard.apply(decodeChange(m.data, `${this.stream}#${m.seq}`), m.seq);
+          }
+          // an iterator ended by stop(err) rethrows; one ended by expiry just returns
+          await batch.closed().then((err) => { if (err) throw err; });
+        } finally {
+          clearTimeout(guard);
+          this.batch = null;
+        }
+        failures = 0;
+      } catch (e) {
+        if (this.stopped) break;
+        this.restarts++;
+        if (failures === 0 || process.env.KNNKIT_CLUSTER_DEBUG) this.log(`following ${this.stream} again from ${this.shard.applied + 1} (${(e as Error).message})`);
+        this.dropConsumer();
+        await sleep(Math.min(2_000, 100 * 2 ** Math.min(failures++, 5)));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.batch?.stop();
+    await this.loop?.catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms); })]).finally(() => clearTimeout(t));
+}

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Collection, DISTANCES, type Distance } from '../collection.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
+import type { Payload } from '../filter.js';
+import { pointKey, type PointId } from '../point-id.js';
+import { decodeChange, encodeChange, shardOf } from './codec.js';
+import { ShardFollower } from './follower.js';
+import { ShardState, type KeyHit } from './shard.js';
+
+/** The collection's record in the metadata bucket (immutable in this slice: no resharding). */
+export interface ClusterCollectionConfig {
+  name: string;
+  size: number;
+  distance: Distance;
+  shards: number;
+  replicas: number;
+  family: string;
+  familyOptions: Record<string, unknown>;
+  /** Shard map: shard i is stream streams[i] on subject subjects[i]. */
+  streams: string[];
+  subjects: string[];
+  createdAt: string;
+}
+
+export interface ClusterNodeOptions {
+  /** NATS URLs of the cluster's servers (the client fails over between them). */
+  servers: string[];
+  nodeId: string;
+  /** Stream and bucket replicas for new collections (default 3; 1 for a single server). */
+  replicas?: number;
+  /** How long an upsert keeps retrying its publish (same message id) before a 503 (default 30 s). */
+  publishDeadlineMs?: number;
+  /** Per attempt publish timeout (default 5 s). */
+  publishTimeoutMs?: number;
+  /** How long a strong read waits for the node to catch up with the streams (default 10 s). */
+  readWaitMs?: number;
+  log?: (msg: string) => void;
+}
+
+export type Consistency = 'eventual' | 'strong' | { after: Record<number, number> };
+
+export interface UpsertPoint { id: PointId; vector: number[] | Float32Array; payload?: Payload | null }
+
+const META_BUCKET = 'knnkit-meta';
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const METRIC: Record<Distance, string> = { Cosine: 'cosine', Euclid: 'euclidean', Dot: 'ip', Manhattan: 'manhattan' };
+
+interface Attached {
+  config: ClusterCollectionConfig;
+  shards: ShardState[];
+  followers: ShardFollower[];
+}
+
+/**
+ * A knnkit node of a cluster on NATS JetStream (issue 18, first slice). Writes go to the shard
+ * streams (one stream per collection shard, subjects knnkit.wal.<collection>.<shard>, R3,
+ * deduplicated by message id) and are acknowledged only after JetStream's publish ack, which
+ * JetStream sends once a quorum of the stream's replicas has stored the message. Every node is
+ * a query node: it follows each shard stream with an ordered consumer from the first message,
+ * applies the changes to one in-memory index per shard, and answers a search by asking every
+ * shard for its top k and merging. Node state is only a cache of the streams: a node that dies
+ * loses nothing, and a new one rebuilds by replaying them.
+ */
+export class ClusterNode {
+  private collections = new Map<string, Promise<Attached>>();
+  private closed = false;
+
+  private constructor(readonly opts: ClusterNodeOptions, readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly meta: KV) {}
+
+  static async start(opts: ClusterNodeOptions): Promise<ClusterNode> {
+    if (!opts.servers.length) throw badRequest('cluster servers: got none; expected at least one nats:// URL');
+    const nc = await connect({ servers: opts.servers, name: `knnkit-${opts.nodeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 10_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const js = jetstream(nc, { timeout: 10_000 });
+    // the metadata bucket: collection configs and shard maps (create is idempotent for equal options)
+    const meta = await new Kvm(js).create(META_BUCKET, { replicas: opts.replicas ?? 3, history: 1, storage: StorageType.File });
+    return new ClusterNode(opts, nc, js, jsm, meta);
+  }
+
+  private log(msg: string): void { this.opts.log?.(`${new Date().toISOString().slice(14, 23)} [${this.opts.nodeId}] ${msg}`); }
+
+  // ---- collections ----
+
+  async createCollection(c: { name: string; size: number; distance: Distance; shards?: number; family?: string; familyOptions?: Record<string, unknown> }): Promise<ClusterCollectionConfig> {
+    if (!NAME.test(c.name)) throw badRequest(`collection name ${JSON.stringify(c.name)}: expected 1-64 letters, digits, _ or - (it names streams and subjects)`);
+    if (!Number.isInteger(c.size) || c.size < 1 || c.size > 65536) throw badRequest(`vectors.size: got ${c.size}; expected an integer in [1, 65536]`);
+    if (!DISTANCES.includes(c.distance)) throw badRequest(`vectors.distance: got ${JSON.stringify(c.distance)}; expected one of ${DISTANCES.join(', ')}`);
+    const shards = c.shards ?? 2;
+    if (!Number.isInteger(shards) || shards < 1 || shards > 256) throw badRequest(`shard_number: got ${shards}; expected an integer in [1, 256]`);
+    const replicas = this.opts.replicas ?? 3;
+    const config: ClusterCollectionConfig = {
+      name: c.name, size: c.size, distance: c.distance, shards, replicas,
+      family: c.family ?? 'brute', familyOptions: c.familyOptions ?? {},
+      streams: Array.from({ length: shards }, (_, i) => `KNNKIT_${c.name}_${i}`),
+      subjects: Array.from({ length: shards }, (_, i) => `knnkit.wal.${c.name}.${i}`),
+      createdAt: new Date().toISOString(),
+    };
+    // refuses a family / options that cannot back a collection before anything is created
+    Collection.makeIndex({ family: config.family, familyOptions: config.familyOptions, size: config.size, distance: config.distance });
+    if (await this.meta.get(`collections.${c.name}`).catch(() => null).then((e) => e?.operation === 'PUT')) throw badRequest(`Collection \`${c.name}\` already exists!`);
+    for (let i = 0; i < shards; i++) {
+      await this.jsm.streams.add({
+        name: config.streams[i], subjects: [config.subjects[i]], num_replicas: replicas,
+        retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.Old,
+        duplicate_window: 120e9, // ns: a retried publish with the same id within 2 min is stored once
+      });
+    }
+    // compare-and-swap: create fails when another node registered the name meanwhile
+    try {
+      await this.meta.create(`collections.${c.name}`, JSON.stringify(config));
+    } catch (e) {
+      throw badRequest(`Collection \`${c.name}\` already exists! (${(e as Error).message})`);
+    }
+    return config;
+  }
+
+  async configOf(name: string): Promise<ClusterCollectionConfig> {
+    const e = await this.meta.get(`collections.${name}`);
+    if (!e || e.operation !== 'PUT') throw notFound(`Collection \`${name}\` doesn't exist!`);
+    return e.json<ClusterCollectionConfig>();
+  }
+
+  /** The collection's shards on this node, following their streams (started on first use). */
+  attach(name: string): Promise<Attached> {
+    let p = this.collections.get(name);
+    if (!p) {
+      p = this.startFollowing(name);
+      this.collections.set(name, p);
+      p.catch(() => this.collections.delete(name));
+    }
+    return p;
+  }
+
+  private async startFollowing(name: string): Promise<Attached> {
+    const config = await this.configOf(name);
+    const shards = config.streams.map((_, i) => new ShardState(i, Collection.makeIndex(config), config.size));
+    const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`)));
+    for (const f of followers) f.start();
+    return { config, shards, followers };
+  }
+
+  // ---- writes ----
+
+  /**
+   * Upserts points: one message per touched shard, each acknowledged by JetStream. Returns the
+   * stream sequence of each shard's message (what read-your-writes waits for). A publish that
+   * fails (leader election, a lost server) is retried with the same message id, which the stream
+   * stores once, until publishDeadlineMs; then 503. A 503 means "unknown": the write may have
+   * been stored, and retrying the request is safe (an upsert is idempotent).
+   */
+  async upsert(name: string, points: UpsertPoint[]): Promise<Record<number, number>> {
+    const { config } = await this.attach(name);
+    const groups = new Map<number, { keys: string[]; payloads: Payload[]; rows: ArrayLike<number>[] }>();
+    const last = new Map<string, number>(); // the last of repeated ids wins (Qdrant's rule)
+    points.forEach((p, i) => last.set(pointKey(p.id), i));
+    for (const [key, i] of last) {
+      const p = points[i];
+      const v = p.vector;
+      if (!v || v.length !== config.size) throw badRequest(`points[${i}].vector: got ${v?.length ?? 'no'} dimensions; expected ${config.size}`);
+      for (let j = 0; j < v.length; j++) if (!Number.isFinite(v[j])) throw badRequest(`points[${i}].vector[${j}]: got ${v[j]}; expected a finite number`);
+      const s = shardOf(key, config.shards);
+      let g = groups.get(s);
+      if (!g) groups.set(s, (g = { keys: [], payloads: [], rows: [] }));
+      g.keys.push(key); g.payloads.push(p.payload ?? {}); g.rows.push(v);
+    }
+    const seqs: Record<number, number> = {};
+    await Promise.all([...groups].map(async ([s, g]) => {
+      const vectors = new Float32Array(g.keys.length * config.size);
+      g.rows.forEach((r, i) => vectors.set(r, i * config.size));
+      seqs[s] = await this.publish(config, s, encodeChange({ op: 'upsert', keys: g.keys, payloads: g.payloads, vectors }));
+    }));
+    return seqs;
+  }
+
+  async deletePoints(name: string, ids: PointId[]): Promise<Record<number, number>> {
+    const { config } = await this.attach(name);
+    const groups = new Map<number, string[]>();
+    for (const id of ids) {
+      const key = pointKey(id);
+      const s = shardOf(key, config.shards);
+      (groups.get(s) ?? groups.set(s, []).get(s)!).push(key);
+    }
+    const seqs: Record<number, number> = {};
+    await Promise.all([...groups].map(async ([s, keys]) => { seqs[s] = await this.publish(config, s, encodeChange({ op: 'delete', keys })); }));
+    return seqs;
+  }
+
+  private async publish(config: ClusterCollectionConfig, shard: number, data: Uint8Array): Promise<number> {
+    const msgID = `${this.opts.nodeId}-${randomUUID()}`;
+    const deadline = Date.now() + (this.opts.publishDeadlineMs ?? 30_000);
+    let lastErr = '';
+    for (let attempt = 0; Date.now() < deadline && !this.closed; attempt++) {
+      try {
+        const ack = await this.js.publish(config.subjects[shard], data, {
+          msgID, timeout: Math.min(this.opts.publishTimeoutMs ?? 5_000, Math.max(100, deadline - Date.now())),
+          expect: { streamName: config.streams[shard] },
+        });
+        return ack.seq;
+      } catch (e) {
+        lastErr = (e as Error).message;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** Math.min(attempt, 4))));
+      }
+    }
+    throw new ApiError(503, `Service unavailable: the write to ${config.name} shard ${shard} was not acknowledged by JetStream (${lastErr || 'node closing'}); it may or may not be stored, retrying is safe`);
+  }
+
+  // ---- reads ----
+
+  /**
+   * Waits until the node has applied what the request must see: nothing ('eventual'), the
+   * given per-shard sequences (read-your-writes), or every shard's last sequence at the time of
+   * the request ('strong'; when the streams cannot be asked, e.g. without a NATS quorum, the
+   * read is served from what the node has, as 'eventual').
+   */
+  private async catchUp(a: Attached, consistency: Consistency): Promise<void> {
+    const wait = this.opts.readWaitMs ?? 10_000;
+    let targets: Record<number, number> = {};
+    if (consistency === 'eventual') return;
+    if (consistency === 'strong') {
+      await Promise.all(a.config.streams.map(async (s, i) => {
+        const info = await withTimeout(this.jsm.streams.info(s), 2_000).catch(() => null);
+        if (info) targets[i] = info.state.last_seq;
+      }));
+    } else {
+      targets = consistency.after;
+    }
+    const ok = await Promise.all(Object.entries(targets).map(([i, seq]) => a.shards[Number(i)].waitFor(seq, wait)));
+    if (ok.includes(false)) throw new ApiError(503, `Service unavailable: node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`);
+  }
+
+  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number } = {}): Promise<KeyHit[]> {
+    const a = await this.attach(name);
+    const { config } = a;
+    if (vector.length !== config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${config.size}`);
+    if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: got ${limit}; expected a non-negative integer`);
+    await this.catchUp(a, o.consistency ?? 'strong');
+    const q = Float32Array.from(vector);
+    const similarity = config.distance === 'Cosine' || config.distance === 'Dot';
+    const score = similarity ? (d: number) => 1 - d : (d: number) => d;
+    const params: Record<string, unknown> = o.ef !== undefined ? { ef: o.ef } : {};
+    const k = limit + (o.offset ?? 0);
+    // scatter to every shard (all local in this slice), gather, merge: the global top k is
+    // within the union of the shards' top k
+    const all: KeyHit[] = [];
+    for (const s of a.shards) all.push(...s.search(q, k, params, score));
+    all.sort(similarity ? (x, y) => y.score - x.score : (x, y) => x.score - y.score);
+    return all.slice(o.offset ?? 0, k);
+  }
+
+  async retrieve(name: string, id: PointId, consistency: Consistency = 'strong'): Promise<{ id: PointId; vector: number[]; payload: Payload } | null> {
+    const a = await this.attach(name);
+    await this.catchUp(a, consistency);
+    const key = pointKey(id);
+    const got = a.shards[shardOf(key, a.config.shards)].get(key);
+    return got ? { id, vector: Array.from(got.vector), payload: got.payload } : null;
+  }
+
+  async count(name: string, consistency: Consistency = 'strong'): Promise<number> {
+    const a = await this.attach(name);
+    await this.catchUp(a, consistency);
+    return a.shards.reduce((n, s) => n + s.size, 0);
+  }
+
+  /** Per shard: stream sequence applied on this node. */
+  async applied(name: string): Promise<number[]> {
+    return (await this.attach(name)).shards.map((s) => s.applied);
+  }
+
+  /** Stops following and closes the connection (drained: in-flight publishes finish). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.collections.values()) {
+      const a = await p.catch(() => null);
+      if (a) await Promise.all(a.followers.map((f) => f.stop()));
+    }
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms); })]).finally(() => clearTimeout(t));
+}

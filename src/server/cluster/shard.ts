@@ -1,0 +1,82 @@
+import { denseMatrix } from '../../core/matrix.js';
+import { KeyMap } from '../../index/ids.js';
+import type { VectorIndex } from '../../index/types.js';
+import type { Payload } from '../filter.js';
+import type { Change } from './codec.js';
+
+/** A hit inside the cluster: the point's canonical key and its Qdrant score. */
+export interface KeyHit { key: string; score: number }
+
+/**
+ * One shard as a query node holds it: the index (any servable family, through the index
+ * contract), the keys (KeyMap: canonical key <-> the index's numeric ids) and the payloads, built
+ * by applying the shard stream's messages in stream order. `applied` is the stream sequence of
+ * the last message applied, which read-your-writes waits on.
+ */
+export class ShardState {
+  readonly keys = new KeyMap();
+  readonly payloads = new Map<number, Payload>();
+  applied = 0;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(readonly shard: number, readonly index: VectorIndex, readonly dim: number) {}
+
+  get size(): number { return this.index.size; }
+
+  /** Applies the message at stream sequence `seq` (redelivered older sequences are skipped). */
+  apply(c: Change, seq: number): void {
+    if (seq <= this.applied) return;
+    if (c.op === 'upsert') {
+      const ids = new Float64Array(c.keys.length);
+      const stale: number[] = [];
+      c.keys.forEach((k, i) => {
+        ids[i] = this.keys.idFor(k);
+        if (this.index.has(ids[i])) stale.push(ids[i]);
+      });
+      if (stale.length) this.index.remove(stale);
+      this.index.add(denseMatrix(c.vectors, c.keys.length, this.dim), ids);
+      c.keys.forEach((_, i) => this.payloads.set(ids[i], c.payloads[i] ?? {}));
+    } else {
+      const ids: number[] = [];
+      for (const k of c.keys) {
+        const id = this.keys.get(k);
+        if (id === undefined) continue;
+        ids.push(id);
+        this.payloads.delete(id);
+        this.keys.delete(k);
+      }
+      if (ids.length) this.index.remove(ids);
+    }
+    this.applied = seq;
+    if (this.waiters.length) {
+      const still: typeof this.waiters = [];
+      for (const w of this.waiters) if (w.seq <= seq) w.resolve(); else still.push(w);
+      this.waiters = still;
+    }
+  }
+
+  /** Resolves true once `seq` is applied, false after `timeoutMs`. */
+  waitFor(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.applied >= seq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = { seq, resolve: () => { clearTimeout(t); resolve(true); } };
+      const t = setTimeout(() => { this.waiters = this.waiters.filter((x) => x !== w); resolve(false); }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  /** The shard's k nearest; `score` maps a true distance to Qdrant's score. */
+  search(query: Float32Array, k: number, params: Record<string, unknown>, score: (d: number) => number): KeyHit[] {
+    if (this.index.size === 0 || k <= 0) return [];
+    const r = this.index.search(denseMatrix(query, 1, this.dim), k, params);
+    const out: KeyHit[] = [];
+    for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) out.push({ key: this.keys.keyOf(r.ids[i])!, score: score(r.distances[i]) });
+    return out;
+  }
+
+  get(key: string): { vector: Float32Array; payload: Payload } | null {
+    const id = this.keys.get(key);
+    if (id === undefined || !this.index.has(id)) return null;
+    return { vector: this.index.getVector(id), payload: this.payloads.get(id) ?? {} };
+  }
+}

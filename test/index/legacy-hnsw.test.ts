@@ -29,3 +29,16 @@ test('a legacy HNSW file (format 2) loads as an hnsw index: same neighbours, sam
   neg.add(X, Int32Array.from({ length: 400 }, (_, i) => -2 - i));
   assert.throws(() => indexFromBytes(neg.toBytes()), (e: unknown) => e instanceof KnnkitError && /negative id/.test(e.message));
 });
+
+test('index bytes in a Node Buffer at any offset (a pooled, misaligned view) load, legacy and envelope', async () => {
+  const { createIndex } = await import('../../src/index/api.js');
+  const X = gaussianClusters(300, 8, 3, 1);
+  const legacy = Buffer.concat([Buffer.alloc(7), Buffer.from(HnswIndex.build(X).toBytes())]).subarray(7);
+  assert.equal(indexFromBytes(legacy).size, 300);
+  assert.equal(HnswIndex.fromBytes(legacy).size, 300);
+  for (const family of ['hnsw', 'brute', 'ivf-flat']) {
+    const env = Buffer.concat([Buffer.alloc(3), Buffer.from(createIndex(family, X).toBytes())]).subarray(3);
+    assert.equal(indexFromBytes(env).size, 300, family);
+    assert.equal(indexFromBytes(env, { view: true }).size, 300, family);
+  }
+});

@@ -119,8 +119,20 @@ export class ClusterNode {
     return config;
   }
 
+  /** A collection's config: the attached copy (configs are immutable in this slice), else the bucket's. */
   async configOf(name: string): Promise<ClusterCollectionConfig> {
-    const e = await this.meta.get(`collections.${name}`);
+    const attached = this.collections.get(name);
+    if (attached) return (await attached).config;
+    return this.readConfig(name);
+  }
+
+  private async readConfig(name: string): Promise<ClusterCollectionConfig> {
+    let e;
+    try {
+      e = await this.meta.get(`collections.${name}`);
+    } catch (err) {
+      throw new ApiError(503, `Service unavailable: the metadata bucket cannot be read (${(err as Error).message})`);
+    }
     if (!e || e.operation !== 'PUT') throw notFound(`Collection \`${name}\` doesn't exist!`);
     return e.json<ClusterCollectionConfig>();
   }
@@ -137,7 +149,7 @@ export class ClusterNode {
   }
 
   private async startFollowing(name: string): Promise<Attached> {
-    const config = await this.configOf(name);
+    const config = await this.readConfig(name);
     const shards = config.streams.map((_, i) => new ShardState(i, Collection.makeIndex(config), config.size));
     const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`)));
     for (const f of followers) f.start();

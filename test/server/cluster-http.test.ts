@@ -1,0 +1,156 @@
+// The cluster through the Qdrant REST API (issue 18, first slice): 3 nats-server processes in
+// one JetStream cluster, 2 knnkit cluster nodes as child processes, the official Qdrant client.
+// Mid-ingest the NATS server leading a shard's stream and one knnkit node are SIGKILLed, then
+// both restarted; every acknowledged point must be there, searches must equal the single-node
+// server's; with two NATS servers down writes get a 503 and reads are still served.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { natsSkipReason, randomRows, startNatsCluster, type NatsCluster } from './cluster-helpers.js';
+import { startServer, tempDir, client as singleClient } from './helpers.js';
+
+const skip = natsSkipReason();
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DIM = 12;
+
+interface NodeProc { child: ChildProcess; url: string; client: QdrantClient; err: () => string }
+const children: ChildProcess[] = [];
+let nats: NatsCluster | null = null;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGKILL'); await new Promise((r) => c.once('exit', r)); }
+  for (const f of cleanups) await f();
+  await nats?.stop();
+});
+
+function startNode(id: string, urls: string[], timeoutMs = 60_000): Promise<NodeProc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/cluster-child.ts'),
+    '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--replicas', '3', '--publish-deadline-ms', '15000', '--read-wait-ms', '30000'],
+  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '', err = '';
+  child.stderr!.on('data', (d) => { err = (err + d).slice(-20_000); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`node ${id} did not start in ${timeoutMs} ms: ${err}`)); }, timeoutMs);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1], client: new QdrantClient({ url: m[1], checkCompatibility: false }), err: () => err }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`node ${id} exited with ${code}: ${err}`)); });
+  });
+}
+
+async function sigkill(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  c.kill('SIGKILL');
+  await new Promise((r) => c.once('exit', r));
+}
+
+/** The server name leading a stream's replicas (asked through a connection of its own). */
+async function streamLeader(urls: string[], stream: string): Promise<string> {
+  const nc = await connect({ servers: urls, timeout: 5_000 });
+  try {
+    const info = await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info(stream);
+    return info.cluster?.leader ?? '';
+  } finally {
+    await nc.close();
+  }
+}
+
+test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-ingest, no acknowledged write lost, answers equal a single node', { skip: skip ?? false, timeout: 400_000 }, async () => {
+  nats = await startNatsCluster(3);
+  const nodes: (NodeProc | null)[] = [await startNode('a', nats.urls), await startNode('b', nats.urls)];
+  await nodes[0]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 4 } as never);
+  await assert.rejects(nodes[1]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' } }), (e: { status?: number }) => e.status === 400);
+
+  const N = 3000, BATCH = 100, batches = N / BATCH;
+  const rows = randomRows(N, DIM, 11);
+  const acked = new Set<number>();
+  let killedNats = -1, retried = 0;
+  for (let b = 0; b < batches; b++) {
+    if (b === 8) {
+      // the server leading shard 0's stream
+      const leader = await streamLeader(nats.urls, 'KNNKIT_docs_0');
+      killedNats = nats.servers.findIndex((s) => s.name === leader);
+      assert.ok(killedNats >= 0, `leader ${leader}`);
+      await nats.kill(killedNats);
+    }
+    let dying: Promise<void> | null = null;
+    if (b === 14) {
+      // knnkit node a dies while it handles this batch's upsert: the client sees the request
+      // fail (not acknowledged) and sends it to node b
+      const victim = nodes[0]!;
+      dying = new Promise((r) => setTimeout(r, 15)).then(() => sigkill(victim.child));
+    }
+    if (b === 22) {
+      await nats.restart(killedNats);
+      nodes[0] = await startNode('a2', nats.urls); // a fresh node rebuilds from the streams
+    }
+    const points = rows.slice(b * BATCH, (b + 1) * BATCH).map((v, j) => ({ id: b * BATCH + j, vector: v, payload: { n: b * BATCH + j, tag: `t${(b * BATCH + j) % 7}` } }));
+    // alternate nodes; a request to a dead node goes to the other (an upsert is idempotent)
+    let done = false;
+    for (let attempt = 0; attempt < 4 && !done; attempt++) {
+      const node = (dying && attempt > 0 ? nodes[1] : nodes[(b + attempt) % 2] ?? nodes[(b + attempt + 1) % 2])!;
+      try {
+        const r = await node.client.upsert('docs', { wait: true, points });
+        assert.equal(r.status, 'completed');
+        done = true;
+      } catch (e) {
+        retried++;
+        if (attempt === 3) throw e;
+      }
+    }
+    for (const p of points) acked.add(p.id);
+    if (dying) { await dying; nodes[0] = null; }
+  }
+  assert.equal(acked.size, N);
+
+  // every acknowledged point, on both nodes, with its payload
+  for (const node of nodes) {
+    assert.equal((await node!.client.count('docs', {})).count, N);
+    for (let off = 0; off < N; off += 500) {
+      const ids = Array.from({ length: 500 }, (_, j) => off + j);
+      const got = await node!.client.retrieve('docs', { ids, with_payload: true, with_vector: off === 0 });
+      assert.equal(got.length, 500);
+      for (const p of got) assert.deepEqual(p.payload, { n: p.id, tag: `t${(p.id as number) % 7}` });
+      if (off === 0) assert.deepEqual(got.find((p) => p.id === 3)!.vector, Array.from(Float32Array.from(rows[3])));
+    }
+  }
+
+  // exact search equals the single-node server's (brute force there too)
+  const dir = tempDir('knnkit-cluster-single-');
+  cleanups.push(() => dir.remove());
+  const single = await startServer({ dataDir: dir.dir });
+  cleanups.push(() => single.server.close());
+  const sc = singleClient(single.url);
+  await sc.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' }, knnkit: { index: 'brute' } } as never);
+  for (let off = 0; off < N; off += 500) await sc.upsert('docs', { wait: true, points: rows.slice(off, off + 500).map((v, j) => ({ id: off + j, vector: v, payload: { n: off + j } })) });
+  const queries = randomRows(15, DIM, 5);
+  for (const q of queries) {
+    const want = await sc.search('docs', { vector: q, limit: 10 });
+    for (const node of nodes) {
+      const got = await node!.client.search('docs', { vector: q, limit: 10 });
+      assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id));
+      got.forEach((h, j) => assert.ok(Math.abs(h.score - want[j].score) < 1e-4, `${h.score} vs ${want[j].score}`));
+    }
+  }
+
+  // two of three NATS servers down: no quorum, writes 503, reads still served from memory
+  await nats.kill(0);
+  await nats.kill(1); // server 3 alone: no JetStream quorum
+  const t0 = Date.now();
+  await assert.rejects(nodes[1]!.client.upsert('docs', { wait: true, points: [{ id: 99999, vector: rows[0], payload: {} }] }), (e: { status?: number }) => e.status === 503);
+  assert.ok(Date.now() - t0 < 60_000);
+  const q = queries[0];
+  const want = await sc.search('docs', { vector: q, limit: 5 });
+  const got = await nodes[0]!.client.search('docs', { vector: q, limit: 5 });
+  assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id));
+  process.stderr.write(`cluster-http: ${retried} upsert requests retried on the other node\n`);
+});

@@ -1,5 +1,6 @@
 // The cluster through the Qdrant REST API (issue 18, first slice): 3 nats-server processes in
-// one JetStream cluster, 2 knnkit cluster nodes as child processes, the official Qdrant client.
+// one JetStream cluster, 2 knnkit cluster nodes as child processes (`knnkit serve --cluster`),
+// the official Qdrant client.
 // Mid-ingest the NATS server leading a shard's stream and one knnkit node are SIGKILLed, then
 // both restarted; every acknowledged point must be there, searches must equal the single-node
 // server's; with two NATS servers down writes get a 503 and reads are still served.
@@ -30,7 +31,7 @@ after(async () => {
 });
 
 function startNode(id: string, urls: string[], timeoutMs = 60_000): Promise<NodeProc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/cluster-child.ts'),
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/serve-child.ts'),
     '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--replicas', '3', '--publish-deadline-ms', '15000', '--read-wait-ms', '30000'],
   { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);

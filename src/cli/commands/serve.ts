@@ -23,6 +23,8 @@ options:
   --body-limit BYTES         largest request body (default 33554432); larger gets 413
   --max-in-flight N          requests served at once; more get 429 (default 256)
   --log LEVEL                pino log level on stderr (info, warn, error; default warn)
+  --cluster URLS             run as a node of a cluster on NATS JetStream instead (docs/cluster.md;
+                             its options: knnkit serve --cluster URLS --help)
 
 On SIGTERM / SIGINT it stops accepting, finishes in-flight requests, flushes the logs, writes a
 final snapshot of each collection and exits 0. The listening address is printed on stdout as
@@ -37,6 +39,8 @@ const SPEC = {
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
+  // cluster mode (issue 18) has its own options: src/server/cluster/cli.ts
+  if (argv.includes('--cluster')) return (await import('../../server/cluster/cli.js')).runCluster(argv);
   const { options: o } = parseArgs(argv, SPEC);
   if (o.help) { console.log(USAGE); return 0; }
   let file: Record<string, unknown> = {};

@@ -1,0 +1,50 @@
+import { KnnkitError } from '../../core/errors.js';
+
+export const CLUSTER_USAGE = `usage: knnkit serve --cluster nats://HOST:PORT[,nats://...] --node-id ID [options]
+
+A node of a knnkit cluster on NATS JetStream (docs/cluster.md): the same Qdrant REST subset as
+the single server for create / get collection, upsert, retrieve, delete by ids, count and search;
+writes go to replicated JetStream streams (one per collection shard) and are answered once
+JetStream has acknowledged them; every node follows every shard and answers any request.
+Needs the npm packages @nats-io/transport-node, @nats-io/jetstream and @nats-io/kv.
+
+options:
+  --cluster URLS             NATS servers of the cluster, comma-separated          [required]
+  --node-id ID               this node's name (letters, digits, _ or -)            [required]
+  --host HOST                listen address (default 127.0.0.1)
+  --port PORT                port (default 6333; 0 = any free port, printed on start)
+  --replicas N               stream / bucket replicas of new collections (default 3)
+  --publish-deadline-ms MS   how long a write retries before a 503 (default 30000)
+  --read-wait-ms MS          how long a strong read waits to catch up (default 10000)
+
+The listening address is printed on stdout as "knnkit serve listening on http://HOST:PORT".
+`;
+
+/** `knnkit serve --cluster ...`: runs a cluster node until SIGTERM / SIGINT. */
+export async function runCluster(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) { console.log(CLUSTER_USAGE); return 0; }
+  let mod: typeof import('./serve.js');
+  try {
+    mod = await import('./serve.js');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /@nats-io\//.test((e as Error).message)) {
+      throw new KnnkitError('--cluster', '--cluster: the NATS client is not installed; run npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv');
+    }
+    throw e;
+  }
+  let opts;
+  try { opts = mod.parseClusterArgs(argv); } catch (e) { throw new KnnkitError('--cluster', (e as Error).message); }
+  const server = await mod.serveCluster(opts);
+  console.log(`knnkit serve listening on ${server.url} (cluster node ${opts.nodeId})`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`knnkit serve: ${sig}: closing the cluster node`);
+      server.close().then(() => resolve(0), (e) => { console.error(`knnkit serve: shutdown failed: ${(e as Error).message}`); resolve(1); });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

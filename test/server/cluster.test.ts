@@ -105,3 +105,25 @@ test('3 NATS servers, 2 nodes: acknowledged upserts survive a SIGKILLed server; 
   await c.upsert('pts', [{ id: 5000, vector: rows[0], payload: {} }]);
   assert.equal(await b.count('pts'), N);
 });
+
+test('HNSW shards: recall@10 of the cluster within 0.01 of one HNSW index over the same points', { skip: skip ?? false, timeout: 120_000 }, async () => {
+  const node = await ClusterNode.start({ servers: nats!.urls, nodeId: 'ann', replicas: 3, readWaitMs: 30_000 });
+  nodes.push(node);
+  await node.createCollection({ name: 'ann', size: 16, distance: 'Cosine', shards: 3, family: 'hnsw' });
+  const N = 3000;
+  const rows = randomRows(N, 16, 21);
+  for (let off = 0; off < N; off += 500) await node.upsert('ann', rows.slice(off, off + 500).map((v, j) => ({ id: off + j, vector: v })));
+  const exact = createIndex('brute', rows, { metric: 'cosine' });
+  const single = createIndex('hnsw', rows, { metric: 'cosine' });
+  const queries = randomRows(100, 16, 22);
+  let hitCluster = 0, hitSingle = 0;
+  for (const q of queries) {
+    const truth = new Set(Array.from(exact.search([q], 10).ids));
+    for (const id of single.search([q], 10).ids) if (truth.has(id)) hitSingle++;
+    for (const h of await node.search('ann', q, 10)) if (truth.has(Number(h.key))) hitCluster++;
+  }
+  const rc = hitCluster / 1000, rs = hitSingle / 1000;
+  process.stderr.write(`HNSW recall@10: cluster (3 shards) ${rc.toFixed(3)}, single index ${rs.toFixed(3)}\n`);
+  assert.ok(rc >= rs - 0.01, `cluster recall ${rc} vs single ${rs}`);
+  assert.ok(rc > 0.8, `cluster recall ${rc}`);
+});

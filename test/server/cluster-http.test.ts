@@ -1,5 +1,5 @@
 // The cluster through the Qdrant REST API (issue 18, first slice): 3 nats-server processes in
-// one JetStream cluster, 2 knnkit cluster nodes as child processes (`knnkit serve --cluster`),
+// one JetStream cluster, 3 knnkit cluster nodes as child processes (`knnkit serve --cluster`),
 // the official Qdrant client.
 // Mid-ingest the NATS server leading a shard's stream and one knnkit node are SIGKILLed, then
 // both restarted; every acknowledged point must be there, searches must equal the single-node
@@ -67,7 +67,7 @@ async function streamLeader(urls: string[], stream: string): Promise<string> {
 
 test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-ingest, no acknowledged write lost, answers equal a single node', { skip: skip ?? false, timeout: 400_000 }, async () => {
   nats = await startNatsCluster(3);
-  const nodes: (NodeProc | null)[] = [await startNode('a', nats.urls), await startNode('b', nats.urls)];
+  const nodes: (NodeProc | null)[] = [await startNode('a', nats.urls), await startNode('b', nats.urls), await startNode('c', nats.urls)];
   await nodes[0]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 4 } as never);
   await assert.rejects(nodes[1]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' } }), (e: { status?: number }) => e.status === 400);
 
@@ -84,21 +84,24 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
       await nats.kill(killedNats);
     }
     let dying: Promise<void> | null = null;
-    if (b === 14) {
+    if (b === 15) {
       // knnkit node a dies while it handles this batch's upsert: the client sees the request
-      // fail (not acknowledged) and sends it to node b
+      // fail (not acknowledged) and sends it to the next node
       const victim = nodes[0]!;
-      dying = new Promise((r) => setTimeout(r, 15)).then(() => sigkill(victim.child));
+      // (stopped first so the request is surely in flight, unanswered, when the SIGKILL lands)
+      victim.child.kill('SIGSTOP');
+      dying = new Promise((r) => setTimeout(r, 300)).then(() => sigkill(victim.child));
     }
     if (b === 22) {
       await nats.restart(killedNats);
       nodes[0] = await startNode('a2', nats.urls); // a fresh node rebuilds from the streams
     }
     const points = rows.slice(b * BATCH, (b + 1) * BATCH).map((v, j) => ({ id: b * BATCH + j, vector: v, payload: { n: b * BATCH + j, tag: `t${(b * BATCH + j) % 7}` } }));
-    // alternate nodes; a request to a dead node goes to the other (an upsert is idempotent)
+    // round-robin over the nodes; a request a node fails goes to the next (an upsert is idempotent)
     let done = false;
     for (let attempt = 0; attempt < 4 && !done; attempt++) {
-      const node = (dying && attempt > 0 ? nodes[1] : nodes[(b + attempt) % 2] ?? nodes[(b + attempt + 1) % 2])!;
+      const alive = [0, 1, 2].map((i) => nodes[(b + i) % 3]).filter((n): n is NodeProc => n !== null);
+      const node = alive[attempt % alive.length];
       try {
         const r = await node.client.upsert('docs', { wait: true, points });
         assert.equal(r.status, 'completed');
@@ -112,6 +115,7 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
     if (dying) { await dying; nodes[0] = null; }
   }
   assert.equal(acked.size, N);
+  assert.ok(retried >= 1, 'the request in flight on the killed node was retried');
 
   // every acknowledged point, on both nodes, with its payload
   for (const node of nodes) {
@@ -153,5 +157,6 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   const want = await sc.search('docs', { vector: q, limit: 5 });
   const got = await nodes[0]!.client.search('docs', { vector: q, limit: 5 });
   assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id));
+  assert.equal((await nodes[2]!.client.count('docs', {})).count, N); // a strong read falls back to what the node has
   process.stderr.write(`cluster-http: ${retried} upsert requests retried on the other node\n`);
 });

@@ -136,7 +136,7 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   cleanups.push(() => single.server.close());
   const sc = singleClient(single.url);
   await sc.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' }, knnkit: { index: 'brute' } } as never);
-  for (let off = 0; off < N; off += 500) await sc.upsert('docs', { wait: true, points: rows.slice(off, off + 500).map((v, j) => ({ id: off + j, vector: v, payload: { n: off + j } })) });
+  for (let off = 0; off < N; off += 500) await sc.upsert('docs', { wait: true, points: rows.slice(off, off + 500).map((v, j) => ({ id: off + j, vector: v, payload: { n: off + j, tag: `t${(off + j) % 7}` } })) });
   const queries = randomRows(15, DIM, 5);
   for (const q of queries) {
     const want = await sc.search('docs', { vector: q, limit: 10 });
@@ -146,6 +146,19 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
       got.forEach((h, j) => assert.ok(Math.abs(h.score - want[j].score) < 1e-4, `${h.score} vs ${want[j].score}`));
     }
   }
+  // filters (the single server's filter language, tested on each shard's payloads inside the search)
+  const filter = { must: [{ key: 'tag', match: { any: ['t3', 't5'] } }], must_not: [{ key: 'n', range: { lt: 500 } }] };
+  for (const q of queries.slice(0, 5)) {
+    const want = await sc.search('docs', { vector: q, limit: 10, filter, with_payload: true });
+    assert.equal(want.length, 10);
+    for (const node of nodes) {
+      const got = await node!.client.search('docs', { vector: q, limit: 10, filter, with_payload: true });
+      assert.deepEqual(got.map((h) => [h.id, h.payload]), want.map((h) => [h.id, h.payload]));
+    }
+  }
+  const wantCount = (await sc.count('docs', { filter, exact: true })).count;
+  assert.ok(wantCount > 0);
+  for (const node of nodes) assert.equal((await node!.client.count('docs', { filter })).count, wantCount);
 
   // two of three NATS servers down: no quorum, writes 503, reads still served from memory
   await nats.kill(0);

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { KnnkitError } from '../../core/errors.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { intIn, ok, parsePayload, parseVector, parseWait, payloadSelector, wantVector } from '../http.js';
+import { compileFilter } from '../filter.js';
 import { keyToId, pointKey, type PointId } from '../point-id.js';
 import { QDRANT_API_VERSION, KNNKIT_VERSION } from '../version.js';
 import type { Distance } from '../collection.js';
@@ -114,19 +115,19 @@ export function clusterApp(node: ClusterNode, opts: { bodyLimit?: number } = {})
   });
 
   app.post<{ Params: P }>('/collections/:collection_name/points/count', async (req, reply) => {
-    if (req.body && (req.body as Body).filter) throw badRequest('filter: not supported by cluster nodes yet');
-    return ok(req, reply, { count: await node.count(req.params.collection_name, consistency(req)) });
+    const f = compileFilter(req.body && typeof req.body === 'object' ? (req.body as Body).filter : undefined);
+    return ok(req, reply, { count: await node.count(req.params.collection_name, consistency(req), f) });
   });
 
   app.post<{ Params: P }>('/collections/:collection_name/points/search', async (req, reply) => {
     const name = req.params.collection_name;
     const b = body(req);
-    if (b.filter != null) throw badRequest('filter: not supported by cluster nodes yet');
     const c = await node.configOf(name);
     const vector = parseVector(b.vector, c.size, 'vector', false);
     const limit = intIn(b.limit, 10, 0, 100000, 'limit'), offset = intIn(b.offset, 0, 0, 1000000, 'offset');
     const prm = (b.params ?? {}) as { hnsw_ef?: number };
-    const hits = await node.search(name, vector, limit, { offset, ef: prm.hnsw_ef ?? undefined, consistency: consistency(req) });
+    const filter = compileFilter(b.filter);
+    const hits = await node.search(name, vector, limit, { offset, ef: prm.hnsw_ef ?? undefined, consistency: consistency(req), filter });
     const sel = payloadSelector(b.with_payload, false), vec = wantVector(b.with_vector);
     const out = [];
     for (const h of hits) {

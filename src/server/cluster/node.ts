@@ -6,7 +6,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Collection, DISTANCES, type Distance } from '../collection.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
-import type { Payload } from '../filter.js';
+import type { CompiledFilter, Payload } from '../filter.js';
 import { pointKey, type PointId } from '../point-id.js';
 import { decodeChange, encodeChange, shardOf } from './codec.js';
 import { ShardFollower } from './follower.js';
@@ -245,7 +245,7 @@ export class ClusterNode {
     if (ok.includes(false)) throw new ApiError(503, `Service unavailable: node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`);
   }
 
-  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number } = {}): Promise<KeyHit[]> {
+  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number; filter?: CompiledFilter | null } = {}): Promise<KeyHit[]> {
     const a = await this.attach(name);
     const { config } = a;
     if (vector.length !== config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${config.size}`);
@@ -259,7 +259,7 @@ export class ClusterNode {
     // scatter to every shard (all local in this slice), gather, merge: the global top k is
     // within the union of the shards' top k
     const all: KeyHit[] = [];
-    for (const s of a.shards) all.push(...s.search(q, k, params, score));
+    for (const s of a.shards) all.push(...s.search(q, k, params, score, o.filter ?? null));
     all.sort(similarity ? (x, y) => y.score - x.score : (x, y) => x.score - y.score);
     return all.slice(o.offset ?? 0, k);
   }
@@ -272,10 +272,10 @@ export class ClusterNode {
     return got ? { id, vector: Array.from(got.vector), payload: got.payload } : null;
   }
 
-  async count(name: string, consistency: Consistency = 'strong'): Promise<number> {
+  async count(name: string, consistency: Consistency = 'strong', filter: CompiledFilter | null = null): Promise<number> {
     const a = await this.attach(name);
     await this.catchUp(a, consistency);
-    return a.shards.reduce((n, s) => n + s.size, 0);
+    return a.shards.reduce((n, s) => n + (filter ? s.allowed(filter)!.size : s.size), 0);
   }
 
   /** Per shard: stream sequence applied on this node. */

@@ -1,7 +1,7 @@
 import { denseMatrix } from '../../core/matrix.js';
 import { KeyMap } from '../../index/ids.js';
 import type { VectorIndex } from '../../index/types.js';
-import type { Payload } from '../filter.js';
+import type { CompiledFilter, Payload } from '../filter.js';
 import type { Change } from './codec.js';
 
 /** A hit inside the cluster: the point's canonical key and its Qdrant score. */
@@ -65,10 +65,24 @@ export class ShardState {
     });
   }
 
-  /** The shard's k nearest; `score` maps a true distance to Qdrant's score. */
-  search(query: Float32Array, k: number, params: Record<string, unknown>, score: (d: number) => number): KeyHit[] {
+  /**
+   * The ids a filter allows (null: no filter). No payload indexes on cluster shards yet: the
+   * filter is tested on every point's payload (the single server's compiled filter).
+   */
+  allowed(f: CompiledFilter | null): Set<number> | null {
+    if (!f) return null;
+    const out = new Set<number>();
+    for (const [id, p] of this.payloads) if (f.test(f.usesIds ? this.keys.keyOf(id)! : '', p)) out.add(id);
+    return out;
+  }
+
+  /** The shard's k nearest (among the filter's points); `score` maps a true distance to Qdrant's score. */
+  search(query: Float32Array, k: number, params: Record<string, unknown>, score: (d: number) => number, filter: CompiledFilter | null = null): KeyHit[] {
     if (this.index.size === 0 || k <= 0) return [];
-    const r = this.index.search(denseMatrix(query, 1, this.dim), k, params);
+    const allow = this.allowed(filter);
+    if (allow && allow.size === 0) return [];
+    // the allowed set goes into the index's search (never a post-filter: k hits among the allowed)
+    const r = this.index.search(denseMatrix(query, 1, this.dim), k, allow ? { ...params, filter: allow } : params);
     const out: KeyHit[] = [];
     for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) out.push({ key: this.keys.keyOf(r.ids[i])!, score: score(r.distances[i]) });
     return out;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { natsSkipReason, randomRows, startNatsCluster, type NatsCluster } from './cluster-helpers.js';
+import { natsSkipReason, randomRows, startNatsCluster, until, type NatsCluster } from './cluster-helpers.js';
 import { startServer, tempDir, client as singleClient } from './helpers.js';
 
 const skip = natsSkipReason();
@@ -159,6 +159,15 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   const wantCount = (await sc.count('docs', { filter, exact: true })).count;
   assert.ok(wantCount > 0);
   for (const node of nodes) assert.equal((await node!.client.count('docs', { filter })).count, wantCount);
+
+  // collections listed and deleted through any node
+  await nodes[0]!.client.createCollection('tmp', { vectors: { size: 2, distance: 'Dot' } });
+  await nodes[1]!.client.upsert('tmp', { wait: true, points: [{ id: 1, vector: [1, 0] }] });
+  assert.deepEqual((await nodes[2]!.client.getCollections()).collections.map((c) => c.name), ['docs', 'tmp']);
+  assert.equal(await nodes[2]!.client.deleteCollection('tmp'), true);
+  // node b attached it (it took the upsert): it detaches when its watch of the bucket sees the deletion
+  await until(() => nodes[1]!.client.getCollection('tmp').then(() => false, (e: { status?: number }) => e.status === 404), 20_000, 'node b to detach tmp');
+  await assert.rejects(nodes[0]!.client.getCollection('tmp'), (e: { status?: number }) => e.status === 404);
 
   // two of three NATS servers down: no quorum, writes 503, reads still served from memory
   await nats.kill(0);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createIndex } from '../../src/index/api.js';
 import { ClusterNode } from '../../src/server/cluster/node.js';
 import { decodeChange, encodeChange, shardOf } from '../../src/server/cluster/codec.js';
-import { natsSkipReason, randomRows, startNatsCluster, type NatsCluster } from './cluster-helpers.js';
+import { natsSkipReason, randomRows, startNatsCluster, until, type NatsCluster } from './cluster-helpers.js';
 
 const skip = natsSkipReason();
 const DIM = 8;
@@ -104,6 +104,14 @@ test('3 NATS servers, 2 nodes: acknowledged upserts survive a SIGKILLed server; 
   await nats!.restart(0);
   await c.upsert('pts', [{ id: 5000, vector: rows[0], payload: {} }]);
   assert.equal(await b.count('pts'), N);
+
+  // deletion through one node: the others detach (their watch of the bucket), the streams go
+  assert.deepEqual(await b.listCollections(), ['pts']);
+  assert.equal(await c.deleteCollection('pts'), true);
+  assert.equal(await c.deleteCollection('pts'), false);
+  await until(async () => b.search('pts', q, 1).then(() => false, (e) => /doesn't exist/.test(String(e))), 20_000, 'node b to detach the deleted collection');
+  await assert.rejects(c.jsm.streams.info('KNNKIT_pts_0'), /stream not found/);
+  assert.deepEqual(await b.listCollections(), []);
 });
 
 test('HNSW shards: recall@10 of the cluster within 0.01 of one HNSW index over the same points', { skip: skip ?? false, timeout: 120_000 }, async () => {

@@ -70,6 +70,12 @@ export class ShardFollower {
         failures = 0;
       } catch (e) {
         if (this.stopped) break;
+        if (/stream not found/i.test((e as Error).message)) {
+          // the collection was deleted (its streams first go with it): nothing left to follow
+          this.log(`${this.stream} no longer exists; stopped following`);
+          this.stopped = true;
+          break;
+        }
         this.restarts++;
         if (failures === 0 || process.env.KNNKIT_CLUSTER_DEBUG) this.log(`following ${this.stream} again from ${this.shard.applied + 1} (${(e as Error).message})`);
         this.dropConsumer();

@@ -56,6 +56,10 @@ export function clusterApp(node: ClusterNode, opts: { bodyLimit?: number } = {})
     return ok(req, reply, true);
   });
 
+  app.get('/collections', async (req, reply) => ok(req, reply, { collections: (await node.listCollections()).map((name) => ({ name })) }));
+
+  app.delete<{ Params: P }>('/collections/:collection_name', async (req, reply) => ok(req, reply, await node.deleteCollection(req.params.collection_name)));
+
   app.get<{ Params: P }>('/collections/:collection_name', async (req, reply) => {
     const name = req.params.collection_name;
     const c = await node.configOf(name);

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import { Collection, DISTANCES, type Distance } from '../collection.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { CompiledFilter, Payload } from '../filter.js';
@@ -79,7 +79,54 @@ export class ClusterNode {
     const js = jetstream(nc, { timeout: 10_000 });
     // the metadata bucket: collection configs and shard maps (create is idempotent for equal options)
     const meta = await new Kvm(js).create(META_BUCKET, { replicas: opts.replicas ?? 3, history: 1, storage: StorageType.File });
-    return new ClusterNode(opts, nc, js, jsm, meta);
+    const node = new ClusterNode(opts, nc, js, jsm, meta);
+    await node.watchDeletes();
+    return node;
+  }
+
+  /** Collections deleted through any node are detached here (followers stopped, memory freed). */
+  private async watchDeletes(): Promise<void> {
+    const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.UpdatesOnly });
+    void (async () => {
+      for await (const e of w) {
+        if (e.operation !== 'PUT') await this.detach(e.key.slice('collections.'.length));
+      }
+    })().catch((err) => { if (!this.closed) this.log(`metadata watch stopped: ${(err as Error).message}`); });
+    this.stopWatch = () => w.stop();
+  }
+
+  private stopWatch: () => void = () => undefined;
+
+  private async detach(name: string): Promise<void> {
+    const p = this.collections.get(name);
+    if (!p) return;
+    this.collections.delete(name);
+    const a = await p.catch(() => null);
+    if (a) await Promise.all(a.followers.map((f) => f.stop()));
+  }
+
+  /** Names of the collections in the metadata bucket. */
+  async listCollections(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const k of await this.meta.keys('collections.>')) out.push(k.slice('collections.'.length));
+    } catch (err) {
+      throw new ApiError(503, `Service unavailable: the metadata bucket cannot be read (${(err as Error).message})`);
+    }
+    return out.sort();
+  }
+
+  /**
+   * Deletes a collection: its key first (no node attaches it anew; attached nodes detach when
+   * their watch sees the deletion), then its streams. False when it does not exist.
+   */
+  async deleteCollection(name: string): Promise<boolean> {
+    let config: ClusterCollectionConfig;
+    try { config = await this.readConfig(name); } catch (e) { if ((e as ApiError).statusCode === 404) return false; throw e; }
+    await this.meta.delete(`collections.${name}`);
+    await this.detach(name);
+    for (const s of config.streams) await this.jsm.streams.delete(s).catch(() => false);
+    return true;
   }
 
   private log(msg: string): void { this.opts.log?.(`${new Date().toISOString().slice(14, 23)} [${this.opts.nodeId}] ${msg}`); }
@@ -287,6 +334,7 @@ export class ClusterNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatch();
     for (const p of this.collections.values()) {
       const a = await p.catch(() => null);
       if (a) await Promise.all(a.followers.map((f) => f.stop()));

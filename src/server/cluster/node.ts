@@ -75,24 +75,44 @@ export class ClusterNode {
   static async start(opts: ClusterNodeOptions): Promise<ClusterNode> {
     if (!opts.servers.length) throw badRequest('cluster servers: got none; expected at least one nats:// URL');
     const nc = await connect({ servers: opts.servers, name: `knnkit-${opts.nodeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 10_000 });
+    try {
+      return await ClusterNode.setUp(opts, nc);
+    } catch (e) {
+      await nc.close().catch(() => undefined); // nothing may keep the process alive after a failed start
+      throw e;
+    }
+  }
+
+  private static async setUp(opts: ClusterNodeOptions, nc: NatsConnection): Promise<ClusterNode> {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const js = jetstream(nc, { timeout: 10_000 });
     // the metadata bucket: collection configs and shard maps (create is idempotent for equal options)
     const meta = await new Kvm(js).create(META_BUCKET, { replicas: opts.replicas ?? 3, history: 1, storage: StorageType.File });
     const node = new ClusterNode(opts, nc, js, jsm, meta);
-    await node.watchDeletes();
+    void node.watchDeletes(0);
     return node;
   }
 
-  /** Collections deleted through any node are detached here (followers stopped, memory freed). */
-  private async watchDeletes(): Promise<void> {
-    const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.UpdatesOnly });
-    void (async () => {
+  /**
+   * Collections deleted through any node are detached here (followers stopped, memory freed).
+   * Started in the background and retried: right after a server loss the watch's consumer can
+   * take a while to create, and a node must not fail to start for it.
+   */
+  private async watchDeletes(attempt: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.UpdatesOnly });
+      if (this.closed) { w.stop(); return; }
+      this.stopWatch = () => w.stop();
       for await (const e of w) {
         if (e.operation !== 'PUT') await this.detach(e.key.slice('collections.'.length));
       }
-    })().catch((err) => { if (!this.closed) this.log(`metadata watch stopped: ${(err as Error).message}`); });
-    this.stopWatch = () => w.stop();
+    } catch (err) {
+      if (this.closed) return;
+      this.log(`metadata watch: ${(err as Error).message}; retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
+      return this.watchDeletes(attempt + 1);
+    }
   }
 
   private stopWatch: () => void = () => undefined;

@@ -33,15 +33,8 @@ export class SearchResult {
    * (a KnnkitError says so here).
    */
   get indices(): Int32Array {
-    if (this.idx) return this.idx;
-    const w = this.wide!;
-    const out = new Int32Array(w.length);
-    for (let i = 0; i < w.length; i++) {
-      if (w[i] > 0x7fffffff) throw new KnnkitError('indices', `indices: id ${w[i]} does not fit in an Int32Array; read result.ids (a Float64Array) for ids above 2^31 - 1`);
-      out[i] = w[i];
-    }
-    this.idx = out;
-    return out;
+    if (!this.idx) this.idx = narrowIds(this.wide!);
+    return this.idx;
   }
 
   /** Neighbour ids as a Float64Array (any id up to 2^53 - 1; -1 = no neighbour). */
@@ -102,15 +95,8 @@ export class RadiusResult {
 
   /** Ids as int32; see SearchResult.indices. */
   get indices(): Int32Array {
-    if (this.idx) return this.idx;
-    const w = this.wide!;
-    const out = new Int32Array(w.length);
-    for (let i = 0; i < w.length; i++) {
-      if (w[i] > 0x7fffffff) throw new KnnkitError('indices', `indices: id ${w[i]} does not fit in an Int32Array; read result.ids (a Float64Array) for ids above 2^31 - 1`);
-      out[i] = w[i];
-    }
-    this.idx = out;
-    return out;
+    if (!this.idx) this.idx = narrowIds(this.wide!);
+    return this.idx;
   }
 
   /** Ids as a Float64Array (any id up to 2^53 - 1). */
@@ -123,4 +109,14 @@ export class RadiusResult {
     const s = this.offsets[q], e = this.offsets[q + 1];
     return { indices: this.indices.subarray(s, e), distances: this.distances.subarray(s, e) };
   }
+}
+
+/** Wide ids as int32, or a KnnkitError naming `ids` when one does not fit. */
+function narrowIds(w: Float64Array): Int32Array {
+  const out = new Int32Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    if (w[i] > 0x7fffffff) throw new KnnkitError('indices', `indices: id ${w[i]} does not fit in an Int32Array; read result.ids (a Float64Array) for ids above 2^31 - 1`);
+    out[i] = w[i];
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import { IdBitmap } from '../../src/index/filter.js';
 import type { VectorIndex } from '../../src/index/types.js';
 import type { SearchResult } from '../../src/search/results.js';
 import { closeSharedPool } from '../../src/parallel/pool.js';
+import { recall, rows } from '../helpers/recall.js';
 import { gaussianClusters, sharedData } from '../helpers/data.js';
 
 after(() => closeSharedPool());
@@ -25,19 +26,7 @@ const FAMILIES = listFamilies();
 const METRICS = ['euclidean', 'sqeuclidean', 'manhattan', 'chebyshev', { name: 'minkowski', p: 3 }, 'cosine', 'ip', 'hamming'] as const;
 const K = 10;
 
-function rows(X: DenseMatrix, start: number, end: number): DenseMatrix {
-  return { kind: 'dense', data: X.data.slice(start * X.cols, end * X.cols), rows: end - start, cols: X.cols };
-}
 
-function recall(res: SearchResult, truth: SearchResult): number {
-  let hit = 0, total = 0;
-  for (let q = 0; q < truth.nQueries; q++) {
-    const t = new Set(Array.from(truth.row(q).indices).filter((i) => i >= 0));
-    total += t.size;
-    for (const i of res.row(q).indices) if (t.has(i)) hit++;
-  }
-  return total === 0 ? 1 : hit / total;
-}
 
 function sameResults(a: SearchResult, b: SearchResult, what: string): void {
   assert.deepEqual(Array.from(a.ids), Array.from(b.ids), `${what}: ids`);

@@ -5,24 +5,13 @@ import { indexFromBytes } from '../../src/index/persist.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import type { SearchResult } from '../../src/search/results.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
+import { recall, rows } from '../helpers/recall.js';
 import { gaussianClusters } from '../helpers/data.js';
 
 const base = gaussianClusters(3000, 20, 30, 11);
 const queries = gaussianClusters(80, 20, 30, 12);
 
-function recall(res: SearchResult, truth: SearchResult): number {
-  let hit = 0, total = 0;
-  for (let q = 0; q < truth.nQueries; q++) {
-    const t = new Set(Array.from(truth.row(q).indices));
-    total += t.size;
-    for (const i of res.row(q).indices) if (t.has(i)) hit++;
-  }
-  return hit / total;
-}
 
-function rows(X: DenseMatrix, a: number, b: number): DenseMatrix {
-  return { kind: 'dense', data: X.data.slice(a * X.cols, b * X.cols), rows: b - a, cols: X.cols };
-}
 
 test('ivf-flat: nprobe = nlist scans every list: brute force\'s neighbours and distances, for L2, ip and cosine', () => {
   for (const metric of ['euclidean', 'sqeuclidean', 'ip', 'cosine']) {

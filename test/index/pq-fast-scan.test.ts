@@ -9,20 +9,12 @@ import { quantizeTables, scanFs } from '../../src/index/pq/fast-scan.js';
 import { InvertedLists, pack4, unpack4 } from '../../src/index/ivf/lists.js';
 import { IvfKernels } from '../../src/index/ivf/kernels.js';
 import type { SearchResult } from '../../src/search/results.js';
+import { recall } from '../helpers/recall.js';
 import { gaussianClusters } from '../helpers/data.js';
 
 const base = gaussianClusters(2000, 32, 16, 31);
 const queries = gaussianClusters(30, 32, 16, 32);
 
-function recall(res: SearchResult, truth: SearchResult): number {
-  let hit = 0, total = 0;
-  for (let q = 0; q < truth.nQueries; q++) {
-    const t = new Set(Array.from(truth.row(q).indices));
-    total += t.size;
-    for (const i of res.row(q).indices) if (t.has(i)) hit++;
-  }
-  return hit / total;
-}
 
 test('pq4 packing: blocks of 32, two entries per byte, round trip and swap', () => {
   const m = 5, n = 70, codes = new Uint8Array(n * m);

@@ -6,24 +6,13 @@ import { KnnkitError } from '../../src/core/errors.js';
 import type { SearchResult } from '../../src/search/results.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
 import type { VectorIndex } from '../../src/index/types.js';
+import { recall, rows } from '../helpers/recall.js';
 import { gaussianClusters } from '../helpers/data.js';
 
 const base = gaussianClusters(1500, 16, 12, 21);
 const queries = gaussianClusters(40, 16, 12, 22);
 
-function recall(res: SearchResult, truth: SearchResult): number {
-  let hit = 0, total = 0;
-  for (let q = 0; q < truth.nQueries; q++) {
-    const t = new Set(Array.from(truth.row(q).indices));
-    total += t.size;
-    for (const i of res.row(q).indices) if (t.has(i)) hit++;
-  }
-  return hit / total;
-}
 
-function rows(X: DenseMatrix, a: number, b: number): DenseMatrix {
-  return { kind: 'dense', data: X.data.slice(a * X.cols, b * X.cols), rows: b - a, cols: X.cols };
-}
 
 /** Brute-force ADC: the squared L2 / 1 - <q, x> between each query and every decoded vector (getVector). */
 function bruteAdc(idx: VectorIndex, Q: DenseMatrix, ip: boolean): Float64Array[] {

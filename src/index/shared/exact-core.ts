@@ -6,6 +6,9 @@ import type { SearchResult, RadiusResult } from '../../search/results.js';
 import type { Envelope, Section } from '../envelope.js';
 import type { Allow, FamilyCore } from '../types.js';
 import { StoredRows } from './stored-rows.js';
+import type { FamilyDescriptor } from '../registry.js';
+import type { OptionSpec } from '../options.js';
+import { DEFAULT_LEAF_SIZE } from '../../search/tree/common.js';
 
 /**
  * The core of an exact family over stored rows (label = row): brute force and the two trees.
@@ -82,3 +85,23 @@ export class ExactCore implements FamilyCore {
 
 /** Capabilities of the exact families over stored rows. */
 export const EXACT_CAPABILITIES = { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false } as const;
+
+/**
+ * `create` and `load` of a tree family over stored rows: the tree is built from the rows by
+ * `make(data, metric, leafSize)` (the KD-tree and the ball tree differ only there).
+ */
+export function treeFamilyCores(make: (data: Matrix, metric: Metric, leafSize: number) => NeighborIndex): Pick<FamilyDescriptor, 'create' | 'load' | 'options' | 'searchParams' | 'capabilities' | 'dataKinds' | 'codecs' | 'formatVersion'> {
+  return {
+    dataKinds: ['dense'], codecs: ['f32'], capabilities: EXACT_CAPABILITIES, options: [LEAF_SIZE], searchParams: [], formatVersion: 1,
+    create(dim, ctx) {
+      const leafSize = ctx.options.leafSize as number;
+      return new ExactCore(ctx.metric, dim, new StoredRows(dim, false), (data) => make(data, ctx.metric, leafSize));
+    },
+    load(env, ctx) {
+      const leafSize = ctx.options.leafSize as number;
+      return ExactCore.load(env, ctx.metric, ctx.view, (data) => make(data, ctx.metric, leafSize));
+    },
+  };
+}
+
+export const LEAF_SIZE: OptionSpec = { name: 'leafSize', type: 'integer', default: DEFAULT_LEAF_SIZE, min: 1, doc: 'points per leaf (leaves hold leafSize/2 to 2 leafSize points)' };

@@ -18,7 +18,11 @@ export class StoredRows {
   constructor(readonly cols: number, readonly sparse: boolean) {}
 
   append(m: Matrix): void {
-    if (m.kind === 'dense') {
+    if (m.kind === 'dense' && this.rows === 0 && !this.dense) {
+      // the first (bulk) add keeps the caller's rows as they are, as the engines always did;
+      // a later add grows into a new array, so the caller's array is never written
+      this.dense = m.data.subarray(0, m.rows * this.cols);
+    } else if (m.kind === 'dense') {
       const need = (this.rows + m.rows) * this.cols;
       if (!this.dense || this.dense.length < need) this.dense = grow(this.dense, need, this.rows * this.cols, Float32Array);
       this.dense.set(m.data.subarray(0, m.rows * this.cols), this.rows * this.cols);

@@ -2,7 +2,7 @@
 // multi-probe, FAISS-IndexLSH mode) and `rp-forest` (nTrees 10, 50, 100) beside knnkit's HNSW
 // and FAISS IndexLSH (bench/faiss_lsh.py, when bench/.venv exists), one thread, same run.
 // Usage: node --import tsx bench/lsh-forest.ts [--n 100000] [--queries 300] [--repeats 3]
-//        [--no-peer] [--no-hnsw] [--json out.json]
+//        [--sets clustered,sift4900] [--no-peer] [--no-hnsw] [--json out.json]
 // Data: gaussianClusters (100 clusters, seed 42) n x 128 with queries from the same clusters,
 // then ../shared/data/ngt_sift4900_{base,query}.fvecs. Recall@10 against knnkit's exact search.
 // Also: the forest's view-load time against its rebuild and against loading an HNSW index.
@@ -35,6 +35,15 @@ function recall(ids: Int32Array, truth: Int32Array): number {
   }
   return hit / truth.length;
 }
+/**
+ * A peer's int32 ids. readFileSync returns files under 4 KiB as a view into Node's shared 8 KiB
+ * Buffer pool (byteOffset > 0), so `.buffer` alone would start at someone else's bytes: on
+ * sift4900 (100 queries x 10 ids = 4,000 bytes) that shifted every FAISS row (recall 0.003).
+ */
+function readIds(path: string): Int32Array {
+  const b = readFileSync(path);
+  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
 function time<T>(fn: () => T): { s: number; v: T } { const t0 = performance.now(); const v = fn(); return { s: (performance.now() - t0) / 1000, v }; }
 const MB = (b: number) => (b / 1048576).toFixed(1);
 
@@ -55,9 +64,15 @@ function sweep(set: string, family: string, config: string, idx: VectorIndex, Q:
   }
 }
 
-async function run(set: string, X: DenseMatrix, Q: DenseMatrix): Promise<void> {
+async function run(set: string, X: DenseMatrix, Q: DenseMatrix, fileTruth?: DenseMatrix): Promise<void> {
   console.log(`\n== ${set}: ${X.rows} x ${X.cols}, ${Q.rows} queries, k = ${K}, 1 thread, median of ${repeats}`);
   const truthL2 = createIndex('brute', X).search(Q, K).indices;
+  if (fileTruth) {
+    // the set's own ground truth (float64 brute force, data README) against knnkit's, first k columns
+    const ft = new Int32Array(Q.rows * K);
+    for (let q = 0; q < Q.rows; q++) for (let i = 0; i < K; i++) ft[q * K + i] = fileTruth.data[q * fileTruth.cols + i];
+    console.log(`ground truth: knnkit's exact L2 top-${K} agrees with the set's ground-truth file at ${recall(truthL2, ft).toFixed(3)}`);
+  }
   const truthCos = createIndex('brute', X, { metric: 'cosine' }).search(Q, K).indices;
 
   // ---- lsh: K and L from tuneLsh for recall 0.9 without multi-probe, then the same K with multi-probe
@@ -75,7 +90,10 @@ async function run(set: string, X: DenseMatrix, Q: DenseMatrix): Promise<void> {
     sweep(set, 'lsh', `${mode} K=${t1.bits} L=${mp.tables}`, multi.v, Q, truth, 'probes', [1, 4, 16, 64], multi.s);
   }
   const fm = time(() => createIndex('lsh', X, { mode: 'faiss', bits: 2 * X.cols }));
+  // probes p re-ranks the p k nearest codes: the FAISS peer's k_factor p below
   sweep(set, 'lsh', `faiss mode nbits=${2 * X.cols}`, fm.v, Q, truthL2, 'probes', [1, 10, 100], fm.s);
+  const fm4 = time(() => createIndex('lsh', X, { mode: 'faiss', bits: 4 * X.cols }));
+  sweep(set, 'lsh', `faiss mode nbits=${4 * X.cols}`, fm4.v, Q, truthL2, 'probes', [1, 10, 100], fm4.s);
 
   // ---- rp-forest: one build of 100 trees; its first 10 / 50 trees are the 10- / 50-tree forests
   const fb = time(() => createIndex('rp-forest', X, { nTrees: 100 }) as ManagedIndex);
@@ -100,12 +118,12 @@ async function run(set: string, X: DenseMatrix, Q: DenseMatrix): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'knnkit-lsh-'));
     try {
       writeFileSync(join(dir, 'x.f32'), X.data.subarray(0, X.rows * X.cols)); writeFileSync(join(dir, 'q.f32'), Q.data);
-      const r = spawnSync(py, [join(here, 'faiss_lsh.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(X.cols), String(K), `${2 * X.cols},${4 * X.cols}`, '10,100', join(dir, 'out')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      const r = spawnSync(py, [join(here, 'faiss_lsh.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(X.cols), String(K), `${2 * X.cols},${4 * X.cols}`, '1,10,100', join(dir, 'out')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
       if (r.status !== 0) console.log(`FAISS: failed (${lastErrorLine(r)})`);
       else {
         const j = lastJson<{ faiss: string; runs: { name: string; nbits: number; k_factor: number; build_s: number; search_s: number; bytes: number }[] }>(r.stdout);
         j.runs.forEach((run, i) => {
-          const ids = new Int32Array(readFileSync(join(dir, `out.${i}.i32`)).buffer.slice(0));
+          const ids = readIds(join(dir, `out.${i}.i32`));
           report(set, `faiss ${j.faiss}`, `${run.name} nbits=${run.nbits}`, run.k_factor ? `k_factor ${run.k_factor}` : 'hamming', ids, truthL2, run.search_s, run.bytes, run.build_s);
         });
       }
@@ -139,13 +157,15 @@ async function run(set: string, X: DenseMatrix, Q: DenseMatrix): Promise<void> {
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
-const all = gaussianClusters(n + nq, dim, 100, 42);
-await run('clustered', { kind: 'dense', data: all.data.subarray(0, n * dim), rows: n, cols: dim }, { kind: 'dense', data: all.data.slice(n * dim), rows: nq, cols: dim });
+const sets = opt('sets', 'clustered,sift4900').split(',');
+const all = sets.includes('clustered') ? gaussianClusters(n + nq, dim, 100, 42) : null;
+if (all) await run('clustered', { kind: 'dense', data: all.data.subarray(0, n * dim), rows: n, cols: dim }, { kind: 'dense', data: all.data.slice(n * dim), rows: nq, cols: dim });
 const sift = join(here, '..', '..', 'shared', 'data', 'ngt_sift4900_base.fvecs');
-if (existsSync(sift)) {
+if (!sets.includes('sift4900')) { /* not asked for */ } else if (existsSync(sift)) {
   const X = (await readDataset(sift)).X as DenseMatrix;
   const Q = (await readDataset(sift.replace('base', 'query'))).X as DenseMatrix;
-  await run('sift4900', X, Q);
+  const G = (await readDataset(sift.replace('base.fvecs', 'groundtruth.ivecs'))).X as DenseMatrix;
+  await run('sift4900', X, Q, G);
 } else console.log('sift4900: ../shared/data absent, skipped');
 const out = opt('json', '');
 if (out) writeFileSync(out, JSON.stringify(rows, null, 1));

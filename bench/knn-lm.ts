@@ -4,7 +4,8 @@
  * HNSW and IVF-PQ; claim 1 = held-out WordNet with the training-set datastore, claim 2 = SAP Fiori
  * docs (npm @sap-ux/fiori-docs-embeddings) with a Fiori datastore, same model. k, T and λ are
  * chosen on validation, test figures printed as markdown tables (recorded in docs/knn-lm.md).
- *   npm run bench:knn-lm [-- --quick] [--epochs 3] [--seed 0] [--json out.json]
+ *   npm run bench:knn-lm [-- --quick] [--train wordnet] [--domain-b fiori] [--epochs 3] [--seed 0] [--json out.json]
+ * (--domain-a is the older name of --train; `knnkit knn-lm --train A --datastore D --eval E` runs one pairing)
  */
 import { writeFileSync } from 'node:fs';
 import { experimentTables, runKnnLMExperiment } from '../src/knn-lm/index.js';
@@ -13,7 +14,7 @@ import { flag, opt } from './common.js';
 const quick = flag('quick');
 const t0 = performance.now();
 const result = await runKnnLMExperiment({
-  domainA: opt('domain-a', 'wordnet'),
+  domainA: opt('train', opt('domain-a', 'wordnet')),
   domainB: opt('domain-b', 'fiori'),
   seed: Number(opt('seed', '0')),
   epochs: Number(opt('epochs', quick ? '2' : '3')),

@@ -10,13 +10,27 @@ import { UNK_ID, Vocabulary } from './tokenizer.js';
  *  1. same domain: model trained on A's training text; datastore = the same text; held-out A;
  *  2. domain adaptation: the same model (trained on A only); datastore = B's training text;
  *     held-out B, against the model alone.
+ * Those two are the default `configs`; any other (datastore, eval) pairs can be given instead
+ * (e.g. the CLI's --train A --datastore B --eval B, or a mismatched datastore A -> eval B).
  * k, T and λ are chosen on the validation split, the figures reported on the test split. One
  * retrieval at the largest k serves every smaller k (sorted neighbour lists).
  */
+export interface ExperimentConfig {
+  /** Corpus whose training split fills the datastore (the model's own training text when it is domainA). */
+  datastore: string;
+  /** Corpus whose validation / test splits are scored. */
+  eval: string;
+}
+
 export interface ExperimentOptions {
   domainA?: string;
-  /** Domain B for claim 2 (null: claim 1 only). */
+  /** Domain B for claim 2 (null: claim 1 only). Ignored when `configs` is given. */
   domainB?: string | null;
+  /**
+   * The (datastore, eval) pairs run with the one model trained on domainA (default: claim 1
+   * [A, A], then claim 2 [B, B]). Corpus names as loadCorpus takes them.
+   */
+  configs?: ExperimentConfig[];
   seed?: number;
   epochs?: number;
   batchSize?: number;
@@ -68,7 +82,10 @@ export interface ClaimResult {
   /** Test perplexity per λ at the chosen k / T, and per k at the chosen T / λ. */
   runs: Run[];
   families: FamilyRun[];
+  /** Datastore search time per test token (first family, k = the largest k). */
   msPerToken: number;
+  /** The LM's forward pass (hidden state + log p_LM) per test token, batched. */
+  lmMsPerToken: number;
   /**
    * Control without retrieval: the LM interpolated with the add-one unigram distribution of the
    * datastore's text, λ chosen on validation. What kNN-LM gains beyond it comes from the contexts.
@@ -106,14 +123,22 @@ export async function runKnnLMExperiment(o: ExperimentOptions = {}): Promise<Exp
   const split = (docs: string[][], train: number): Splits =>
     splitDocuments(docs, { seed, maxTrainTokens: train, maxValidTokens: evalTokens, maxTestTokens: evalTokens });
 
-  const a = split(await loadCorpus(domainA), o.trainTokens ?? 150_000);
-  const b = domainB === null ? null : split(await loadCorpus(domainB), o.trainTokensB ?? 100_000);
-  // One output vocabulary over both training texts, so p_LM and p_kNN share their support; the
-  // model still sees only A's text (B-only words keep their initial embeddings, and their output
-  // logits are only ever pushed down: the model "knows" them as never-seen words).
-  const vocab = Vocabulary.build(b ? [...a.train, ...b.train] : a.train, { minCount: o.minCount ?? 3, maxSize: o.maxVocab ?? 6000 });
-  log(`${domainA}: train ${countTokens(a.train)} / valid ${countTokens(a.valid)} / test ${countTokens(a.test)} tokens` +
-    (b ? `; ${domainB}: train ${countTokens(b.train)} / valid ${countTokens(b.valid)} / test ${countTokens(b.test)}` : '') + `; vocabulary ${vocab.size}`);
+  const configs: ExperimentConfig[] = o.configs ?? [{ datastore: domainA, eval: domainA }, ...(domainB === null ? [] : [{ datastore: domainB, eval: domainB }])];
+  if (configs.length === 0) throw new KnnkitError('configs', 'configs: expected at least one { datastore, eval } pair');
+  // Each corpus is loaded and split once (same seed); A's training split is capped at
+  // trainTokens, any other corpus's at trainTokensB (it only ever fills a datastore).
+  const splits = new Map<string, Splits>();
+  for (const name of [domainA, ...configs.flatMap((c) => [c.datastore, c.eval])]) {
+    if (!splits.has(name)) splits.set(name, split(await loadCorpus(name), name === domainA ? o.trainTokens ?? 150_000 : o.trainTokensB ?? 100_000));
+  }
+  const a = splits.get(domainA)!;
+  // One output vocabulary over the model's and every datastore's training text, so p_LM and
+  // p_kNN share their support; the model still sees only A's text (datastore-only words keep
+  // their initial embeddings, and their output logits are only ever pushed down: the model
+  // "knows" them as never-seen words).
+  const vocabDocs = [...new Set([domainA, ...configs.map((c) => c.datastore)])].flatMap((n) => splits.get(n)!.train);
+  const vocab = Vocabulary.build(vocabDocs, { minCount: o.minCount ?? 3, maxSize: o.maxVocab ?? 6000 });
+  log([...splits].map(([n, sp]) => `${n}: train ${countTokens(sp.train)} / valid ${countTokens(sp.valid)} / test ${countTokens(sp.test)} tokens`).join('; ') + `; vocabulary ${vocab.size}`);
 
   const lm = new KnnLM({ vocabulary: vocab, context: o.context, embedDim: o.embedDim, hidden: o.hidden, seed, backend: o.backend });
   const fit = await lm.fit(a.train, {
@@ -123,7 +148,7 @@ export async function runKnnLMExperiment(o: ExperimentOptions = {}): Promise<Exp
   const score = (docs: string[][]): Scored => { const s = lm.score(docs); return { keys: s.keys, logProbs: s.logProbs, targets: s.positions.targets }; };
 
   const claims: ClaimResult[] = [];
-  const runClaim = (label: string, dsText: string[][], valid: Scored, test: Scored, names: [string, string, string]): ClaimResult => {
+  const runClaim = (label: string, dsText: string[][], valid: Scored, test: Scored, lmMsPerToken: number, names: [string, string, string]): ClaimResult => {
     const store = score(dsText);
     log(`${label}: datastore of ${store.targets.length} entries (${names[1]}), eval ${names[2]}: LM test ppl ${perplexityFromLogProbs(test.logProbs).toFixed(2)}`);
     const families: FamilyRun[] = [];
@@ -177,11 +202,17 @@ export async function runKnnLMExperiment(o: ExperimentOptions = {}): Promise<Exp
     log(`${label}: control, LM + unigram of the datastore text (λ=${unigram.lambda} on validation): test ppl ${unigram.perplexity.toFixed(2)}`);
     return {
       train: domainA, datastore: names[1], eval: names[2], datastoreSize: store.targets.length, evalTokens: test.targets.length,
-      oovRate: unk / test.targets.length, perplexityLM: perplexityFromLogProbs(test.logProbs), best, perplexity: testPpl, runs, families, msPerToken: msFirst, unigram,
+      oovRate: unk / test.targets.length, perplexityLM: perplexityFromLogProbs(test.logProbs), best, perplexity: testPpl, runs, families, msPerToken: msFirst, lmMsPerToken, unigram,
     };
   };
-  claims.push(runClaim('claim 1', a.train, score(a.valid), score(a.test), [domainA, domainA, domainA]));
-  if (b && domainB !== null) claims.push(runClaim('claim 2', b.train, score(b.valid), score(b.test), [domainA, domainB, domainB]));
+  for (const [i, c] of configs.entries()) {
+    const ds = splits.get(c.datastore)!, ev = splits.get(c.eval)!;
+    const valid = score(ev.valid);
+    const t0 = performance.now();
+    const test = score(ev.test); // the LM's forward pass (keys and log p_LM) over the test tokens
+    const lmMs = (performance.now() - t0) / Math.max(1, test.targets.length);
+    claims.push(runClaim(o.configs ? `run ${i + 1}` : `claim ${i + 1}`, ds.train, valid, test, lmMs, [domainA, c.datastore, c.eval]));
+  }
   const m = lm.model;
   return {
     seed, vocabularySize: vocab.size, parameters: m.parameterCount,

@@ -11,5 +11,5 @@ export { interpolate, interpolatedPerplexity, knnDistribution, knnTargetProbs, p
 export { tokenize, detokenize, Vocabulary, BOS, EOS, UNK, BOS_ID, EOS_ID, UNK_ID, type VocabularyOptions } from './tokenizer.js';
 export { CORPORA, loadCorpus, loadCorpusText, corpusAvailable, splitDocuments, countTokens, parseWordnetData, fioriProse, type CorpusName, type SplitOptions, type Splits } from './corpora.js';
 export { loadTf, tfAvailable, type Backend } from './tf.js';
-export { runKnnLMExperiment, type ExperimentOptions, type ExperimentResult } from './experiment.js';
+export { runKnnLMExperiment, type ExperimentConfig, type ExperimentOptions, type ExperimentResult } from './experiment.js';
 export { experimentTables } from './report.js';

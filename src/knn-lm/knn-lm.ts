@@ -222,6 +222,20 @@ export class KnnLM {
     return out;
   }
 
+  /** Writes toBytes() to a file atomically (a temporary file renamed over the target). */
+  async save(path: string): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw invalidParam('path', path, 'a file path');
+    const { atomicWriteFile } = await import('../io/atomic.js');
+    await atomicWriteFile(path, this.toBytes());
+  }
+
+  /** Reads a file written by save() (model, vocabulary and datastore index). */
+  static async load(path: string): Promise<KnnLM> {
+    if (typeof path !== 'string' || path === '') throw invalidParam('path', path, 'a file path');
+    const { readFileChecked } = await import('../io/atomic.js');
+    return KnnLM.fromBytes(await readFileChecked(path));
+  }
+
   static async fromBytes(bytes: Uint8Array): Promise<KnnLM> {
     if (!(bytes instanceof Uint8Array) || bytes.length < 4) throw invalidParam('bytes', bytes, 'the Uint8Array written by KnnLM.toBytes()');
     const hlen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);

@@ -85,3 +85,52 @@ test('tiny end-to-end: kNN-LM perplexity on a training-like sentence is below th
   await assert.rejects(KnnLM.fromBytes(new Uint8Array(16)), /bytes/);
   assert.throws(() => lm.perplexity(probe, { lambda: 2 }), /lambda/);
 });
+
+test('training set as datastore, lambda 1: nextTokenDistribution of a training context puts all mass on its own next token', { skip }, async () => {
+  const lm = await fitted();
+  lm.buildDatastore(train, { kind: 'flat' });
+  const { positions } = lm.score(train);
+  const n = positions.n, words = lm.vocabulary.words;
+  // contexts seen once in the training text (their key is unique; no <s> padding in them)
+  const count = new Map<string, number>();
+  for (let i = 0; i < positions.targets.length; i++) { const c = positions.ctx.subarray(i * n, (i + 1) * n).join(','); count.set(c, (count.get(c) ?? 0) + 1); }
+  let checked = 0;
+  for (let i = 0; i < positions.targets.length && checked < 25; i++) {
+    const ctx = positions.ctx.subarray(i * n, (i + 1) * n);
+    if (count.get(ctx.join(',')) !== 1 || ctx.includes(0)) continue;
+    const d = lm.nextTokenDistribution(Array.from(ctx, (id) => words[id]), { k: 1, lambda: 1 });
+    assert.equal(d.probs[positions.targets[i]], 1, `context "${Array.from(ctx, (id) => words[id]).join(' ')}"`);
+    assert.equal(d.probs.reduce((a, b) => a + b, 0), 1);
+    checked++;
+  }
+  assert.ok(checked >= 10, `${checked} unique contexts checked`);
+  // the interpolation at 0 < lambda < 1 sums to 1 and mixes the two parts exactly
+  const mix = lm.nextTokenDistribution('the cat sees', { k: 16, lambda: 0.3 });
+  assert.ok(Math.abs(mix.probs.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  for (const w of [0, 5, 9]) assert.ok(Math.abs(mix.probs[w] - (0.3 * mix.pKNN![w] + 0.7 * mix.pLM[w])) < 1e-15);
+  // lambda 0 reproduces the model's perplexity exactly (bit for bit), with a datastore present
+  const r0 = lm.perplexity(train.slice(10, 20), { k: 16, lambda: 0 });
+  assert.equal(r0.perplexity, r0.perplexityLM);
+  assert.ok(r0.perplexityLM > 1 && Number.isFinite(r0.perplexityLM));
+});
+
+test('save(path) / KnnLM.load(path): same perplexities and distributions; the datastore index travels in the index envelope', { skip }, async () => {
+  const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const lm = await fitted();
+  lm.buildDatastore(train, { kind: 'hnsw' });
+  const dir = mkdtempSync(join(tmpdir(), 'knnlm-save-'));
+  try {
+    const file = join(dir, 'lm.knnlm');
+    await lm.save(file);
+    // the index section is an envelope (magic of src/index/envelope.ts) inside the file
+    assert.ok(readFileSync(file).includes(Buffer.from(lm.datastore!.index.toBytes().subarray(0, 8))));
+    const back = await KnnLM.load(file);
+    const p = { k: 8, lambda: 0.4, temperature: 2 };
+    assert.equal(back.perplexity(train.slice(0, 8), p).perplexity, lm.perplexity(train.slice(0, 8), p).perplexity);
+    assert.deepEqual([...back.nextTokenDistribution('a dog', p).probs], [...lm.nextTokenDistribution('a dog', p).probs]);
+    assert.equal(back.datastore!.index.kind, 'hnsw');
+    await assert.rejects(KnnLM.load(join(dir, 'missing.knnlm')), /missing\.knnlm/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

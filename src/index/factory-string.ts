@@ -14,6 +14,7 @@ export const FACTORY_GRAMMAR = [
   'IVF<nlist>,Flat           -> ivf-flat',
   'IVF<nlist>,PQ<m>[x8|x4fs] -> ivf-pq',
   'HNSW<M>[,Flat]            -> hnsw with M links',
+  'OPQ<M>,PQ<m>... | OPQ<M>,IVF<nlist>,PQ<m>...  -> an OPQ rotation fitted for M sub-spaces first (opqM)',
   '...,RFlat | ...,Refine(Flat)  after a PQ code: keep float vectors and re-rank (refine)',
   'IDMap,... | IDMap2,...    accepted and ignored (ids are always external)',
 ].join('; ');
@@ -47,8 +48,15 @@ export function parseFactory(s: string): FactorySpec {
     if (m[2] !== undefined && m[2] !== '8') throw unsupported(s, tok, `PQ codes of ${m[2]} bits are not supported (8, or 4 with fast scan: x4fs)`);
     return { m: int(tok, /^PQ(\d+)/, 'the number of sub-quantisers') };
   };
+  // OPQ<M> is a pre-transform of a PQ code (FAISS IndexPreTransform(OPQMatrix, ...))
+  let opqM = 0;
+  if (/^OPQ/.test(toks[0] ?? '')) {
+    const tok = toks.shift()!;
+    if (/^OPQ\d+_\d+$/.test(tok)) throw unsupported(s, tok, 'OPQ with a dimension reduction (OPQ<M>_<d>) is not supported: write OPQ<M>');
+    opqM = int(tok, /^OPQ(\d+)$/, 'the number of OPQ sub-spaces');
+    if (toks.length === 0 || !(/^PQ/.test(toks[0]) || (/^IVF/.test(toks[0]) && toks.length === 2 && /^PQ/.test(toks[1])))) throw unsupported(s, tok, 'OPQ rotates the input of a PQ code: OPQ<M>,PQ<m> or OPQ<M>,IVF<nlist>,PQ<m>');
+  }
   const first = toks[0] ?? '';
-  if (/^OPQ/.test(first)) throw unsupported(s, first, 'OPQ rotation is not implemented yet');
   let out: FactorySpec;
   if (first === 'Flat' && toks.length === 1) {
     out = { family: 'brute', options: {} };
@@ -64,6 +72,7 @@ export function parseFactory(s: string): FactorySpec {
     const bad = toks.find((t) => !/^(Flat|IVF\d+|PQ\d+(x\d+(fs)?)?|HNSW\d+)$/.test(t)) ?? s;
     throw unsupported(s, bad, bad === s ? 'unsupported combination' : 'unsupported token');
   }
+  if (opqM) out.options.opqM = opqM;
   if (refine) {
     if (out.family !== 'pq' && out.family !== 'ivf-pq') throw unsupported(s, last, 'refinement applies to PQ codes only (Flat, IVF,Flat and HNSW already rank by exact distances)');
     out.options.refine = true;

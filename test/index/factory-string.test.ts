@@ -18,13 +18,16 @@ test('parseFactory: FAISS index_factory strings -> family and options', () => {
   assert.deepEqual(parseFactory('PQ16x4fs'), { family: 'pq', options: { m: 16, nbits: 4 } });
   assert.deepEqual(parseFactory('HNSW32,Flat'), { family: 'hnsw', options: { M: 32 } });
   assert.deepEqual(parseFactory('IDMap,IVF64,Flat'), { family: 'ivf-flat', options: { nlist: 64 } });
+  assert.deepEqual(parseFactory('OPQ16,IVF256,PQ16'), { family: 'ivf-pq', options: { nlist: 256, m: 16, opqM: 16 } });
+  assert.deepEqual(parseFactory('OPQ8,PQ8x4fs,RFlat'), { family: 'pq', options: { m: 8, nbits: 4, opqM: 8, refine: true } });
 });
 
 test('parseFactory: anything outside the grammar is a KnnkitError listing the grammar', () => {
-  for (const s of ['SQ8', 'IVF1024,SQ8', 'OPQ16,IVF256,PQ16', 'IVF1024,PQ32x4', 'PQ16x6', 'IVF0,Flat', 'IVFx,Flat', 'Flat,RFlat', 'HNSW32,PQ8', 'IVF1024', '']) {
+  for (const s of ['SQ8', 'IVF1024,SQ8', 'OPQ16,IVF256,Flat', 'OPQ16', 'OPQ16_64,PQ16', 'OPQx,PQ16', 'IVF1024,PQ32x4', 'PQ16x6', 'IVF0,Flat', 'IVFx,Flat', 'Flat,RFlat', 'HNSW32,PQ8', 'IVF1024', '']) {
     assert.throws(() => parseFactory(s), (e: unknown) => e instanceof KnnkitError && e.message.includes('IVF<nlist>,PQ<m>') , s);
   }
-  assert.throws(() => parseFactory('OPQ16,IVF256,PQ16'), /OPQ/);
+  assert.throws(() => parseFactory('OPQ16,IVF256,Flat'), /OPQ rotates the input of a PQ code/);
+  assert.throws(() => parseFactory('OPQ16_64,PQ16'), /dimension reduction/);
   assert.throws(() => parseFactory('IVF1024,PQ32x4'), /x4fs/);
 });
 

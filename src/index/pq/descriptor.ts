@@ -10,6 +10,8 @@ const PQ_OPTIONS: readonly OptionSpec[] = [
   { name: 'nbits', type: 'integer', default: 8, min: 4, max: 8, doc: 'bits per sub-quantiser code: 8 (256 centroids per sub-space, float ADC tables) or 4 (16 centroids, codes packed in blocks of 32 and scanned by the uint8-table fast scan, FAISS PQ<m>x4fs)' },
   { name: 'pqIter', type: 'integer', default: 25, min: 1, doc: 'k-means iterations per sub-quantiser (FAISS PQ: 25)' },
   { name: 'refine', type: 'boolean', default: false, doc: 'keep the float vectors and re-rank the best k * kFactor by exact distance (FAISS IndexRefineFlat, RFlat)' },
+  { name: 'opqM', type: 'integer', default: 0, min: 0, doc: 'OPQ: rotate the data first by an orthogonal matrix fitted for a PQ of this many sub-spaces (a divisor of d; FAISS OPQ<M>); 0 = no rotation' },
+  { name: 'opqIter', type: 'integer', default: 20, min: 1, doc: 'OPQ: alternations of PQ training and the orthogonal Procrustes step' },
 ];
 
 const KFACTOR: OptionSpec = { name: 'kFactor', type: 'integer', default: 4, min: 1, doc: 'with refine: ADC candidates re-ranked exactly, as a multiple of k (FAISS k_factor)' };
@@ -21,6 +23,7 @@ function pqOptions(ctx: BuildContext, ivf: boolean): PqOptions {
     seed: o.seed as number, maxPointsPerCentroid: o.maxPointsPerCentroid as number,
     refine: o.refine as boolean, precomputedTable: (o.precomputedTable as boolean | undefined) ?? true,
     ivf: ivf ? ivfOptions(o) : null,
+    opqM: (o.opqM as number | undefined) ?? 0, opqIter: (o.opqIter as number | undefined) ?? 20,
   };
 }
 

@@ -13,6 +13,17 @@ import { ProductQuantizer, scanAdc } from './product-quantizer.js';
 import { quantizeTables, scanFs } from './fast-scan.js';
 import { IvfKernels } from '../ivf/kernels.js';
 import { RefineStore } from './refine.js';
+import { rotateRows, trainOpq, unrotate } from './opq.js';
+
+/**
+ * How the codebooks are trained and the codes chosen, given the residuals R and the datapoints
+ * X they come from (R = X without IVF). The default is plain PQ (k-means, nearest centre);
+ * ScaNN's anisotropic quantiser (src/index/scann/anisotropic.ts) plugs in here.
+ */
+export interface ResidualCoder {
+  train(R: DenseMatrix, X: DenseMatrix, m: number, nbits: number): ProductQuantizer;
+  encode(pq: ProductQuantizer, R: DenseMatrix, X: DenseMatrix): Uint8Array;
+}
 
 /** Build options of the PQ families (pq: ivf = null). */
 export interface PqOptions {
@@ -25,6 +36,12 @@ export interface PqOptions {
   refine: boolean;
   precomputedTable: boolean;
   ivf: IvfOptions | null;
+  /** OPQ rotation fitted for this many sub-spaces (FAISS OPQ<M>); 0 / undefined = none. */
+  opqM?: number;
+  /** OPQ alternations (PQ, Procrustes). */
+  opqIter?: number;
+  /** Codebook training and encoding other than plain PQ (ScaNN). */
+  coder?: ResidualCoder;
 }
 
 /** Default m: sub-vectors of 4 coordinates when d allows (FAISS users' usual PQ{d/4}), else 2, else 1. */
@@ -58,6 +75,8 @@ export class IvfPqCore implements FamilyCore {
   private tableTs: Float32Array | null = null;
   private tableLen = 0;
   refine: RefineStore | null = null;
+  /** OPQ's d x d rotation (row-major, x_rot = x R), applied to data and queries before anything else; null = none. */
+  rotation: Float32Array | null = null;
   private trained = false;
   /** The WebAssembly kernels and their memory (lists, codebooks, table); null: TypeScript scans. */
   readonly kern: IvfKernels | null = IvfKernels.create();
@@ -67,7 +86,14 @@ export class IvfPqCore implements FamilyCore {
     if (opts.m !== undefined && dim % opts.m !== 0) throw new KnnkitError('m', `m: got ${opts.m}; expected a divisor of the dimension ${dim}`);
     if (opts.nbits !== 8 && opts.nbits !== 4) throw new KnnkitError('nbits', `nbits: got ${opts.nbits}; expected 8 (256 centroids per sub-quantiser) or 4 (16, fast scan)`);
     if (opts.nbits === 4 && opts.m !== undefined && opts.m > 256) throw new KnnkitError('m', `m: got ${opts.m}; expected at most 256 with nbits = 4 (the fast scan sums m uint8 entries in uint16)`);
+    if (opts.opqM && dim % opts.opqM !== 0) throw new KnnkitError('opqM', `opqM: got ${opts.opqM}; expected a divisor of the dimension ${dim}`);
     if (opts.refine) this.refine = new RefineStore(dim);
+  }
+
+  /** Rows as the index stores and searches them: unit rows under cosine, then OPQ's rotation. */
+  private input(m: Matrix, what: string): DenseMatrix {
+    const X = prepare(m, this.metric, what);
+    return this.rotation ? rotateRows(X, this.rotation) : X;
   }
 
   /** The precomputed table (a view into the module's memory under the kernels), or null. */
@@ -90,8 +116,9 @@ export class IvfPqCore implements FamilyCore {
 
   train(sample: DenseMatrix): void {
     if (this.lists && this.lists.total > 0) throw new KnnkitError('train', 'train: the index already holds vectors; train an empty index');
-    const X = prepare(sample, this.metric, 'sample');
     const o = this.opts;
+    this.rotation = o.opqM ? trainOpq(prepare(sample, this.metric, 'sample'), { m: o.opqM, niter: o.opqIter ?? 20, seed: o.seed }) : null;
+    const X = this.input(sample, 'sample');
     let R = X;
     if (o.ivf) {
       const nlist = o.ivf.nlist ?? defaultNlist(X.rows);
@@ -99,7 +126,8 @@ export class IvfPqCore implements FamilyCore {
       this.coarse = CoarseQuantiser.train(X, nlist, this.kind, isCosine(this.metric), o.ivf);
       R = this.residuals(X, this.coarse.assign(X));
     }
-    this.pq = ProductQuantizer.train(R, o.m ?? defaultM(this.dim), o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
+    const m = o.m ?? defaultM(this.dim);
+    this.pq = o.coder ? o.coder.train(R, X, m, o.nbits) : ProductQuantizer.train(R, m, o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
     this.lists = new InvertedLists(this.nlist, this.pq.m, this.codeKind, this.kern?.arena ?? null);
     this.kern?.put('pqc', this.pq.centroids);
     this.setTable(this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null);
@@ -117,9 +145,10 @@ export class IvfPqCore implements FamilyCore {
   }
 
   add(data: Matrix, labels: Int32Array): void {
-    const X = prepare(data, this.metric, 'vectors');
+    const X = this.input(data, 'vectors');
     const lists = this.coarse ? this.coarse.assign(X) : new Int32Array(X.rows);
-    const codes = this.pq!.encode(this.coarse ? this.residuals(X, lists) : X);
+    const R = this.coarse ? this.residuals(X, lists) : X;
+    const codes = this.opts.coder ? this.opts.coder.encode(this.pq!, R, X) : this.pq!.encode(R);
     this.lists!.append(lists, labels, codes);
     this.refine?.put(labels, X);
   }
@@ -129,18 +158,21 @@ export class IvfPqCore implements FamilyCore {
   }
 
   search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
-    const Q = prepare(queries, this.metric, 'queries');
+    const Q = this.input(queries, 'queries');
     const nq = Q.rows, d = this.dim;
     const out = SearchResult.empty(nq, k);
     if (!this.trained) return out;
     const pq = this.pq!, L = this.lists!, m = pq.m, ksub = pq.ksub, C = this.coarse?.centroids;
     const nprobe = this.coarse ? Math.min(p.nprobe as number, this.coarse.nlist) : 1;
     const probe = this.coarse ? this.coarse.probe(Q, nprobe) : null;
-    const kFactor = this.refine ? (p.kFactor as number) : 1;
-    const kk = k * kFactor;
+    // candidates ranked by ADC before the exact re-ranking: k * kFactor (FAISS), or an absolute
+    // count (ScaNN's reorderK, passed as `candidates`; always re-ranked, at least k)
+    const cand = typeof p.candidates === 'number' ? Math.max(k, p.candidates) : null;
+    const kk = !this.refine ? k : cand ?? k * (p.kFactor as number);
+    const rerank = this.refine !== null && (cand !== null || kk > k);
     const mask = allow ? allow.mask() : null;
     if (this.kern) {
-      this.searchWasm(this.kern, Q, k, kk, nprobe, probe, mask, out);
+      this.searchWasm(this.kern, Q, k, kk, rerank, nprobe, probe, mask, out);
       return out;
     }
     const heap = new TopK(kk), idx = new Int32Array(kk), dist = new Float64Array(kk);
@@ -177,15 +209,15 @@ export class IvfPqCore implements FamilyCore {
         }
       }
       const n = heap.drainSorted(idx, dist);
-      this.finish(out, Q, q, k, kFactor, idx, dist, n, heap);
+      this.finish(out, Q, q, k, rerank, idx, dist, n, heap);
     }
     return out;
   }
 
   /** Query q's answer from its kk ADC candidates (sorted): refined by exact distances, or as is. */
-  private finish(out: SearchResult, Q: DenseMatrix, q: number, k: number, kFactor: number, idx: Int32Array, dist: Float64Array, n: number, heap: TopK): void {
+  private finish(out: SearchResult, Q: DenseMatrix, q: number, k: number, rerank: boolean, idx: Int32Array, dist: Float64Array, n: number, heap: TopK): void {
     const l2 = this.kind === 'l2', qo = q * this.dim;
-    if (this.refine && kFactor > 1) {
+    if (this.refine && rerank) {
       heap.reset(k);
       for (let t = 0; t < n; t++) heap.push(this.refine.reduced(Q.data, qo, idx[t], l2), idx[t]);
       const n2 = heap.drainSorted(idx, dist);
@@ -204,10 +236,9 @@ export class IvfPqCore implements FamilyCore {
    * lists scanned in place (8-bit: scanAdc; 4-bit: quantizeTables + scanFs), the kk best kept
    * in the module's top-k, then `finish` (refine) as the TypeScript path.
    */
-  private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, kk: number, nprobe: number, probe: { lists: Int32Array; scores: Float32Array } | null, mask: Uint8Array | null, out: SearchResult): void {
+  private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, kk: number, rerank: boolean, nprobe: number, probe: { lists: Int32Array; scores: Float32Array } | null, mask: Uint8Array | null, out: SearchResult): void {
     const pq = this.pq!, L = this.lists!, m = pq.m, ksub = pq.ksub, d = this.dim, ex = K.ex;
     const l2 = this.kind === 'l2', fs = pq.nbits === 4, C = this.coarse?.centroids;
-    const kFactor = kk / k;
     const heap = new TopK(k), idx = new Int32Array(kk), dist = new Float64Array(kk);
     K.reserve('q', d * 4); K.reserve('lut', m * ksub * 4); K.reserve('qterm', m * ksub * 4);
     K.reserve('qlut', m * 16); K.reserve('info', 8);
@@ -248,7 +279,7 @@ export class IvfPqCore implements FamilyCore {
         }
       }
       const n = K.drain(idx, dist);
-      this.finish(out, Q, q, k, kFactor, idx, dist, n, heap);
+      this.finish(out, Q, q, k, rerank, idx, dist, n, heap);
     }
   }
 
@@ -264,19 +295,20 @@ export class IvfPqCore implements FamilyCore {
   getVector(label: number): Float32Array {
     const code = this.lists?.codeOf(label);
     if (!code) throw new KnnkitError('id', `id: label ${label} is not live`);
-    if (this.refine) return this.refine.row(label);
+    const R = this.rotation;
+    if (this.refine) return R ? unrotate(this.refine.row(label), R) : this.refine.row(label);
     const out = new Float32Array(this.dim);
     this.pq!.decode(code as Uint8Array, 0, out, 0);
     if (this.coarse) {
       const list = this.lists!.listOf[label], C = this.coarse.centroids, d = this.dim;
       for (let t = 0; t < d; t++) out[t] += C[list * d + t];
     }
-    return out;
+    return R ? unrotate(out, R) : out;
   }
 
   memoryUsage(): number {
     return (this.coarse?.bytes() ?? 0) + (this.pq?.centroids.byteLength ?? 0) + (this.lists?.bytes() ?? 0)
-      + (this.kern ? this.kern.memoryBytes() : this.tableTs?.byteLength ?? 0) + (this.refine?.bytes() ?? 0);
+      + (this.kern ? this.kern.memoryBytes() : this.tableTs?.byteLength ?? 0) + (this.refine?.bytes() ?? 0) + (this.rotation?.byteLength ?? 0);
   }
 
   persist(): { state: Record<string, unknown>; sections: Section[] } {
@@ -288,6 +320,7 @@ export class IvfPqCore implements FamilyCore {
     const T = this.table;
     if (T) sections.push({ name: 'pq.table', data: T, type: 'f32' });
     if (this.refine) sections.push(this.refine.section());
+    if (this.rotation) sections.push({ name: 'opq.rotation', data: this.rotation, type: 'f32' });
     return { state: { trained: true, nlist: this.nlist, m: pq.m, nbits: pq.nbits, refineRows: this.refine?.rows ?? 0 }, sections };
   }
 
@@ -302,6 +335,7 @@ export class IvfPqCore implements FamilyCore {
     core.kern?.put('pqc', core.pq.centroids);
     if (env.has('pq.table')) core.setTable(env.typed('pq.table', Float32Array, !view || core.kern !== null));
     if (opts.refine) core.refine = RefineStore.load(env, d, st.refineRows, view);
+    if (env.has('opq.rotation')) core.rotation = env.typed('opq.rotation', Float32Array, !view);
     core.trained = true;
     return core;
   }

@@ -8,6 +8,8 @@ import { pqFamily, ivfPqFamily } from './pq/descriptor.js';
 import { lshFamily } from './lsh/descriptor.js';
 import { rpForestFamily } from './rp-forest/descriptor.js';
 import { vamanaFamily } from './vamana/descriptor.js';
+import { diskannFamily } from './diskann/descriptor.js';
+import { scannFamily } from './scann/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
 registerFamily(bruteFamily);
@@ -20,3 +22,5 @@ registerFamily(ivfPqFamily);
 registerFamily(vamanaFamily);
 registerFamily(lshFamily);
 registerFamily(rpForestFamily);
+registerFamily(scannFamily);
+registerFamily(diskannFamily);

@@ -80,7 +80,7 @@ export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<V
     const head = new Uint8Array(8);
     file.readAt(head, 0);
     if (isEnvelope(head)) {
-      const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify });
+      const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify, path });
       // a family that cannot search the bytes in place gains nothing from reading the whole file
       if (!opts.view || !getFamily(env.header.family, 'family').capabilities.view) return fromEnvelope(env, false);
     }

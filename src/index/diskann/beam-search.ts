@@ -1,0 +1,214 @@
+import { KnnkitError } from '../../core/errors.js';
+import { TopK } from '../../core/topk.js';
+import type { Metric } from '../../metrics/types.js';
+import type { ProductQuantizer } from '../pq/product-quantizer.js';
+import type { NodeCache } from './cache.js';
+import type { SectorLayout } from './layout.js';
+
+/** What the walk reads: the in-RAM part of a disk index (codes, cache) and its layout. */
+export interface DiskGraph {
+  readonly n: number;
+  readonly dim: number;
+  readonly R: number;
+  readonly medoid: number;
+  readonly metric: Metric;
+  readonly pq: ProductQuantizer;
+  /** n x m PQ codes (the walk's distances). */
+  readonly codes: Uint8Array;
+  readonly cache: NodeCache;
+  readonly layout: SectorLayout;
+  /** Cosine: the walk runs on unit vectors (the graph's space). */
+  readonly cosine: boolean;
+}
+
+/** Per-query counters (DiskANN's QueryStats). */
+export interface QueryCounters { reads: number; bytes: number; hops: number; cacheHits: number }
+
+/**
+ * DiskANN's BeamSearch (Subramanya et al. 2019, §3.3; `cached_beam_search` in the reference
+ * code) for one query at a time, as a state machine so that the synchronous search and the
+ * concurrent one share it: `begin`, then while `advance(W)` picks a beam, the caller reads the
+ * `pending` nodes' sectors into `slot(i)` (W reads issued together) and calls `consume`; then
+ * `finish`.
+ *
+ * ℒ (size L) holds the closest nodes seen, ordered by their PQ (ADC) distance to the query,
+ * each marked expanded or not. A round takes the (up to) W closest unexpanded nodes of ℒ, the
+ * beam; cached ones are expanded from RAM, the others from their sectors. Expanding p gives its
+ * full vector, whose exact distance to the query is recorded for re-ranking, and its
+ * out-neighbours, which enter ℒ by PQ distance. The walk ends when ℒ has no unexpanded node;
+ * the k best of the expanded nodes by exact distance are the answer (re-ranking: PQ steers,
+ * full vectors decide).
+ */
+export class BeamSearcher {
+  private readonly g: DiskGraph;
+  private tags: Uint32Array;
+  private epoch = 0;
+  private listId: Int32Array;
+  private listD: Float64Array;
+  private listExp: Uint8Array;
+  private size = 0;
+  private L = 0;
+  private fullId = new Int32Array(256);
+  private fullD = new Float64Array(256);
+  private fullCount = 0;
+  private readonly lut: Float32Array;
+  /** The query in graph space (unit for cosine) and the raw query row (exact distances). */
+  private readonly q: Float32Array;
+  private qRaw: Float32Array = new Float32Array(0);
+  private qOff = 0;
+  /** Read buffers: W slots of layout.readBytes, with word views for the records. */
+  private buf: Uint8Array;
+  private bf32: Float32Array;
+  private bi32: Int32Array;
+  /** Nodes of the current beam that need a read, and how many. */
+  readonly pending: Int32Array;
+  pendingCount = 0;
+  readonly stats: QueryCounters = { reads: 0, bytes: 0, hops: 0, cacheHits: 0 };
+
+  constructor(g: DiskGraph, readonly W: number) {
+    this.g = g;
+    this.tags = new Uint32Array(g.n);
+    this.listId = new Int32Array(1); this.listD = new Float64Array(1); this.listExp = new Uint8Array(1);
+    this.lut = new Float32Array(g.pq.m * g.pq.ksub);
+    this.q = new Float32Array(g.dim);
+    this.buf = new Uint8Array(W * g.layout.readBytes);
+    this.bf32 = new Float32Array(this.buf.buffer);
+    this.bi32 = new Int32Array(this.buf.buffer);
+    this.pending = new Int32Array(W);
+  }
+
+  /** Scratch bytes (visited tags, list, read buffers). */
+  bytes(): number { return this.tags.byteLength + this.buf.byteLength + this.listId.byteLength * 3 + this.fullId.byteLength * 3 + this.lut.byteLength; }
+
+  /** The read buffer of pending node i (its sector(s)). */
+  slot(i: number): Uint8Array {
+    const rb = this.g.layout.readBytes;
+    return this.buf.subarray(i * rb, (i + 1) * rb);
+  }
+
+  /** First sector of pending node i. */
+  sectorOf(i: number): number { return this.g.layout.sectorOf(this.pending[i]); }
+
+  /** Starts the walk for row `off` of `qd` with list size L (ℒ = {medoid}). */
+  begin(qd: Float32Array, off: number, L: number): void {
+    const g = this.g, d = g.dim, q = this.q;
+    this.qRaw = qd; this.qOff = off;
+    q.set(qd.subarray(off, off + d));
+    if (g.cosine) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += q[j] * q[j];
+      s = Math.sqrt(s);
+      if (s > 0) for (let j = 0; j < d; j++) q[j] /= s;
+    }
+    g.pq.lutL2(q, 0, this.lut);
+    if (this.listId.length < L + 1) { this.listId = new Int32Array(L + 1); this.listD = new Float64Array(L + 1); this.listExp = new Uint8Array(L + 1); }
+    if (++this.epoch === 0xffffffff) { this.tags.fill(0); this.epoch = 1; }
+    this.L = L; this.size = 0; this.fullCount = 0; this.pendingCount = 0;
+    const st = this.stats;
+    st.reads = 0; st.bytes = 0; st.hops = 0; st.cacheHits = 0;
+    if (g.medoid < 0) return;
+    this.tags[g.medoid] = this.epoch;
+    this.listId[0] = g.medoid; this.listD[0] = this.pqDist(g.medoid); this.listExp[0] = 0;
+    this.size = 1;
+  }
+
+  /** ADC distance: sum over the m sub-spaces of the query's table at the node's code. */
+  private pqDist(v: number): number {
+    const m = this.g.pq.m, ksub = this.g.pq.ksub, codes = this.g.codes, lut = this.lut, o = v * m;
+    let s0 = 0, s1 = 0, j = 0;
+    for (; j + 1 < m; j += 2) { s0 += lut[j * ksub + codes[o + j]]; s1 += lut[(j + 1) * ksub + codes[o + j + 1]]; }
+    if (j < m) s0 += lut[j * ksub + codes[o + j]];
+    return s0 + s1;
+  }
+
+  /**
+   * Picks the beam: the W closest unexpanded nodes of ℒ. Cached ones are expanded now; the
+   * others are left in `pending` for the caller to read. Returns false when ℒ is all expanded.
+   */
+  advance(W: number): boolean {
+    const ids = this.listId, ex = this.listExp, cache = this.g.cache;
+    const beam: number[] = [];
+    for (let i = 0; i < this.size && beam.length < W; i++) {
+      if (ex[i]) continue;
+      ex[i] = 1;
+      beam.push(ids[i]);
+    }
+    if (beam.length === 0) return false;
+    this.stats.hops++;
+    this.pendingCount = 0;
+    for (const v of beam) {
+      const co = cache.offsetOf(v);
+      if (co >= 0) { this.stats.cacheHits++; this.expand(v, cache.f32, cache.i32, co); }
+      else this.pending[this.pendingCount++] = v;
+    }
+    return true;
+  }
+
+  /** Expands the pending nodes from their read buffers (after the caller filled the slots). */
+  consume(): void {
+    const lay = this.g.layout, rb = lay.readBytes;
+    this.stats.reads += this.pendingCount * lay.sectorsPerNode;
+    this.stats.bytes += this.pendingCount * rb;
+    for (let i = 0; i < this.pendingCount; i++) {
+      const v = this.pending[i];
+      this.expand(v, this.bf32, this.bi32, (i * rb + lay.offsetIn(v)) >> 2);
+    }
+    this.pendingCount = 0;
+  }
+
+  /** Expands node v whose record starts at word w of (f32, i32). */
+  private expand(v: number, f32: Float32Array, i32: Int32Array, w: number): void {
+    const g = this.g, d = g.dim, n = g.n;
+    // exact (reduced) distance of the full vector, kept for re-ranking
+    if (this.fullCount === this.fullId.length) {
+      const a = new Int32Array(this.fullCount * 2), b = new Float64Array(this.fullCount * 2);
+      a.set(this.fullId); b.set(this.fullD);
+      this.fullId = a; this.fullD = b;
+    }
+    this.fullId[this.fullCount] = v;
+    this.fullD[this.fullCount++] = g.metric.reduced(this.qRaw, this.qOff, f32, w, d);
+    const deg = i32[w + d];
+    if (deg < 0 || deg > g.R) throw new KnnkitError('index', `index: node ${v} has degree ${deg} in its sector (R = ${g.R}; corrupt index)`);
+    const tags = this.tags, ep = this.epoch, ids = this.listId, ds = this.listD, ex = this.listExp, L = this.L;
+    for (let j = 0; j < deg; j++) {
+      const u = i32[w + d + 1 + j];
+      if (u < 0 || u >= n) throw new KnnkitError('index', `index: node ${v} links to ${u} in its sector (n = ${n}; corrupt index)`);
+      if (tags[u] === ep) continue;
+      tags[u] = ep;
+      const du = this.pqDist(u);
+      const size = this.size;
+      if (size === L && du >= ds[L - 1]) continue;
+      // sorted insertion (L is at most a few hundred: a shift beats a heap here)
+      let lo = 0, hi = size;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (ds[mid] <= du) lo = mid + 1; else hi = mid; }
+      const last = size < L ? size : L - 1;
+      for (let t = last; t > lo; t--) { ids[t] = ids[t - 1]; ds[t] = ds[t - 1]; ex[t] = ex[t - 1]; }
+      ids[lo] = u; ds[lo] = du; ex[lo] = 0;
+      if (size < L) this.size = size + 1;
+    }
+  }
+
+  /**
+   * Re-ranking: the k best expanded nodes by exact distance that `accept` allows, written to
+   * outI / outD (true distances) at `at`, sorted by (distance, label). Returns how many.
+   */
+  finish(k: number, accept: ((v: number) => boolean) | null, heap: TopK, outI: Int32Array, outD: Float32Array, at: number): number {
+    heap.reset(k);
+    const ids = this.fullId, ds = this.fullD;
+    for (let i = 0; i < this.fullCount; i++) {
+      const v = ids[i];
+      if (accept === null || accept(v)) heap.push(ds[i], v);
+    }
+    return drainTrue(heap, this.g.metric, outI, outD, at);
+  }
+}
+
+/** Drains a heap of reduced distances into rows sorted by (true distance, label). */
+export function drainTrue(heap: TopK, metric: Metric, outI: Int32Array, outD: Float32Array, at: number): number {
+  const k = heap.capacity, ti = new Int32Array(k), td = new Float64Array(k);
+  const cnt = heap.drainSorted(ti, td);
+  for (let j = 0; j < cnt; j++) td[j] = metric.reducedToDistance(td[j]);
+  const order = Array.from({ length: cnt }, (_, j) => j).sort((a, b) => (td[a] - td[b]) || (ti[a] - ti[b]));
+  for (let j = 0; j < cnt; j++) { outI[at + j] = ti[order[j]]; outD[at + j] = td[order[j]]; }
+  return cnt;
+}

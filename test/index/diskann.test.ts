@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DenseMatrix } from '../../src/core/matrix.js';
+import { KnnkitError } from '../../src/core/errors.js';
+import { createIndex } from '../../src/index/api.js';
+import { loadIndex, saveIndex } from '../../src/index/persist.js';
+import type { ManagedIndex } from '../../src/index/managed-index.js';
+import type { DiskannCore } from '../../src/index/diskann/core.js';
+import { SECTOR, SectorLayout } from '../../src/index/diskann/layout.js';
+import { parseBytes, planRam } from '../../src/index/diskann/budget.js';
+import { recall, rows } from '../helpers/recall.js';
+import { gaussianClusters } from '../helpers/data.js';
+
+const drawn = gaussianClusters(2100, 32, 20, 11);
+const base: DenseMatrix = rows(drawn, 0, 2000);
+const queries: DenseMatrix = rows(drawn, 2000, 2100);
+const core = (i: unknown) => (i as ManagedIndex).core as DiskannCore;
+const truth = createIndex('brute', base).search(queries, 10);
+
+test('diskann layout: nodes per sector = floor(4096 / (4d + 4 + 4R)); larger records span whole sectors', () => {
+  const a = new SectorLayout(1000, 128, 64);
+  assert.equal(a.nodeBytes, 772);
+  assert.equal(a.nodesPerSector, 5);
+  assert.equal(a.sectorCount, 200);
+  assert.equal(a.sectorOf(7), 1);
+  assert.equal(a.offsetIn(7), 2 * 772);
+  const b = new SectorLayout(10, 1000, 64);
+  assert.equal(b.nodesPerSector, 0);
+  assert.equal(b.sectorsPerNode, 2);
+  assert.equal(b.sectorOf(3), 6);
+  assert.equal(b.readBytes, 2 * SECTOR);
+});
+
+test('diskann budget: "128MB" parses; the plan fits codes and cache in the budget', () => {
+  assert.equal(parseBytes('128MB', 'ramBudget'), 128 * 1024 * 1024);
+  assert.equal(parseBytes('1.5k', 'ramBudget'), 1536);
+  assert.throws(() => parseBytes('12 parsecs', 'ramBudget'), (e: unknown) => e instanceof KnnkitError && /ramBudget/.test(e.message) && /12 parsecs/.test(e.message));
+  const n = 200000, d = 128, B = Math.round(0.12 * n * d * 4);
+  const p = planRam(n, d, 64, false, { ramBudget: B });
+  assert.equal(p.m, 32);
+  assert.ok(p.cacheNodes > 0 && p.plannedBytes <= B, JSON.stringify(p));
+  assert.throws(() => planRam(n, d, 64, false, { ramBudget: 1000 }), (e: unknown) => e instanceof KnnkitError && /ramBudget/.test(e.message));
+  assert.throws(() => planRam(n, d, 64, false, { ramBudget: 0, pqBytes: 7 }), (e: unknown) => e instanceof KnnkitError && /pqBytes/.test(e.message));
+});
+
+test('diskann: recall@10 at default L, stats count reads, a larger L reads more and finds more', () => {
+  const idx = createIndex('diskann', base, { R: 32, L: 50 });
+  const r100 = recall(idx.search(queries, 10), truth);
+  const s100 = core(idx).searchStats();
+  assert.ok(r100 >= 0.95, `recall ${r100}`);
+  assert.ok(s100.readsPerQuery > 10 && s100.hopsPerQuery > 3, JSON.stringify(s100));
+  assert.equal(s100.bytesPerQuery, s100.readsPerQuery * SECTOR);
+  const r10 = recall(idx.search(queries, 10, { L: 10 }), truth);
+  const s10 = core(idx).searchStats();
+  assert.ok(s10.readsPerQuery < s100.readsPerQuery && r10 <= r100, `${r10} ${JSON.stringify(s10)}`);
+  // the beam width changes the rounds, not much the answer: W = 1 takes about W times more hops
+  idx.search(queries, 10, { beamWidth: 1 });
+  assert.ok(core(idx).searchStats().hopsPerQuery > 2 * s100.hopsPerQuery);
+});
+
+test('diskann: the cache saves reads and leaves the answers unchanged', () => {
+  const none = createIndex('diskann', base, { R: 32, L: 50 });
+  const cached = createIndex('diskann', base, { R: 32, L: 50, cacheNodes: 300 });
+  const a = none.search(queries, 10), b = cached.search(queries, 10);
+  assert.deepEqual(Array.from(b.ids), Array.from(a.ids));
+  assert.deepEqual(Array.from(b.distances), Array.from(a.distances));
+  const sa = core(none).searchStats(), sb = core(cached).searchStats();
+  assert.ok(sb.cacheHitsPerQuery > 0 && Math.abs(sb.readsPerQuery + sb.cacheHitsPerQuery - sa.readsPerQuery) < 1e-9, `${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
+});
+
+test('diskann: saved, the index serves from the file (codes and cache in RAM, sectors read positionally)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knnkit-diskann-'));
+  try {
+    const n = base.rows, raw = n * 32 * 4;
+    const budget = 256 * 1024;
+    const idx = createIndex('diskann', base, { R: 32, L: 50, ramBudget: '256KiB' });
+    const want = idx.search(queries, 10);
+    const path = join(dir, 'd.knnkit');
+    await saveIndex(idx, path);
+    const layout = new SectorLayout(n, 32, 32);
+    assert.ok(statSync(path).size >= layout.bytes);
+    const back = await loadIndex(path);
+    const c = core(back);
+    assert.equal(c.state!.source.resident, false);
+    assert.ok(back.memoryUsage() <= budget && back.memoryUsage() < raw, `served RAM ${back.memoryUsage()} of ${raw} raw bytes`);
+    assert.ok(c.state!.cacheNodes > 0);
+    const got = back.search(queries, 10);
+    assert.deepEqual(Array.from(got.ids), Array.from(want.ids));
+    const asy = await back.searchAsync(queries, 10, { threads: 8, beamWidth: 4 });
+    assert.deepEqual(Array.from(asy.ids), Array.from(want.ids));
+    assert.deepEqual(Array.from(asy.distances), Array.from(want.distances));
+    assert.deepEqual(Array.from(back.getVector(17)), Array.from(base.data.subarray(17 * 32, 18 * 32)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('diskann: filters and removed points are walked through, never returned; selective filters scan exactly', () => {
+  const idx = createIndex('diskann', base, { R: 32, L: 50 });
+  const allowed = new Set(Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 4 === 0));
+  const r = idx.search(queries, 10, { filter: allowed });
+  for (const id of r.ids) assert.ok(id === -1 || allowed.has(id));
+  const ref = createIndex('brute', base).search(queries, 10, { filter: allowed });
+  assert.ok(recall(r, ref) >= 0.9, `filtered recall ${recall(r, ref)}`);
+  const few = [3, 500, 999, 1500];
+  const s = idx.search(queries, 3, { filter: few });
+  const sref = createIndex('brute', base).search(queries, 3, { filter: few });
+  assert.deepEqual(Array.from(s.ids), Array.from(sref.ids));
+  idx.remove(Array.from({ length: 1000 }, (_, i) => 2 * i + 1));
+  for (const id of idx.search(queries, 10).ids) assert.ok(id % 2 === 0);
+});
+
+test('diskann: cosine keeps unit vectors on disk and reports cosine distances', () => {
+  const idx = createIndex('diskann', base, { metric: 'cosine', R: 32, L: 50 });
+  const want = createIndex('brute', base, { metric: 'cosine' }).search(queries, 10);
+  const got = idx.search(queries, 10);
+  assert.ok(recall(got, want) >= 0.95);
+  assert.ok(Math.abs(got.distances[0] - want.distances[0]) < 1e-5 || got.ids[0] !== want.ids[0]);
+  assert.throws(() => createIndex('diskann', base, { metric: 'manhattan' }), (e: unknown) => e instanceof KnnkitError && /metric/.test(e.message));
+});

@@ -9,7 +9,6 @@ import { lshFamily } from './lsh/descriptor.js';
 import { rpForestFamily } from './rp-forest/descriptor.js';
 import { vamanaFamily } from './vamana/descriptor.js';
 import { diskannFamily } from './diskann/descriptor.js';
-import { diskannFamily } from './diskann/descriptor.js';
 import { scannFamily } from './scann/descriptor.js';
 
 // One line per family. A new family adds its folder under src/index/ and one line here.
@@ -24,5 +23,4 @@ registerFamily(vamanaFamily);
 registerFamily(lshFamily);
 registerFamily(rpForestFamily);
 registerFamily(scannFamily);
-registerFamily(diskannFamily);
 registerFamily(diskannFamily);

@@ -1,6 +1,6 @@
 import { checkInteger, checkNumber } from '../core/errors.js';
 import type { Recommender } from './knn.js';
-import { ratingMatrix } from './matrix.js';
+import { ratingMatrix, type RatingMatrix } from './matrix.js';
 import { catalogCoverage, mae, rankingScores, rmse } from './metrics.js';
 import type { Ratings } from './ratings.js';
 import type { RatingSplit } from './splits.js';
@@ -42,13 +42,31 @@ const now = () => performance.now() / 1000;
  * (distinct recommended items / items with a training rating).
  */
 export function evaluateSplit(ratings: Ratings, split: RatingSplit, makeModel: () => Recommender, opts: EvaluateOptions = {}): SplitScores {
-  const top = opts.top === undefined ? 10 : checkInteger('top', opts.top, 0);
-  const threshold = opts.threshold === undefined ? 3.5 : checkNumber('threshold', opts.threshold);
-  let t = now();
+  checkEvaluateOptions(opts);
+  const t = now();
   const m = ratingMatrix(ratings, split.train);
   const model = makeModel().fit(m);
-  const fitSeconds = now() - t;
-  t = now();
+  return scoreSplit(ratings, split, model, m, now() - t, opts);
+}
+
+/** evaluateSplit with the model fitted by fitAsync (similarities on worker threads); same scores. */
+export async function evaluateSplitAsync(ratings: Ratings, split: RatingSplit, makeModel: () => Recommender, opts: EvaluateOptions = {}): Promise<SplitScores> {
+  checkEvaluateOptions(opts);
+  const t = now();
+  const m = ratingMatrix(ratings, split.train);
+  const model = await makeModel().fitAsync(m);
+  return scoreSplit(ratings, split, model, m, now() - t, opts);
+}
+
+function checkEvaluateOptions(opts: EvaluateOptions): void {
+  if (opts.top !== undefined) checkInteger('top', opts.top, 0);
+  if (opts.threshold !== undefined) checkNumber('threshold', opts.threshold);
+}
+
+function scoreSplit(ratings: Ratings, split: RatingSplit, model: Recommender, m: RatingMatrix, fitSeconds: number, opts: EvaluateOptions): SplitScores {
+  const top = opts.top ?? 10;
+  const threshold = opts.threshold ?? 3.5;
+  let t = now();
   const pred = model.test(ratings, split.test);
   const predictSeconds = now() - t;
   const truth = new Float64Array(split.test.length);
@@ -94,6 +112,18 @@ export function crossValidateRatings(ratings: Ratings, makeModel: () => Recommen
   const folds: SplitScores[] = [];
   for (const s of splits) {
     folds.push(evaluateSplit(ratings, s, makeModel, opts));
+    opts.onFold?.(folds.length, splits.length);
+  }
+  return { folds, ...summarize(folds) };
+}
+
+/** crossValidateRatings with each fold's model fitted by fitAsync (similarities on worker threads); same scores. */
+export async function crossValidateRatingsAsync(ratings: Ratings, makeModel: () => Recommender,
+  opts: EvaluateOptions & { folds?: number; seed?: number; onFold?: (done: number, total: number) => void } = {}): Promise<CrossValidationResult> {
+  const splits = ratingFolds(ratings, { folds: opts.folds ?? 5, seed: opts.seed ?? 0 });
+  const folds: SplitScores[] = [];
+  for (const s of splits) {
+    folds.push(await evaluateSplitAsync(ratings, s, makeModel, opts));
     opts.onFold?.(folds.length, splits.length);
   }
   return { folds, ...summarize(folds) };

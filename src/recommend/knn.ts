@@ -6,6 +6,8 @@ import { ratingMatrix, rowMeans, sides } from './matrix.js';
 import type { Ratings } from './ratings.js';
 import type { ResolvedSimilarityOptions, SimilarityData, SimilarityName } from './similarity.js';
 import { RowScratch, resolveSimilarityOptions, similarityData, similarityMatrix, similarityRow } from './similarity.js';
+import { similarityMatrixParallel } from './similarity-parallel.js';
+import { defaultThreads } from '../parallel/index.js';
 
 /** Surprise's kNN prediction rules: KNNBasic, KNNWithMeans, KNNWithZScore, KNNBaseline. */
 export const RULES = ['basic', 'means', 'zscore', 'baseline'] as const;
@@ -38,6 +40,12 @@ export interface KnnRecommenderParams extends RecommenderParams {
   denseLimit?: number;
   /** Length of the neighbour lists used by recommend() (default k). */
   neighbors?: number;
+  /**
+   * Worker threads of fitAsync()'s similarity matrix (default: every core,
+   * os.availableParallelism()); results are bit-identical for any count. fit() always computes
+   * on the calling thread.
+   */
+  threads?: number;
 }
 
 /** One prediction with Surprise's details. */
@@ -96,6 +104,11 @@ abstract class RatingPredictor {
   }
 
   abstract fit(train: RatingMatrix | Ratings): this;
+
+  /** fit() with its heavy part (the similarity matrix) on worker threads where the model has one; same fitted state. */
+  async fitAsync(train: RatingMatrix | Ratings): Promise<this> {
+    return this.fit(train);
+  }
 
   protected fitted(verb: string): Fitted {
     if (!this.state) throw new KnnkitError('fit', `${this.constructor.name}.${verb}: call fit(train) first`);
@@ -212,6 +225,7 @@ export class KNNRecommender extends RatingPredictor {
   readonly baselineOptions: BaselineOptions;
   readonly denseLimit: number;
   readonly neighbors: number;
+  readonly threads: number;
   // scratch for one prediction
   private hs = new Float64Array(0);
   private hq = new Int32Array(0);
@@ -228,11 +242,38 @@ export class KNNRecommender extends RatingPredictor {
     resolveBaselineOptions(this.baselineOptions);
     this.denseLimit = params.denseLimit === undefined ? 4096 : checkInteger('denseLimit', params.denseLimit, 0);
     this.neighbors = params.neighbors === undefined ? this.k : checkInteger('neighbors', params.neighbors, 1);
+    this.threads = params.threads === undefined ? defaultThreads() : checkInteger('threads', params.threads, 1, 1024);
   }
 
   get userBased(): boolean { return this.simOptions.userBased; }
 
+  /** Fits on the calling thread (see fitAsync for the similarity matrix on `threads` workers). */
   fit(train: RatingMatrix | Ratings): this {
+    const st = this.prepare(train);
+    if (st.s.nX <= this.denseLimit) st.sim = similarityMatrix(st.simData!);
+    return this.install(st);
+  }
+
+  /**
+   * fit() with the similarity matrix computed by `threads` worker threads (knnkit's shared
+   * pool); the fitted state, and so every prediction, is bit-identical to fit()'s. Above
+   * denseLimit no matrix is stored and this is fit().
+   */
+  override async fitAsync(train: RatingMatrix | Ratings): Promise<this> {
+    const st = this.prepare(train);
+    if (st.s.nX <= this.denseLimit) st.sim = await similarityMatrixParallel(st.simData!, this.threads);
+    return this.install(st);
+  }
+
+  private install(st: Fitted): this {
+    this.state = st;
+    this.rowBuf = undefined;
+    this.hs = new Float64Array(this.k); this.hq = new Int32Array(this.k);
+    return this;
+  }
+
+  /** Everything fit() computes but the similarity matrix: sides, baselines, similarity inputs, means. */
+  private prepare(train: RatingMatrix | Ratings): Fitted {
     const m = asMatrix(train);
     const o = this.simOptions;
     const s = sides(m, o.userBased);
@@ -253,11 +294,7 @@ export class KNNRecommender extends RatingPredictor {
       }
       st.mean = mean; st.std = std;
     }
-    if (s.nX <= this.denseLimit) st.sim = similarityMatrix(simData);
-    this.state = st;
-    this.rowBuf = undefined;
-    this.hs = new Float64Array(this.k); this.hq = new Int32Array(this.k);
-    return this;
+    return st;
   }
 
   /** The fitted similarity of two users (user-based) or items (item-based), inner ids. */

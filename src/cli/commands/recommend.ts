@@ -1,6 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import { KNNRecommender, BaselineOnly, RULES, type Recommender, type Rule } from '../../recommend/knn.js';
-import { evaluateSplit, summarize, type SplitScores } from '../../recommend/evaluate.js';
+import { evaluateSplitAsync, summarize, type SplitScores } from '../../recommend/evaluate.js';
+import { defaultThreads } from '../../parallel/pool.js';
 import { alignRatings, concatRatings, readRatings, RATING_FORMATS, type Ratings, type RatingFormat } from '../../recommend/ratings.js';
 import { SIMILARITIES, type SimilarityName } from '../../recommend/similarity.js';
 import { ratingFolds, type RatingSplit } from '../../recommend/splits.js';
@@ -39,6 +40,8 @@ options:
   --threshold T            relevance threshold on test ratings (default 3.5)
   --format auto|csv|ml-100k|ml-1m   force the file layout (default auto)
   --implicit               treat every rating as a binary interaction
+  --threads N              worker threads of the similarity matrix (default: every core); the
+                           results are bit-identical for any N
   --json                   print exactly one JSON object on stdout
 `;
 
@@ -50,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     k: { type: 'string' }, 'min-k': { type: 'string' }, 'min-support': { type: 'string' }, shrinkage: { type: 'string' },
     baseline: { type: 'string' }, folds: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' },
     threshold: { type: 'string' }, format: { type: 'string' }, implicit: { type: 'boolean' }, json: { type: 'boolean' },
+    threads: { type: 'string' },
     help: { type: 'boolean' },
   });
   if (options.help) { output.write(USAGE); return 0; }
@@ -70,8 +74,9 @@ export async function run(argv: string[]): Promise<number> {
   const top = intOption(options, 'top', 10, 0);
   const threshold = numberOption(options, 'threshold', 3.5);
   const format = choiceOption<RatingFormat>(options, 'format', 'auto', RATING_FORMATS);
+  const threads = intOption(options, 'threads', defaultThreads(), 1, 1024);
   if (model === 'baseline') {
-    for (const o of ['rule', 'similarity', 'k', 'min-k', 'min-support', 'shrinkage']) {
+    for (const o of ['rule', 'similarity', 'k', 'min-k', 'min-support', 'shrinkage', 'threads']) {
       if (options[o] !== undefined) throw new KnnkitError('--' + o, `--${o}: does not apply to --model baseline`);
     }
   }
@@ -97,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const make = (): Recommender => model === 'baseline'
     ? new BaselineOnly({ baseline: { method: baseline } })
-    : new KNNRecommender({ userBased: model === 'user-knn', rule, similarity, k, minK, minSupport, shrinkage, baseline: { method: baseline } });
+    : new KNNRecommender({ userBased: model === 'user-knn', rule, similarity, k, minK, minSupport, shrinkage, baseline: { method: baseline }, threads });
   make(); // the constructor checks the options before any work
   if (model !== 'baseline' && ratings.implicit && similarity !== 'cosine' && similarity !== 'jaccard') {
     throw new KnnkitError('--similarity', `--similarity: got "${similarity}" on implicit (binary) data; expected cosine or jaccard`);
@@ -110,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   const perFold: SplitScores[] = [];
   try {
     for (const s of splits) {
-      perFold.push(evaluateSplit(ratings, s, make, { top, threshold }));
+      perFold.push(await evaluateSplitAsync(ratings, s, make, { top, threshold }));
       progress.update(perFold.length, `folds of ${splits.length}`);
     }
   } finally {
@@ -122,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   const report: Record<string, unknown> = {
     data: path, ...(testPath ? { test: testPath } : { folds, seed }),
     ratings: ratings.size, users: ratings.nUsers, items: ratings.nItems, scale: ratings.scale, implicit: ratings.implicit,
-    model, ...(model === 'baseline' ? {} : { rule, similarity, k, minK, minSupport, ...(similarity === 'pearson-baseline' ? { shrinkage } : {}) }),
+    model, ...(model === 'baseline' ? {} : { rule, similarity, k, minK, minSupport, ...(similarity === 'pearson-baseline' ? { shrinkage } : {}), threads }),
     ...(model === 'baseline' || rule === 'baseline' || similarity === 'pearson-baseline' ? { baseline } : {}),
     rmse: mean.rmse, mae: mean.mae,
     ...(N > 0 ? {

@@ -117,8 +117,10 @@ export function buildOptionsFromFlags(family: FamilyDescriptor, o: ParsedArgs['o
 
 /** Refuses every build flag (a saved index was given: its options are in the file). */
 export function refuseBuildFlags(o: ParsedArgs['options'], source: string): void {
+  // a flag that is also some family's search parameter (vamana / diskann --l) is a search flag here
+  const search = familyFlagOwners(['search']);
   for (const flag of familyFlagOwners(['build']).keys()) {
-    if (o[flag] !== undefined) throw new KnnkitError('--' + flag, `--${flag}: is a build option, but ${source} is a saved index (its options are in the file; knnkit info shows them)`);
+    if (o[flag] !== undefined && !search.has(flag)) throw new KnnkitError('--' + flag, `--${flag}: is a build option, but ${source} is a saved index (its options are in the file; knnkit info shows them)`);
   }
 }
 

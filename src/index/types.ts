@@ -128,6 +128,8 @@ export interface FamilyCore {
   memoryUsage(): number;
   /** What a save writes: JSON state (small) and binary sections (views, not copies). */
   persist(): { state: Record<string, unknown>; sections: Section[] };
+  /** Counters of the last search call (disk families: readsPerQuery, p50Ms, p99Ms, ...), for the CLI and benches. */
+  searchStats?(): Record<string, number>;
 }
 
 /**

@@ -121,3 +121,24 @@ test('diskann: cosine keeps unit vectors on disk and reports cosine distances', 
   assert.ok(Math.abs(got.distances[0] - want.distances[0]) < 1e-5 || got.ids[0] !== want.ids[0]);
   assert.throws(() => createIndex('diskann', base, { metric: 'manhattan' }), (e: unknown) => e instanceof KnnkitError && /metric/.test(e.message));
 });
+
+test('diskann CLI: knnkit build --ram-budget, knnkit query --l 20,100 --beam-width 2 --json (recall, qps, p50Ms, p99Ms, readsPerQuery per L)', async () => {
+  const { cli, cliTempDir } = await import('../helpers/cli.js');
+  const { writeFvecs, writeIvecs } = await import('../../src/io/vecs.js');
+  const t = cliTempDir('knnkit-diskann-cli-');
+  try {
+    const x = join(t.dir, 'x.fvecs'), q = join(t.dir, 'q.fvecs'), gt = join(t.dir, 'gt.ivecs'), out = join(t.dir, 'i.knnkit');
+    await writeFvecs(x, base); await writeFvecs(q, queries);
+    await writeIvecs(gt, { data: truth.indices, rows: queries.rows, cols: 10 } as never);
+    const b = await cli(['build', x, '--index', 'diskann', '--ram-budget', '400KB', '--r', '32', '--out', out, '--quiet']);
+    assert.equal(b.code, 0, b.err);
+    const r = await cli(['query', out, q, '--groundtruth', gt, '--l', '20,100', '--beam-width', '2', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const runs = JSON.parse(r.out).runs as Record<string, number>[];
+    assert.deepEqual(runs.map((x) => x.L), [20, 100]);
+    for (const run of runs) for (const key of ['recall', 'qps', 'p50Ms', 'p99Ms', 'readsPerQuery']) assert.ok(Number.isFinite(run[key]), `${key} in ${JSON.stringify(run)}`);
+    assert.ok(runs[1].recall >= 0.9 && runs[1].readsPerQuery > runs[0].readsPerQuery, JSON.stringify(runs));
+  } finally {
+    t.remove();
+  }
+});

@@ -6,6 +6,7 @@ import { KnnkitError } from '../../core/errors.js';
 import { formatOf } from '../../io/index.js';
 import { loadIndex } from '../../index/persist.js';
 import { getFamily } from '../../index/registry.js';
+import type { ManagedIndex } from '../../index/managed-index.js';
 import type { VectorIndex } from '../../index/types.js';
 import type { SearchResult } from '../../search/results.js';
 import { parseArgs, intOption, type OptionSpec } from '../args.js';
@@ -52,7 +53,7 @@ ${familyHelp(['search'])}
 `;
 }
 
-interface Run { sweep?: SweepValue; seconds: number; qps: number; recall?: number; res: SearchResult }
+interface Run { sweep?: SweepValue; seconds: number; qps: number; recall?: number; res: SearchResult; stats?: Record<string, number> }
 
 export async function run(argv: string[]): Promise<number> {
   const SPEC = { ...COMMON, ...familyArgSpec(['build', 'search'], COMMON) };
@@ -114,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(plan.sweep && value !== undefined ? { sweep: value } : {}),
       seconds, qps: queries.rows / Math.max(seconds, 1e-9), res,
       ...(gt && kEff > 0 ? { recall: recallAtK(res, gt, kEff) } : {}),
+      ...searchStats(index),
     });
   }
   if (outPath !== undefined) await writeResults(outPath, runs[0].res);
@@ -123,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     output.write(JSON.stringify({
       index: family.name, k: kEff, queries: queries.rows, size: index.size, loadSeconds,
       ...(filter ? { filterIds: filter.length } : {}),
-      runs: runs.map((r) => ({ ...(r.sweep !== undefined ? { [sweepName!]: r.sweep } : {}), seconds: r.seconds, qps: r.qps, ...(r.recall !== undefined ? { recall: r.recall } : {}) })),
+      runs: runs.map((r) => ({ ...(r.sweep !== undefined ? { [sweepName!]: r.sweep } : {}), seconds: r.seconds, qps: r.qps, ...(r.recall !== undefined ? { recall: r.recall } : {}), ...(r.stats ?? {}) })),
       ...(outPath !== undefined ? { out: outPath } : {}),
     }) + '\n');
     return 0;
@@ -133,7 +135,8 @@ export async function run(argv: string[]): Promise<number> {
   ];
   for (const r of runs) {
     const head = r.sweep !== undefined ? `${sweepName} ${r.sweep}: ` : '';
-    lines.push(`${head}${r.seconds.toFixed(3)} s, ${r.qps.toFixed(0)} queries/s${r.recall !== undefined ? `, recall@${kEff} ${r.recall.toFixed(4)}` : ''}`);
+    const st = r.stats ? `, p50 ${r.stats.p50Ms.toFixed(3)} ms, p99 ${r.stats.p99Ms.toFixed(3)} ms, ${r.stats.readsPerQuery.toFixed(1)} reads/query` : '';
+    lines.push(`${head}${r.seconds.toFixed(3)} s, ${r.qps.toFixed(0)} queries/s${r.recall !== undefined ? `, recall@${kEff} ${r.recall.toFixed(4)}` : ''}${st}`);
   }
   if (outPath !== undefined) {
     lines.push(`results: ${outPath}`);
@@ -153,6 +156,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   output.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** A disk family's per-query figures of the last search (p50Ms, p99Ms, readsPerQuery, ...), when it keeps them. */
+function searchStats(index: VectorIndex): { stats?: Record<string, number> } {
+  const st = (index as ManagedIndex).core?.searchStats?.();
+  if (!st) return {};
+  const { p50Ms, p99Ms, readsPerQuery, bytesPerQuery, hopsPerQuery, cacheHitsPerQuery } = st;
+  return { stats: { p50Ms, p99Ms, readsPerQuery, bytesPerQuery, hopsPerQuery, cacheHitsPerQuery } };
 }
 
 /** .ivecs holds int32 ids: refuse before searching when the index holds larger ones. */

@@ -152,3 +152,31 @@ test('rp-forest: the first t trees of a forest are the forest built with nTrees 
   assert.deepEqual(Array.from((p3 as never as { search: (q: unknown, k: number, p: object, a: null) => SearchResult }).search(queries, 10, { searchK: 60 }, null).indices),
     Array.from(small.search(queries, 10, { searchK: 60 }).indices));
 });
+
+test('rp-forest build: every stored hyperplane assigned its sides (Annoy: the last draw kept up to 99%, random halves under a zero normal)', () => {
+  // exponentially spaced points: most two-means hyperplanes split off a few far points, so the
+  // 95% rule fails often; a random split that kept its failed hyperplane would steer searches wrongly
+  const n = 240, d = 2, data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) { data[i * d] = Math.pow(1.3, i % 120) * (i < 120 ? 1 : -1); data[i * d + 1] = (i % 7) * 1e-3; }
+  const X = { kind: 'dense' as const, data, rows: n, cols: d };
+  const below = (f: ReturnType<typeof buildForest>, nd: number, out: number[]): number[] => {
+    const o = nd * NODE_INTS;
+    if (f.nodes[o] >= 0) for (let i = 0; i < f.nodes[o]; i++) out.push(f.items[f.nodes[o + 1] + i]);
+    else { below(f, f.nodes[o + 1], out); below(f, f.nodes[o + 2], out); }
+    return out;
+  };
+  let checked = 0;
+  for (let seed = 1; seed <= 4; seed++) {
+    const f = buildForest(X, 'euclidean', 4, 2, seed);
+    for (let nd = 0; nd < f.nodes.length / NODE_INTS; nd++) {
+      const o = nd * NODE_INTS;
+      if (f.nodes[o] >= 0) continue;
+      const so = f.nodes[o + 3] * (d + 1);
+      const margin = (i: number) => f.splits[so + d] + f.splits[so] * data[i * d] + f.splits[so + 1] * data[i * d + 1];
+      for (const i of below(f, f.nodes[o + 1], [])) assert.ok(margin(i) <= 0, `seed ${seed} node ${nd}: item ${i} left of a margin ${margin(i)}`);
+      for (const i of below(f, f.nodes[o + 2], [])) assert.ok(margin(i) >= 0, `seed ${seed} node ${nd}: item ${i} right of a margin ${margin(i)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 400, `${checked} split nodes`);
+});

@@ -23,8 +23,12 @@ export interface ForestArrays {
 export const NODE_INTS = 4;
 /** Annoy's two_means iteration count. */
 const TWO_MEANS_STEPS = 200;
-/** A split leaving more than this fraction on one side is redone (then randomised), as Annoy. */
+/**
+ * Annoy's _make_tree: a split leaving more than MAX_IMBALANCE on one side is drawn again (3
+ * tries); the last draw is kept up to RANDOM_IMBALANCE, beyond which the sides are random.
+ */
 const MAX_IMBALANCE = 0.95;
+const RANDOM_IMBALANCE = 0.99;
 
 class IntGrow {
   a = new Int32Array(1024); n = 0;
@@ -63,8 +67,8 @@ class FloatGrow {
  * two sampled points seed two centroids, TWO_MEANS_STEPS rounds of weighted 2-means move them
  * (each round a random point joins the nearer centroid, which becomes the running mean), and the
  * node splits on the hyperplane equidistant from the centroids. A split that leaves more than
- * 95% on one side is drawn again (3 tries), then sides are assigned at random. Nodes of at most
- * leafSize items become leaves.
+ * 95% on one side is drawn again (3 tries; the last is kept up to 99%), then sides are assigned
+ * at random under a zero normal. Nodes of at most leafSize items become leaves.
  */
 export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, leafSize: number, seed: number): ForestArrays {
   const n = data.rows, d = data.cols, X = data.data;
@@ -142,7 +146,8 @@ export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, 
         margins[a] = s;
         if (s > 0) nr++;
       }
-      if (Math.max(nr, idx.length - nr) / idx.length <= MAX_IMBALANCE) {
+      const imbalance = Math.max(nr, idx.length - nr) / idx.length;
+      if (imbalance <= MAX_IMBALANCE || (attempt === 2 && imbalance <= RANDOM_IMBALANCE)) {
         right = new Int32Array(nr); left = new Int32Array(idx.length - nr);
         let r = 0, l = 0;
         for (let a = 0; a < idx.length; a++) if (margins[a] > 0) right[r++] = idx[a]; else left[l++] = idx[a];
@@ -150,10 +155,13 @@ export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, 
       }
     }
     if (!left || !right) {
-      // no hyperplane splits it (duplicates, tiny clusters): random halves, as Annoy
+      // no hyperplane splits it (duplicates, tiny clusters): random halves, as Annoy, with a
+      // zero normal (Annoy sets m->v to 0): every margin is 0, so a search ranks both halves
+      // alike instead of steering by a hyperplane that did not assign them
       const perm = rng.shuffle(idx.slice());
       const half = perm.length >> 1;
       left = perm.subarray(0, half); right = perm.subarray(half);
+      normal.fill(0);
     }
     const splitAt = splits.push(normal) / (D + 1);
     const at = nodes.push4(-1, 0, 0, splitAt);

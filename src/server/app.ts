@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { KnnkitError } from '../core/errors.js';
 import type { ServerContext } from './context.js';
@@ -8,6 +8,7 @@ import { Metrics } from './metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import { pointRoutes } from './routes/points.js';
 import { searchRoutes } from './routes/search.js';
+import { SearchBatcher } from './search-batcher.js';
 import { serviceRoutes } from './routes/service.js';
 
 export interface ServerOptions {
@@ -59,40 +60,46 @@ export async function buildServer(opts: ServerOptions): Promise<KnnkitServer> {
   });
   let closing = false;
   const metrics = new Metrics();
-  const ctx: ServerContext = { manager, metrics, routes: [], ready: () => !closing };
+  const batcher = new SearchBatcher();
+  metrics.batcher = batcher;
+  const ctx: ServerContext = { manager, metrics, batcher, routes: [], ready: () => !closing };
   const maxInFlight = opts.maxInFlight ?? 256;
 
-  app.addHook('onRequest', async (req, reply) => {
+  // callback-style hooks (no promise per request per hook): they run on every request
+  const authorise = (req: FastifyRequest, reply: FastifyReply): ApiError | undefined => {
     (req as unknown as { t0: number }).t0 = performance.now();
     const cfg = (req.routeOptions.config ?? {}) as { write?: boolean; open?: boolean };
     if (metrics.inFlight >= maxInFlight) {
       metrics.rejectedOverload++;
       reply.header('retry-after', '1');
-      throw new ApiError(429, `Too many requests in flight (${maxInFlight}); retry later`);
+      return new ApiError(429, `Too many requests in flight (${maxInFlight}); retry later`);
     }
     metrics.inFlight++;
     (req as unknown as { counted: boolean }).counted = true;
-    if (!opts.apiKey && !opts.readOnlyApiKey) return;
-    if (cfg.open) return;
+    if (!opts.apiKey && !opts.readOnlyApiKey) return undefined;
+    if (cfg.open) return undefined;
     const auth = req.headers.authorization;
     const key = (req.headers['api-key'] as string | undefined) ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined);
-    if (key === undefined) throw new ApiError(401, 'Unauthorized: an api-key header is required');
-    if (opts.apiKey && sameKey(key, opts.apiKey)) return;
+    if (key === undefined) return new ApiError(401, 'Unauthorized: an api-key header is required');
+    if (opts.apiKey && sameKey(key, opts.apiKey)) return undefined;
     if (opts.readOnlyApiKey && sameKey(key, opts.readOnlyApiKey)) {
-      if (cfg.write) throw new ApiError(403, 'Forbidden: the read-only api key cannot change data');
-      return;
+      if (cfg.write) return new ApiError(403, 'Forbidden: the read-only api key cannot change data');
+      return undefined;
     }
-    throw new ApiError(401, 'Unauthorized: invalid api key');
-  });
-  app.addHook('onResponse', async (req, reply) => {
+    return new ApiError(401, 'Unauthorized: invalid api key');
+  };
+  app.addHook('onRequest', (req, reply, done) => done(authorise(req, reply)));
+  app.addHook('onResponse', (req, reply, done) => {
     if ((req as unknown as { counted?: boolean }).counted) metrics.inFlight--;
-    const route = (req.routeOptions.config as { route?: string } | undefined)?.route ?? 'unmatched';
+    const cfg = req.routeOptions.config as { route?: string; search?: boolean } | undefined;
+    const route = cfg?.route ?? 'unmatched';
     const seconds = (performance.now() - ((req as unknown as { t0?: number }).t0 ?? performance.now())) / 1000;
     metrics.observe(req.method, route, reply.statusCode, seconds);
-    if (reply.statusCode === 200 && req.method === 'POST' && /\/points\/(search|query)(\/batch)?$/.test(route)) {
+    if (reply.statusCode === 200 && cfg?.search) {
       const b = req.body as { searches?: unknown[] } | undefined;
       metrics.observeSearch(seconds * 1000, route.endsWith('/batch') ? (b?.searches?.length ?? 1) : 1);
     }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -366,12 +366,58 @@ export class Collection {
       hits = this.toHits(this.index.search(q, k, params));
     }
     if (extra) hits = hits.filter((h) => h.id !== o.exclude).slice(0, k - extra);
-    hits = hits.slice(o.offset);
+    return this.page(hits, o);
+  }
+
+  /** offset and score_threshold applied to the top offset + limit hits. */
+  page(hits: Hit[], o: Pick<SearchOptions, 'offset' | 'scoreThreshold'>): Hit[] {
+    if (o.offset > 0) hits = hits.slice(o.offset);
     if (o.scoreThreshold !== undefined) {
       const t = o.scoreThreshold;
       hits = hits.filter((h) => (this.similarity ? h.score >= t : h.score <= t));
     }
     return hits;
+  }
+
+  /**
+   * Whether a search can share one index call with other searches (the server's micro-batching,
+   * ./search-batcher.ts): no filter (each query would need its own allowed set), no point to leave
+   * out, and no exact scan forced on an approximate index. These searches are answered by
+   * searchRows exactly as search() answers them one at a time.
+   */
+  batchable(o: SearchOptions): boolean {
+    return o.filter === null && o.exclude === undefined && !(o.exact && !this.index.exact);
+  }
+
+  /**
+   * n plain searches (rows of `vectors`, n x size, each already checked finite) in one index
+   * search with the same k (= offset + limit) and ef: the per-call cost of the index (options,
+   * validation, result arrays) is paid once for the batch, and the family's batch path runs.
+   * Row i's hits are what search() returns for row i before offset / score_threshold (page()).
+   */
+  searchRows(vectors: Float32Array, n: number, k: number, ef: number | undefined): Hit[][] {
+    const out: Hit[][] = [];
+    if (k === 0 || this.index.size === 0) { for (let i = 0; i < n; i++) out.push([]); return out; }
+    const q = markValidated(denseMatrix(vectors, n, this.config.size));
+    const params: Record<string, unknown> = {};
+    if (ef !== undefined && this.declaresEf()) params.ef = Math.max(ef, 1);
+    const r = this.index.search(q, k, params);
+    // the index clamps k to its size: rows are r.k wide, -1 padded
+    const ids = r.ids, d = r.distances, kk = r.k;
+    for (let i = 0; i < n; i++) {
+      const hits: Hit[] = [];
+      for (let j = i * kk, e = j + kk; j < e; j++) if (ids[j] >= 0) hits.push({ id: ids[j], score: this.score(d[j]) });
+      out.push(hits);
+    }
+    return out;
+  }
+
+  private efDeclared: { kind: string; yes: boolean } | null = null;
+  /** Whether the index's family takes an `ef` search parameter (cached per family: compaction keeps the kind). */
+  private declaresEf(): boolean {
+    const kind = this.index.kind;
+    if (this.efDeclared?.kind !== kind) this.efDeclared = { kind, yes: getFamily(kind).searchParams.some((s) => s.name === 'ef') };
+    return this.efDeclared.yes;
   }
 
   private score(d: number): number { return this.similarity ? 1 - d : d; }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectionManager } from './manager.js';
 import type { Metrics } from './metrics.js';
+import type { SearchBatcher } from './search-batcher.js';
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,6 +18,8 @@ export interface RouteSpec {
 export interface ServerContext {
   manager: CollectionManager;
   metrics: Metrics;
+  /** Coalesces the plain searches of one event-loop turn into one index search per collection. */
+  batcher: SearchBatcher;
   routes: RouteSpec[];
   ready: () => boolean;
 }
@@ -28,7 +31,8 @@ export function addRoute(app: FastifyInstance, ctx: ServerContext, spec: RouteSp
     method: spec.method,
     url: spec.url,
     schema: spec.body ? { body: spec.body } : undefined,
-    config: { write: spec.write === true, open: spec.open === true, route: spec.url },
+    // search: the search / query routes (POST), whose latencies feed the page's live figures
+    config: { write: spec.write === true, open: spec.open === true, route: spec.url, search: spec.method === 'POST' && /\/points\/(search|query)(\/batch)?$/.test(spec.url) },
     handler: spec.handler,
   });
 }

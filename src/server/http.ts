@@ -10,6 +10,16 @@ export function ok(req: FastifyRequest, reply: FastifyReply, result: unknown): F
   return reply.send({ result, status: 'ok', time: t });
 }
 
+/**
+ * The same envelope around a result already serialised (the search routes write their hits as
+ * JSON text directly: no intermediate objects, and fastify's serializer is skipped, since a
+ * string sent as application/json goes out as is).
+ */
+export function okJson(req: FastifyRequest, reply: FastifyReply, resultJson: string): FastifyReply {
+  const t = (performance.now() - ((req as unknown as { t0?: number }).t0 ?? performance.now())) / 1000;
+  return reply.header('content-type', 'application/json; charset=utf-8').send(`{"result":${resultJson},"status":"ok","time":${t}}`);
+}
+
 /** `?wait=true|false` (default false, as Qdrant). */
 export function parseWait(q: unknown): boolean {
   const w = (q as Record<string, unknown> | undefined)?.wait;

@@ -1,4 +1,5 @@
 import type { CollectionManager } from './manager.js';
+import type { SearchBatcher } from './search-batcher.js';
 
 /** Latency buckets (seconds) of the request histogram. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -13,6 +14,8 @@ export class Metrics {
   searches = 0;
   rejectedOverload = 0;
   inFlight = 0;
+  /** The micro-batcher whose counters are printed (set by the server). */
+  batcher: SearchBatcher | null = null;
   readonly started = Date.now();
   /** The last searches' end times and latencies (ms), a ring, for the page's live figures. */
   private recent = new Float64Array(2 * 4096);
@@ -64,6 +67,9 @@ export class Metrics {
     metric('knnkit_http_rejected_overload_total', 'counter', 'Requests refused with 429 because too many were in flight.', [`knnkit_http_rejected_overload_total ${this.rejectedOverload}`]);
     metric('knnkit_points_upserted_total', 'counter', 'Points upserted.', [`knnkit_points_upserted_total ${this.pointsUpserted}`]);
     metric('knnkit_searches_total', 'counter', 'Searches and queries run (a batch counts each).', [`knnkit_searches_total ${this.searches}`]);
+    const b = this.batcher;
+    metric('knnkit_search_batches_total', 'counter', 'Index searches run for micro-batched plain searches (one per collection, k and ef in an event-loop turn).', [`knnkit_search_batches_total ${b?.batches ?? 0}`]);
+    metric('knnkit_search_batched_queries_total', 'counter', 'Plain searches answered through micro-batches.', [`knnkit_search_batched_queries_total ${b?.queries ?? 0}`]);
     metric('knnkit_collections', 'gauge', 'Collections.', [`knnkit_collections ${manager.collections.size}`]);
     const per = (name: string, type: string, help: string, f: (c: import('./collection.js').Collection) => number) =>
       metric(name, type, help, [...manager.collections].map(([n, c]) => `${name}{collection="${n}"} ${f(c)}`));

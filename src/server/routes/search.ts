@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Collection, Hit } from '../collection.js';
+import type { Collection, Hit, SearchOptions } from '../collection.js';
 import { addRoute, type Params, type ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { compileFilter, type CompiledFilter } from '../filter.js';
-import { intIn, ok, parseVector, payloadSelector, wantVector } from '../http.js';
-import { keyToId, pointKey } from '../point-id.js';
+import { intIn, okJson, parseVector, payloadSelector, wantVector } from '../http.js';
+import { pointKey } from '../point-id.js';
 import { schemas } from '../schemas.js';
+import type { SearchBatcher } from '../search-batcher.js';
 
 type Body = Record<string, unknown>;
 
@@ -102,40 +103,75 @@ export function runQuery(c: Collection, body: Body, outer: CompiledFilter | null
   return hits;
 }
 
-function searchOne(c: Collection, b: Body, where: string): Hit[] {
+/** A plain search's request, checked (vector, limit, offset, filter, score_threshold, params). */
+function searchArgs(c: Collection, b: Body, where: string): { vector: Float32Array; o: SearchOptions } {
   for (const k of Object.keys(b)) if (!SEARCH_KEYS.has(k)) throw badRequest(`${where}: unknown field ${JSON.stringify(k)}`);
   const v = b.vector;
   if (v && typeof v === 'object' && !Array.isArray(v)) throw badRequest(`${where}.vector: named vectors are not supported; send an array of ${c.config.size} numbers`);
   const p = params(b.params);
-  return c.search(parseVector(v, c.config.size, `${where}.vector`, false), {
-    limit: intIn(b.limit, 10, 0, 100000, `${where}.limit`), offset: intIn(b.offset, 0, 0, 1000000, `${where}.offset`),
-    filter: compileFilter(b.filter, `${where}.filter`), scoreThreshold: threshold(b.score_threshold), ef: p.ef, exact: p.exact,
-  });
+  const vector = parseVector(v, c.config.size, `${where}.vector`, false);
+  return {
+    vector,
+    o: {
+      limit: intIn(b.limit, 10, 0, 100000, `${where}.limit`), offset: intIn(b.offset, 0, 0, 1000000, `${where}.offset`),
+      filter: compileFilter(b.filter, `${where}.filter`), scoreThreshold: threshold(b.score_threshold), ef: p.ef, exact: p.exact,
+    },
+  };
 }
 
-function scored(c: Collection, hits: Hit[], b: Body): Record<string, unknown>[] {
+/**
+ * One checked search: plain ones (no filter) go through the micro-batcher and share an index
+ * search with the other searches of this event-loop turn; filtered or exact ones run at once.
+ */
+function runSearch(c: Collection, a: { vector: Float32Array; o: SearchOptions }, batcher: SearchBatcher): Hit[] | Promise<Hit[]> {
+  if (!c.batchable(a.o)) return c.search(a.vector, a.o);
+  return batcher.search(c, a.vector, a.o.offset + a.o.limit, a.o.ef).then((hits) => c.page(hits, a.o));
+}
+
+/** The hits as Qdrant's ScoredPoint list, written as JSON text (ids: integers or quoted UUIDs). */
+function scoredJson(c: Collection, hits: Hit[], b: Body): string {
   const sel = payloadSelector(b.with_payload, false), vec = wantVector(b.with_vector);
-  return hits.map((h) => ({ id: keyToId(c.keyOf(h.id)), version: 0, score: h.score, payload: sel ? sel(c.payloadOf(h.id)) : null, vector: vec ? c.vectorOf(h.id) : null }));
+  let out = '[';
+  for (let i = 0; i < hits.length; i++) {
+    const h = hits[i], key = c.keyOf(h.id);
+    // canonical keys: decimal digits, or a hyphenated lower-case UUID (nothing to escape)
+    const id = key.includes('-') ? `"${key}"` : key;
+    const score = Number.isFinite(h.score) ? String(h.score) : 'null';
+    const payload = sel ? JSON.stringify(sel(c.payloadOf(h.id))) : 'null';
+    const vector = vec ? JSON.stringify(c.vectorOf(h.id)) : 'null';
+    out += `${i ? ',' : ''}{"id":${id},"version":0,"score":${score},"payload":${payload},"vector":${vector}}`;
+  }
+  return out + ']';
 }
 
 export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const m = ctx.manager;
   const coll = (req: FastifyRequest) => m.get((req.params as Params).collection_name);
   const count = (n: number) => { ctx.metrics.searches += n; };
+  const batcher = ctx.batcher;
 
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/search', summary: 'Nearest points to a vector (filter, limit, offset, score_threshold, params.hnsw_ef, params.exact)', body: schemas.search,
-    handler: (req, reply) => { const c = coll(req), b = req.body as Body; count(1); return ok(req, reply, scored(c, searchOne(c, b, 'search'), b)); },
+    handler: (req, reply) => {
+      const c = coll(req), b = req.body as Body;
+      count(1);
+      const hits = runSearch(c, searchArgs(c, b, 'search'), batcher);
+      if (Array.isArray(hits)) return okJson(req, reply, scoredJson(c, hits, b));
+      return hits.then((h) => okJson(req, reply, scoredJson(c, h, b)));
+    },
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/search/batch', summary: 'Several searches in one request', body: schemas.searchBatch,
-    handler: (req, reply) => {
+    handler: async (req, reply) => {
       const c = coll(req), list = (req.body as Body).searches as Body[];
       count(list.length);
-      return ok(req, reply, list.map((b, i) => {
+      // every search is checked before any runs (a bad one fails the request, nothing left queued)
+      const args = list.map((b, i) => {
         if (!b || typeof b !== 'object') throw badRequest(`searches[${i}]: expected a search request`);
-        return scored(c, searchOne(c, b, `searches[${i}]`), b);
-      }));
+        return searchArgs(c, b, `searches[${i}]`);
+      });
+      const lists = await Promise.all(args.map((a) => runSearch(c, a, batcher)));
+      return okJson(req, reply, `[${lists.map((h, i) => scoredJson(c, h, list[i])).join(',')}]`);
     },
   });
   addRoute(app, ctx, {
@@ -144,7 +180,7 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const c = coll(req), b = (req.body ?? {}) as Body;
       if (b.using != null && b.using !== '' && b.using !== c.bm25.field) throw badRequest(`using: got ${JSON.stringify(b.using)}; collections have one unnamed vector`);
       count(1);
-      return ok(req, reply, { points: scored(c, runQuery(c, b, null, 'query'), b) });
+      return okJson(req, reply, `{"points":${scoredJson(c, runQuery(c, b, null, 'query'), b)}}`);
     },
   });
   addRoute(app, ctx, {
@@ -152,10 +188,10 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
     handler: (req, reply) => {
       const c = coll(req), list = (req.body as Body).searches as Body[];
       count(list.length);
-      return ok(req, reply, list.map((b, i) => {
+      return okJson(req, reply, '[' + list.map((b, i) => {
         if (!b || typeof b !== 'object') throw badRequest(`searches[${i}]: expected a query request`);
-        return { points: scored(c, runQuery(c, b, null, `searches[${i}]`), b) };
-      }));
+        return `{"points":${scoredJson(c, runQuery(c, b, null, `searches[${i}]`), b)}}`;
+      }).join(',') + ']');
     },
   });
 }

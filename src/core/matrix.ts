@@ -41,7 +41,10 @@ export interface ToDenseOptions {
   allowEmpty?: boolean;
   /** Required number of columns (dimension mismatch is an error naming both sizes). */
   cols?: number;
-  /** Always return a fresh copy even if the input is already a DenseMatrix. */
+  /**
+   * Always return a fresh copy even if the input is already a DenseMatrix, except for a matrix
+   * knnkit handed over to its consumer (handOver): that one is taken as is, once.
+   */
   copy?: boolean;
 }
 
@@ -70,6 +73,12 @@ function allFiniteF32(data: Float32Array): boolean {
  */
 const VALIDATED = new WeakSet<DenseMatrix>();
 let scans = 0;
+/**
+ * Matrices knnkit made for exactly one consumer (a cross-validation fold's training rows): a
+ * defensive `copy: true` would copy a copy nobody else holds, so the first such conversion
+ * takes the matrix itself and uses the mark up.
+ */
+const HANDED_OVER = new WeakSet<DenseMatrix>();
 
 /** @internal NaN/Infinity scans run so far (the test that each public call scans its input once). */
 export function finiteScans(): number { return scans; }
@@ -100,7 +109,10 @@ export function toDense(input: DenseInput | unknown, opts: ToDenseOptions = {}):
   let m: DenseMatrix;
   if (input && typeof input === 'object' && (input as DenseMatrix).kind === 'dense') {
     const d = input as DenseMatrix;
-    if (VALIDATED.has(d) && !opts.copy && (opts.cols === undefined || opts.cols === d.cols) && (opts.allowEmpty || d.rows > 0)) return d;
+    const fits = VALIDATED.has(d) && (opts.cols === undefined || opts.cols === d.cols) && (opts.allowEmpty || d.rows > 0);
+    if (fits && (!opts.copy || HANDED_OVER.delete(d))) return d;
+    // a copy of checked values needs no second scan
+    if (fits) return markValidated({ kind: 'dense', data: d.data.slice(0, d.rows * d.cols), rows: d.rows, cols: d.cols });
     if (!(d.data instanceof Float32Array)) throw invalidParam(name, input, 'a DenseMatrix with a Float32Array data');
     m = opts.copy ? { kind: 'dense', data: d.data.slice(0, d.rows * d.cols), rows: d.rows, cols: d.cols } : denseMatrix(d.data, d.rows, d.cols);
   } else if (Array.isArray(input)) {
@@ -156,6 +168,15 @@ export function markValidated(m: DenseMatrix): DenseMatrix {
   return m;
 }
 
+/**
+ * @internal Marks a matrix that its maker gives away (it keeps no reference it will write
+ * through): the next `copy: true` conversion of it takes it as is instead of copying it.
+ */
+export function handOver<M extends DenseMatrix>(m: M): M {
+  HANDED_OVER.add(m);
+  return m;
+}
+
 /** Rows [start, end) as a matrix view (no copy), trusted as its parent is (no re-scan). */
 export function rowsView(m: DenseMatrix, start: number, end: number): DenseMatrix {
   const v: DenseMatrix = { kind: 'dense', data: m.data.subarray(start * m.cols, end * m.cols), rows: end - start, cols: m.cols };
@@ -171,8 +192,12 @@ export function rowView(m: DenseMatrix, i: number): Float32Array {
 /** Copies the selected rows into a new matrix (used for CV folds and subsets). */
 export function takeRows(m: DenseMatrix, rows: ArrayLike<number>): DenseMatrix {
   const out = new Float32Array(rows.length * m.cols);
-  for (let i = 0; i < rows.length; i++) out.set(m.data.subarray(rows[i] * m.cols, (rows[i] + 1) * m.cols), i * m.cols);
-  return { kind: 'dense', data: out, rows: rows.length, cols: m.cols };
+  const d = m.cols, src = m.data;
+  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * d, (rows[i] + 1) * d), i * d);
+  const t: DenseMatrix = { kind: 'dense', data: out, rows: rows.length, cols: d };
+  // rows of a checked matrix need no second NaN/Infinity scan
+  if (VALIDATED.has(m)) VALIDATED.add(t);
+  return t;
 }
 
 /** Converts to an array of plain number rows (for JSON output and tests). */

@@ -1,6 +1,7 @@
 import type { OnProgress } from '../core/progress.js';
 import { KnnkitError, invalidParam } from '../core/errors.js';
 import { toMatrix, matrixTakeRows, type Matrix, type MatrixInput } from '../core/data.js';
+import { handOver } from '../core/matrix.js';
 import { checkLabels, type Label } from '../core/labels.js';
 import { kFold, stratifiedKFold, type Fold } from './folds.js';
 import { resolveScoring, toNumbers, type ScoringSpec } from './scoring.js';
@@ -119,6 +120,8 @@ export function crossValidate(makeModel: (fold: number) => Estimator, X: MatrixI
     const { train, test } = folds[f];
     if (train.length === 0 || test.length === 0) throw new KnnkitError('folds', `folds: fold ${f} has an empty ${train.length === 0 ? 'training' : 'test'} part`);
     const Xtr = matrixTakeRows(data.X, train), Xte = matrixTakeRows(data.X, test);
+    // the fold's rows are a copy only this model sees: its fit keeps them instead of copying again
+    if (Xtr.kind === 'dense') handOver(Xtr);
     const ytr = takeLabels(data.y, train), yte = takeLabels(data.y, test);
     const model = makeModel(f);
     let t0 = performance.now();

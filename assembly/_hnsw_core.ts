@@ -52,6 +52,10 @@ let gCur: i32 = 0;
 let gDist: f32 = 0;
 // distance evaluations since reset (for measurements)
 let nDist: u32 = 0;
+// Parallel build (src/search/hnsw/build-parallel.ts): address of one i32 lock word per slot,
+// 0 when this instance runs alone. As hnswlib's link_list_locks_: a node's link lists (every
+// layer) are read and written under its lock while other threads insert concurrently.
+let LOCKS: usize = 0;
 
 export function setIndex(dim: i32, kind: i32, m: i32, m0: i32, vec: usize, link0: usize, upos: usize,
   levels: usize, flags: usize, upper: usize, allow: usize): void {
@@ -67,6 +71,36 @@ export function setScratch(q: usize, tags: usize, cap: i32, cd: usize, ci: usize
   // the visited tags of this block may hold marks of an earlier instance (worker): restart the epoch
   memory.fill(TAGS, 0, <usize>cap << 2);
   tag = 0;
+}
+
+/**
+ * Parallel build: `locks` is the address of cap i32 lock words (all 0 = free), or 0 to run
+ * without locking (searches, serial builds). Only the shared-memory module locks.
+ */
+export function setLocks(locks: usize): void { LOCKS = ASC_FEATURE_THREADS ? locks : 0; }
+
+// A spin lock per node: the critical sections (copy a link list, rewrite one) last
+// microseconds and a thread holds one lock at a time (no lock order, no deadlock). After
+// 1024 failed tries the thread sleeps 20 us per try (the holder may have been descheduled on
+// a loaded machine); unlock needs no notify because every sleep has a timeout.
+@inline function lockNode(slot: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    const a = LOCKS + (<usize>slot << 2);
+    if (atomic.cmpxchg<i32>(a, 0, 1) == 0) return;
+    lockSlow(a);
+  }
+}
+function lockSlow(a: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    let tries = 0;
+    for (;;) {
+      if (atomic.load<i32>(a) == 0 && atomic.cmpxchg<i32>(a, 0, 1) == 0) return;
+      if (++tries > 1024) atomic.wait<i32>(a, 1, 20000);
+    }
+  }
+}
+@inline function unlockNode(slot: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(LOCKS + (<usize>slot << 2), 0);
 }
 
 /** Storage 'bits': where the f32 query is staged and how many coordinates it has. */
@@ -304,7 +338,7 @@ function nextTag(): void {
  */
 function greedy(q: usize, ep: i32, epd: f32, from: i32, to: i32): void {
   // globals that do not change during the walk, in locals (see distK)
-  const kind = KIND, rowb = ROWB, vec = VEC;
+  const kind = KIND, rowb = ROWB, vec = VEC, locked = LOCKS != 0;
   let nd: u32 = 0;
   let cur = ep, curd = epd;
   for (let level = from; level > to; level--) {
@@ -312,6 +346,21 @@ function greedy(q: usize, ep: i32, epd: f32, from: i32, to: i32): void {
     while (changed) {
       changed = false;
       const l = links(cur, level);
+      if (locked) {
+        // parallel build: copy the list under its lock (XI is free during greedy), then measure
+        const c = cur;
+        lockNode(c);
+        const cnt = load<i32>(l);
+        for (let j = 0; j < cnt; j++) store<i32>(XI + (<usize>j << 2), load<i32>(l + (<usize>(j + 1) << 2)));
+        unlockNode(c);
+        nd += <u32>cnt;
+        for (let j = 0; j < cnt; j++) {
+          const n = load<i32>(XI + (<usize>j << 2));
+          const d = distK(kind, rowb, q, vec + <usize>n * rowb);
+          if (d < curd) { curd = d; cur = n; changed = true; }
+        }
+        continue;
+      }
       const cnt = load<i32>(l);
       nd += <u32>cnt;
       for (let j = 1; j <= cnt; j++) {
@@ -348,7 +397,7 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
 @inline function walk(kind: i32, mode: i32, q: usize, ep: i32, epd: f32, ef: i32, level: i32, self: i32, exclusions: i32): i32 {
   nextTag();
   // Globals that do not change during the walk, read once into locals.
-  const tg = tag, tags = TAGS, vec = VEC, rowb = ROWB, flags = FLAGS;
+  const tg = tag, tags = TAGS, vec = VEC, rowb = ROWB, flags = FLAGS, locked = LOCKS != 0;
   const cD = CD, cI = CI, tD = TD, tI = TI, xD = XD, xI = XI;
   let nd: u32 = 0;   // distance evaluations, added to nDist once at the end
   let sink: u32 = 0; // step 1b's loads, kept alive through `touch`
@@ -364,6 +413,8 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
     const c = load<i32>(cI);
     minPop(cD, cI, cn); cn--;
     const l = links(c, level);
+    // parallel build: step 1 reads c's list under c's lock (another thread may be rewriting it)
+    if (locked) lockNode(c);
     const cnt = load<i32>(l);
     // The neighbours of c in three passes instead of one neighbour at a time; the result is
     // the same because steps 2 and 3 never read the visited tags (an id repeated in a list is
@@ -380,6 +431,7 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
       store<i32>(xI + (<usize>m << 2), n);
       m += <i32>fresh;
     }
+    if (locked) unlockNode(c);
     nd += <u32>m;
     if (kind != 2) {
       // 1b. Touch the first cache line of their vectors (the hardware prefetcher follows with
@@ -486,6 +538,11 @@ function sortPairs(D: usize, I: usize, n: i32): void {
 
 /** Adds a link slot -> `to` at `level`, shrinking `to`'s list with the heuristic when full. */
 function connect(to: i32, slot: i32, dts: f32, level: i32): void {
+  if (LOCKS != 0) { lockNode(to); connectLocked(to, slot, dts, level); unlockNode(to); return; }
+  connectLocked(to, slot, dts, level);
+}
+
+function connectLocked(to: i32, slot: i32, dts: f32, level: i32): void {
   const maxL = level == 0 ? M0 : M;
   const l = links(to, level);
   const cnt = load<i32>(l);
@@ -515,8 +572,11 @@ function connect(to: i32, slot: i32, dts: f32, level: i32): void {
  */
 export function insert(slot: i32, level: i32, ep: i32, maxLevel: i32, efC: i32, exclusions: i32): void {
   // a reused slot may still be reachable through stale in-links: start with empty lists
+  const locked = LOCKS != 0;
+  if (locked) lockNode(slot);
   store<i32>(links(slot, 0), 0);
   for (let l = 1; l <= level; l++) store<i32>(links(slot, l), 0);
+  if (locked) unlockNode(slot);
   if (ep < 0 || ep == slot) return;
   const q = vecAt(slot);
   let cur = ep;
@@ -529,8 +589,12 @@ export function insert(slot: i32, level: i32, ep: i32, maxLevel: i32, efC: i32, 
     cur = iAt(WI, 0); curd = dAt(WD, 0);
     const r = selectHeuristic(WD, WI, tn, M, SD, SI);
     const l = links(slot, lev);
+    // parallel build: other threads reach `slot` through the links of upper layers already
+    // connected, so its list of this layer is written under its lock
+    if (locked) lockNode(slot);
     for (let j = 0; j < r; j++) store<i32>(l + (<usize>(j + 1) << 2), iAt(SI, j));
     store<i32>(l, r);
+    if (locked) unlockNode(slot);
     for (let j = 0; j < r; j++) connect(iAt(SI, j), slot, dAt(SD, j), lev);
   }
 }

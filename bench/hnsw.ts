@@ -1,7 +1,11 @@
-// HNSW benchmark: knnkit's HnswIndex against hnswlib-node (the C++ library's Node binding),
-// built on the same data in the same run, one thread. Usage:
+// HNSW benchmark: knnkit's HnswIndex against hnswlib-node (the C++ library's Node binding) and
+// FAISS IndexHNSWFlat (bench/faiss_hnsw.py, when bench/.venv exists), built on the same data in
+// the same run: builds on each of --threads (knnkit: the calling thread + workers with per-node
+// locks; FAISS: omp_set_num_threads; hnswlib-node adds one point per call, one thread), searches
+// on one thread. Usage:
 //   node --import tsx bench/hnsw.ts [--quick] [--n 100000] [--queries 10000] [--dim 128]
-//        [--repeats 3] [--ef 10,20,40,80,160] [--no-peer] [--no-reorder] [--json out.json]
+//        [--repeats 3] [--ef 10,20,40,80,160] [--threads 1,2] [--no-peer] [--no-faiss]
+//        [--no-reorder] [--json out.json]
 // (--no-reorder keeps insertion order: measures what the breadth-first slot order brings)
 // Data: gaussianClusters (100 clusters, seed 42), queries drawn from the same clusters.
 // Ground truth: exact k = 10 by FAISS IndexFlatL2 when bench/.venv exists (fast), else
@@ -27,6 +31,7 @@ const nq = +opt('queries', quick ? '1000' : '10000');
 const dim = +opt('dim', '128');
 const repeats = +opt('repeats', '3');
 const efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
+const buildThreads = opt('threads', '1,2').split(',').map(Number);
 const M = 16, efC = 200, K = 10;
 /** Wall and CPU (user + system of this process) milliseconds of fn: on a shared machine the CPU time is the steadier figure. */
 function timed(fn: () => void): { wall: number; cpu: number } {
@@ -38,7 +43,8 @@ function timed(fn: () => void): { wall: number; cpu: number } {
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-console.log(`HNSW benchmark: ${n} x ${dim} clustered float32 (100 clusters), ${nq} queries, k=${K}, M=${M}, efConstruction=${efC}, 1 thread, median of ${repeats}`);
+const load = () => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); } catch { return '?'; } };
+console.log(`HNSW benchmark ${new Date().toISOString()}: ${n} x ${dim} clustered float32 (100 clusters), ${nq} queries, k=${K}, M=${M}, efConstruction=${efC}, builds on ${buildThreads.join(' and ')} threads, searches on 1 thread, median of ${repeats}; load average ${load()}`);
 const all = gaussianClusters(n + nq, dim, 100, 42);
 const X = { kind: 'dense' as const, data: all.data.subarray(0, n * dim), rows: n, cols: dim };
 const Q = { kind: 'dense' as const, data: all.data.slice(n * dim), rows: nq, cols: dim };
@@ -85,7 +91,42 @@ gc();
 let idx!: HnswIndex;
 const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder') }); });
 const knn: Lib = { name: `knnkit (${idx.kernelName}${flag('no-reorder') ? ', insertion order' : ''})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
-console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}`);
+console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}, 1 thread (= deterministic: true)`);
+
+// ---- parallel builds (the same options on more threads): build time, and recall / q/s of
+// their graphs at each ef (one search thread), beside the serial graph's
+interface ParBuild { threads: number; build: number; buildCpu: number; rows: Row[]; idx: HnswIndex }
+const parBuilds: ParBuild[] = [];
+for (const t of buildThreads.filter((t) => t > 1)) {
+  gc();
+  let p!: HnswIndex;
+  // process.cpuUsage counts every thread of the process, the workers included
+  const tb = timed(() => { p = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder'), threads: t }); });
+  parBuilds.push({ threads: t, build: tb.wall / 1000, buildCpu: tb.cpu / 1000, rows: [], idx: p });
+  console.log(`knnkit build on ${t} threads ${(tb.wall / 1000).toFixed(2)} s wall (${(knn.build / (tb.wall / 1000)).toFixed(2)}x the 1-thread build), ${(tb.cpu / 1000).toFixed(2)} s CPU, memory ${(p.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
+}
+
+// ---- FAISS IndexHNSWFlat (same data, M, efConstruction; builds on each thread count)
+interface FaissOut { faiss: string; builds: { threads: number; seconds: number; cpu_seconds: number }[]; memory: number; rows: { ef: number; recall: number; qps: number; qps_cpu: number }[] }
+let faissOut: FaissOut | undefined;
+function runFaiss(): void {
+  const py = join(here, '.venv', 'bin', 'python');
+  if (flag('no-faiss')) return;
+  if (!existsSync(py)) { console.log('FAISS: bench/.venv missing (bash bench/setup-python.sh): no FAISS rows'); return; }
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const xf = join(dir, 'hnsw-faiss-x.f32'), qf = join(dir, 'hnsw-faiss-q.f32'), gf = join(dir, 'hnsw-faiss-gt.i32');
+  writeFileSync(xf, X.data); writeFileSync(qf, Q.data); writeFileSync(gf, gt);
+  try {
+    const r = spawnSync(py, [join(here, 'faiss_hnsw.py'), xf, qf, gf, String(dim), String(K), String(M), String(efC), buildThreads.join(','), efs.join(','), String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) { console.log(`FAISS: faiss_hnsw.py failed (status ${r.status})`); return; }
+    faissOut = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as FaissOut;
+    for (const b of faissOut.builds) console.log(`FAISS ${faissOut.faiss} IndexHNSWFlat build on ${b.threads} thread(s) ${b.seconds.toFixed(2)} s wall, ${b.cpu_seconds.toFixed(2)} s CPU`);
+  } finally {
+    for (const f of [xf, qf, gf]) rmSync(f, { force: true });
+  }
+}
+runFaiss();
 
 // ---- kernels on the same graph: one random-access distance (WebAssembly vs TypeScript), and
 // whole searches with each kernel (the TypeScript one is the fallback without SIMD)
@@ -187,6 +228,12 @@ for (const ef of efs) {
   const row = (ts: typeof tb, rc: number): Row => ({ ef, recall: rc, qps: nq / (median(ts.map((t) => t.wall)) / 1000), qpsCpu: nq / (median(ts.map((t) => t.cpu)) / 1000) });
   const rc = recall((q) => res.row(q).indices);
   knn.rows.push(row(tb, rc));
+  for (const p of parBuilds) {
+    let pr = p.idx.search(Q, K, { ef });
+    const tp: typeof tb = [];
+    for (let r = 0; r < repeats; r++) tp.push(timed(() => { pr = p.idx.search(Q, K, { ef }); }));
+    p.rows.push(row(tp, recall((q) => pr.row(q).indices)));
+  }
   knn.perQuery!.push(row(t1, rc));
   if (peer) peer.rows.push(row(th, recall((q) => out[q])));
 }
@@ -224,5 +271,26 @@ if (peer) {
     }
   }
 }
+// ---- parallel builds and FAISS: build seconds per thread count, recall and q/s per ef
+{
+  console.log(`\nbuilds (wall seconds; CPU seconds of all threads) and one-thread searches of each graph, load average ${load()}:`);
+  console.log('| library | build threads | build s | build CPU s | memory MiB |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| knnkit | 1 | ${knn.build.toFixed(2)} | ${knn.buildCpu.toFixed(2)} | ${(knn.memory / 2 ** 20).toFixed(1)} |`);
+  for (const p of parBuilds) console.log(`| knnkit | ${p.threads} | ${p.build.toFixed(2)} | ${p.buildCpu.toFixed(2)} | ${(p.idx.memoryUsage() / 2 ** 20).toFixed(1)} |`);
+  if (faissOut) for (const b of faissOut.builds) console.log(`| FAISS ${faissOut.faiss} IndexHNSWFlat | ${b.threads} | ${b.seconds.toFixed(2)} | ${b.cpu_seconds.toFixed(2)} | ${(faissOut.memory / 2 ** 20).toFixed(1)} |`);
+  if (peer) console.log(`| hnswlib-node (addPoint, 1 thread) | 1 | ${peer.build.toFixed(2)} | ${peer.buildCpu.toFixed(2)} | ${(peer.memory / 2 ** 20).toFixed(1)} |`);
+  const head = ['ef', 'knnkit 1-thread graph recall / q/s', ...parBuilds.map((p) => `knnkit ${p.threads}-thread graph recall / q/s`), ...(faissOut ? [`FAISS (${faissOut.builds.at(-1)!.threads}-thread graph) recall / q/s`] : []), ...(peer ? ['hnswlib-node recall / q/s'] : [])];
+  console.log(`\n| ${head.join(' | ')} |`);
+  console.log(`|${head.map(() => '---').join('|')}|`);
+  efs.forEach((ef, i) => {
+    const cells = [String(ef), `${knn.rows[i].recall.toFixed(3)} / ${knn.rows[i].qps.toFixed(0)}`, ...parBuilds.map((p) => `${p.rows[i].recall.toFixed(3)} / ${p.rows[i].qps.toFixed(0)}`)];
+    if (faissOut) { const f = faissOut.rows.find((r) => r.ef === ef)!; cells.push(`${f.recall.toFixed(3)} / ${f.qps.toFixed(0)}`); }
+    if (peer) cells.push(`${peer.rows[i].recall.toFixed(3)} / ${peer.rows[i].qps.toFixed(0)}`);
+    console.log(`| ${cells.join(' | ')} |`);
+  });
+  const f2 = faissOut?.builds.find((b) => b.threads === 2), k2 = parBuilds.find((p) => p.threads === 2);
+  if (f2 && k2) console.log(`build on 2 threads: knnkit ${k2.build.toFixed(2)} s, FAISS ${f2.seconds.toFixed(2)} s: ratio ${(k2.build / f2.seconds).toFixed(2)}x (target <= 1.0x)`);
+}
 const out = opt('json', '');
-if (out) writeFileSync(out, JSON.stringify({ n, nq, dim, M, efC, knnkit: knn, hnswlib: peer }, null, 2));
+if (out) writeFileSync(out, JSON.stringify({ n, nq, dim, M, efC, knnkit: knn, knnkitParallel: parBuilds.map(({ idx: _, ...p }) => p), faiss: faissOut, hnswlib: peer }, null, 2));

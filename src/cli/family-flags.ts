@@ -22,12 +22,26 @@ function specsOf(family: FamilyDescriptor, kind: OptionKind): readonly OptionSpe
   return kind === 'build' ? family.options : family.searchParams;
 }
 
+/**
+ * Family options whose flag belongs to the commands themselves: `--threads N` sets the search's
+ * threads and, for a family with a `threads` build option (HNSW), the build's (read by
+ * buildOptionsFromFlags like any option, defaulted by commandThreads). They are not family
+ * flags: no collision with the command's flag, never "an option of another family".
+ */
+export const COMMAND_OWNED = new Set(['threads']);
+
+/** The build options with the command's --threads added where the family takes a `threads` option. */
+export function commandThreads(family: FamilyDescriptor, options: Record<string, unknown>, threads: number): Record<string, unknown> {
+  return family.options.some((s) => s.name === 'threads') ? { ...options, threads } : options;
+}
+
 /** Flag -> the (family, option) pairs that it sets, over every registered family. */
 export function familyFlagOwners(kinds: readonly OptionKind[]): Map<string, FlagOwner[]> {
   const out = new Map<string, FlagOwner[]>();
   for (const family of listFamilies()) {
     for (const kind of kinds) {
       for (const spec of specsOf(family, kind)) {
+        if (COMMAND_OWNED.has(spec.name)) continue;
         for (const flag of flagsOf(spec)) {
           const list = out.get(flag) ?? [];
           list.push({ family, spec, kind });

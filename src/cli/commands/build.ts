@@ -8,10 +8,11 @@ import { chooseFamily } from '../../index/auto.js';
 import { getFamily } from '../../index/registry.js';
 import { saveIndex } from '../../index/persist.js';
 import { metricToSpec } from '../../metrics/registry.js';
-import { parseArgs, type OptionSpec } from '../args.js';
+import { availableParallelism } from 'node:os';
+import { parseArgs, intOption, type OptionSpec } from '../args.js';
 import { output } from '../output.js';
 import { formatBytes } from '../bench-report.js';
-import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, codecOption, describeOptions, familyFlagOwners, refuseSearchFlags } from '../family-flags.js';
+import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, codecOption, describeOptions, familyFlagOwners, refuseSearchFlags, commandThreads } from '../family-flags.js';
 import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
 import { readVectors, labelOption, checkBitsCodec } from '../vectors.js';
 import { Progress } from '../progress.js';
@@ -24,7 +25,7 @@ export const summary = 'build an index of any family over a data file and save i
 export const COMMON: Record<string, OptionSpec> = {
   index: { type: 'string' }, metric: { type: 'string' }, p: { type: 'string' }, codec: { type: 'string' }, storage: { type: 'string' },
   ids: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
-  quiet: { type: 'boolean' },
+  quiet: { type: 'boolean' }, threads: { type: 'string' },
 };
 
 function usage(): string {
@@ -42,6 +43,7 @@ function usage(): string {
   --json              print one JSON object: {index, size, dim, metric, options, buildSeconds,
                       memoryBytes, fileBytes, out}
   --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
+  --threads N         threads of the build, for families that build in parallel (HNSW; default: all cores)
 
 ${familyHelp(['build'])}
 `;
@@ -66,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   const label = labelOption(o);
   const idsPath = o.ids === undefined ? undefined : String(o.ids);
   const json = o.json === true;
+  const threads = intOption(o, 'threads', availableParallelism(), 1, 1024);
   let named = null;
   if (chosen !== 'auto') {
     named = { family: chosen, options: buildOptionsFromFlags(chosen, o).options, codec: codecOption(chosen, o) };
@@ -97,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- build and save
   const t0 = performance.now();
-  const index = withMetricOption(() => createIndex(family.name, data, { ...options, metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}), onProgress: progress.report }));
+  const index = withMetricOption(() => createIndex(family.name, data, { ...commandThreads(family, options, threads), metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}), onProgress: progress.report }));
   progress.done();
   const buildSeconds = (performance.now() - t0) / 1000;
   const memoryBytes = index.memoryUsage();

@@ -21,7 +21,7 @@ import { atomicWriteFile } from '../../io/atomic.js';
 import { parseArgs, intOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { output } from '../output.js';
 import { recallAtK, percentile, formatBytes, type GroundTruth } from '../bench-report.js';
-import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, searchPlanFromFlags, refuseBuildFlags, codecOption, describeOptions, type SearchPlan, type SweepValue } from '../family-flags.js';
+import { familyArgSpec, familyHelp, familyOption, buildOptionsFromFlags, searchPlanFromFlags, refuseBuildFlags, codecOption, describeOptions, commandThreads, type SearchPlan, type SweepValue } from '../family-flags.js';
 import { metricOption, withMetricOption, describeMetric, checkMetricEarly } from '../metric-option.js';
 import { readVectors, labelOption, checkBitsCodec, checkSameDim } from '../vectors.js';
 import { checkInputFile, checkOutputFile, checkExtension, writing } from '../paths.js';
@@ -53,7 +53,8 @@ function usage(): string {
   --codec NAME          vector storage, one of the family's codecs (--storage is the same flag)
   --groundtruth FILE    .ivecs of true neighbour ids per query (the first k of each row count);
                         default: computed by exact brute force
-  --threads N           worker threads for the batch search (default: all cores)
+  --threads N           worker threads for the batch search, and for the build of a family that
+                        builds in parallel (HNSW) (default: all cores)
   --save FILE           also save the built index (knnkit query / info read it)
   --plot FILE.svg       write a recall vs queries/s plot (Apache ECharts, labels inside the frame)
   --html FILE.html      write a report: settings, the table of runs and the plot, in one file
@@ -263,7 +264,7 @@ async function buildFresh({ o, basePath, queryPath, gtPath, k, label, chosen, lo
     : await readGroundTruth(gtPath, queries.rows, kEff, { test: (id) => id >= 0 && id < n, describe: `an id of the ${n} points of ${basePath} (0..${n - 1})` });
   log(`knnkit search: base ${basePath} (${base.rows} x ${base.cols}), queries ${queryPath} (${queries.rows}), metric ${describeMetric(metric)}, k ${kEff}${kEff < k ? ` (clamped from ${k}: the base has ${base.rows} points)` : ''}`);
   const t0 = performance.now();
-  const index = withMetricOption(() => createIndex(family.name, base, { ...options, metric, ...(codec !== undefined ? { codec } : {}), onProgress: progress.report }));
+  const index = withMetricOption(() => createIndex(family.name, base, { ...commandThreads(family, options, o.threads === undefined ? availableParallelism() : intOption(o, 'threads', 1, 1, 1024)), metric, ...(codec !== undefined ? { codec } : {}), onProgress: progress.report }));
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
   const desc = describeOptions(index.options);

@@ -69,6 +69,7 @@ function hnswOptions(ctx: BuildContext) {
   return {
     metric: ctx.metric, M: o.M as number, efConstruction: o.efConstruction as number, seed: o.seed as number,
     reorder: o.reorder as boolean, reuseDeleted: o.reuseDeleted as boolean, storage: (o.codec as 'f32' | 'bits' | undefined) ?? 'f32',
+    threads: o.threads as number, deterministic: o.deterministic as boolean,
     onProgress: ctx.onProgress,
   };
 }
@@ -89,6 +90,8 @@ export const hnswFamily: FamilyDescriptor = {
     { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the level draws (same data + seed = same graph)' },
     { name: 'reorder', type: 'boolean', default: true, doc: 'renumber nodes in breadth-first order after a bulk build (cache locality)' },
     { name: 'reuseDeleted', type: 'boolean', default: true, doc: 'new points reuse the slots of removed ones' },
+    { name: 'threads', type: 'integer', default: 1, min: 1, max: 1024, doc: 'threads that insert points (builds and large adds; hnswlib-style per-node locks): the links then vary from run to run, recall does not. The CLI\'s --threads sets it' },
+    { name: 'deterministic', type: 'boolean', default: false, doc: 'reproducible builds (same data + seed = same graph): inserts serially whatever threads says, at the 1-thread build time' },
   ],
   searchParams: [
     { name: 'ef', type: 'integer', default: 64, min: 1, doc: 'beam width of the search (raised to k)' },

@@ -14,6 +14,7 @@ import { JsKernel } from './kernel-js.js';
 import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
 import { IdTable } from './ids.js';
 import { reorderSlots } from './reorder.js';
+import { canBuildInParallel, insertParallel, MIN_PARALLEL_POINTS } from './build-parallel.js';
 import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
 
 export interface HnswOptions {
@@ -44,6 +45,19 @@ export interface HnswOptions {
   storage?: 'f32' | 'bits';
   /** Progress of `build` (phase "hnsw insert": points inserted of the data's rows). Not saved. */
   onProgress?: OnProgress;
+  /**
+   * Threads that insert the points of a build or of a large `add` (the calling thread plus
+   * threads - 1 workers of the shared pool, on the index's shared WebAssembly memory with a
+   * lock per node, as hnswlib; build-parallel.ts). Default 1. The graph then depends on the
+   * threads' interleaving: same recall, not the same links from run to run. Not saved.
+   */
+  threads?: number;
+  /**
+   * true: builds are reproducible (same data + seed + options = same graph) whatever
+   * `threads` says: the points are inserted serially in one thread. Costs the parallel
+   * speed-up (a 2-thread build takes the 1-thread time). Default false. Not saved.
+   */
+  deterministic?: boolean;
 }
 
 export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
@@ -114,6 +128,9 @@ export class HnswIndex implements NeighborIndex {
   /** @internal user id -> slot. */
   ids = new IdTable();
   /** @internal */ free: number[] = [];
+  /** Threads of builds and adds (1: serial); `deterministic` forces 1. Not saved. */
+  threads: number;
+  readonly deterministic: boolean;
   private rng: Rng;
   private f32!: Float32Array; private i32!: Int32Array; private u8!: Uint8Array;
   private busy = false;
@@ -146,6 +163,9 @@ export class HnswIndex implements NeighborIndex {
         ? `kernel: got "wasm" but metric "${this.metric.name}" has no WebAssembly kernel; expected "auto" or "js"`
         : 'kernel: got "wasm" but this runtime has no WebAssembly SIMD; expected "auto" or "js"');
     }
+    this.threads = checkInteger('threads', opts.threads ?? 1, 1, 1024);
+    if (opts.deterministic !== undefined && typeof opts.deterministic !== 'boolean') throw invalidParam('deterministic', opts.deterministic, 'true or false');
+    this.deterministic = opts.deterministic ?? false;
     this.rng = new Rng(this.seed);
     const cap = Math.max(1, checkInteger('capacity', opts.capacity ?? 16, 1));
     this.labels = new Int32Array(cap);
@@ -185,7 +205,7 @@ export class HnswIndex implements NeighborIndex {
     this.refreshViews();
   }
 
-  private refreshViews(): void {
+  /** @internal */ refreshViews(): void {
     const b = this.arena.buffer;
     this.f32 = new Float32Array(b); this.i32 = new Int32Array(b); this.u8 = new Uint8Array(b);
   }
@@ -222,7 +242,7 @@ export class HnswIndex implements NeighborIndex {
     return Number.isInteger(id) ? this.ids.get(id) : -1;
   }
 
-  private setLabel(slot: number, id: number): void {
+  /** @internal */ setLabel(slot: number, id: number): void {
     this.labels[slot] = id;
     this.ids.set(id, slot, this.count);
   }
@@ -233,7 +253,7 @@ export class HnswIndex implements NeighborIndex {
   // ------------------------------------------------------------------ construction
 
   /** The paper's level draw: l = floor(-ln(U) * mL), U uniform in (0, 1]. */
-  private drawLevel(): number {
+  /** @internal */ drawLevel(): number {
     const u = 1 - this.rng.random();
     this.levelsDrawn++;
     return Math.min(MAX_LEVEL, Math.floor(-Math.log(u) * this.mL));
@@ -271,8 +291,35 @@ export class HnswIndex implements NeighborIndex {
     const fresh = Math.max(0, n - (this.reuseDeleted ? this.free.length : 0));
     this.reserve(this.count + fresh, this.upperUsed + Math.ceil((fresh * 2) / this.M) * (1 + this.M) + MAX_LEVEL * (1 + this.M), 1, this.efConstruction);
     const tick = progressSteps(onProgress, 'hnsw insert', n);
-    for (let i = 0; i < n; i++) { this.addOne(X.data, i * this.dim, out[i]); tick(i + 1); }
+    let i = 0;
+    const threads = this.deterministic ? 1 : this.threads;
+    if (threads > 1 && canBuildInParallel(this)) {
+      // slots of removed points are reused serially (each repairs a neighbourhood first); the
+      // fresh points then go in on `threads` threads
+      for (; i < n && this.reuseDeleted && this.hasReusableSlot(); i++) { this.addOne(X.data, i * this.dim, out[i]); tick(i + 1); }
+      if (n - i >= MIN_PARALLEL_POINTS) {
+        const base = i;
+        // (progress events at about the serial loop's pace: `every` points, and the last)
+        const every = Math.max(1, Math.ceil(n / 200));
+        let last = -1;
+        insertParallel(this, X.data, i, n, out, threads, (done) => {
+          const at = base + done;
+          if (onProgress && (Math.floor(at / every) !== Math.floor(last / every) || at === n) && at !== last) { last = at; onProgress({ phase: 'hnsw insert', done: at, total: n }); }
+        });
+        i = n;
+      }
+    }
+    for (; i < n; i++) { this.addOne(X.data, i * this.dim, out[i]); tick(i + 1); }
     return out;
+  }
+
+  /** True when `add` would take the slot of a removed point (addOne's test, without taking it). */
+  private hasReusableSlot(): boolean {
+    for (let j = this.free.length - 1; j >= 0; j--) {
+      const s = this.free[j];
+      if (s !== this.ep && (this.u8[this.layout.flags + s] & 1)) return true;
+    }
+    return false;
   }
 
   private addOne(src: Float32Array, off: number, id: number): void {
@@ -307,7 +354,7 @@ export class HnswIndex implements NeighborIndex {
   }
 
   /** Stores a vector at a slot (cosine: the unit vector, and its norm beside it; bits: packed). */
-  private writeVector(slot: number, src: ArrayLike<number>, off: number): void {
+  /** @internal */ writeVector(slot: number, src: ArrayLike<number>, off: number): void {
     const d = this.dim, base = (this.layout.vec >> 2) + slot * this.words, f = this.f32;
     if (this.storage === 'bits') {
       packRow(src, off, d, this.i32, base, this.words);
@@ -381,6 +428,7 @@ export class HnswIndex implements NeighborIndex {
     return {
       metric: this.metric, M: this.M, efConstruction: this.efConstruction, ef: this.ef, seed: this.seed,
       reuseDeleted: this.reuseDeleted, kernel: this.kernelChoice, capacity: capacity ?? this.layout.cap, storage: this.storage,
+      threads: this.threads, deterministic: this.deterministic,
     };
   }
 

@@ -57,6 +57,7 @@ interface Exports {
   packQuery(): number;
   distCount(): number;
   resetDistCount(): void;
+  setLocks(locks: number): void;
 }
 
 /** One instance of the WebAssembly graph kernels on `memory` (one per thread). */
@@ -94,4 +95,6 @@ export class WasmKernel implements GraphKernel {
   packQuery(): boolean { return this.ex.packQuery() !== 0; }
   distCount(): number { return this.ex.distCount() >>> 0; }
   resetDistCount(): void { this.ex.resetDistCount(); }
+  /** Parallel build: the address of the per-slot lock words, or 0 (no locking). */
+  setLocks(locks: number): void { this.ex.setLocks(locks); }
 }

@@ -40,7 +40,7 @@ export interface KnnGraphOptions {
    * matrices (2 x 1.3 GB at n = 18,000) and their O(n^3) product would not be practical.
    */
   candidates?: number | 'auto' | 'none';
-  /** Worker threads for fitAsync (default: available cores, at most 8). */
+  /** Worker threads for fitAsync, on the shared worker pool (default: every core, as the pool). */
   threads?: number;
   /** Inference index (HNSW): links per node (default min(32, n), build_hnsw_index.m's MaxNumLinksPerNode). */
   M?: number;

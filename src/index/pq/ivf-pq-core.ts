@@ -242,22 +242,33 @@ export class IvfPqCore implements FamilyCore {
     const heap = new TopK(k), idx = new Int32Array(kk), dist = new Float64Array(kk);
     K.reserve('q', d * 4); K.reserve('lut', m * ksub * 4); K.reserve('qterm', m * ksub * 4);
     K.reserve('qlut', m * 16); K.reserve('info', 8);
+    // the re-ranking's candidates: their float rows gathered next to their labels, scanned by
+    // the same f32x4 kernels as IVF-Flat's lists
+    const wasmRerank = rerank && this.refine !== null;
+    if (wasmRerank) { K.reserve('cand', kk * d * 4); K.reserve('candl', kk * 4); }
     K.reserveHeap(kk);
     const maskOff = K.mask(mask, L.listOf.length);
     const qOff = K.offset('q'), lutOff = K.offset('lut'), qtOff = K.offset('qterm'), qlOff = K.offset('qlut'), infoOff = K.offset('info');
     const pqcOff = K.offset('pqc'), tabOff = this.tableLen ? K.offset('table') : 0;
     const qv = K.f32('q', d), info = K.f32('info', 2);
+    const candOff = wasmRerank ? K.offset('cand') : 0, candlOff = wasmRerank ? K.offset('candl') : 0;
+    const candV = wasmRerank ? K.f32('cand', kk * d) : null, candL = wasmRerank ? new Int32Array(K.buffer, candlOff, kk) : null;
     const T = this.tableLen > 0;
+    // the uint8 tables are quantised once per float table: per list when the table changes with
+    // the list (L2), once per query when only the bias does (inner product)
+    let fresh = true;
     const scan = (lut: number, bias: number, list: number): void => {
       const codes = L.codes[list].byteOffset, labels = L.labels[list].byteOffset, n = L.sizes[list];
       if (!fs) { ex.scanAdc(lut, bias, codes, labels, n, m, maskOff); return; }
-      ex.quantizeTables(lut, m, qlOff, infoOff);
+      if (fresh) ex.quantizeTables(lut, m, qlOff, infoOff);
+      fresh = false;
       ex.scanFs(qlOff, m, info[0], bias + info[1], codes, labels, n, maskOff);
     };
     for (let q = 0; q < Q.rows; q++) {
       const qo = q * d;
       qv.set(Q.data.subarray(qo, qo + d));
       K.heapReset(kk);
+      fresh = true;
       if (!this.coarse) {
         ex.tables(qOff, pqcOff, m, ksub, pq.dsub, l2 ? 1 : 0, -1, lutOff);
         if (L.sizes[0] > 0) scan(lutOff, l2 ? 0 : 1, 0);
@@ -270,16 +281,27 @@ export class IvfPqCore implements FamilyCore {
           const coarse = probe!.scores[q * nprobe + j];
           if (T) {
             ex.addTables(tabOff + list * m * ksub * 4, qtOff, lutOff, m * ksub);
+            fresh = true;
           } else if (l2) {
             // no precomputed table: the table of the residual query q - c(list)
             for (let t = 0; t < d; t++) qv[t] = Q.data[qo + t] - C![list * d + t];
             ex.tables(qOff, pqcOff, m, ksub, pq.dsub, 1, 1, lutOff);
+            fresh = true;
           }
           scan(lutOff, T || !l2 ? coarse : 0, list);
         }
       }
       const n = K.drain(idx, dist);
-      this.finish(out, Q, q, k, rerank, idx, dist, n, heap);
+      if (wasmRerank) {
+        this.refine!.gather(idx, n, candV!);
+        candL!.set(idx.subarray(0, n));
+        qv.set(Q.data.subarray(qo, qo + d)); // the L2 path may have left q - c there
+        K.heapReset(k);
+        if (l2) ex.scanL2(qOff, d, candOff, candlOff, n, 0); else ex.scanIp(qOff, d, candOff, candlOff, n, 0);
+        this.emit(out, q, k, idx, dist, K.drain(idx, dist));
+      } else {
+        this.finish(out, Q, q, k, rerank, idx, dist, n, heap);
+      }
     }
   }
 

@@ -32,6 +32,12 @@ export class RefineStore {
     return s;
   }
 
+  /** Rows of the first n labels, one after another into out (the WebAssembly re-ranking's input). */
+  gather(labels: Int32Array, n: number, out: Float32Array): void {
+    const d = this.dim;
+    for (let t = 0; t < n; t++) out.set(this.data.subarray(labels[t] * d, labels[t] * d + d), t * d);
+  }
+
   row(label: number): Float32Array { return this.data.slice(label * this.dim, (label + 1) * this.dim); }
   bytes(): number { return this.data.byteLength; }
   section(): Section { return { name: 'pq.refine', data: this.data.subarray(0, this.rows * this.dim), type: 'f32' }; }

@@ -3,11 +3,14 @@
 Usage: faiss_flat.py BASE.f32 QUERIES.f32 DIM K THREADS[,THREADS...] REPEATS OUT_PREFIX
 Reads raw little-endian float32 row-major files, searches all queries once per repeat for each
 thread count (faiss.omp_set_num_threads), and prints one JSON object:
-{"faiss": version, "runs": [{"threads": t, "seconds": [...], "median": s, "cpu_seconds": [...],
-"cpu_median": s}]} (CPU = process time of all threads). The indices of
+{"faiss": version, "rss_mib": peak RSS, "blas": OPENBLAS_* settings, "runs": [{"threads": t,
+"seconds": [...], "median": s, "cpu_seconds": [...], "cpu_median": s}]} (CPU = process time of
+all threads; peak RSS of the whole process: the file read, the index's copy, the searches). The indices of
 the last run of the first thread count go to OUT_PREFIX.i32 (int32, nq x k).
 """
 import json
+import os
+import resource
 import sys
 import time
 
@@ -38,7 +41,9 @@ def main() -> None:
         runs.append({"threads": t, "seconds": secs, "median": sorted(secs)[len(secs) // 2],
                      "cpu_seconds": cpu, "cpu_median": sorted(cpu)[len(cpu) // 2]})
     first_i.astype("int32").tofile(out + ".i32")
-    print(json.dumps({"faiss": faiss.__version__, "runs": runs}))
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    blas = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
+    print(json.dumps({"faiss": faiss.__version__, "rss_mib": rss_mib, "blas": blas, "runs": runs}))
 
 
 if __name__ == "__main__":

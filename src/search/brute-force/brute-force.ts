@@ -1,6 +1,6 @@
 import type { Matrix, MatrixInput } from '../../core/data.js';
 import { toMatrix } from '../../core/data.js';
-import { checkNumber, invalidParam } from '../../core/errors.js';
+import { checkInteger, checkNumber, invalidParam } from '../../core/errors.js';
 import { filterMask } from '../shared/filter.js';
 import { clampK, checkThreads } from '../shared/search-args.js';
 import { sortByDistanceThenIndex } from '../../core/topk.js';
@@ -9,6 +9,8 @@ import { resolveMetric } from '../../metrics/registry.js';
 import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, SearchParams, ParallelOptions } from '../types.js';
 import { BruteCore } from './core.js';
+import { DotScanner } from './dot-scanner.js';
+import { PanelStore } from './panel-store.js';
 
 export interface BruteForceOptions {
   metric?: MetricSpec;
@@ -32,6 +34,12 @@ export interface BruteForceOptions {
  * (SharedArrayBuffer). Kernel choice: `kernelPath`; KNNKIT_WASM=off or `{ wasm: false }`
  * forces the pure-TS path.
  *
+ * Memory: a dense base on the WebAssembly path is held once, in the kernel's packed panel
+ * layout in a (shared) WebAssembly memory that every worker thread of `searchAsync` reads; the
+ * input array is not kept (`getVector` reads rows back from the panels). `BruteForce.fromRows`
+ * lets the caller write the rows straight into that memory, so that not even a transient
+ * second copy exists.
+ *
  * k larger than the number of points is clamped (no error). With a `filter` that leaves fewer
  * than k points, the unfilled slots hold index -1 and distance Infinity.
  */
@@ -39,23 +47,47 @@ export class BruteForce implements NeighborIndex {
   readonly kind = 'brute';
   readonly exact = true;
   readonly metric: Metric;
-  private data: Matrix;
   private core: BruteCore;
   private readonly useWasm: boolean;
 
-  constructor(data: MatrixInput, opts: BruteForceOptions = {}) {
-    this.data = toMatrix(data, { name: 'data' });
-    const d = this.data;
+  constructor(data: MatrixInput, opts: BruteForceOptions = {}, /** @internal see fromRows */ adopt?: PanelStore) {
+    const d = toMatrix(data, { name: 'data' });
     this.metric = resolveMetric(opts.metric ?? 'euclidean', d.kind === 'dense' ? d : undefined);
     if (d.kind === 'csr' && !this.metric.sparseReduced) {
       throw invalidParam('metric', this.metric.name, 'a metric with a sparse kernel for CSR data (euclidean, sqeuclidean, manhattan, cosine, ip, minkowski with p = 1 or 2)');
     }
     this.useWasm = opts.wasm ?? true;
-    this.core = new BruteCore(d, this.metric, { wasm: this.useWasm });
+    this.core = new BruteCore(d, this.metric, { wasm: this.useWasm, adopt });
   }
 
-  get size(): number { return this.data.rows; }
-  get dim(): number { return this.data.cols; }
+  /**
+   * An index over `rows` x `cols` dense rows that `write` puts straight into the index's own
+   * memory: `write(out)` receives a row-major Float32Array of rows x cols (zeroed) and fills it;
+   * on the WebAssembly path `out` lies in the kernel's memory and is packed there in place, so
+   * the index never holds a second copy, not even while it is built (1M x 128: 488 MiB, not
+   * twice that). `out` must not be used after `write` returns. Same options and results as
+   * `new BruteForce(rows, opts)`.
+   */
+  static fromRows(rows: number, cols: number, write: (out: Float32Array) => void, opts: BruteForceOptions = {}): BruteForce {
+    checkInteger('rows', rows, 1);
+    checkInteger('cols', cols, 1);
+    let store: PanelStore | null = null;
+    if ((opts.wasm ?? true) && !DotScanner.small(rows, cols)) {
+      try { store = PanelStore.create(rows, cols); } catch (e) { if (!(e instanceof RangeError)) throw e; }
+    }
+    const out = store ? store.rowMajor() : new Float32Array(rows * cols);
+    write(out);
+    return new BruteForce({ kind: 'dense', data: out, rows, cols }, opts, store ?? undefined);
+  }
+
+  get size(): number { return this.core.rows; }
+  get dim(): number { return this.core.cols; }
+
+  /** A copy of indexed row j (dense bases: from the panels when they are the only copy; CSR rows densified). */
+  getVector(j: number): Float32Array {
+    checkInteger('j', j, 0, this.size - 1);
+    return this.core.row(j);
+  }
 
   /** Which kernel path serves this index: "relaxed" / "simd" (WebAssembly), "ts", "sparse" or "scalar". */
   get kernelPath(): string { return this.core.path; }
@@ -112,7 +144,7 @@ export class BruteForce implements NeighborIndex {
 
   /** @internal what worker threads need to rebuild this engine (see ./parallel.ts). */
   get internals(): { data: Matrix; metric: Metric; core: BruteCore; wasm: boolean } {
-    return { data: this.data, metric: this.metric, core: this.core, wasm: this.useWasm };
+    return { data: this.core.data, metric: this.metric, core: this.core, wasm: this.useWasm };
   }
 
   /** The per-call filter as a mask over the indexed points (every kernel path reads it so). */

@@ -7,6 +7,8 @@ import type { DotKind } from './dot-scanner.js';
 import { manhattan, chebyshev } from '../../metrics/minkowski.js';
 import { hamming } from '../../metrics/hamming.js';
 import { SparseColumnIndex } from './sparse-scan.js';
+import type { PanelStore } from './panel-store.js';
+import type { ScannerPayload } from './dot-scanner.js';
 
 /** Rows of a radius search: (index, reduced value) pairs per query, unsorted. */
 export interface RadiusRows { idx: Int32Array[]; red: Float64Array[] }
@@ -31,24 +33,71 @@ const SCALAR_QUERY_BLOCK = 16;
 export class BruteCore {
   readonly scanner?: DotScanner;
   readonly sparse?: SparseColumnIndex;
+  readonly rows: number;
+  readonly cols: number;
+  /**
+   * The base as the scalar and sparse paths read it; for a dense base whose panels are the only
+   * copy (scanner.store) this holds no rows (length-0 data): rows are read with `row`.
+   */
+  readonly data: Matrix;
 
-  constructor(readonly data: Matrix, readonly metric: Metric, opts: { wasm?: boolean } = {}) {
+  /**
+   * With `adopt`, data.data is adopt.rowMajor(): rows written straight into a panel store's
+   * memory (BruteForce.fromRows), packed there in place when the dot path takes them, else
+   * copied out (the store is then dropped).
+   */
+  constructor(data: Matrix, readonly metric: Metric, opts: { wasm?: boolean; adopt?: PanelStore } = {}, scanner?: DotScanner) {
     const form = metric.dotForm;
-    if (data.kind === 'dense') {
+    this.rows = data.rows; this.cols = data.cols;
+    if (scanner) {
+      this.scanner = scanner;
+    } else if (data.kind === 'dense') {
       let kind = scanKind(metric);
       if (kind === 'hamming' && data.cols >= 2 ** 24) kind = undefined; // float32 counts exact below 2^24
       if (kind && data.rows > 0 && DotScanner.supports(data.data, data.rows, data.cols)) {
         try {
-          this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, opts.wasm ?? true);
+          this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, opts.wasm ?? true, opts.adopt);
         } catch (e) {
           // WebAssembly memory could not grow this far (wasm32: 4 GiB): the TS twin has no such limit.
           if (!(e instanceof RangeError)) throw e;
           this.scanner = new DotScanner(data.data, data.rows, data.cols, kind, false);
         }
+      } else if (opts.adopt) {
+        data = { ...data, data: data.data.slice() }; // the scalar path reads row-major rows: out of the store
       }
     } else if (form && metric.sparseReduced) {
       this.sparse = new SparseColumnIndex(data);
     }
+    // one copy: a store's panels replace the caller's rows (which this engine then does not keep)
+    this.data = this.scanner?.store ? { kind: 'dense', data: new Float32Array(0), rows: data.rows, cols: data.cols } : data;
+  }
+
+  /** A worker thread's engine over a store another thread made (scanner payload). */
+  static attach(p: ScannerPayload, metric: Metric): BruteCore {
+    const sc = DotScanner.attach(p);
+    return new BruteCore({ kind: 'dense', data: new Float32Array(0), rows: sc.n, cols: sc.d }, metric, {}, sc);
+  }
+
+  /** Row j of a dense base into out (the panels, when they are the only copy). */
+  row(j: number, out = new Float32Array(this.cols)): Float32Array {
+    if (this.scanner) return this.scanner.row(j, out);
+    const d = this.data;
+    if (d.kind === 'dense') { out.set(d.data.subarray(j * d.cols, (j + 1) * d.cols)); return out; }
+    out.fill(0);
+    for (let p = d.indptr[j]; p < d.indptr[j + 1]; p++) out[d.indices[p]] = d.values[p];
+    return out;
+  }
+
+  /**
+   * metric.reduced(query row qo of q, base row j): straight from the row-major base, or from
+   * a row gathered out of the panels (same float32 values, so the same float64 result).
+   */
+  private reducer(q: Float32Array): (qo: number, j: number) => number {
+    const m = this.metric, d = this.cols;
+    const base = this.scanner ? this.scanner.base : (this.data as Extract<Matrix, { kind: 'dense' }>).data;
+    if (base) return (qo, j) => m.reduced(q, qo, base, j * d, d);
+    const sc = this.scanner!, tmp = new Float32Array(d);
+    return (qo, j) => m.reduced(q, qo, sc.row(j, tmp), 0, d);
   }
 
   /** 'relaxed' | 'simd' | 'ts' for the dot path, 'scalar' or 'sparse' otherwise. */
@@ -56,9 +105,10 @@ export class BruteCore {
     return this.scanner ? this.scanner.variant : this.sparse ? 'sparse' : 'scalar';
   }
 
+  /** Bytes held; the scanner counts the rows it holds (its store, or the row-major base it keeps). */
   memoryUsage(): number {
     const d = this.data;
-    const own = d.kind === 'dense' ? d.data.byteLength : d.indptr.byteLength + d.indices.byteLength + d.values.byteLength;
+    const own = this.scanner ? 0 : d.kind === 'dense' ? d.data.byteLength : d.indptr.byteLength + d.indices.byteLength + d.values.byteLength;
     return own + (this.scanner?.memoryUsage() ?? 0) + (this.sparse?.memoryUsage() ?? 0);
   }
 
@@ -84,14 +134,14 @@ export class BruteCore {
       // local row li of qd.data is query li + qd.base
       const qd = denseRows(q, q0, q1);
       if (this.scanner) {
-        const base = data.data, d = data.cols;
+        const d = data.cols, red = this.reducer(qd.data);
         this.scanner.preselect(qd.data, q0 - qd.base, q1 - qd.base, k, allowed, (li, cand, count) => {
           heap.reset(k);
           const qo = li * d;
           if (count < 0) {
-            for (let j = 0; j < data.rows; j++) if (!allowed || allowed[j]) heap.push(m.reduced(qd.data, qo, base, j * d, d), j);
+            for (let j = 0; j < data.rows; j++) if (!allowed || allowed[j]) heap.push(red(qo, j), j);
           } else {
-            for (let t = 0; t < count; t++) { const j = cand[t]; heap.push(m.reduced(qd.data, qo, base, j * d, d), j); }
+            for (let t = 0; t < count; t++) { const j = cand[t]; heap.push(red(qo, j), j); }
           }
           emit(li + qd.base);
         });
@@ -148,17 +198,18 @@ export class BruteCore {
       const base = data.data, d = data.cols;
       if (this.scanner) {
         const rows: Array<[Int32Array, Float64Array]> = [];
+        const reduce = this.reducer(qd.data);
         this.scanner.preselectRadius(qd.data, q0 - qd.base, q1 - qd.base, rr, allowed, (li, cand, count) => {
           const qo = li * d;
           if (count < 0) {
             for (let j = 0; j < data.rows; j++) {
               if (allowed && !allowed[j]) continue;
-              const r = m.reduced(qd.data, qo, base, j * d, d);
+              const r = reduce(qo, j);
               if (r <= rr) { idx.push(j); red.push(r); }
             }
           } else {
             for (let t = 0; t < count; t++) {
-              const j = cand[t], r = m.reduced(qd.data, qo, base, j * d, d);
+              const j = cand[t], r = reduce(qo, j);
               if (r <= rr) { idx.push(j); red.push(r); }
             }
           }

@@ -1,5 +1,7 @@
 import { loadEmbedded, defaultImports, ensureMemory } from '../../wasm/loader.js';
 import * as bruteWasm from '../../wasm/generated/brute.js';
+import { PanelStore } from './panel-store.js';
+import type { BruteExports, PanelStorePayload } from './panel-store.js';
 import type { PreselectViews } from './preselect.js';
 import { scanTs, scanTsAbs, updateThr, FLT_MAX } from './preselect.js';
 
@@ -24,15 +26,23 @@ export const MIN_COSINE_NORM_SQ = 1e-20;
 /** Query rows per kernel call (a multiple of 4: the tile is 4 queries x 8 rows). */
 const QUERY_BLOCK = 64;
 
-interface BruteExports {
-  memory: WebAssembly.Memory;
-  setState(heap: number, heapCnt: number, k: number, candJ: number, candLb: number, candCnt: number, cap: number,
-    overflow: number, qs: number, qLo: number, qHi: number, T: number, thr: number, rowHi: number, qsHi: number): void;
-  scan(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number,
-    rowA: number, rowS: number): void;
-  scanL1(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
-  scanLinf(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
-  scanHamming(queries: number, nQuads: number, d: number, panels: number, p0: number, p1: number, blockPanels: number, rowA: number): void;
+/**
+ * Bases whose panels take at most this many bytes share one process-wide instance (per module):
+ * creating an instance and its memory per small index (cross-validation folds, per-class
+ * indexes) costs more than packing a few hundred KiB again when another base was searched last.
+ */
+export const SHARED_MAX_BYTES = 1 << 20;
+
+/** The process-wide instance of small bases and the scanner whose panels it holds now. */
+interface SharedInstance { ex: BruteExports & { memory: WebAssembly.Memory }; resident: WeakRef<DotScanner> | null }
+const sharedInstances = new Map<WebAssembly.Module, SharedInstance>();
+
+/** What a worker thread rebuilds a scanner from (the store is shared, the rest is small). */
+export interface ScannerPayload {
+  store: PanelStorePayload;
+  kind: DotKind;
+  maxNorm: number;
+  always: Int32Array;
 }
 
 /** Receives query q's candidate rows (cand[0..count)), or count = -1: "rank every row exactly". */
@@ -46,8 +56,13 @@ export type CandidateSink = (q: number, cand: Int32Array, count: number) => void
  * the caller re-ranks them with the metric's float64 kernel, so the result is bit-identical to
  * the scalar reference.
  *
- * The base vectors are copied once, into the WebAssembly memory in the packed panel layout
- * (the module has no static data: the layout starts at 1 KiB); the memory grows as needed.
+ * Where the base lives (one copy in every mode):
+ *  - large bases: a PanelStore (./panel-store.ts), WebAssembly memory in the packed panel
+ *    layout, shared with searchAsync's worker threads where SharedArrayBuffer exists; rows are
+ *    read back from the panels (`row`), the caller's row-major array is not kept;
+ *  - small bases (panels up to SHARED_MAX_BYTES): the row-major rows, packed into one
+ *    process-wide instance when their search finds another base there;
+ *  - the TS fallback: the row-major rows.
  */
 export class DotScanner {
   readonly kind: DotKind;
@@ -62,13 +77,21 @@ export class DotScanner {
   private readonly maxNorm: number;
   /** Rows the kernel cannot bound (tiny non-zero norms under cosine): added to every list. */
   private readonly always: Int32Array;
-  private readonly rowA: Float32Array;
-  private readonly rowS: Float32Array;
-  private readonly rowHi: Float32Array;
-  private readonly base: Float32Array;
+  /** JS row terms (TS path and small bases; a store keeps them in its memory only). */
+  private readonly rowA: Float32Array | null = null;
+  private readonly rowS: Float32Array | null = null;
+  private readonly rowHi: Float32Array | null = null;
+  /** Row-major rows (TS path and small bases); null when the panels of `store` are the only copy. */
+  readonly base: Float32Array | null;
+  /** The panels of a large base (own memory, shared with worker threads). */
+  readonly store?: PanelStore;
   private readonly ex?: BruteExports;
+  /** Set when this scanner packs into the process-wide instance (small bases): see SHARED_MAX_BYTES. */
+  private readonly shared?: SharedInstance;
   // wasm byte offsets of the persistent region
   private offPanels = 0; private offRowA = 0; private offRowS = 0; private offRowHi = 0; private scratch = 0;
+  /** This thread's scratch region in a store (taken once, re-taken when a layout needs more). */
+  private lease = 0; private leaseBytes = 0;
 
   /** Whether the dot path is numerically safe for this base (norms well inside float32 range). */
   static supports(base: Float32Array, n: number, d: number): boolean {
@@ -80,8 +103,18 @@ export class DotScanner {
     return true;
   }
 
-  constructor(base: Float32Array, n: number, d: number, kind: DotKind, useWasm = true) {
-    this.kind = kind; this.n = n; this.d = d; this.base = base;
+  /** Whether a base of n x d takes the process-wide instance (no store of its own). */
+  static small(n: number, d: number): boolean {
+    return Math.ceil(n / 8) * 8 * d * 4 <= SHARED_MAX_BYTES;
+  }
+
+  /**
+   * A scanner over `base` (row-major n x d). With `adopt`, `base` is adopt.rowMajor(): the rows
+   * already sit in the store's memory and are packed there in place (no copy at all).
+   * Throws RangeError when a store cannot be that large (wasm32); the caller then takes the TS path.
+   */
+  constructor(base: Float32Array, n: number, d: number, kind: DotKind, useWasm = true, adopt?: PanelStore) {
+    this.kind = kind; this.n = n; this.d = d;
     this.E = (2 * d + 64) * U;
     this.tiny = 1e-37 * (d + 1);
     const nPad = this.nPad = Math.ceil(n / 8) * 8;
@@ -105,39 +138,109 @@ export class DotScanner {
     }
     this.maxNorm = maxNorm;
     this.always = Int32Array.from(always);
-    const loaded = useWasm ? loadEmbedded('brute', bruteWasm) : null;
-    if (!loaded) {
-      this.variant = 'ts';
-      this.rowA = rowA; this.rowS = rowS; this.rowHi = rowHi;
+    if (!adopt && useWasm && !DotScanner.small(n, d)) adopt = PanelStore.create(n, d) ?? undefined;
+    else if (adopt) adopt.packInPlace();
+    if (adopt) {
+      // a large base: the panels become the only copy, the row terms live beside them
+      if (base.buffer !== adopt.memory.buffer) adopt.packFrom(base);
+      const st = this.store = adopt;
+      this.base = null;
+      this.variant = st.variant;
+      this.ex = st.ex;
+      this.offPanels = st.offPanels; this.offRowA = st.offRowA; this.offRowS = st.offRowS; this.offRowHi = st.offRowHi;
+      st.rowArray(st.offRowA).set(rowA); st.rowArray(st.offRowS).set(rowS); st.rowArray(st.offRowHi).set(rowHi);
       return;
     }
+    this.base = base;
+    this.rowA = rowA; this.rowS = rowS; this.rowHi = rowHi;
+    const loaded = useWasm ? loadEmbedded('brute', bruteWasm) : null;
+    if (!loaded) { this.variant = 'ts'; return; }
     this.variant = loaded.variant;
-    const ex = this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BruteExports;
-    // Persistent region: packed panels, rowA, rowS, rowHi; the scratch region follows.
+    // A small base: persistent region (packed panels, rowA, rowS, rowHi) then the scratch
+    // region, in the process-wide instance; its JS copies are kept for repacking.
     let off = 1024; // keep address 0 and its neighbourhood unused
     this.offPanels = off; off += nPad * d * 4;
     this.offRowA = off; off += nPad * 4;
     this.offRowS = off; off += nPad * 4;
     this.offRowHi = off; off += nPad * 4;
     this.scratch = align(off);
+    let sh = sharedInstances.get(loaded.module);
+    if (!sh) sharedInstances.set(loaded.module, sh = { ex: new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as SharedInstance['ex'], resident: null });
+    this.shared = sh;
+    this.ex = sh.ex; // packed at the first search (resident())
+  }
+
+  /** A worker thread's scanner over a store made by another thread (see `payload`). */
+  static attach(p: ScannerPayload): DotScanner {
+    const s = Object.create(DotScanner.prototype) as DotScanner;
+    const st = PanelStore.attach(p.store);
+    const w = s as unknown as Record<string, unknown>;
+    Object.assign(w, {
+      kind: p.kind, n: st.n, d: st.d, E: (2 * st.d + 64) * U, tiny: 1e-37 * (st.d + 1), nPad: st.nPad, maxNorm: p.maxNorm,
+      always: p.always, rowA: null, rowS: null, rowHi: null, base: null, store: st, ex: st.ex, variant: st.variant,
+      offPanels: st.offPanels, offRowA: st.offRowA, offRowS: st.offRowS, offRowHi: st.offRowHi, scratch: 0, lease: 0, leaseBytes: 0,
+    });
+    return s;
+  }
+
+  /** What `attach` needs in a worker thread; null when there is no shareable store. */
+  payload(): ScannerPayload | null {
+    const sp = this.store?.payload();
+    return sp ? { store: sp, kind: this.kind, maxNorm: this.maxNorm, always: this.always } : null;
+  }
+
+  /** Row j of the base into out[o..o+d) (from the panels when they are the only copy). */
+  row(j: number, out: Float32Array, o = 0): Float32Array {
+    if (this.store) return this.store.row(j, out, o);
+    const d = this.d;
+    for (let t = 0; t < d; t++) out[o + t] = this.base![j * d + t];
+    return out;
+  }
+
+  /** The row term rowA (a view of the store's, or the JS copy). */
+  private rowAView(): Float32Array {
+    return this.store ? this.store.rowArray(this.offRowA) : this.rowA!;
+  }
+
+  /** Copies the base into the instance's memory: panels (8 rows interleaved) and the row keys. */
+  private pack(): void {
+    const ex = this.shared!.ex, n = this.n, d = this.d, nPad = this.nPad, base = this.base!;
     ensureMemory(ex.memory, this.scratch);
     const mem = ex.memory.buffer;
     const panels = new Float32Array(mem, this.offPanels, nPad * d);
+    // padding rows (n..nPad) must read as zeros (their key rowA = Infinity never passes; a
+    // shared memory holds another base's or scratch bytes there)
+    if (nPad > n) panels.fill(0, (n >> 3) * d * 8, nPad * d);
     for (let j = 0; j < n; j++) {
       const dst = (j >> 3) * d * 8 + (j & 7), src = j * d;
       for (let t = 0; t < d; t++) panels[dst + t * 8] = base[src + t];
     }
-    new Float32Array(mem, this.offRowA, nPad).set(rowA);
-    new Float32Array(mem, this.offRowS, nPad).set(rowS);
-    new Float32Array(mem, this.offRowHi, nPad).set(rowHi);
-    // In the wasm path the JS copies are only needed for filtered calls (rowA) and sizes.
-    this.rowA = rowA; this.rowS = rowS; this.rowHi = rowHi;
+    new Float32Array(mem, this.offRowA, nPad).set(this.rowA!);
+    new Float32Array(mem, this.offRowS, nPad).set(this.rowS!);
+    new Float32Array(mem, this.offRowHi, nPad).set(this.rowHi!);
   }
 
-  /** Bytes held (WebAssembly memory or TS arrays). */
+  /**
+   * Makes this scanner's panels the shared instance's (a no-op for an own store, or when they
+   * already are). Every search entry point calls it before touching the memory; the sinks it
+   * then calls must not search another index (they re-rank in JS).
+   */
+  private resident(): void {
+    const sh = this.shared;
+    if (!sh || sh.resident?.deref() === this) return;
+    this.pack();
+    sh.resident = new WeakRef(this);
+  }
+
+  /**
+   * Bytes held: a store's memory (panels, row terms, scratch of the threads that searched it),
+   * or the row-major base and row terms (a shared instance counts this base's panels too).
+   */
   memoryUsage(): number {
-    const rows = this.rowA.byteLength * 3;
-    return this.ex ? this.ex.memory.buffer.byteLength + rows : rows;
+    if (this.store) return this.store.bytes + this.always.byteLength;
+    const rows = this.rowA!.byteLength * 3 + this.base!.byteLength;
+    if (this.shared) return this.nPad * this.d * 4 + rows;
+    return rows;
   }
 
   /**
@@ -145,9 +248,10 @@ export class DotScanner {
    * `allowed` (optional, one byte per base row) excludes rows. Calls sink once per query.
    */
   preselect(queries: Float32Array, q0: number, q1: number, k: number, allowed: Uint8Array | null, sink: CandidateSink): void {
+    this.resident();
     let rowA: Float32Array | null = null;
     if (allowed) {
-      rowA = this.rowA.slice();
+      rowA = this.rowAView().slice();
       for (let j = 0; j < this.n; j++) if (!allowed[j]) rowA[j] = Infinity;
     }
     const cap = Math.min(Math.max(256, 4 * k), this.nPad);
@@ -185,9 +289,10 @@ export class DotScanner {
    * reduced radius rr (lb <= rr). The threshold is frozen, the lists as long as the data.
    */
   preselectRadius(queries: Float32Array, q0: number, q1: number, rr: number, allowed: Uint8Array | null, sink: CandidateSink): void {
+    this.resident();
     let rowA: Float32Array | null = null;
     if (allowed) {
-      rowA = this.rowA.slice();
+      rowA = this.rowAView().slice();
       for (let j = 0; j < this.n; j++) if (!allowed[j]) rowA[j] = Infinity;
     }
     // keep the lists (12 bytes per row and query) within ~32 MB
@@ -237,17 +342,25 @@ export class DotScanner {
         candLb: new Float64Array(qb * cap), candCnt: new Int32Array(qb), overflow: new Int32Array(qb),
         qs: new Float64Array(qb), qLo: new Float64Array(qb), qHi: new Float64Array(qb), qsHi: new Float64Array(qb), T: new Float64Array(qb),
         thr: new Float32Array(qb), k, cap,
-        queries: new Float32Array(qb * d), offQ: 0, offRowA: 0, rowA: filteredRowA ?? this.rowA,
+        queries: new Float32Array(qb * d), offQ: 0, offRowA: 0, rowA: filteredRowA ?? this.rowA!,
       };
     }
+    const need = align(qb * d * 4) + align(qb * Math.max(k, 1) * 8) + align(qb * cap * 4) + align(qb * cap * 8)
+      + 6 * align(qb * 8) + 4 * align(qb * 4) + (filteredRowA ? align(nPad * 4) : 0);
     let off = this.scratch;
+    if (this.store) {
+      // this thread's region of the shared memory: a larger layout takes a new one (the old is
+      // left behind; doubling bounds what is left behind to the largest layout)
+      if (need > this.leaseBytes) { this.leaseBytes = Math.max(need, 2 * this.leaseBytes); this.lease = this.store.alloc(this.leaseBytes); }
+      off = this.lease;
+    }
     const take = (bytes: number) => { const o = off; off = align(off + bytes); return o; };
     const offQ = take(qb * d * 4), offHeap = take(qb * Math.max(k, 1) * 8), offHeapCnt = take(qb * 4);
     const offCandJ = take(qb * cap * 4), offCandLb = take(qb * cap * 8), offCandCnt = take(qb * 4), offOver = take(qb * 4);
     const offQs = take(qb * 8), offQLo = take(qb * 8), offQHi = take(qb * 8), offQsHi = take(qb * 8), offT = take(qb * 8), offThr = take(qb * 4);
     const offRowA = filteredRowA ? take(nPad * 4) : this.offRowA;
-    ensureMemory(ex.memory, off);
-    const m = ex.memory.buffer;
+    if (this.shared) ensureMemory(this.shared.ex.memory, off);
+    const m = (this.store ? this.store.memory : this.shared!.ex.memory).buffer;
     if (filteredRowA) new Float32Array(m, offRowA, nPad).set(filteredRowA);
     ex.setState(offHeap, offHeapCnt, k, offCandJ, offCandLb, offCandCnt, cap, offOver, offQs, offQLo, offQHi, offT, offThr, this.offRowHi, offQsHi);
     return {
@@ -256,7 +369,7 @@ export class DotScanner {
       candCnt: new Int32Array(m, offCandCnt, qb), overflow: new Int32Array(m, offOver, qb),
       qs: new Float64Array(m, offQs, qb), qLo: new Float64Array(m, offQLo, qb), qHi: new Float64Array(m, offQHi, qb), qsHi: new Float64Array(m, offQsHi, qb),
       T: new Float64Array(m, offT, qb), thr: new Float32Array(m, offThr, qb), k, cap,
-      queries: new Float32Array(m, offQ, qb * d), offQ, offRowA, rowA: filteredRowA ?? this.rowA,
+      queries: new Float32Array(m, offQ, qb * d), offQ, offRowA, rowA: filteredRowA ?? EMPTY,
     };
   }
 
@@ -315,8 +428,8 @@ export class DotScanner {
     const nQuads = qb >> 2, d = this.d;
     const kind = this.kind;
     if (!this.ex) {
-      if (kind === 'l1' || kind === 'linf' || kind === 'hamming') scanTsAbs(kind === 'l1' ? 1 : kind === 'linf' ? 2 : 3, st, st.queries, nQuads, d, this.base, 0, this.n, st.rowA, this.rowHi);
-      else scanTs(st, st.queries, nQuads, d, this.base, 0, this.n, st.rowA, this.rowS, this.rowHi);
+      if (kind === 'l1' || kind === 'linf' || kind === 'hamming') scanTsAbs(kind === 'l1' ? 1 : kind === 'linf' ? 2 : 3, st, st.queries, nQuads, d, this.base!, 0, this.n, st.rowA, this.rowHi!);
+      else scanTs(st, st.queries, nQuads, d, this.base!, 0, this.n, st.rowA, this.rowS!, this.rowHi!);
       return;
     }
     // One call per base block (~256 KiB of panels, in L2): V8 runs a WebAssembly function in
@@ -341,6 +454,9 @@ interface BlockState extends PreselectViews {
   offRowA: number;
   rowA: Float32Array;
 }
+
+/** BlockState.rowA where the kernel reads the row terms from its memory (only the TS scan reads the array). */
+const EMPTY = new Float32Array(0);
 
 function align(x: number): number {
   return (x + 63) & ~63;

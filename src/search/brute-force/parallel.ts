@@ -28,7 +28,11 @@ export async function searchParallel(index: BruteForce, q: Matrix, k: number, al
   const t = Math.min(threads ?? defaultThreads(), Math.ceil(q.rows / 4));
   if (t <= 1 || !sharedMemoryAvailable()) return null;
   const { data, metric, core } = index.internals;
-  const init = payloads.get(index, metric, (id, spec) => ({ id, data: shareMatrix(data), metric: spec, wasm: core.path !== 'ts' }));
+  // a panel store is shared as it is (its memory is a SharedArrayBuffer); other bases are
+  // copied once onto shared memory
+  const panels = core.scanner?.payload() ?? null;
+  if (core.scanner?.store && !panels) return null; // a private store (no shared WebAssembly memory)
+  const init = payloads.get(index, metric, (id, spec) => ({ id, data: panels ? null : shareMatrix(data), panels, metric: spec, wasm: core.path !== 'ts' }));
   if (!init) return null;
   // A few chunks per thread balance the load on a shared machine; each chunk is a multiple of
   // the kernel's query block so no block runs half empty.

@@ -142,3 +142,17 @@ test('diskann CLI: knnkit build --ram-budget, knnkit query --l 20,100 --beam-wid
     t.remove();
   }
 });
+
+test('diskann from a built vamana index: the same graph laid out in sectors answers as a diskann build', async () => {
+  const { diskannFromVamana } = await import('../../src/index/diskann/from-vamana.js');
+  const ids = Float64Array.from({ length: base.rows }, (_, i) => 1000 + 2 * i);
+  const vam = createIndex('vamana', base, { R: 32, L: 50, ids });
+  const disk = diskannFromVamana(vam, { cacheNodes: 100 });
+  const direct = createIndex('diskann', base, { R: 32, L: 50, ids, cacheNodes: 100 });
+  assert.equal(disk.kind, 'diskann');
+  const a = disk.search(queries, 10), b = direct.search(queries, 10);
+  assert.deepEqual(Array.from(a.ids), Array.from(b.ids));
+  assert.ok(recall(a, createIndex('brute', base, { ids }).search(queries, 10)) >= 0.95);
+  vam.remove([1000]);
+  assert.throws(() => diskannFromVamana(vam), (e: unknown) => e instanceof KnnkitError && /removed/.test(e.message));
+});

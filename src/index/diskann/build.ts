@@ -47,19 +47,29 @@ export interface DiskState {
  * keeps the codes, the codebooks and the cache.
  */
 export function buildDisk(rows: Float32Array, n: number, d: number, cosine: boolean, o: DiskannOptions, onProgress?: (p: { phase: string; done: number; total: number }) => void): { state: DiskState; plan: RamPlan } {
-  const plan = planRam(n, d, o.R, cosine, o);
+  planRam(n, d, o.R, cosine, o); // refuse a budget too small before the long build
   const g = new VamanaGraph(d, o.R, cosine ? 'cosine' : 'l2', n);
   g.append(rows, n);
   buildVamana(g, new GreedySearcher(g, o.L), new Pruner(g), { R: o.R, L: o.L, alpha: o.alpha }, new Rng(o.seed), onProgress);
+  return diskFromGraph(g, o, onProgress);
+}
+
+/**
+ * The disk state of a built Vamana graph (all nodes live, labels = nodes): PQ codes, then the
+ * sector image. Also how an in-memory `vamana` index becomes a `diskann` one (./from-vamana.ts).
+ */
+export function diskFromGraph(g: VamanaGraph, o: DiskannOptions, onProgress?: (p: { phase: string; done: number; total: number }) => void): { state: DiskState; plan: RamPlan } {
+  const n = g.n, d = g.dim, cosine = g.space === 'cosine';
+  const plan = planRam(n, d, g.R, cosine, o);
   onProgress?.({ phase: 'diskann pq', done: 0, total: n });
   // the codes live in the graph's space (unit vectors for cosine), as the walk's query does
   const X = denseMatrix(g.vectors.subarray(0, n * d), n, d);
   const pq = ProductQuantizer.train(X, plan.m, plan.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: 256 });
   const codes = pq.encode(X);
   onProgress?.({ phase: 'diskann sectors', done: 0, total: n });
-  const layout = new SectorLayout(n, d, o.R);
+  const layout = new SectorLayout(n, d, g.R);
   const source = new MemorySectors(writeSectors(g, layout));
   onProgress?.({ phase: 'diskann sectors', done: n, total: n });
   const norms = cosine ? g.norms!.slice(0, n) : null;
-  return { state: { n, R: o.R, medoid: g.medoid, cosine, pq, codes, norms, layout, source, cacheNodes: plan.cacheNodes }, plan };
+  return { state: { n, R: g.R, medoid: g.medoid, cosine, pq, codes, norms, layout, source, cacheNodes: plan.cacheNodes }, plan };
 }

@@ -35,7 +35,8 @@ export class DiskannCore implements FamilyCore {
   /** The built (or loaded) disk state; null before the first add. */
   get state(): DiskState | null { return this.st; }
 
-  private attach(s: DiskState): void {
+  /** @internal attaches a built state (./from-vamana.ts). */
+  attach(s: DiskState): void {
     this.st = s;
     const cache = NodeCache.build(s.source, s.layout, s.n, s.medoid, s.cacheNodes);
     this.graph = { n: s.n, dim: this.dim, R: s.R, medoid: s.medoid, metric: this.metric, pq: s.pq, codes: s.codes, cache, layout: s.layout, cosine: s.cosine };

@@ -16,7 +16,7 @@ function supports(m: Metric): string | null {
   return k === 'l2' || k === 'cosine' ? null : METRICS;
 }
 
-function diskannOptions(ctx: BuildContext): DiskannOptions {
+export function diskannOptions(ctx: Pick<BuildContext, "options">): DiskannOptions {
   const o = ctx.options;
   return {
     R: o.R as number, L: o.L as number, alpha: o.alpha as number, seed: o.seed as number, pqIter: o.pqIter as number,

@@ -1,8 +1,11 @@
 import type { DenseMatrix } from '../../core/matrix.js';
 import { Rng } from '../../core/rng.js';
 
-/** How the two-means split measures closeness, by index metric (Annoy's Angular, Euclidean, Manhattan, DotProduct). */
-export type SplitKind = 'angular' | 'euclidean' | 'manhattan' | 'dot';
+/**
+ * How a node splits, by index metric: Annoy's Angular, Euclidean, Manhattan, DotProduct (two-means
+ * hyperplanes, this file) and Hamming (one bit per split, over codec "bits": ./hamming-build.ts).
+ */
+export type SplitKind = 'angular' | 'euclidean' | 'manhattan' | 'dot' | 'hamming';
 
 /**
  * The forest as flat arrays (the persisted sections, searched in place after a view load):
@@ -27,10 +30,11 @@ const TWO_MEANS_STEPS = 200;
  * Annoy's _make_tree: a split leaving more than MAX_IMBALANCE on one side is drawn again (3
  * tries); the last draw is kept up to RANDOM_IMBALANCE, beyond which the sides are random.
  */
-const MAX_IMBALANCE = 0.95;
-const RANDOM_IMBALANCE = 0.99;
+export const MAX_IMBALANCE = 0.95;
+export const RANDOM_IMBALANCE = 0.99;
 
-class IntGrow {
+/** A growing Int32Array (the build appends nodes and leaf items). */
+export class IntGrow {
   a = new Int32Array(1024); n = 0;
   push4(x: number, y: number, z: number, w: number): number {
     if (this.n + 4 > this.a.length) this.grow(this.n + 4);

@@ -7,10 +7,18 @@ import { ForestCore, type ForestSettings } from './forest-core.js';
 /** Annoy's metrics as knnkit metrics: angular = cosine, dot = ip (1 - <a, b>). */
 const SPLIT_KIND: Record<string, SplitKind> = { cosine: 'angular', euclidean: 'euclidean', sqeuclidean: 'euclidean', manhattan: 'manhattan', ip: 'dot' };
 
+/** Metrics of codec "bits" (0/1 rows): popcount(a XOR b) is the Hamming count and the squared L2 distance. */
+const BITS_METRICS = ['hamming', 'euclidean', 'sqeuclidean'];
+
 function settings(ctx: BuildContext, dim: number): ForestSettings {
   const o = ctx.options;
-  const kind = SPLIT_KIND[ctx.metric.name];
-  return { nTrees: o.nTrees as number, leafSize: (o.leafSize as number | undefined) ?? dim + 2, seed: o.seed as number, kind };
+  const codec = (o.codec as string | undefined) ?? 'f32', m = ctx.metric.name;
+  if (codec === 'bits' && !BITS_METRICS.includes(m)) throw new KnnkitError('metric', `metric: got ${JSON.stringify(m)} with codec "bits"; rp-forest over bits ranks by popcount: use "hamming", "euclidean" or "sqeuclidean"`);
+  if (codec !== 'bits' && m === 'hamming') throw new KnnkitError('codec', `codec: got ${JSON.stringify(codec)} with metric "hamming"; rp-forest splits Hamming data bit by bit (Annoy's Hamming): pass codec "bits" (0/1 vectors)`);
+  const kind: SplitKind = codec === 'bits' ? 'hamming' : SPLIT_KIND[m];
+  // Annoy's K (node-sized leaves): d + 2 for float nodes, 2 ceil(d / 64) + 3 for 64-bit Hamming words
+  const leaf = kind === 'hamming' ? 2 * Math.ceil(dim / 64) + 3 : dim + 2;
+  return { nTrees: o.nTrees as number, leafSize: (o.leafSize as number | undefined) ?? leaf, seed: o.seed as number, kind };
 }
 
 /**
@@ -23,14 +31,14 @@ export const rpForestFamily: FamilyDescriptor = {
   aliases: ['annoy', 'rpforest', 'rp_forest'],
   summary: 'approximate: forest of random-projection trees (Annoy: two-means splits, one margin queue); searches its file in place',
   exact: false,
-  metrics: ['cosine (angular)', 'euclidean', 'sqeuclidean', 'manhattan', 'ip (dot)'],
-  supportsMetric: (m: Metric) => (SPLIT_KIND[m.name] ? null : `rp-forest splits for Annoy's metrics: cosine (angular), euclidean, sqeuclidean, manhattan, ip (dot); use "hnsw" or "brute" for ${m.name}`),
+  metrics: ['cosine (angular)', 'euclidean', 'sqeuclidean', 'manhattan', 'ip (dot)', 'hamming (codec bits)'],
+  supportsMetric: (m: Metric) => (SPLIT_KIND[m.name] || m.name === 'hamming' ? null : `rp-forest splits for Annoy's metrics: cosine (angular), euclidean, sqeuclidean, manhattan, ip (dot), hamming (codec "bits"); use "hnsw" or "brute" for ${m.name}`),
   dataKinds: ['dense'],
-  codecs: ['f32'],
+  codecs: ['f32', 'bits'],
   capabilities: { train: false, add: false, remove: true, rangeSearch: false, getVector: true, view: true, sparse: false },
   options: [
     { name: 'nTrees', type: 'integer', default: 50, min: 1, max: 100000, doc: 'number of trees (more: higher recall, more memory, longer build)', aliases: ['trees', 'ntrees', 'n_trees'] },
-    { name: 'leafSize', type: 'integer', min: 1, doc: 'most items in a leaf; default derived: d + 2 (Annoy\'s K for float vectors)', aliases: ['leaf_size'] },
+    { name: 'leafSize', type: 'integer', min: 1, doc: 'most items in a leaf; default derived: Annoy\'s K, d + 2 for float vectors, 2 ceil(d / 64) + 3 for codec bits', aliases: ['leaf_size'] },
     { name: 'seed', type: 'integer', default: 1, min: 0, max: 0xffffffff, doc: 'seed of the two-means draws (same data + seed = same forest)' },
   ],
   searchParams: [

@@ -46,16 +46,25 @@ export function evaluateSplit(ratings: Ratings, split: RatingSplit, makeModel: (
   const t = now();
   const m = ratingMatrix(ratings, split.train);
   const model = makeModel().fit(m);
-  return scoreSplit(ratings, split, model, m, now() - t, opts);
+  const fitSeconds = now() - t;
+  const t1 = now();
+  const pred = model.test(ratings, split.test);
+  return scoreSplit(ratings, split, model, m, fitSeconds, pred, now() - t1, opts);
 }
 
-/** evaluateSplit with the model fitted by fitAsync (similarities on worker threads); same scores. */
+/**
+ * evaluateSplit with the model fitted by fitAsync and the test set predicted by testAsync
+ * (similarity rows on worker threads); same scores.
+ */
 export async function evaluateSplitAsync(ratings: Ratings, split: RatingSplit, makeModel: () => Recommender, opts: EvaluateOptions = {}): Promise<SplitScores> {
   checkEvaluateOptions(opts);
   const t = now();
   const m = ratingMatrix(ratings, split.train);
   const model = await makeModel().fitAsync(m);
-  return scoreSplit(ratings, split, model, m, now() - t, opts);
+  const fitSeconds = now() - t;
+  const t1 = now();
+  const pred = await model.testAsync(ratings, split.test);
+  return scoreSplit(ratings, split, model, m, fitSeconds, pred, now() - t1, opts);
 }
 
 function checkEvaluateOptions(opts: EvaluateOptions): void {
@@ -63,12 +72,11 @@ function checkEvaluateOptions(opts: EvaluateOptions): void {
   if (opts.threshold !== undefined) checkNumber('threshold', opts.threshold);
 }
 
-function scoreSplit(ratings: Ratings, split: RatingSplit, model: Recommender, m: RatingMatrix, fitSeconds: number, opts: EvaluateOptions): SplitScores {
+function scoreSplit(ratings: Ratings, split: RatingSplit, model: Recommender, m: RatingMatrix, fitSeconds: number,
+  pred: Float64Array, predictSeconds: number, opts: EvaluateOptions): SplitScores {
   const top = opts.top ?? 10;
   const threshold = opts.threshold ?? 3.5;
-  let t = now();
-  const pred = model.test(ratings, split.test);
-  const predictSeconds = now() - t;
+  let t: number;
   const truth = new Float64Array(split.test.length);
   for (let p = 0; p < truth.length; p++) truth[p] = ratings.rating[split.test[p]];
   const out: SplitScores = {

@@ -7,7 +7,7 @@ import type { Ratings } from './ratings.js';
 import type { ResolvedSimilarityOptions, SimilarityData, SimilarityName } from './similarity.js';
 import { RowScratch, resolveSimilarityOptions, similarityData, similarityMatrix, similarityRow } from './similarity.js';
 import { similarityMatrixParallel } from './similarity-parallel.js';
-import { defaultThreads } from '../parallel/index.js';
+import { defaultThreads, toShared } from '../parallel/index.js';
 
 /** Surprise's kNN prediction rules: KNNBasic, KNNWithMeans, KNNWithZScore, KNNBaseline. */
 export const RULES = ['basic', 'means', 'zscore', 'baseline'] as const;
@@ -80,7 +80,22 @@ type Fitted = {
   std?: Float64Array;
   /** top-N neighbour lists, filled lazily: nbrIdx[x * L ...], nbrLen[x] = -1 until computed. */
   nbrIdx?: Int32Array; nbrSim?: Float64Array; nbrLen?: Int32Array;
+  /** The state in shared memory for predictBatchAsync's workers (made once). */
+  shared?: SharedKnnState;
 };
+
+/** What a worker needs to predict like the fitted model: parameters and typed arrays in shared memory. */
+export interface SharedKnnState {
+  /** Identifies the fitted state: workers keep one rebuilt model per id. */
+  id: number;
+  params: KnnRecommenderParams & { k: number; minK: number; rule: Rule; userBased: boolean; clip: boolean };
+  m: Pick<RatingMatrix, 'nUsers' | 'nItems' | 'nnz' | 'globalMean' | 'scale' | 'implicit' | 'userPtr' | 'userItems' | 'userValues' | 'itemPtr' | 'itemUsers' | 'itemValues'>;
+  D: SimilarityData;
+  bu?: Float64Array; bi?: Float64Array;
+  mean?: Float64Array; std?: Float64Array;
+}
+
+let nextSharedId = 1;
 
 function asMatrix(train: RatingMatrix | Ratings): RatingMatrix {
   if (train && typeof train === 'object' && 'userPtr' in train) return train;
@@ -142,6 +157,19 @@ abstract class RatingPredictor {
     const u = new Int32Array(n), i = new Int32Array(n);
     for (let p = 0; p < n; p++) { const e = rows ? rows[p] : p; u[p] = ratings.user[e]; i[p] = ratings.item[e]; }
     return this.predictBatch(u, i);
+  }
+
+  /** predictBatch with the heavy part on worker threads where the model has one; same predictions. */
+  async predictBatchAsync(users: ArrayLike<number>, items: ArrayLike<number>): Promise<Float64Array> {
+    return this.predictBatch(users, items);
+  }
+
+  /** test() through predictBatchAsync. */
+  async testAsync(ratings: Ratings, rows?: ArrayLike<number>): Promise<Float64Array> {
+    const n = rows ? rows.length : ratings.size;
+    const u = new Int32Array(n), i = new Int32Array(n);
+    for (let p = 0; p < n; p++) { const e = rows ? rows[p] : p; u[p] = ratings.user[e]; i[p] = ratings.item[e]; }
+    return this.predictBatchAsync(u, i);
   }
 
   /** Scores of every item for an inner user id (higher = recommend first); NaN = cannot score. */
@@ -358,6 +386,55 @@ export class KNNRecommender extends RatingPredictor {
     const out = new Float64Array(users.length);
     for (const p of order) out[p] = this.estimate(users[p], items[p]).estimate;
     return out;
+  }
+
+  /**
+   * predictBatch with the similarity rows computed on `threads` workers when they are not stored
+   * (above denseLimit): the pairs are grouped by x, the distinct x cut into chunks of about equal
+   * row work, and each worker computes its rows and the predictions that need them (the same
+   * row pass and aggregation as predictBatch, so the same numbers). With a stored matrix or
+   * threads = 1 this is predictBatch.
+   */
+  override async predictBatchAsync(users: ArrayLike<number>, items: ArrayLike<number>): Promise<Float64Array> {
+    const st = this.fitted('predictBatchAsync');
+    if (users.length !== items.length) throw invalidParam('items', items, `as many entries as users (${users.length})`);
+    if (st.sim || this.threads === 1 || users.length === 0) return this.predictBatch(users, items);
+    const { predictRowsParallel } = await import('./predict-parallel.js');
+    return predictRowsParallel(this.sharedState(st), users, items, this.threads);
+  }
+
+  /** The fitted state as a worker can rebuild it (typed arrays in shared memory, no raw ids). */
+  private sharedState(st: Fitted): SharedKnnState {
+    if (!st.shared) {
+      const m = st.m, D = st.simData!;
+      const sh = <T extends Float64Array | Int32Array>(a: T): T => toShared(a);
+      st.shared = {
+        params: {
+          k: this.k, minK: this.minK, rule: this.rule, userBased: this.simOptions.userBased, similarity: this.simOptions.similarity,
+          minSupport: this.simOptions.minSupport, shrinkage: this.simOptions.shrinkage, clip: this.clip, denseLimit: this.denseLimit, threads: 1,
+        },
+        m: {
+          nUsers: m.nUsers, nItems: m.nItems, nnz: m.nnz, globalMean: m.globalMean, scale: m.scale, implicit: m.implicit,
+          userPtr: sh(m.userPtr), userItems: sh(m.userItems), userValues: sh(m.userValues),
+          itemPtr: sh(m.itemPtr), itemUsers: sh(m.itemUsers), itemValues: sh(m.itemValues),
+        },
+        D: { ...D, xPtr: sh(D.xPtr), xIdx: sh(D.xIdx), xVal: sh(D.xVal), yPtr: sh(D.yPtr), yIdx: sh(D.yIdx), yVal: sh(D.yVal), xPos: sh(D.xPos) },
+        bu: st.baselines ? sh(st.baselines.bu) : undefined, bi: st.baselines ? sh(st.baselines.bi) : undefined,
+        mean: st.mean ? sh(st.mean) : undefined, std: st.std ? sh(st.std) : undefined,
+        id: nextSharedId++,
+      };
+    }
+    return st.shared;
+  }
+
+  /** A model over a shared fitted state (the worker side of predictBatchAsync). */
+  static fromSharedState(sh: SharedKnnState): KNNRecommender {
+    const model = new KNNRecommender({ ...sh.params, denseLimit: 0 });
+    const m = { ...sh.m, userIds: [], itemIds: [], userIndex: new Map(), itemIndex: new Map() } as RatingMatrix;
+    const s = sides(m, sh.params.userBased);
+    // s holds the raw ratings (the aggregation's r); D the kernel's values (maybe residuals)
+    const baselines: Baselines | undefined = sh.bu && sh.bi ? { bu: sh.bu, bi: sh.bi, globalMean: m.globalMean, loss: new Float64Array(0) } : undefined;
+    return model.install({ m, s, simData: sh.D, baselines, mean: sh.mean, std: sh.std });
   }
 
   private aggregate(st: Fitted, s: Sides, x: number, y: number, row: Float64Array): RatingPrediction {

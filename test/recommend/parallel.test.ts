@@ -71,6 +71,40 @@ test('fitAsync on 2 threads: the same predictions, neighbours and cross-validati
   assert.throws(() => new KNNRecommender({ threads: 0 }), /threads/);
 });
 
+test('rows on demand (above denseLimit): predictBatchAsync on 2 threads gives exactly predictBatch\'s predictions', async () => {
+  const r = ratings(8);
+  const rng = new Rng(2);
+  // unknown ids (-1, out of range) included: the fallbacks go through the workers too
+  const users = Int32Array.from({ length: 2000 }, (_, t) => (t % 97 === 0 ? -1 : rng.int(120)));
+  const items = Int32Array.from({ length: 2000 }, (_, t) => (t % 89 === 0 ? 95 : rng.int(90)));
+  const cases = [
+    { rule: 'basic' as const }, { rule: 'zscore' as const, userBased: false },
+    { rule: 'baseline' as const, similarity: 'pearson-baseline' as const }, { rule: 'means' as const, userBased: false, similarity: 'pearson' as const, minK: 3 },
+  ];
+  for (const p of cases) {
+    const lazy = new KNNRecommender({ ...p, denseLimit: 0, threads: 2 }).fit(r);
+    const sync = lazy.predictBatch(users, items);
+    const par = await lazy.predictBatchAsync(users, items);
+    assert.ok(par.buffer instanceof SharedArrayBuffer, 'predicted on the pool');
+    assert.equal(Buffer.compare(bytes(sync), bytes(par)), 0, JSON.stringify(p));
+    // and both equal the stored-matrix model's predictions
+    const dense = new KNNRecommender({ ...p, threads: 1 }).fit(r);
+    assert.deepEqual([...par], [...dense.predictBatch(users, items)]);
+    let spread = 0;
+    for (const v of par) if (v !== r.scale[0] && v !== r.scale[1] && Math.abs(v - par[0]) > 1e-9) spread++;
+    assert.ok(spread > 1000, `${JSON.stringify(p)}: ${spread} distinct in-range predictions`);
+  }
+  // a second fitted state: the workers rebuild their model (no stale cache)
+  const other = new KNNRecommender({ denseLimit: 0, threads: 2 }).fit(ratings(9));
+  assert.deepEqual([...(await other.predictBatchAsync(users, items))], [...other.predictBatch(users, items)]);
+  // cross-validation through the async path: same scores as the sync path
+  const make = () => new KNNRecommender({ rule: 'means', userBased: false, denseLimit: 0, threads: 2 });
+  const a = await crossValidateRatingsAsync(r, make, { folds: 3, seed: 2, top: 0 });
+  const b = crossValidateRatings(r, make, { folds: 3, seed: 2, top: 0 });
+  assert.equal(a.mean.rmse, b.mean.rmse);
+  assert.equal(a.mean.mae, b.mean.mae);
+});
+
 test('balancedChunks: contiguous, non-empty ranges covering every row, about equal work', () => {
   const m = ratingMatrix(ratings(6));
   const D = similarityData(m, resolveSimilarityOptions({ userBased: false }));

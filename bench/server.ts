@@ -1,4 +1,4 @@
-// npm run bench:server [-- --n 20000 --dim 128 --queries 1000 --ef 64]
+// npm run bench:serve (alias bench:server) [-- --n 100000 --dim 128 --queries 1000 --ef 64 --seconds 5]
 //
 // knnkit serve through HTTP with the official Qdrant client (@qdrant/js-client-rest) beside the
 // same index family in process, on the same data: upsert throughput (batches of 256, wait=true:
@@ -6,11 +6,19 @@
 // 1, 8 and 64 concurrent requests (k = 10, HNSW M = 16, ef_construct = 100, ef = 64, Cosine).
 // The server runs in a child process (its own event loop), on 127.0.0.1 only. The same searches
 // are then sent by autocannon (a lean HTTP load generator, fixed request bodies cycling over
-// 100 queries, 5 s per level), which shows the server's own capacity without the JS client's cost. Data: seeded
-// clustered Gaussian vectors (100 centres), queries drawn the same way. Bounded: a few minutes.
+// 100 queries, 5 s per level), which shows the server's own capacity without the JS client's cost.
+//
+// "In-process" is stated two ways: one query per index.search call in a loop (the figure the
+// HTTP ratios use), and the same queries in calls of 64 (what the server's micro-batching can
+// reach at best). Beside each autocannon level the CPU time is printed per request: the server
+// process's (user + system, from /proc) and the load generator's (this process), against the
+// in-process CPU time per query: on two cores the three share the same CPUs, so the ratio of
+// HTTP to in-process queries/s cannot exceed in-process CPU / (server + load generator CPU).
+// The load average is printed at the start and the end. Data: seeded clustered Gaussian vectors
+// (100 centres), queries drawn the same way. Bounded: a few minutes at 100k x 128.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import autocannon from 'autocannon';
@@ -19,7 +27,7 @@ import { denseMatrix } from '../src/core/matrix.js';
 import { Rng } from '../src/core/rng.js';
 import { opt, fmt } from './common.js';
 
-const N = Number(opt('n', '20000')), D = Number(opt('dim', '128')), Q = Number(opt('queries', '1000')), EF = Number(opt('ef', '64')), K = 10, BATCH = 256;
+const N = Number(opt('n', '100000')), D = Number(opt('dim', '128')), Q = Number(opt('queries', '1000')), EF = Number(opt('ef', '64')), K = 10, BATCH = 256;
 const CONC = [1, 8, 64];
 
 function data(n: number, seed: number): Float32Array {
@@ -34,11 +42,22 @@ function data(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** CPU ms (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function procCpuMs(pid: number): number | null {
+  const f = `/proc/${pid}/stat`;
+  if (!existsSync(f)) return null;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks (100 Hz)
+}
+const myCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 async function main(): Promise<void> {
   const X = data(N, 1), QX = data(Q, 2);
   const row = (m: Float32Array, i: number) => m.subarray(i * D, (i + 1) * D);
+  console.log(`load average ${load()} (1, 5, 15 min)`);
   console.log(`bench:server  n=${N} d=${D} queries=${Q} k=${K} ef=${EF} (HNSW M=16 efConstruction=100, Cosine); node ${process.version}`);
 
   // exact neighbours (for recall) with an exact in-process index
@@ -55,17 +74,28 @@ async function main(): Promise<void> {
   const inIds: number[][] = [];
   // one query per call, the median of 3 passes over the queries (the machine's load varies)
   const inProcess = () => {
-    const runs: { qps: number; lat: number[] }[] = [];
+    const runs: { qps: number; lat: number[]; cpuUs: number }[] = [];
     for (let rep = 0; rep < 3; rep++) {
       const lat: number[] = [];
-      const s0 = performance.now();
+      const s0 = performance.now(), c0 = myCpuMs();
       for (let q = 0; q < Q; q++) {
         const a = performance.now();
         const r = idx.search(denseMatrix(row(QX, q), 1, D), K, { ef: EF });
         lat.push(performance.now() - a);
         if (rep === 0 && inIds.length < Q) inIds.push(Array.from(r.indices));
       }
-      runs.push({ qps: Q / ((performance.now() - s0) / 1000), lat });
+      runs.push({ qps: Q / ((performance.now() - s0) / 1000), lat, cpuUs: 1000 * (myCpuMs() - c0) / Q });
+    }
+    runs.sort((a, b) => a.qps - b.qps);
+    return runs[1];
+  };
+  // the same queries, 64 per call (the best micro-batching can do), median of 3 passes
+  const inBatched = () => {
+    const runs: { qps: number; cpuUs: number }[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const s0 = performance.now(), c0 = myCpuMs();
+      for (let q = 0; q < Q; q += 64) { const e = Math.min(Q, q + 64); idx.search(denseMatrix(QX.subarray(q * D, e * D), e - q, D), K, { ef: EF }); }
+      runs.push({ qps: Q / ((performance.now() - s0) / 1000), cpuUs: 1000 * (myCpuMs() - c0) / Q });
     }
     runs.sort((a, b) => a.qps - b.qps);
     return runs[1];
@@ -73,7 +103,10 @@ async function main(): Promise<void> {
   const first = inProcess();
   let inQps = first.qps;
   const lat = first.lat;
-  console.log(`in-process  add ${fmt(N / inAddS)} points/s (${fmt(inAddS, 1)} s)   search ${fmt(inQps)} q/s  p50 ${fmt(pct(lat, 0.5), 3)} ms  p99 ${fmt(pct(lat, 0.99), 3)} ms  recall@10 ${recallOf((q) => inIds[q]).toFixed(4)}`);
+  console.log(`in-process  add ${fmt(N / inAddS)} points/s (${fmt(inAddS, 1)} s)   search ${fmt(inQps)} q/s (one query per call, ${fmt(first.cpuUs, 1)} us CPU/query)  p50 ${fmt(pct(lat, 0.5), 3)} ms  p99 ${fmt(pct(lat, 0.99), 3)} ms  recall@10 ${recallOf((q) => inIds[q]).toFixed(4)}`);
+  const batched = inBatched();
+  console.log(`in-process  search ${fmt(batched.qps)} q/s in calls of 64 queries (${fmt(batched.cpuUs, 1)} us CPU/query)`);
+  let inCpuUs = first.cpuUs;
 
   // ---- through HTTP ----
   const dir = mkdtempSync(join(tmpdir(), 'knnkit-bench-serve-'));
@@ -97,8 +130,8 @@ async function main(): Promise<void> {
     console.log(`HTTP        upsert ${fmt(N / httpAddS)} points/s (${fmt(httpAddS, 1)} s; batches of ${BATCH}, wait=true)  = ${(100 * inAddS / httpAddS).toFixed(0)} % of in-process add`);
     // in-process again (after the upserts, right before the HTTP searches): the ratios use the faster of the two
     const again = inProcess();
-    inQps = Math.max(inQps, again.qps);
-    console.log(`in-process  search again ${fmt(again.qps)} q/s  p50 ${fmt(pct(again.lat, 0.5), 3)} ms  p99 ${fmt(pct(again.lat, 0.99), 3)} ms  (ratios below use ${fmt(inQps)} q/s)`);
+    if (again.qps > inQps) { inQps = again.qps; inCpuUs = again.cpuUs; }
+    console.log(`in-process  search again ${fmt(again.qps)} q/s (${fmt(again.cpuUs, 1)} us CPU/query)  p50 ${fmt(pct(again.lat, 0.5), 3)} ms  p99 ${fmt(pct(again.lat, 0.99), 3)} ms  (ratios below use ${fmt(inQps)} q/s)`);
     for (const c of CONC) {
       const lat2: number[] = [], ids: number[][] = new Array(Q);
       let next = 0;
@@ -117,12 +150,14 @@ async function main(): Promise<void> {
     }
     const bodies = Array.from({ length: 100 }, (_, q) => JSON.stringify({ vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF } }));
     for (const c of CONC) {
+      const s0 = procCpuMs(child.pid!), m0 = myCpuMs();
       const r = await autocannon({
         url: `${url}/collections/bench/points/search`, connections: c, duration: Number(opt('seconds', '5')),
         requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
       });
       const ok = r['2xx'], bad = r.non2xx + r.errors;
-      console.log(`autocannon c=${String(c).padEnd(3)} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / inQps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)`);
+      const s1 = procCpuMs(child.pid!), serverUs = s0 === null || s1 === null ? NaN : 1000 * (s1 - s0) / Math.max(1, ok), genUs = 1000 * (myCpuMs() - m0) / Math.max(1, ok);
+      console.log(`autocannon c=${String(c).padEnd(3)} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / inQps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)  CPU/request: server ${fmt(serverUs, 0)} us, load generator ${fmt(genUs, 0)} us (in-process ${fmt(inCpuUs, 0)} us/query)`);
     }
     // filtered search: one group of ten (10 % of points), through the server
     const lat3: number[] = [];
@@ -142,6 +177,10 @@ async function main(): Promise<void> {
       lat4.push(performance.now() - a);
     }
     console.log(`HTTP c=1    filtered search (same, integer payload index) ${fmt(lat4.length / ((performance.now() - t0) / 1000))} q/s  p50 ${fmt(pct(lat4, 0.5), 2)} ms  p99 ${fmt(pct(lat4, 0.99), 2)} ms`);
+    const metricsText = await (await fetch(`${url}/metrics`)).text();
+    const mv = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
+    console.log(`server micro-batching: ${mv('knnkit_search_batched_queries_total')} plain searches in ${mv('knnkit_search_batches_total')} index searches`);
+    console.log(`load average ${load()} (1, 5, 15 min)`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

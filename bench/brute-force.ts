@@ -64,14 +64,14 @@ async function child(): Promise<void> {
   // warm-up: tier-up of the kernels, and the workers' start and attach to the shared memory
   await run({ ...Q, data: Q.data.subarray(0, 64 * t * dim), rows: 64 * t });
   const wall: number[] = [], cpu: number[] = [];
-  let res = await run(Q);
+  let res: Awaited<ReturnType<typeof run>> | undefined;
   for (let r = 0; r < repeats; r++) {
     const w0 = performance.now(), c0 = cpuNow();
     res = await run(Q);
     wall.push((performance.now() - w0) / 1000);
     cpu.push(cpuNow() - c0);
   }
-  writeFileSync(opt('out', ''), res.indices);
+  writeFileSync(opt('out', ''), res!.indices);
   const out: ChildResult = {
     path: bf.kernelPath, threads: t, buildS, qps: nq / median(wall), qpcs: nq / median(cpu),
     rssMiB: process.resourceUsage().maxRSS / 1024, indexMiB: bf.memoryUsage() / MiB,

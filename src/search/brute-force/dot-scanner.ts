@@ -30,8 +30,12 @@ const QUERY_BLOCK = 64;
  * Bases whose panels take at most this many bytes share one process-wide instance (per module):
  * creating an instance and its memory per small index (cross-validation folds, per-class
  * indexes) costs more than packing a few hundred KiB again when another base was searched last.
+ * A fresh memory is fresh pages, and first touches are what cost: a Binalpha fold (1,264 x 320,
+ * 1.6 MB of panels) took ~10 ms to pack into a new instance against ~0.5 ms into pages already
+ * mapped, on a fold whose whole search is ~4 ms. Up to 4 MiB a repack after another base stays
+ * within a few milliseconds.
  */
-export const SHARED_MAX_BYTES = 1 << 20;
+export const SHARED_MAX_BYTES = 4 << 20;
 
 /** The process-wide instance of small bases and the scanner whose panels it holds now. */
 interface SharedInstance { ex: BruteExports & { memory: WebAssembly.Memory }; resident: WeakRef<DotScanner> | null }
@@ -112,12 +116,21 @@ export class DotScanner {
    * A scanner over `base` (row-major n x d). With `adopt`, `base` is adopt.rowMajor(): the rows
    * already sit in the store's memory and are packed there in place (no copy at all).
    * Throws RangeError when a store cannot be that large (wasm32); the caller then takes the TS path.
+   * `attached` (see `attach`): `adopt` is another thread's store, already packed, whose row
+   * terms are in place; only the two figures the queries' bounds need come with it.
    */
-  constructor(base: Float32Array, n: number, d: number, kind: DotKind, useWasm = true, adopt?: PanelStore) {
+  constructor(base: Float32Array, n: number, d: number, kind: DotKind, useWasm = true, adopt?: PanelStore,
+    attached?: { maxNorm: number; always: Int32Array }) {
     this.kind = kind; this.n = n; this.d = d;
     this.E = (2 * d + 64) * U;
     this.tiny = 1e-37 * (d + 1);
     const nPad = this.nPad = Math.ceil(n / 8) * 8;
+    if (attached && adopt) {
+      this.maxNorm = attached.maxNorm; this.always = attached.always;
+      this.store = adopt; this.base = null; this.variant = adopt.variant; this.ex = adopt.ex;
+      this.offPanels = adopt.offPanels; this.offRowA = adopt.offRowA; this.offRowS = adopt.offRowS; this.offRowHi = adopt.offRowHi;
+      return;
+    }
     const rowA = new Float32Array(nPad).fill(Infinity);
     const rowS = new Float32Array(nPad);
     const rowHi = new Float32Array(nPad);
@@ -172,15 +185,7 @@ export class DotScanner {
 
   /** A worker thread's scanner over a store made by another thread (see `payload`). */
   static attach(p: ScannerPayload): DotScanner {
-    const s = Object.create(DotScanner.prototype) as DotScanner;
-    const st = PanelStore.attach(p.store);
-    const w = s as unknown as Record<string, unknown>;
-    Object.assign(w, {
-      kind: p.kind, n: st.n, d: st.d, E: (2 * st.d + 64) * U, tiny: 1e-37 * (st.d + 1), nPad: st.nPad, maxNorm: p.maxNorm,
-      always: p.always, rowA: null, rowS: null, rowHi: null, base: null, store: st, ex: st.ex, variant: st.variant,
-      offPanels: st.offPanels, offRowA: st.offRowA, offRowS: st.offRowS, offRowHi: st.offRowHi, scratch: 0, lease: 0, leaseBytes: 0,
-    });
-    return s;
+    return new DotScanner(EMPTY, p.store.n, p.store.d, p.kind, true, PanelStore.attach(p.store), p);
   }
 
   /** What `attach` needs in a worker thread; null when there is no shareable store. */
@@ -262,7 +267,7 @@ export class DotScanner {
     for (let b0 = q0; b0 < q1; b0 += qb) {
       const b1 = Math.min(b0 + qb, q1);
       const degenerate = this.loadQueries(st, queries, b0, b1, qb);
-      this.runScan(st, qb);
+      this.runScan(st, b1 - b0);
       const again: number[] = [];
       for (let q = b0; q < b1; q++) {
         const i = q - b0;
@@ -303,7 +308,7 @@ export class DotScanner {
       const b1 = Math.min(b0 + qb, q1);
       const degenerate = this.loadQueries(st, queries, b0, b1, qb);
       for (let i = 0; i < b1 - b0; i++) if (!degenerate[i]) { st.T[i] = rr; updateThr(st, i); }
-      this.runScan(st, qb);
+      this.runScan(st, b1 - b0);
       for (let q = b0; q < b1; q++) {
         const i = q - b0;
         if (degenerate[i]) { sink(q, st.candJ, -1); continue; }
@@ -318,7 +323,7 @@ export class DotScanner {
     this.loadQueries(st, queries, q, q + 1, 4);
     st.T[0] = T;
     updateThr(st, 0);
-    this.runScan(st, 4);
+    this.runScan(st, 1);
     this.emit(q, st.candJ.subarray(0, st.candCnt[0]), st.candCnt[0], allowed, sink);
   }
 
@@ -424,8 +429,13 @@ export class DotScanner {
     return bad;
   }
 
-  private runScan(st: BlockState, qb: number): void {
-    const nQuads = qb >> 2, d = this.d;
+  /**
+   * Scans the quads that hold the block's `rows` queries: a short last block (141 queries =
+   * 64 + 64 + 13) runs 4 quads, not the 16 its layout has room for (their padding rows could
+   * never pass anyway).
+   */
+  private runScan(st: BlockState, rows: number): void {
+    const nQuads = (rows + 3) >> 2, d = this.d;
     const kind = this.kind;
     if (!this.ex) {
       if (kind === 'l1' || kind === 'linf' || kind === 'hamming') scanTsAbs(kind === 'l1' ? 1 : kind === 'linf' ? 2 : 3, st, st.queries, nQuads, d, this.base!, 0, this.n, st.rowA, this.rowHi!);

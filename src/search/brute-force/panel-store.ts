@@ -117,10 +117,10 @@ export class PanelStore {
     return this.shared ? { memory: this.memory, module: this.module, variant: this.variant, n: this.n, d: this.d } : null;
   }
 
-  /** A float32 view of the whole memory (re-made after a private memory grew). */
+  /** A float32 view of the whole memory (re-made after the memory grew). */
   f32(): Float32Array {
-    if (this.view.buffer !== this.memory.buffer && this.view.length === 0) this.view = new Float32Array(this.memory.buffer);
-    else if (this.view.byteLength < this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
+    // a private memory's old views are detached (length 0) by a grow; a shared one's stay valid but short
+    if (this.view.byteLength < this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
     return this.view;
   }
 

@@ -104,6 +104,15 @@ async function run(set: string, X: DenseMatrix, Q: DenseMatrix, fileTruth?: Dens
     sweep(set, 'rp-forest', `nTrees=${t}`, view, Q, truthL2, 'searchK', [undefined, t * K * 4, t * K * 16], fb.s * t / 100);
   }
 
+  // ---- rp-forest leaf size at the default searchK (Annoy's K = d + 2 is the default): smaller
+  // leaves cut the home leaves finer, so the nTrees k candidates come from nearer cells
+  if (X.rows <= 20000) {
+    for (const leafSize of [16, 40, 65]) {
+      const lb = time(() => createIndex('rp-forest', X, { nTrees: 50, leafSize }));
+      sweep(set, 'rp-forest', `nTrees=50 leafSize=${leafSize}`, lb.v, Q, truthL2, 'searchK', [undefined], lb.s);
+    }
+  }
+
   // ---- knnkit HNSW
   let hnsw: VectorIndex | null = null, hnswBuild = 0;
   if (!flag('no-hnsw')) {

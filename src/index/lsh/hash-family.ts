@@ -47,7 +47,9 @@ export function gaussianMatrix(rows: number, d: number, rng: Rng): Float32Array 
 
 /**
  * nbits x d rows that are orthonormal within each block of d rows (Gram-Schmidt on Gaussian
- * rows): FAISS's RandomRotationMatrix, which for nbits > d stacks independent rotations.
+ * rows). FAISS's RandomRotationMatrix agrees for nbits <= d; for nbits > d it takes the first d
+ * columns of one nbits x nbits orthonormal matrix (a tight frame) where this stacks independent
+ * rotations: random directions either way, and sign bits ignore the rows' lengths.
  */
 export function randomRotation(nbits: number, d: number, rng: Rng): Float32Array {
   const R = new Float64Array(nbits * d);

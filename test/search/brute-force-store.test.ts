@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BruteForce } from '../../src/search/brute-force/brute-force.js';
-import { DotScanner } from '../../src/search/brute-force/dot-scanner.js';
+import { DotScanner, SHARED_MAX_BYTES } from '../../src/search/brute-force/dot-scanner.js';
 import { closeSharedPool } from '../../src/parallel/pool.js';
 import { resolveMetric } from '../../src/metrics/registry.js';
 import { loadEmbedded } from '../../src/wasm/loader.js';
@@ -17,8 +17,8 @@ after(() => closeSharedPool());
 
 const wasm = loadEmbedded('brute_shared', bruteShared) !== null;
 const skip = wasm ? false : 'no shared WebAssembly SIMD memory in this engine';
-// 2,101 x 131: panels of 1.1 MB, above SHARED_MAX_BYTES; n and d odd (a padded last panel)
-const N = 2101, D = 131;
+// ~8,100 x 131: panels just above SHARED_MAX_BYTES (4 MiB); n and d odd (a padded last panel)
+const D = 131, N = Math.floor(SHARED_MAX_BYTES / (4 * D)) + 101;
 
 test('a large base is held once, in the panel store: search, filter, radius and getVector equal the reference', { skip }, () => {
   assert.equal(DotScanner.small(N, D), false);

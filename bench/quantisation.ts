@@ -4,7 +4,14 @@
 // same run. Usage:
 //   node --import tsx bench/quantisation.ts [--quick] [--n 100000] [--queries 1000] [--dim 128]
 //        [--nlist 1024] [--m 16] [--m4 32] [--nprobe 1,2,4,8,16,32,64] [--repeats 3] [--kfactor 4]
-//        [--only ivf-flat,ivf-pq,ivf-pq+refine,fs+refine] [--no-peer]
+//        [--only ivf-flat,ivf-pq,ivf-pq+refine,fs+refine,lancedb,scann] [--no-peer]
+//        [--leaves 1,2,4,8,16,32,64] [--ef 10,20,40,80,160,320] [--reorder 40,100] [--spread 10]
+// `scann`: the inner-product set (n + queries rows of 100 Gaussian clusters, spread 10, unit-
+// normalised, queries held out from the same draw), knnkit scann (sweeping leavesToSearch)
+// for each reorderK) beside knnkit HNSW (metric ip, sweeping ef) and the queries/s of each at
+// recall@10 = 0.9 (linear interpolation along each one's best recall / speed frontier). `lancedb`: LanceDB's IVF_PQ
+// (@lancedb/lancedb from bench/node_modules, its own process, LANCE_CPU_THREADS=1) on the L2
+// set with the same nlist and m, without and with refineFactor = kfactor.
 // Data: gaussianClusters (100 clusters, seed 42), queries from the same clusters (seed 43);
 // ground truth: knnkit's exact brute force. FAISS runs three times: OPENBLAS_CORETYPE /
 // OPENBLAS_L2_SIZE unset, as set in this environment, and OPENBLAS_CORETYPE=SkylakeX; the
@@ -14,9 +21,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { gaussianClusters } from '../test/helpers/data.js';
-import { emptyIndex } from '../src/index/api.js';
+import { createIndex, emptyIndex } from '../src/index/api.js';
+import { normalizeRows } from '../src/index/ivf/coarse.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
-import { flag, opt, median, fmt, withTempDir, lastJson, lastErrorLine } from './common.js';
+import { flag, opt, median, fmt, withTempDir, lastJson, lastErrorLine, cpuNow } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = flag('quick');
@@ -57,6 +65,7 @@ const variants: [string, string, Record<string, unknown>, Record<string, unknown
   [`knnkit IVF${nlist},PQ${m4}x4fs,RFlat`, `IVF${nlist},PQ${m4}x4fs,RFlat`, {}, { kFactor }],
 ];
 const keys = ['ivf-flat', 'ivf-pq', 'ivf-pq+refine', 'fs+refine'];
+const want = (key: string) => !only.length || only.includes(key);
 for (const [vi, [name, kind, opts, sp]] of variants.entries()) {
   if (only.length && !only.includes(keys[vi])) continue;
   t0 = performance.now();
@@ -84,7 +93,7 @@ for (const [vi, [name, kind, opts, sp]] of variants.entries()) {
 }
 
 const py = join(here, '.venv', 'bin', 'python');
-if (!flag('no-peer') && existsSync(py)) {
+if (!flag('no-peer') && existsSync(py) && (!only.length || only.some((k) => keys.includes(k)))) {
   withTempDir('knnkit-quant-', (dir) => {
     const bf = join(dir, 'base.f32'), qf = join(dir, 'q.f32'), gf = join(dir, 'gt.i32');
     writeFileSync(bf, new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
@@ -113,12 +122,92 @@ if (!flag('no-peer') && existsSync(py)) {
       }
     }
   });
-} else if (!flag('no-peer')) {
+} else if (!flag('no-peer') && (!only.length || only.some((k) => keys.includes(k)))) {
   console.log('FAISS: bench/.venv missing (bash bench/setup-python.sh builds it from local wheels): peer skipped');
+}
+
+if (want('lancedb') && !flag('no-peer')) {
+  if (!existsSync(join(here, 'node_modules', '@lancedb', 'lancedb'))) console.log('LanceDB: bench/node_modules/@lancedb/lancedb missing (cd bench && npm ci): peer skipped');
+  else withTempDir('knnkit-lance-', (dir) => {
+    const bf = join(dir, 'base.f32'), qf = join(dir, 'q.f32'), gf = join(dir, 'gt.i32');
+    writeFileSync(bf, new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
+    writeFileSync(qf, new Uint8Array(Q.data.buffer, Q.data.byteOffset, Q.data.byteLength));
+    writeFileSync(gf, new Uint8Array(gt.buffer, gt.byteOffset, gt.byteLength));
+    const env = { ...process.env, LANCE_CPU_THREADS: '1', LANCE_IO_THREADS: '1' };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'lancedb_ivfpq.ts'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), 'l2', String(kFactor)], { env, encoding: 'utf8', maxBuffer: 1 << 26, cwd: here });
+    if (r.status !== 0) { console.log(`LanceDB failed: ${lastErrorLine(r)}`); return; }
+    type LanceOut = { lancedb: string; threads: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] };
+    const out = lastJson<LanceOut>(r.stdout);
+    for (const ix of out.indexes) rows.push({ name: `${ix.name} ${out.lancedb}`, train: ix.train_s + ix.add_s, bpv: ix.bytes_per_vector, runs: ix.runs.map((x) => ({ nprobe: x.nprobe, qps: nq / x.median_s, recall: x.recall })) });
+    console.log(`LanceDB ${out.lancedb} (LANCE_CPU_THREADS=${out.threads}): table ${fmt(out.indexes[0].add_s, 1)} s, IVF_PQ index ${fmt(out.indexes[0].train_s, 1)} s`);
+  });
 }
 
 console.log(`\nrecall@${K} / queries per second (median of ${repeats}), one thread`);
 console.log(['index'.padEnd(44), 'build s', 'B/vec', ...nprobes.map((p) => `nprobe ${p}`.padStart(17))].join(' '));
 for (const r of rows) {
   console.log([r.name.padEnd(44), fmt(r.train, 1).padStart(7), fmt(r.bpv, 1).padStart(5), ...r.runs.map((x) => `${x.recall.toFixed(3)} / ${fmt(x.qps)}`.padStart(17))].join(' '));
+}
+
+/** The points no other point beats on both recall and speed. */
+function frontier<T extends { qps: number; recall: number }>(pts: T[]): T[] {
+  return pts.filter((p) => !pts.some((o) => o !== p && o.recall >= p.recall && o.qps > p.qps));
+}
+
+/** Queries/s at recall@10 = target, interpolated between the sweep's points (NaN when never reached). */
+function qpsAt(runs: { qps: number; recall: number }[], target: number): number {
+  const pts = [...runs].sort((a, b) => a.recall - b.recall);
+  for (let i = 0; i < pts.length; i++) {
+    if (pts[i].recall < target) continue;
+    if (i === 0) return pts[0].qps;
+    const a = pts[i - 1], b = pts[i], t = (target - a.recall) / (b.recall - a.recall || 1);
+    return a.qps + t * (b.qps - a.qps);
+  }
+  return NaN;
+}
+
+if (want('scann')) {
+  const leaves = opt('leaves', '1,2,4,8,16,32,64').split(',').map(Number);
+  const efs = opt('ef', '10,20,40,80,160,320').split(',').map(Number);
+  const reorders = opt('reorder', '40,100').split(',').map(Number);
+  const spread = +opt('spread', '10');
+  const all = normalizeRows(gaussianClusters(n + nq, dim, 100, 42, spread));
+  const XI = { kind: 'dense' as const, data: all.data.subarray(0, n * dim), rows: n, cols: dim };
+  const QI = { kind: 'dense' as const, data: all.data.subarray(n * dim), rows: nq, cols: dim };
+  const gtI = new BruteForce(XI, { metric: 'ip' }).search(QI, K).indices;
+  const rec = (ids: Int32Array) => {
+    let hit = 0;
+    for (let q = 0; q < nq; q++) { const t = new Set(gtI.subarray(q * K, q * K + K)); for (let j = 0; j < K; j++) if (t.has(ids[q * K + j])) hit++; }
+    return hit / (nq * K);
+  };
+  const sweep = (idx: ReturnType<typeof createIndex>, param: string, values: number[], extra: Record<string, unknown>) => values.map((v) => {
+    idx.search({ data: QI.data.subarray(0, 32 * dim), rows: 32, cols: dim }, K, { [param]: v, ...extra });
+    const secs: number[] = [], cpus: number[] = [];
+    let ids: Int32Array = new Int32Array(0);
+    for (let r = 0; r < repeats; r++) {
+      const s0 = performance.now(), c0 = cpuNow();
+      ids = idx.search(QI, K, { [param]: v, ...extra }).indices;
+      secs.push((performance.now() - s0) / 1000); cpus.push(cpuNow() - c0);
+    }
+    // wall-clock q/s, and q per CPU second (what other jobs on a shared machine inflate least)
+    return { p: v, qps: nq / median(secs), cpuQps: nq / median(cpus), recall: rec(ids) };
+  });
+  console.log(`\ninner-product set: ${n} x ${dim} unit-normalised (100 gaussian clusters, spread ${spread}), ${nq} held-out queries, k = ${K}, one thread`);
+  const out: { name: string; build: number; bpv: number; param: string; runs: { p: number; qps: number; cpuQps: number; recall: number }[] }[] = [];
+  let t1 = performance.now();
+  const sc = createIndex('scann', XI, { metric: 'ip' });
+  const scBuild = (performance.now() - t1) / 1000;
+  for (const reorderK of reorders) out.push({ name: `knnkit scann (T ${sc.options.threshold}, reorderK ${reorderK})`, build: scBuild, bpv: dim / 4 + 4 + 4 * dim, param: 'leaves', runs: sweep(sc, 'leavesToSearch', leaves, { reorderK }) });
+  t1 = performance.now();
+  const hn = createIndex('hnsw', XI, { metric: 'ip' });
+  const hnBuild = (performance.now() - t1) / 1000;
+  out.push({ name: 'knnkit hnsw (M 16, efConstruction 200)', build: hnBuild, bpv: NaN, param: 'ef', runs: sweep(hn, 'ef', efs, {}) });
+  for (const r of out) {
+    console.log(`${r.name.padEnd(44)} build ${fmt(r.build, 1)} s  ` + r.runs.map((x) => `${r.param} ${x.p}: ${x.recall.toFixed(3)} / ${fmt(x.qps)} (cpu ${fmt(x.cpuQps)})`).join('  '));
+  }
+  const cpuPts = (rs: typeof out) => rs.flatMap((r) => r.runs.map((x) => ({ qps: x.cpuQps, recall: x.recall })));
+  const ca = qpsAt(frontier(cpuPts(out.slice(0, reorders.length))), 0.9), cb = qpsAt(frontier(cpuPts(out.slice(-1))), 0.9);
+  console.log(`at recall@10 = 0.9, per CPU second: scann ${fmt(ca)} q/s, hnsw ${fmt(cb)} q/s, ratio ${fmt(ca / cb, 2)}`);
+  const a = qpsAt(frontier(out.slice(0, reorders.length).flatMap((r) => r.runs)), 0.9), b = qpsAt(frontier(out[out.length - 1].runs), 0.9);
+  console.log(`at recall@10 = 0.9: scann ${fmt(a)} q/s, hnsw ${fmt(b)} q/s, ratio ${fmt(a / b, 2)} (target >= 1.5)`);
 }

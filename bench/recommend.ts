@@ -9,24 +9,36 @@
 //
 //   node --import tsx bench/recommend.ts              # 3 repeats, medians
 //   node --import tsx bench/recommend.ts --quick      # 1 repeat
+//   ... --threads N                                   # similarity threads of the tables (default every core)
+//   ... --only threads                                # just the 1-vs-2-thread section
 //
 // Times: fit + rating predictions of the five test folds (what Surprise's cross_validate times),
-// wall clock and CPU seconds of this process; the top-N lists are timed apart.
+// wall clock and CPU seconds of this process; the top-N lists are timed apart. Models are fitted
+// with fitAsync: the similarity matrix on the shared worker pool (bit-identical to one thread).
+// The last section times the similarity matrix alone and the five fits with 1 and 2 threads.
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.js';
+import { loadavg } from 'node:os';
 import {
-  readRatings, ratingsFromArrays, crossValidateRatings, KNNRecommender, BaselineOnly, type Ratings, type Recommender, type KnnRecommenderParams,
+  readRatings, ratingsFromArrays, crossValidateRatingsAsync, KNNRecommender, BaselineOnly, ratingMatrix, ratingFolds, fitBaselines,
+  similarityData, similarityMatrixParallel, type Ratings, type Recommender, type KnnRecommenderParams,
 } from '../src/recommend/index.js';
+import { resolveSimilarityOptions } from '../src/recommend/similarity.js';
+import { closeSharedPool, defaultThreads } from '../src/parallel/index.js';
 import { flag, opt, median, cpuNow } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const mlPath = opt('data', join(here, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv'));
 const repeats = flag('quick') ? 1 : Number(opt('repeats', '3'));
+const threads = Number(opt('threads', String(defaultThreads())));
+const only = opt('only', '');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()} (${defaultThreads()} cores); similarity threads ${threads}\n`);
 
 interface Config { name: string; surprise?: string; make: () => Recommender; top?: boolean }
-const knn = (p: KnnRecommenderParams) => () => new KNNRecommender(p);
+const knn = (p: KnnRecommenderParams) => () => new KNNRecommender({ threads, ...p });
 const CONFIGS: Config[] = [
   { name: 'KNNBasic (user, msd)', surprise: 'k-NN', make: knn({ rule: 'basic' }), top: true },
   { name: 'KNNWithMeans (user, msd)', surprise: 'Centered k-NN', make: knn({ rule: 'means' }) },
@@ -78,25 +90,26 @@ function ml100kShaped(seed = 7): Ratings {
   return ratingsFromArrays(users, items, ratings, { scale: [1, 5] });
 }
 
-function runConfig(r: Ratings, c: Config, top: boolean) {
+async function runConfig(r: Ratings, c: Config, top: boolean) {
   const walls: number[] = [], cpus: number[] = [];
-  let last: ReturnType<typeof crossValidateRatings> | undefined;
+  let last: Awaited<ReturnType<typeof crossValidateRatingsAsync>> | undefined;
   for (let rep = 0; rep < repeats; rep++) {
     const c0 = cpuNow();
-    const cv = crossValidateRatings(r, c.make, { folds: 5, seed: 0, top: 0 });
+    const cv = await crossValidateRatingsAsync(r, c.make, { folds: 5, seed: 0, top: 0 });
     const cpu = cpuNow() - c0;
     walls.push(cv.folds.reduce((a, f) => a + f.fitSeconds + f.predictSeconds, 0));
     cpus.push(cpu);
     last = cv;
   }
-  const topCv = top ? crossValidateRatings(r, c.make, { folds: 5, seed: 0, top: 10 }) : undefined;
+  const topCv = top ? await crossValidateRatingsAsync(r, c.make, { folds: 5, seed: 0, top: 10 }) : undefined;
   return { cv: last!, wall: median(walls), cpu: median(cpus), top: topCv };
 }
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
 
-if (!existsSync(mlPath)) {
+const haveMl = existsSync(mlPath);
+if (only !== '') { /* a single section below */ } else if (!haveMl) {
   console.log(`bench/recommend: ${mlPath} not found (../shared/data absent): ml-latest-small part skipped`);
 } else {
   const ml = await readRatings(mlPath);
@@ -104,7 +117,7 @@ if (!existsSync(mlPath)) {
   console.log('| model | RMSE | MAE | 5 folds s (fit + predict) | CPU s | P@10 | R@10 | NDCG@10 | top-N s / fold | Surprise ml-100k (published) RMSE / MAE / s | speed-up vs published |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of CONFIGS) {
-    const { cv, wall, cpu, top } = runConfig(ml, c, c.top === true);
+    const { cv, wall, cpu, top } = await runConfig(ml, c, c.top === true);
     const ref = c.surprise ? SURPRISE_100K[c.surprise] : undefined;
     const quoted = c.surprise ? QUOTED_SMALL[c.surprise] : undefined;
     const refText = ref ? `${ref.rmse.toFixed(3)} / ${ref.mae.toFixed(3)} / ${ref.s}${quoted ? ` (ml-latest-small quoted ${quoted})` : ''}` : '-';
@@ -113,11 +126,84 @@ if (!existsSync(mlPath)) {
 }
 
 const gen = ml100kShaped();
-console.log(`\nMovieLens-100k-shaped generated set: ${gen.size} ratings, ${gen.nUsers} users, ${gen.nItems} items (timing only; its RMSE means nothing)\n`);
-console.log('| model | 5 folds s (fit + predict) | CPU s | Surprise ml-100k s (published) | speed-up |');
-console.log('|---|---|---|---|---|');
-for (const c of CONFIGS.filter((c) => c.surprise)) {
-  const { wall, cpu } = runConfig(gen, c, false);
-  const ref = SURPRISE_100K[c.surprise!];
-  console.log(`| ${c.name} | ${f3(wall)} | ${f3(cpu)} | ${ref.s} | ${(ref.s / wall).toFixed(0)}x |`);
+if (only === '') {
+  console.log(`\nMovieLens-100k-shaped generated set: ${gen.size} ratings, ${gen.nUsers} users, ${gen.nItems} items (timing only; its RMSE means nothing)\n`);
+  console.log('| model | 5 folds s (fit + predict) | CPU s | Surprise ml-100k s (published) | speed-up |');
+  console.log('|---|---|---|---|---|');
+  for (const c of CONFIGS.filter((c) => c.surprise)) {
+    const { wall, cpu } = await runConfig(gen, c, false);
+    const ref = SURPRISE_100K[c.surprise!];
+    console.log(`| ${c.name} | ${f3(wall)} | ${f3(cpu)} | ${ref.s} | ${(ref.s / wall).toFixed(0)}x |`);
+  }
 }
+
+// Similarities on 1 and 2 worker threads: the matrix alone (the five training folds' matrices,
+// summed) and the five fits (matrix + baselines + means), medians of interleaved repeats so that
+// the machine's load hits both thread counts alike.
+if (only === '' || only === 'threads') {
+  const reps = Number(opt('thread-repeats', flag('quick') ? '3' : '7'));
+  const sets: [string, Ratings][] = [...(haveMl ? [['ml-latest-small', await readRatings(mlPath)] as [string, Ratings]] : []), ['ml-100k-shaped', gen]];
+  const cases: { name: string; p: KnnRecommenderParams }[] = [
+    { name: 'user, msd', p: { similarity: 'msd' } },
+    { name: 'user, pearson-baseline', p: { similarity: 'pearson-baseline', rule: 'baseline' } },
+    { name: 'item, msd', p: { similarity: 'msd', userBased: false } },
+    { name: 'item, pearson-baseline', p: { similarity: 'pearson-baseline', rule: 'baseline', userBased: false } },
+  ];
+  console.log(`\nSimilarity matrix on knnkit's worker pool, 1 vs 2 threads (5 training folds, medians of ${reps} interleaved repeats; results bit-identical); load average ${load()}\n`);
+  console.log('| data | similarity | n x n | matrices 1 thread s | 2 threads s | speed-up | CPU s 1 / 2 threads | 5 fits 1 thread s | 2 threads s | speed-up |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const onDemand: { dname: string; r: Ratings; folds: ReturnType<typeof ratingFolds>; c: (typeof cases)[number]; n: number }[] = [];
+  for (const [dname, r] of sets) {
+    const folds = ratingFolds(r, { folds: 5, seed: 0 });
+    const mats = folds.map((f) => ratingMatrix(r, f.train));
+    for (const c of cases) {
+      const n = c.p.userBased === false ? r.nItems : r.nUsers;
+      if (n > 4096) { onDemand.push({ dname, r, folds, c, n }); continue; }
+      const sd = mats.map((m) => similarityData(m, resolveSimilarityOptions(c.p), c.p.similarity === 'pearson-baseline' ? fitBaselines(m, {}) : undefined));
+      const tm: Record<number, number[]> = { 1: [], 2: [] }, tf: Record<number, number[]> = { 1: [], 2: [] }, cm: Record<number, number[]> = { 1: [], 2: [] };
+      await similarityMatrixParallel(sd[0], 2); // workers started (and tsx loaded in them) before timing
+      for (let rep = 0; rep < reps; rep++) {
+        for (const t of rep % 2 ? [2, 1] : [1, 2]) {
+          let t0 = performance.now();
+          const c0 = cpuNow(); // this process, every thread: the workers' CPU time counts too
+          for (const D of sd) await similarityMatrixParallel(D, t);
+          tm[t].push((performance.now() - t0) / 1000);
+          cm[t].push(cpuNow() - c0);
+          t0 = performance.now();
+          for (const m of mats) await new KNNRecommender({ ...c.p, threads: t }).fitAsync(m);
+          tf[t].push((performance.now() - t0) / 1000);
+        }
+      }
+      const m1 = median(tm[1]), m2 = median(tm[2]), f1 = median(tf[1]), f2 = median(tf[2]);
+      console.log(`| ${dname} | ${c.name} | ${n} x ${n} | ${f3(m1)} | ${f3(m2)} | ${(m1 / m2).toFixed(2)}x | ${f3(median(cm[1]))} / ${f3(median(cm[2]))} | ${f3(f1)} | ${f3(f2)} | ${(f1 / f2).toFixed(2)}x |`);
+    }
+  }
+  // Above denseLimit no matrix is stored: the rows are computed while the test folds are predicted
+  // (predictBatchAsync: pairs grouped by x, chunks of rows on the workers). Timed: the five folds'
+  // predictions, 1 vs 2 threads, fewer repeats (each is seconds).
+  if (onDemand.length) {
+    const reps2 = Number(opt('predict-repeats', flag('quick') ? '1' : '3'));
+    console.log(`\nRows on demand (above denseLimit 4,096): predictions of the 5 test folds, 1 vs 2 threads, medians of ${reps2} interleaved repeats; load average ${load()}\n`);
+    console.log('| data | similarity | n x n | predict 1 thread s | 2 threads s | speed-up | CPU s 1 / 2 threads |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const { dname, r, folds, c, n } of onDemand.filter((x) => x.c.p.similarity === 'msd' || !flag('quick'))) {
+      const models = folds.map((f) => new KNNRecommender({ ...c.p, threads: 2 }).fit(ratingMatrix(r, f.train)));
+      const tw: Record<number, number[]> = { 1: [], 2: [] }, tc: Record<number, number[]> = { 1: [], 2: [] };
+      for (let rep = 0; rep < reps2; rep++) {
+        for (const t of rep % 2 ? [2, 1] : [1, 2]) {
+          const t0 = performance.now(), c0 = cpuNow();
+          for (const [fi, f] of folds.entries()) {
+            const mdl = models[fi];
+            if (t === 1) mdl.test(r, f.test); else await mdl.testAsync(r, f.test);
+          }
+          tw[t].push((performance.now() - t0) / 1000);
+          tc[t].push(cpuNow() - c0);
+        }
+      }
+      const w1 = median(tw[1]), w2 = median(tw[2]);
+      console.log(`| ${dname} | ${c.name} | ${n} x ${n} | ${f3(w1)} | ${f3(w2)} | ${(w1 / w2).toFixed(2)}x | ${f3(median(tc[1]))} / ${f3(median(tc[2]))} |`);
+    }
+  }
+  console.log(`\nload average at the end: ${load()}`);
+}
+await closeSharedPool();

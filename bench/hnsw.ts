@@ -280,13 +280,15 @@ if (peer) {
   for (const p of parBuilds) console.log(`| knnkit | ${p.threads} | ${p.build.toFixed(2)} | ${p.buildCpu.toFixed(2)} | ${(p.idx.memoryUsage() / 2 ** 20).toFixed(1)} |`);
   if (faissOut) for (const b of faissOut.builds) console.log(`| FAISS ${faissOut.faiss} IndexHNSWFlat | ${b.threads} | ${b.seconds.toFixed(2)} | ${b.cpu_seconds.toFixed(2)} | ${(faissOut.memory / 2 ** 20).toFixed(1)} |`);
   if (peer) console.log(`| hnswlib-node (addPoint, 1 thread) | 1 | ${peer.build.toFixed(2)} | ${peer.buildCpu.toFixed(2)} | ${(peer.memory / 2 ** 20).toFixed(1)} |`);
-  const head = ['ef', 'knnkit 1-thread graph recall / q/s', ...parBuilds.map((p) => `knnkit ${p.threads}-thread graph recall / q/s`), ...(faissOut ? [`FAISS (${faissOut.builds.at(-1)!.threads}-thread graph) recall / q/s`] : []), ...(peer ? ['hnswlib-node recall / q/s'] : [])];
+  // q/s by wall clock, then by CPU time of the searching process (the steadier figure on a shared machine)
+  const head = ['ef', 'knnkit 1-thread graph recall / q/s / CPU q/s', ...parBuilds.map((p) => `knnkit ${p.threads}-thread graph recall / q/s / CPU q/s`), ...(faissOut ? [`FAISS (${faissOut.builds.at(-1)!.threads}-thread graph) recall / q/s / CPU q/s`] : []), ...(peer ? ['hnswlib-node recall / q/s / CPU q/s'] : [])];
   console.log(`\n| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
   efs.forEach((ef, i) => {
-    const cells = [String(ef), `${knn.rows[i].recall.toFixed(3)} / ${knn.rows[i].qps.toFixed(0)}`, ...parBuilds.map((p) => `${p.rows[i].recall.toFixed(3)} / ${p.rows[i].qps.toFixed(0)}`)];
-    if (faissOut) { const f = faissOut.rows.find((r) => r.ef === ef)!; cells.push(`${f.recall.toFixed(3)} / ${f.qps.toFixed(0)}`); }
-    if (peer) cells.push(`${peer.rows[i].recall.toFixed(3)} / ${peer.rows[i].qps.toFixed(0)}`);
+    const cell = (r: Row) => `${r.recall.toFixed(3)} / ${r.qps.toFixed(0)} / ${r.qpsCpu.toFixed(0)}`;
+    const cells = [String(ef), cell(knn.rows[i]), ...parBuilds.map((p) => cell(p.rows[i]))];
+    if (faissOut) { const f = faissOut.rows.find((r) => r.ef === ef)!; cells.push(cell({ ef, recall: f.recall, qps: f.qps, qpsCpu: f.qps_cpu })); }
+    if (peer) cells.push(cell(peer.rows[i]));
     console.log(`| ${cells.join(' | ')} |`);
   });
   const f2 = faissOut?.builds.find((b) => b.threads === 2), k2 = parBuilds.find((p) => p.threads === 2);

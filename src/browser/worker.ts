@@ -6,11 +6,15 @@
 import * as bruteTask from '../search/brute-force/worker-task.js';
 import * as treeTask from '../search/tree/worker-task.js';
 import * as hnswTask from '../search/hnsw/search-task.js';
+import * as similarityTask from '../recommend/similarity-task.js';
+import * as predictTask from '../recommend/predict-task.js';
 
 const TASKS: Record<string, Record<string, unknown>> = {
   'src/search/brute-force/worker-task': bruteTask,
   'src/search/tree/worker-task': treeTask,
   'src/search/hnsw/search-task': hnswTask,
+  'src/recommend/similarity-task': similarityTask,
+  'src/recommend/predict-task': predictTask,
 };
 
 interface Request { id: number; module: string; fn: string; args: unknown; quiet?: boolean }

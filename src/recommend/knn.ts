@@ -7,7 +7,7 @@ import type { Ratings } from './ratings.js';
 import type { ResolvedSimilarityOptions, SimilarityData, SimilarityName } from './similarity.js';
 import { RowScratch, resolveSimilarityOptions, similarityData, similarityMatrix, similarityRow } from './similarity.js';
 import { similarityMatrixParallel } from './similarity-parallel.js';
-import { defaultThreads, toShared } from '../parallel/index.js';
+import { defaultThreads, sharedMemoryAvailable, toShared } from '../parallel/index.js';
 
 /** Surprise's kNN prediction rules: KNNBasic, KNNWithMeans, KNNWithZScore, KNNBaseline. */
 export const RULES = ['basic', 'means', 'zscore', 'baseline'] as const;
@@ -392,13 +392,13 @@ export class KNNRecommender extends RatingPredictor {
    * predictBatch with the similarity rows computed on `threads` workers when they are not stored
    * (above denseLimit): the pairs are grouped by x, the distinct x cut into chunks of about equal
    * row work, and each worker computes its rows and the predictions that need them (the same
-   * row pass and aggregation as predictBatch, so the same numbers). With a stored matrix or
-   * threads = 1 this is predictBatch.
+   * row pass and aggregation as predictBatch, so the same numbers). With a stored matrix,
+   * threads = 1 or no SharedArrayBuffer this is predictBatch.
    */
   override async predictBatchAsync(users: ArrayLike<number>, items: ArrayLike<number>): Promise<Float64Array> {
     const st = this.fitted('predictBatchAsync');
     if (users.length !== items.length) throw invalidParam('items', items, `as many entries as users (${users.length})`);
-    if (st.sim || this.threads === 1 || users.length === 0) return this.predictBatch(users, items);
+    if (st.sim || this.threads === 1 || users.length === 0 || !sharedMemoryAvailable()) return this.predictBatch(users, items);
     const { predictRowsParallel } = await import('./predict-parallel.js');
     return predictRowsParallel(this.sharedState(st), users, items, this.threads);
   }

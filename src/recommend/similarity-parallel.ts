@@ -1,5 +1,5 @@
 import { checkInteger } from '../core/errors.js';
-import { sharedArray, sharedPool, taskUrl, toShared } from '../parallel/index.js';
+import { sharedArray, sharedMemoryAvailable, sharedPool, taskUrl, toShared } from '../parallel/index.js';
 import { rowWork, similarityMatrix, type SimilarityData } from './similarity.js';
 
 const TASK = taskUrl(import.meta.url, './similarity-task');
@@ -31,11 +31,12 @@ export function balancedChunks(work: Float64Array, parts: number): [number, numb
  * pass as similarityMatrix: row x computes sim(x, x') for x' > x and writes both (x, x') and
  * (x', x), so chunks write disjoint entries of one shared output and every entry is the same
  * sum in the same order as the single-thread pass: the result is bit-identical. threads = 1
- * runs similarityMatrix on the calling thread (no worker is started).
+ * (or no SharedArrayBuffer: a browser page without cross-origin isolation) runs
+ * similarityMatrix on the calling thread (no worker is started).
  */
 export async function similarityMatrixParallel(D: SimilarityData, threads: number): Promise<Float64Array> {
   checkInteger('threads', threads, 1);
-  if (threads === 1 || D.nX < 2) return similarityMatrix(D);
+  if (threads === 1 || D.nX < 2 || !sharedMemoryAvailable()) return similarityMatrix(D);
   // the inputs once into shared memory (posting shared views copies nothing)
   const S: SimilarityData = {
     ...D,

@@ -87,7 +87,7 @@ export const hnswFamily: FamilyDescriptor = {
   options: [
     { name: 'M', type: 'integer', default: 16, min: 2, max: 2048, doc: 'links per node and layer (2 M at layer 0)', aliases: ['m'] },
     { name: 'efConstruction', type: 'integer', default: 200, min: 1, doc: 'beam width while building' },
-    { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the level draws (same data + seed = same graph)' },
+    { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the level draws (same data + seed = same graph with threads 1 or deterministic true)' },
     { name: 'reorder', type: 'boolean', default: true, doc: 'renumber nodes in breadth-first order after a bulk build (cache locality)' },
     { name: 'reuseDeleted', type: 'boolean', default: true, doc: 'new points reuse the slots of removed ones' },
     { name: 'threads', type: 'integer', default: 1, min: 1, max: 1024, doc: 'threads that insert points (builds and large adds; hnswlib-style per-node locks): the links then vary from run to run, recall does not. The CLI\'s --threads sets it' },

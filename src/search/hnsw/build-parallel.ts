@@ -22,9 +22,14 @@ export const MIN_PARALLEL_POINTS = 2048;
 /** Points the calling thread inserts between two progress reports. */
 const REPORT_EVERY = 64;
 
-/** True when this index can build on worker threads (WebAssembly kernel on shared memory). */
+/**
+ * True when this index can build on worker threads: the WebAssembly kernel on shared memory, in
+ * Node (the calling thread waits with Atomics.wait, which a browser's main thread may not do;
+ * browsers build serially).
+ */
 export function canBuildInParallel(idx: HnswIndex): boolean {
-  return idx.wasm !== null && idx.wasm.shared && idx.arena.memory !== undefined && typeof SharedArrayBuffer !== 'undefined';
+  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  return node && idx.wasm !== null && idx.wasm.shared && idx.arena.memory !== undefined && typeof SharedArrayBuffer !== 'undefined';
 }
 
 /**

@@ -36,23 +36,8 @@ export class SearchBatcher {
   /** Largest batch so far. */
   largest = 0;
 
-  /**
-   * Queues one search (vector: the collection's size, checked finite); resolves with its top-k
-   * hits, best first. `alone`: the caller knows no other request is in flight (one connection):
-   * nothing could join the batch, so the search runs now instead of one loop phase later.
-   */
-  search(c: Collection, vector: Float32Array, k: number, ef: number | undefined, alone = false): Promise<Hit[]> {
-    if (alone && this.groups.size === 0) {
-      try {
-        const hits = c.searchRows(vector, 1, k, ef)[0];
-        this.batches++;
-        this.queries++;
-        if (this.largest < 1) this.largest = 1;
-        return Promise.resolve(hits);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+  /** Queues one search (vector: the collection's size, checked finite); resolves with its top-k hits, best first. */
+  search(c: Collection, vector: Float32Array, k: number, ef: number | undefined): Promise<Hit[]> {
     const key = `${c.config.name}\u0000${k}\u0000${ef ?? ''}`;
     let g = this.groups.get(key);
     // a collection deleted and created again under the same name while a search waits: a new group

@@ -69,21 +69,6 @@ test('offset and score_threshold on batched hits equal the unbatched search', as
   assert.deepEqual(hits.map((h) => h.id), top.slice(2, 6).map((h) => h.id));
 });
 
-test('a search alone (no other request in flight) runs at once, with the same answer', async () => {
-  const b = new SearchBatcher();
-  const q = Float32Array.from(Q[5]);
-  const p = b.search(coll, q, 6, 48, true);
-  // answered before any loop phase: the batcher has nothing queued and has already counted it
-  assert.equal(b.batches, 1);
-  assert.deepEqual(await p, coll.search(q, { limit: 6, offset: 0, filter: null, ef: 48 }));
-  // with searches already queued, a search joins them even when told it is alone
-  const p1 = b.search(coll, q, 6, 48), p2 = b.search(coll, q, 6, 48, true);
-  assert.equal(b.batches, 1);
-  assert.deepEqual(await p2, await p1);
-  assert.equal(b.batches, 2);
-  assert.equal(b.largest, 2);
-});
-
 test('a failing group rejects each of its searches, other groups are answered', async () => {
   const b = new SearchBatcher();
   const broken = { config: { name: 'broken', size: D }, searchRows: () => { throw new Error('index gone'); } } as unknown as Collection;

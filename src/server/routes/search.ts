@@ -123,9 +123,9 @@ function searchArgs(c: Collection, b: Body, where: string): { vector: Float32Arr
  * One checked search: plain ones (no filter) go through the micro-batcher and share an index
  * search with the other searches of this event-loop turn; filtered or exact ones run at once.
  */
-function runSearch(c: Collection, a: { vector: Float32Array; o: SearchOptions }, batcher: SearchBatcher, alone: boolean): Hit[] | Promise<Hit[]> {
+function runSearch(c: Collection, a: { vector: Float32Array; o: SearchOptions }, batcher: SearchBatcher): Hit[] | Promise<Hit[]> {
   if (!c.batchable(a.o)) return c.search(a.vector, a.o);
-  return batcher.search(c, a.vector, a.o.offset + a.o.limit, a.o.ef, alone).then((hits) => c.page(hits, a.o));
+  return batcher.search(c, a.vector, a.o.offset + a.o.limit, a.o.ef).then((hits) => c.page(hits, a.o));
 }
 
 /** The hits as Qdrant's ScoredPoint list, written as JSON text (ids: integers or quoted UUIDs). */
@@ -155,7 +155,7 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
     handler: (req, reply) => {
       const c = coll(req), b = req.body as Body;
       count(1);
-      const hits = runSearch(c, searchArgs(c, b, 'search'), batcher, ctx.metrics.inFlight <= 1);
+      const hits = runSearch(c, searchArgs(c, b, 'search'), batcher);
       if (Array.isArray(hits)) return okJson(req, reply, scoredJson(c, hits, b));
       return hits.then((h) => okJson(req, reply, scoredJson(c, h, b)));
     },
@@ -170,7 +170,7 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (!b || typeof b !== 'object') throw badRequest(`searches[${i}]: expected a search request`);
         return searchArgs(c, b, `searches[${i}]`);
       });
-      const lists = await Promise.all(args.map((a) => runSearch(c, a, batcher, false)));
+      const lists = await Promise.all(args.map((a) => runSearch(c, a, batcher)));
       return okJson(req, reply, `[${lists.map((h, i) => scoredJson(c, h, list[i])).join(',')}]`);
     },
   });

@@ -133,7 +133,8 @@ if (want('lancedb') && !flag('no-peer')) {
     writeFileSync(bf, new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
     writeFileSync(qf, new Uint8Array(Q.data.buffer, Q.data.byteOffset, Q.data.byteLength));
     writeFileSync(gf, new Uint8Array(gt.buffer, gt.byteOffset, gt.byteLength));
-    const env = { ...process.env, LANCE_CPU_THREADS: '1', LANCE_IO_THREADS: '1' };
+    // LANCE_CPU_THREADS only: LANCE_IO_THREADS=1 deadlocks LanceDB 0.31.0 (its query never returns)
+    const env = { ...process.env, LANCE_CPU_THREADS: '1' };
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'lancedb_ivfpq.ts'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), 'l2', String(kFactor)], { env, encoding: 'utf8', maxBuffer: 1 << 26, cwd: here });
     if (r.status !== 0) { console.log(`LanceDB failed: ${lastErrorLine(r)}`); return; }
     type LanceOut = { lancedb: string; threads: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] };

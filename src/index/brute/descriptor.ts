@@ -1,6 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
 import type { FamilyDescriptor } from '../registry.js';
+import type { NeighborIndex } from '../../search/types.js';
 import { ExactCore, EXACT_CAPABILITIES } from '../shared/exact-core.js';
 import { StoredRows } from '../shared/stored-rows.js';
 import { CodedCore } from './coded-core.js';
@@ -33,10 +34,15 @@ export const bruteFamily: FamilyDescriptor = {
       if (ctx.sparse) throw new KnnkitError('codec', `codec: got ${JSON.stringify(codec)}; sparse (CSR) rows are stored as they are ("f32")`);
       return CodedCore.create(ctx.metric, dim, codec, ctx.options.refine === true);
     }
-    return new ExactCore(ctx.metric, dim, new StoredRows(dim, ctx.sparse === true), (data) => new BruteForce(data, { metric: ctx.metric }), true);
+    return new ExactCore(ctx.metric, dim, new StoredRows(dim, ctx.sparse === true), (data) => new BruteForce(data, { metric: ctx.metric }), countsInputRows);
   },
   load(env, ctx) {
     if ((env.header.state.core as { codec?: string }).codec !== undefined) return CodedCore.load(env, ctx.metric, ctx.view);
-    return ExactCore.load(env, ctx.metric, ctx.view, (data) => new BruteForce(data, { metric: ctx.metric }), true);
+    return ExactCore.load(env, ctx.metric, ctx.view, (data) => new BruteForce(data, { metric: ctx.metric }), countsInputRows);
   },
 };
+
+/** Brute force counts the stored rows only when it scans them in place (see BruteForce.countsInputRows). */
+function countsInputRows(engine: NeighborIndex): boolean {
+  return (engine as BruteForce).countsInputRows;
+}

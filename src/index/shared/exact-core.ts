@@ -26,8 +26,11 @@ export class ExactCore implements FamilyCore {
     readonly dim: number,
     readonly rows: StoredRows,
     private readonly make: (data: Matrix) => NeighborIndex,
-    /** The engine's memoryUsage counts the rows it searches (brute force scans them in place). */
-    private readonly engineCountsRows = false,
+    /**
+     * Whether the engine's memoryUsage already counts these rows (brute force scanning them in
+     * place); false when it holds its own packed copy, which is then counted beside them.
+     */
+    private readonly engineCountsRows: (engine: NeighborIndex) => boolean = () => false,
   ) {}
 
   /** Exact rows learn nothing (FAISS's IndexFlat.train is a no-op too). */
@@ -70,14 +73,14 @@ export class ExactCore implements FamilyCore {
     if (!this.engine) return this.rows.bytes();
     const m = this.rows.matrix();
     const rowBytes = m.kind === 'dense' ? m.data.byteLength : m.indptr.byteLength + m.indices.byteLength + m.values.byteLength;
-    return this.rows.bytes() + this.engine.memoryUsage() - (this.engineCountsRows ? rowBytes : 0);
+    return this.rows.bytes() + this.engine.memoryUsage() - (this.engineCountsRows(this.engine) ? rowBytes : 0);
   }
 
   persist(): { state: Record<string, unknown>; sections: Section[] } {
     return { state: { rows: this.rows.rows, sparse: this.rows.sparse }, sections: this.rows.sections() };
   }
 
-  static load(env: Envelope, metric: Metric, view: boolean, make: (data: Matrix) => NeighborIndex, engineCountsRows = false): ExactCore {
+  static load(env: Envelope, metric: Metric, view: boolean, make: (data: Matrix) => NeighborIndex, engineCountsRows: (engine: NeighborIndex) => boolean = () => false): ExactCore {
     const st = env.header.state.core as { rows: number; sparse: boolean };
     return new ExactCore(metric, env.header.dim, StoredRows.load(env, env.header.dim, st.sparse, st.rows, view), make, engineCountsRows);
   }

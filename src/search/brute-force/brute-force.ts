@@ -138,6 +138,15 @@ export class BruteForce implements NeighborIndex {
     return new RadiusResult(offsets, idx, dist);
   }
 
+  /**
+   * Whether memoryUsage() counts the input rows themselves: true when the engine scans the
+   * caller's array in place (small bases, the TypeScript path), false when its packed store is
+   * a copy of its own (large bases: the caller's array is not kept by the engine).
+   */
+  get countsInputRows(): boolean {
+    return !this.core.scanner?.store;
+  }
+
   memoryUsage(): number {
     return this.core.memoryUsage();
   }

@@ -28,7 +28,7 @@ import { loadavg } from 'node:os';
 import { Rng } from '../src/core/rng.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { closeSharedPool } from '../src/parallel/pool.js';
-import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, sameNeighbours, withTempDir } from './common.js';
+import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, readTypedFile, sameNeighbours, withTempDir } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = flag('quick');
@@ -59,7 +59,7 @@ async function child(): Promise<void> {
   const t0 = performance.now();
   const bf = BruteForce.fromRows(n, dim, (out) => readInto(xPath, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)), { metric: 'sqeuclidean' }); // FAISS IndexFlatL2 reports squared L2
   const buildS = (performance.now() - t0) / 1000;
-  const Q = { kind: 'dense' as const, data: new Float32Array(readFileSync(qPath).buffer.slice(0)), rows: nq, cols: dim };
+  const Q = { kind: 'dense' as const, data: readTypedFile(qPath, Float32Array), rows: nq, cols: dim };
   const run = (q: typeof Q) => (t > 1 ? bf.searchAsync(q, K, { threads: t }) : Promise.resolve(bf.search(q, K)));
   // warm-up: tier-up of the kernels, and the workers' start and attach to the shared memory
   await run({ ...Q, data: Q.data.subarray(0, 64 * t * dim), rows: 64 * t });
@@ -170,7 +170,7 @@ withTempDir('knnkit-bench-', (dir) => {
       if (r.status !== 0 || !line) { notes.push(`knnkit ${v.name}, ${t} thread(s): failed (${lastErrorLine(r)})`); continue; }
       const c = JSON.parse(line.slice(7)) as ChildResult;
       if (c.path !== v.name) { notes.push(`knnkit ${v.name}: not available on this runtime (kernel path ${c.path})`); break; }
-      ids[`${v.name}-${t}`] = new Int32Array(readFileSync(out).buffer.slice(0));
+      ids[`${v.name}-${t}`] = readTypedFile(out, Int32Array);
       rows.push({ name: `knnkit BruteForce (${c.path}), ${t} thread${t > 1 ? 's (searchAsync)' : ''}`, qps: c.qps, qpcs: c.qpcs, rss: c.rssMiB, threads: t, variant: v.name });
       if (t === 1) notes.push(`knnkit ${v.name}: fromRows build ${fmt(c.buildS, 2)} s, index memory ${fmt(c.indexMiB, 1)} MiB`);
     }
@@ -198,7 +198,7 @@ withTempDir('knnkit-bench-', (dir) => {
       rows.push({ name: `FAISS ${out.faiss} IndexFlatL2, ${run.threads} thread${run.threads > 1 ? 's' : ''}, OpenBLAS ${setting}`, qps: nq / run.median, qpcs: nq / run.cpu_median, rss: out.rss_mib, threads: run.threads });
     }
     if (ids['simd-1'] && !notes.some((x) => x.startsWith('agreement'))) {
-      const fi = new Int32Array(readFileSync(prefix + '.i32').buffer.slice(0));
+      const fi = readTypedFile(prefix + '.i32', Int32Array);
       notes.push(`agreement of knnkit's exact top-${K} with FAISS's (float32 GEMM, its own tie order): ${fmt(sameNeighbours(ids['simd-1'], fi, nq, K), 5)}`);
     }
   }

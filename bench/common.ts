@@ -1,7 +1,7 @@
 // Helpers shared by the benchmark scripts (bench/brute-force.ts, bench/kd-tree.ts): command-line
 // options, robust summaries of repeated timings, and the plumbing around a Python peer run
 // (scikit-learn / FAISS read the same float32 files and write their neighbour ids back).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,4 +55,13 @@ export function sameNeighbours(a: Int32Array, b: Int32Array, nq: number, k: numb
     for (const j of a.subarray(i * k, i * k + k)) if (s.has(j)) same++;
   }
   return same / (nq * k);
+}
+
+/**
+ * A raw binary file as a typed array. Copies the file's own bytes: `readFileSync(f).buffer`
+ * may be Node's shared pool (files under 4 KiB), with the data at an offset inside it.
+ */
+export function readTypedFile<T extends Int32Array | Float32Array>(path: string, ctor: { new (b: ArrayBuffer): T }): T {
+  const b = readFileSync(path);
+  return new ctor(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
 }

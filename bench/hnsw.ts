@@ -20,6 +20,7 @@ import { HnswIndex } from '../src/search/hnsw/hnsw-index.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { JsKernel } from '../src/search/hnsw/kernel-js.js';
 import { threadScratch } from '../src/search/hnsw/layout.js';
+import { readTypedFile } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -53,7 +54,7 @@ const Q = { kind: 'dense' as const, data: all.data.slice(n * dim), rows: nq, col
 function groundTruth(): Int32Array {
   const dir = join(here, 'results');
   const file = join(dir, `hnsw-gt-${n}-${nq}-${dim}.bin`);
-  if (existsSync(file)) return new Int32Array(readFileSync(file).buffer.slice(0));
+  if (existsSync(file)) return readTypedFile(file, Int32Array);
   mkdirSync(dir, { recursive: true });
   const py = join(here, '.venv', 'bin', 'python');
   let gt: Int32Array | undefined;
@@ -62,7 +63,7 @@ function groundTruth(): Int32Array {
     writeFileSync(xf, X.data); writeFileSync(qf, Q.data);
     const code = `import numpy as np, faiss\nx=np.fromfile('${xf}',dtype='float32').reshape(-1,${dim});q=np.fromfile('${qf}',dtype='float32').reshape(-1,${dim})\nix=faiss.IndexFlatL2(${dim});ix.add(x);_,I=ix.search(q,${K});I.astype('int32').tofile('${of}')`;
     const r = spawnSync(py, ['-c', code], { stdio: 'inherit' });
-    if (r.status === 0) gt = new Int32Array(readFileSync(of).buffer.slice(0));
+    if (r.status === 0) gt = readTypedFile(of, Int32Array);
     for (const f of [xf, qf, of]) rmSync(f, { force: true });
   }
   if (!gt) {

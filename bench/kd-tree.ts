@@ -17,7 +17,7 @@ import type { DenseMatrix } from '../src/core/matrix.js';
 import { KDTree } from '../src/search/kd-tree/kd-tree.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { gaussianClusters } from '../test/helpers/data.js';
-import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, sameNeighbours, withTempDir } from './common.js';
+import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, readTypedFile, sameNeighbours, withTempDir } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = flag('quick');
@@ -81,7 +81,7 @@ for (const d of dims) {
       const r = spawnSync(py, [join(here, 'sklearn_kdtree.py'), join(dir, 'x.f32'), join(dir, 'q.f32'), String(d), String(K), String(leafSize), String(repeats), join(dir, 'sk')], { encoding: 'utf8' });
       if (r.status !== 0) { console.log(`scikit-learn d=${d}: failed (${lastErrorLine(r)})`); return; }
       const o = lastJson<{ sklearn: string; build: number[]; build_cpu: number[]; query: number[]; query_cpu: number[] }>(r.stdout);
-      const ids = new Int32Array(readFileSync(join(dir, 'sk.i32')).buffer.slice(0));
+      const ids = readTypedFile(join(dir, 'sk.i32'), Int32Array);
       row.sk = { version: o.sklearn, build: median(o.build), buildCpu: median(o.build_cpu), qps: nq / median(o.query), qpcs: nq / median(o.query_cpu), agree: sameNeighbours(res.indices, ids, nq, K) };
     });
   }

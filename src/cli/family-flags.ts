@@ -2,6 +2,7 @@ import { KnnkitError, invalidParam } from '../core/errors.js';
 import '../index/families.js';
 import { listFamilies, getFamily, familyNames, type FamilyDescriptor } from '../index/registry.js';
 import { flagName, checkOption, accepted, type OptionSpec } from '../index/options.js';
+import { factorySpecOf } from '../index/factory-string.js';
 import type { OptionSpec as ArgSpec, ParsedArgs } from './args.js';
 
 // The command line's view of the index registry: every family's build options and search
@@ -86,7 +87,8 @@ export function familyOption(o: ParsedArgs['options'], allowAuto: boolean, requi
   if (!allowAuto && v.toLowerCase() === 'auto') {
     throw new KnnkitError('--index', `--index: got "auto"; expected one of ${familyNames().join(', ')} (a saved index needs its family named)`);
   }
-  return getFamily(v, '--index');
+  const spec = factorySpecOf(v); // a FAISS factory string ("IVF256,PQ16"): its options come with it
+  return getFamily(spec ? spec.family : v, '--index');
 }
 
 function given(o: ParsedArgs['options'], flag: string): string | undefined {
@@ -119,7 +121,8 @@ function foreignFlags(family: FamilyDescriptor, o: ParsedArgs['options'], kinds:
  */
 export function buildOptionsFromFlags(family: FamilyDescriptor, o: ParsedArgs['options'], ignoreForeign = false): { options: Record<string, unknown>; ignored: string[] } {
   const ignored = foreignFlags(family, o, ['build'], ignoreForeign ? 'list' : 'error');
-  const options: Record<string, unknown> = {};
+  // a factory string's options first; the flags given override them
+  const options: Record<string, unknown> = { ...(factorySpecOf(o.index)?.options ?? {}) };
   for (const spec of family.options) {
     for (const flag of flagsOf(spec)) {
       const v = given(o, flag);

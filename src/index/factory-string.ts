@@ -80,6 +80,14 @@ export function parseFactory(s: string): FactorySpec {
   return out;
 }
 
+/**
+ * The factory string's family and options when `kind` is one (not a registered name or alias,
+ * and shaped like a factory string), else undefined. Throws the grammar error for a bad one.
+ */
+export function factorySpecOf(kind: unknown): FactorySpec | undefined {
+  return typeof kind === 'string' && !hasFamily(kind) && looksLikeFactory(kind) ? parseFactory(kind) : undefined;
+}
+
 /** True when a kind string is meant as a factory string (it starts with a factory token or has a comma). */
 function looksLikeFactory(kind: string): boolean {
   return kind.includes(',') || /^(IDMap|OPQ|IVF|PQ|HNSW|SQ|LSH|Flat|RFlat)/.test(kind);
@@ -90,8 +98,8 @@ function looksLikeFactory(kind: string): boolean {
  * factory string whose options become defaults under the caller's own options.
  */
 export function resolveKind<O extends Record<string, unknown>>(kind: string, opts: O): { family: FamilyDescriptor; opts: O } {
-  if (typeof kind === 'string' && !hasFamily(kind) && looksLikeFactory(kind)) {
-    const spec = parseFactory(kind);
+  const spec = factorySpecOf(kind);
+  if (spec) {
     return { family: getFamily(spec.family), opts: { ...spec.options, ...opts } };
   }
   return { family: getFamily(kind), opts };

@@ -101,3 +101,14 @@ test('a newly registered family: search, build, query and indexes take it with n
   assert.match(help.out, /probe-flat \(also pflat\): a test family/);
   assert.match(help.out, /--nprobe N\[,N\.\.\.\]\s+cells probed \(unused by the scan\) \(default 2; a comma list runs one search per value\)/);
 });
+
+test('--index takes a FAISS factory string: its family, its options as defaults under the flags, its grammar error', async () => {
+  const { familyOption } = await import('../../src/cli/family-flags.js');
+  const f = familyOption({ index: 'IVF64,PQ8' }, true);
+  assert.equal(f !== 'auto' && f.name, 'ivf-pq');
+  assert.deepEqual(buildOptionsFromFlags(f as never, { index: 'IVF64,PQ8' }).options, { nlist: 64, m: 8 });
+  assert.equal(buildOptionsFromFlags(f as never, { index: 'IVF64,PQ8', nlist: '16' }).options.nlist, 16, 'a flag overrides the string');
+  assert.equal((familyOption({ index: 'HNSW12' }, true) as { name: string }).name, 'hnsw');
+  assert.equal(buildOptionsFromFlags(getFamily('hnsw'), { index: 'HNSW12' }).options.M, 12);
+  assert.throws(() => familyOption({ index: 'IVF64,PQ8x5' }, true), /factory string "IVF64,PQ8x5".*accepted:/);
+});

@@ -8,6 +8,7 @@
 //     condition: no `node:` import, static or dynamic (each becomes a stub that throws a
 //     KnnkitError "only available in Node.js"), the worker pool on Web Workers
 //     (src/browser/pool.ts, its worker script embedded as a string), no import.meta.
+import { BROWSER_SUBSTITUTES } from './browser-substitutes.mjs';
 import { build, transform } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -98,7 +99,7 @@ const NODE_NAMES = ['readFile', 'writeFile', 'rename', 'open', 'unlink', 'readdi
   'pathToFileURL', 'fileURLToPath', 'basename', 'dirname', 'join', 'resolve', 'extname', 'relative', 'sep', 'createHash', 'randomUUID'];
 
 function browserPlugin(workerSource) {
-  const substitutes = { 'src/parallel/pool.ts': 'src/browser/pool.ts', 'src/knn-graph/parallel.ts': 'src/browser/knn-graph-parallel.ts' };
+  const substitutes = BROWSER_SUBSTITUTES;
   return {
     name: 'knnkit-browser',
     setup(b) {

@@ -4,13 +4,16 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+// @ts-expect-error a plain .mjs script shared with the build
+import { BROWSER_SUBSTITUTES } from '../../scripts/browser-substitutes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The synchronous core (and kNN-Graph, ConvNN) must load in a browser: nothing statically reachable from these entries
  * may import a node: builtin (worker threads, fs and os are loaded lazily, on first use of
- * searchAsync / save / load).
+ * searchAsync / save / load). Files the browser build replaces (BROWSER_SUBSTITUTES, e.g. the
+ * worker pool by its Web Worker twin) are followed as their substitutes.
  */
 for (const entry of ['src/index.ts', 'src/search/index.ts', 'src/learn/index.ts', 'src/metrics/index.ts', 'src/preprocessing/index.ts', 'src/model-selection/index.ts', 'src/evaluation/index.ts', 'src/knn-graph/index.ts', 'src/convnn/index.ts']) {
   test(`${entry} statically imports no node: builtin`, () => {
@@ -27,7 +30,9 @@ for (const entry of ['src/index.ts', 'src/search/index.ts', 'src/learn/index.ts'
         if (spec.startsWith('node:')) offenders.push(`${relative(root, file)} -> ${spec}`);
         else if (spec.startsWith('.')) {
           const ts = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
-          if (existsSync(ts)) stack.push(ts);
+          const sub = (BROWSER_SUBSTITUTES as Record<string, string>)[relative(root, ts)];
+          if (sub) stack.push(resolve(root, sub));
+          else if (existsSync(ts)) stack.push(ts);
         }
       }
     }

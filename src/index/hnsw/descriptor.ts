@@ -107,8 +107,12 @@ export const hnswFamily: FamilyDescriptor = {
     if (data.kind !== 'dense') throw new KnnkitError('data', 'data: HNSW needs dense data; sparse (CSR) data is searched with "brute"');
     return new HnswCore(HnswIndex.build(data, hnswOptions(ctx)));
   },
-  load(env, _ctx) {
+  load(env, ctx) {
     const h = env.header.state.core as unknown as Header;
-    return new HnswCore(hnswFromParts(h, { bytes: (name) => env.sectionBytes(`hnsw.${name}`), into: (name, dest) => env.readInto(`hnsw.${name}`, dest) }, HnswIndex.make, { source: 'index' }));
+    const hnsw = hnswFromParts(h, { bytes: (name) => env.sectionBytes(`hnsw.${name}`), into: (name, dest) => env.readInto(`hnsw.${name}`, dest) }, HnswIndex.make, { source: 'index' });
+    // build threads are not part of the graph's format; the saved options carry them, so that
+    // adds to a loaded index insert on as many threads as the build did (deterministic: serial)
+    if (typeof ctx.options.threads === 'number' && ctx.options.deterministic !== true) hnsw.threads = ctx.options.threads;
+    return new HnswCore(hnsw);
   },
 };

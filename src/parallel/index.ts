@@ -4,3 +4,4 @@ export { WorkerPool, sharedPool, existingSharedPool, closeSharedPool, defaultThr
 export type { TaskRequest } from './pool.js';
 export { sharedArray, toShared, sharedMemoryAvailable } from './shared.js';
 export type { NumericArray } from './shared.js';
+export { transferring, transferList } from './transfer.js';

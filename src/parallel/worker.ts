@@ -2,6 +2,7 @@
 // module loader) and runs the named export with the message's args. Replies
 // {id, ok, result} or {id, ok: false, error}; `quiet` requests (broadcasts) echo the flag.
 import { parentPort } from 'node:worker_threads';
+import { transferList } from './transfer.js';
 
 interface Request { id: number; module: string; fn: string; args: unknown; quiet?: boolean }
 
@@ -14,7 +15,7 @@ port.on('message', async (m: Request) => {
     const f = mod[m.fn];
     if (typeof f !== 'function') throw new Error(`task module ${m.module} has no exported function ${m.fn}`);
     const result = await (f as (a: unknown) => unknown)(m.args);
-    port.postMessage({ id: m.id, ok: true, result, quiet: m.quiet });
+    port.postMessage({ id: m.id, ok: true, result, quiet: m.quiet }, transferList(result));
   } catch (e) {
     const err = e as Error & { param?: string };
     port.postMessage({

@@ -1,4 +1,4 @@
-import type { MatrixInput } from '../core/data.js';
+import type { Matrix, MatrixInput } from '../core/data.js';
 import { toMatrix } from '../core/data.js';
 import { KnnkitError, checkInteger, invalidParam } from '../core/errors.js';
 import { resolveMetric } from '../metrics/registry.js';
@@ -9,7 +9,8 @@ import { ManagedIndex } from './managed-index.js';
 import { parseOptions } from './options.js';
 import { resolveKind } from './factory-string.js';
 import { getFamily, type BuildContext, type FamilyDescriptor } from './registry.js';
-import type { IdsInput, VectorIndex } from './types.js';
+import type { FamilyCore, IdsInput, VectorIndex } from './types.js';
+import { defaultThreads } from '../parallel/pool.js';
 import './families.js';
 
 /** Options of createIndex / emptyIndex: the common ones, then the family's own (see `knnkit indexes`). */
@@ -46,11 +47,16 @@ function context(family: FamilyDescriptor, opts: IndexOptions, metricFit: Parame
   return { metric, options, sparse, onProgress: opts.onProgress };
 }
 
-/**
- * Builds an index of a registered family (or 'auto': the one rule of ./auto.ts) over the rows of
- * `data`, with ids `opts.ids` (default 0..n-1). Families that train are trained on the data first.
- */
-export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions = {}): VectorIndex {
+/** What createIndex and createIndexAsync share: the matrix, family, context and ids, validated. */
+interface Prepared {
+  m: Matrix;
+  family: FamilyDescriptor;
+  ctx: BuildContext;
+  ids: ReturnType<typeof normaliseIds> | undefined;
+}
+
+/** `commonThreads`: opts.threads is createIndexAsync's, passed on only to a family that has a `threads` option. */
+function prepare(kind: string, data: MatrixInput, opts: IndexOptions, commonThreads = false): Prepared {
   const m = toMatrix(data, { name: 'data' });
   let family: FamilyDescriptor;
   if (kind === 'auto') {
@@ -60,20 +66,70 @@ export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions 
   } else {
     ({ family, opts } = resolveKind(kind, opts)); // a family name, or a FAISS factory string ("IVF256,PQ16")
   }
+  if (commonThreads && !family.options.some((o) => o.name === 'threads')) {
+    const { threads: _threads, ...rest } = opts;
+    opts = rest;
+  }
   const ctx = context(family, opts, m.kind === 'dense' ? m : undefined, m.kind === 'csr');
   const ids = opts.ids === undefined ? undefined : normaliseIds(opts.ids);
-  if (family.build && family.capabilities.train === false) {
-    const idMap = new IdMap(m.rows);
-    const plan = idMap.plan(m.rows, ids);
-    const core = family.build(m, ctx);
+  return { m, family, ctx, ids };
+}
+
+/** True when the family bulk-builds (labels 0..n-1, nothing to train) rather than create + add. */
+function bulkBuilds(family: FamilyDescriptor, build: unknown): boolean {
+  return build !== undefined && family.capabilities.train === false;
+}
+
+/**
+ * A bulk build's wrapper: the ids are checked now, before the (long) build; the returned function
+ * wraps the built core (labels 0..n-1) with them.
+ */
+function bulk(p: Prepared): (core: FamilyCore) => VectorIndex {
+  const idMap = new IdMap(p.m.rows);
+  const plan = idMap.plan(p.m.rows, p.ids);
+  return (core) => {
     idMap.commit(plan.ids, plan.labels);
-    return new ManagedIndex(family, core, ctx.options, idMap);
-  }
+    return new ManagedIndex(p.family, core, p.ctx.options, idMap);
+  };
+}
+
+/** create + (train) + add: families without a bulk build, and those that train. */
+function incremental({ m, family, ctx, ids }: Prepared): VectorIndex {
   const core = family.create(m.cols, ctx);
   const index = new ManagedIndex(family, core, ctx.options);
   if (!core.isTrained) index.train(m.kind === 'dense' ? m : (() => { throw new KnnkitError('data', `data: the "${family.name}" index trains on dense data`); })());
   index.add(m, ids);
   return index;
+}
+
+/**
+ * Builds an index of a registered family (or 'auto': the one rule of ./auto.ts) over the rows of
+ * `data`, with ids `opts.ids` (default 0..n-1). Families that train are trained on the data first.
+ */
+export function createIndex(kind: string, data: MatrixInput, opts: IndexOptions = {}): VectorIndex {
+  return createIndexFrom(prepare(kind, data, opts));
+}
+
+function createIndexFrom(p: Prepared): VectorIndex {
+  const { family, m, ctx } = p;
+  if (!bulkBuilds(family, family.build)) return incremental(p);
+  const wrap = bulk(p);
+  return wrap(family.build!(m, ctx));
+}
+
+/**
+ * createIndex with the bulk build on `opts.threads` threads (default: every core) of the shared
+ * worker pool, for families with a parallel build (descriptor.buildAsync: rp-forest); the others
+ * build as createIndex does, `threads` passed on as the family's option where it has one (HNSW).
+ * For rp-forest the index is the one createIndex makes, whatever the thread count.
+ */
+export async function createIndexAsync(kind: string, data: MatrixInput, opts: IndexOptions & { threads?: number } = {}): Promise<VectorIndex> {
+  const threads = opts.threads === undefined ? defaultThreads() : checkInteger('threads', opts.threads, 1, 1024);
+  const p = prepare(kind, data, opts, true);
+  const { family, m, ctx } = p;
+  if (!bulkBuilds(family, family.buildAsync)) return createIndexFrom(p);
+  const wrap = bulk(p);
+  return wrap(await family.buildAsync!(m, ctx, threads));
 }
 
 /** An empty index of a family (FAISS's index_factory(d, ...)): train where needed, then add. */

@@ -54,6 +54,11 @@ export interface FamilyDescriptor {
   create(dim: number, ctx: BuildContext): FamilyCore;
   /** Optional bulk build (labels 0..n-1), faster than create + add. */
   build?(data: Matrix, ctx: BuildContext): FamilyCore;
+  /**
+   * Optional bulk build on `threads` threads (>= 1) of the shared worker pool (src/parallel), for
+   * families that can build in parallel; used by createIndexAsync, which falls back to `build`.
+   */
+  buildAsync?(data: Matrix, ctx: BuildContext, threads: number): Promise<FamilyCore>;
   /** A core from a saved envelope; `view` asks to use the envelope's bytes in place. */
   load(env: Envelope, ctx: BuildContext & { view: boolean }): FamilyCore;
 }

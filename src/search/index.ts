@@ -10,7 +10,7 @@ export { HnswIndex } from './hnsw/hnsw-index.js';
 export type { HnswOptions, HnswSearchParams } from './hnsw/hnsw-index.js';
 export type { HnswFilter } from './hnsw/filter.js';
 // the index contract (src/index/): one interface, a registry of families, one auto rule
-export { createIndex, emptyIndex } from '../index/api.js';
+export { createIndex, createIndexAsync, emptyIndex } from '../index/api.js';
 export type { IndexOptions } from '../index/api.js';
 export { chooseAlgorithm, chooseFamily } from '../index/auto.js';
 export { saveIndex, loadIndex, indexFromBytes, describeBytes } from '../index/persist.js';

@@ -67,6 +67,29 @@ class FloatGrow {
 }
 
 /**
+ * The stream of tree t: a function of (seed, t) only, so tree t is the same whichever build
+ * (serial, or any split of the trees across threads) makes it, and the forest of nTrees = t is
+ * the first t trees of any larger one. SplitMix32's finaliser over seed and t (the Rng then
+ * expands it by SplitMix32 again).
+ */
+export function treeSeed(seed: number, t: number): number {
+  let z = (seed ^ Math.imul(t + 1, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * The points the hyperplane kinds split, row-major with D columns: the rows themselves, or for
+ * "dot" the rows augmented by Annoy's extra coordinate (written into `out` when given: the
+ * parallel build passes shared memory).
+ */
+export function splitPoints(data: DenseMatrix, kind: SplitKind, out?: Float32Array): { P: Float32Array; D: number } {
+  if (kind !== 'dot') return { P: data.data.subarray(0, data.rows * data.cols), D: data.cols };
+  return { P: augment(data, out), D: data.cols + 1 };
+}
+
+/**
  * Builds nTrees random-projection trees by Annoy's two-means split (Bernhardsson, annoylib.h):
  * two sampled points seed two centroids, TWO_MEANS_STEPS rounds of weighted 2-means move them
  * (each round a random point joins the nearer centroid, which becomes the running mean), and the
@@ -75,14 +98,21 @@ class FloatGrow {
  * at random under a zero normal. Nodes of at most leafSize items become leaves.
  */
 export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, leafSize: number, seed: number): ForestArrays {
-  const n = data.rows, d = data.cols, X = data.data;
   // "dot": Annoy's DotProduct reduction of maximum inner product to angular search: each point
   // gains a coordinate sqrt(max|x|^2 - |x|^2), so all points share one norm.
-  const D = kind === 'dot' ? d + 1 : d;
-  const P = kind === 'dot' ? augment(data) : X;
-  const rng = new Rng(seed);
+  const { P, D } = splitPoints(data, kind);
+  return buildTrees(P, data.rows, D, kind, 0, nTrees, leafSize, seed);
+}
+
+/**
+ * Trees t0 .. t1-1 over the n points P (D columns; see splitPoints), tree t drawn from
+ * treeSeed(seed, t): the arrays hold node, split and item indices local to this range
+ * (concatForests rebases ranges into one forest, equal to the one-range build).
+ */
+export function buildTrees(P: Float32Array, n: number, D: number, kind: SplitKind, t0: number, t1: number, leafSize: number, seed: number): ForestArrays {
+  let rng = new Rng(0);
   const nodes = new IntGrow(), items = new IntGrow(), splits = new FloatGrow();
-  const roots = new Int32Array(nTrees);
+  const roots = new Int32Array(t1 - t0);
   const normal = new Float64Array(D + 1), p = new Float64Array(D), q = new Float64Array(D);
   const margins = new Float64Array(n);
   const angular = kind === 'angular' || kind === 'dot';
@@ -174,17 +204,44 @@ export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, 
     return at / NODE_INTS;
   };
 
-  for (let t = 0; t < nTrees; t++) {
+  for (let t = t0; t < t1; t++) {
+    rng = new Rng(treeSeed(seed, t));
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
-    roots[t] = make(all);
+    roots[t - t0] = make(all);
   }
   return { nodes: nodes.done(), splits: splits.done(), items: items.done(), roots };
 }
 
+/**
+ * One forest from consecutive tree ranges (buildTrees / buildHammingTrees), in range order: each
+ * range's child and root indices move by the nodes before it, its leaves' item starts by the
+ * items before it and, for the hyperplane kinds (splitStride = D + 1 floats per split), its
+ * split indices by the splits before it; hamming nodes hold a bit (splitStride 0), kept as is.
+ */
+export function concatForests(parts: readonly ForestArrays[], splitStride: number): ForestArrays {
+  if (parts.length === 1) return parts[0];
+  const total = (f: (a: ForestArrays) => number) => parts.reduce((s, a) => s + f(a), 0);
+  const nodes = new Int32Array(total((a) => a.nodes.length)), splits = new Float32Array(total((a) => a.splits.length));
+  const items = new Int32Array(total((a) => a.items.length)), roots = new Int32Array(total((a) => a.roots.length));
+  let no = 0, so = 0, io = 0, ro = 0;
+  for (const a of parts) {
+    const nodeBase = no / NODE_INTS, splitBase = splitStride > 0 ? so / splitStride : 0;
+    nodes.set(a.nodes, no);
+    for (let o = no; o < no + a.nodes.length; o += NODE_INTS) {
+      if (nodes[o] >= 0) nodes[o + 1] += io;
+      else { nodes[o + 1] += nodeBase; nodes[o + 2] += nodeBase; nodes[o + 3] += splitBase; }
+    }
+    splits.set(a.splits, so); items.set(a.items, io);
+    for (let t = 0; t < a.roots.length; t++) roots[ro + t] = a.roots[t] + nodeBase;
+    no += a.nodes.length; so += a.splits.length; io += a.items.length; ro += a.roots.length;
+  }
+  return { nodes, splits, items, roots };
+}
+
 /** Rows with the extra coordinate sqrt(max|x|^2 - |x|^2) (Annoy's DotProduct preprocessing). */
-function augment(data: DenseMatrix): Float32Array {
-  const n = data.rows, d = data.cols, X = data.data, out = new Float32Array(n * (d + 1));
+function augment(data: DenseMatrix, out: Float32Array = new Float32Array(data.rows * (data.cols + 1))): Float32Array {
+  const n = data.rows, d = data.cols, X = data.data;
   const norms = new Float64Array(n);
   let max = 0;
   for (let i = 0; i < n; i++) {

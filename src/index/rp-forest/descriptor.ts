@@ -1,4 +1,5 @@
 import { KnnkitError } from '../../core/errors.js';
+import type { Matrix } from '../../core/data.js';
 import type { Metric } from '../../metrics/types.js';
 import type { FamilyDescriptor, BuildContext } from '../registry.js';
 import type { SplitKind } from './build.js';
@@ -19,6 +20,18 @@ function settings(ctx: BuildContext, dim: number): ForestSettings {
   // Annoy's K (node-sized leaves): d + 2 for float nodes, 2 ceil(d / 64) + 3 for 64-bit Hamming words
   const leaf = kind === 'hamming' ? 2 * Math.ceil(dim / 64) + 3 : dim + 2;
   return { nTrees: o.nTrees as number, leafSize: (o.leafSize as number | undefined) ?? leaf, seed: o.seed as number, kind };
+}
+
+function dense(data: Matrix): Matrix {
+  if (data.kind !== 'dense') throw new KnnkitError('data', 'data: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
+  return data;
+}
+
+/** Labels 0..n-1 (a bulk build's rows). */
+function identity(n: number): Int32Array {
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = i;
+  return labels;
 }
 
 /**
@@ -51,11 +64,15 @@ export const rpForestFamily: FamilyDescriptor = {
     return new ForestCore(ctx.metric, dim, settings(ctx, dim));
   },
   build(data, ctx) {
-    if (data.kind !== 'dense') throw new KnnkitError('data', 'data: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
     const core = new ForestCore(ctx.metric, data.cols, settings(ctx, data.cols));
-    const labels = new Int32Array(data.rows);
-    for (let i = 0; i < labels.length; i++) labels[i] = i;
-    core.add(data, labels);
+    core.add(dense(data), identity(data.rows));
+    return core;
+  },
+  // trees are independent: ranges of them build on the shared worker pool, same forest as build()
+  async buildAsync(data, ctx, threads) {
+    const core = new ForestCore(ctx.metric, data.cols, settings(ctx, data.cols));
+    if (threads <= 1) core.add(dense(data), identity(data.rows));
+    else await core.addAsync(dense(data), identity(data.rows), threads);
     return core;
   },
   load(env, ctx) {

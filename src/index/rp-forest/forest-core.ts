@@ -11,6 +11,7 @@ import { buildForest, NODE_INTS, type ForestArrays, type SplitKind } from './bui
 import { BitRows } from './bit-rows.js';
 import { BitsScan } from './bits-scan.js';
 import { buildHammingForest, RANDOM_BIT } from './hamming-build.js';
+import { buildForestParallel } from './parallel-build.js';
 
 export interface ForestSettings { nTrees: number; leafSize: number; seed: number; kind: SplitKind }
 
@@ -38,22 +39,38 @@ export class ForestCore implements FamilyCore {
   get size(): number { return this.bits ? this.bits.rows : this.rows.rows; }
 
   add(data: Matrix, labels: Int32Array): void {
-    if (data.kind !== 'dense') throw new KnnkitError('vectors', 'vectors: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
-    if (this.size > 0) throw new KnnkitError('add', 'add: the "rp-forest" index does not support add after build (as Annoy); rebuild it with the new data');
-    if (labels.length > 0 && labels[0] !== 0) throw new KnnkitError('labels', `labels: expected 0 first, got ${labels[0]}`);
+    this.store(data, labels);
     const s = this.settings;
-    if (this.bits) {
-      this.bits.append(data);
-      this.forest = buildHammingForest(this.bits, s.nTrees, s.leafSize, s.seed);
-      return;
-    }
-    this.rows.append(data);
-    this.forest = buildForest(this.rows.matrix() as DenseMatrix, s.kind, s.nTrees, s.leafSize, s.seed);
+    this.forest = this.bits
+      ? buildHammingForest(this.bits, s.nTrees, s.leafSize, s.seed)
+      : buildForest(this.rows.matrix() as DenseMatrix, s.kind, s.nTrees, s.leafSize, s.seed);
   }
 
   /**
-   * The forest of its first t trees: trees are built in order from one random stream and laid
-   * out one after another, so this is the forest a build with nTrees = t (same seed) makes; it
+   * add() with the trees built on `threads` workers of the shared pool (./parallel-build.ts):
+   * the same forest, array for array, as add() makes for the same seed.
+   */
+  async addAsync(data: Matrix, labels: Int32Array, threads: number): Promise<void> {
+    this.store(data, labels);
+    const s = this.settings;
+    this.forest = await buildForestParallel(
+      this.bits ? { kind: 'hamming', bits: this.bits } : { kind: s.kind, rows: this.rows.matrix() as DenseMatrix },
+      s.nTrees, s.leafSize, s.seed, threads,
+    );
+  }
+
+  /** The rows of the one (bulk) add, packed under codec "bits". */
+  private store(data: Matrix, labels: Int32Array): void {
+    if (data.kind !== 'dense') throw new KnnkitError('vectors', 'vectors: rp-forest needs dense data; sparse (CSR) data is searched with "brute"');
+    if (this.size > 0) throw new KnnkitError('add', 'add: the "rp-forest" index does not support add after build (as Annoy); rebuild it with the new data');
+    if (labels.length > 0 && labels[0] !== 0) throw new KnnkitError('labels', `labels: expected 0 first, got ${labels[0]}`);
+    if (this.bits) this.bits.append(data);
+    else this.rows.append(data);
+  }
+
+  /**
+   * The forest of its first t trees: tree t is drawn from treeSeed(seed, t) alone and trees are
+   * laid out one after another, so this is the forest a build with nTrees = t (same seed) makes; it
    * shares this one's arrays (the bench sweeps nTrees with one build).
    */
   prefix(t: number): ForestCore {

@@ -1,6 +1,6 @@
 import { Rng } from '../../core/rng.js';
 import type { BitRows } from './bit-rows.js';
-import { IntGrow, MAX_IMBALANCE, NODE_INTS, RANDOM_IMBALANCE, type ForestArrays } from './build.js';
+import { IntGrow, MAX_IMBALANCE, NODE_INTS, RANDOM_IMBALANCE, treeSeed, type ForestArrays } from './build.js';
 
 /** Annoy's Hamming::max_iterations: random bits tried before scanning every bit. */
 const MAX_ITERATIONS = 20;
@@ -18,8 +18,14 @@ export const RANDOM_BIT = -1;
  * 2 ceil(d / 64) + 3.
  */
 export function buildHammingForest(rows: BitRows, nTrees: number, leafSize: number, seed: number): ForestArrays {
-  const n = rows.rows, d = rows.dim, rng = new Rng(seed);
-  const nodes = new IntGrow(), items = new IntGrow(), roots = new Int32Array(nTrees);
+  return buildHammingTrees(rows, 0, nTrees, leafSize, seed);
+}
+
+/** Trees t0 .. t1-1, tree t drawn from treeSeed(seed, t), as buildTrees (./build.ts) for the hyperplane kinds. */
+export function buildHammingTrees(rows: BitRows, t0: number, t1: number, leafSize: number, seed: number): ForestArrays {
+  const n = rows.rows, d = rows.dim;
+  let rng = new Rng(0);
+  const nodes = new IntGrow(), items = new IntGrow(), roots = new Int32Array(t1 - t0);
 
   const countSet = (idx: Int32Array, j: number): number => {
     let c = 0;
@@ -65,10 +71,11 @@ export function buildHammingForest(rows: BitRows, nTrees: number, leafSize: numb
     return at / NODE_INTS;
   };
 
-  for (let t = 0; t < nTrees; t++) {
+  for (let t = t0; t < t1; t++) {
+    rng = new Rng(treeSeed(seed, t));
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
-    roots[t] = make(all);
+    roots[t - t0] = make(all);
   }
   return { nodes: nodes.done(), splits: new Float32Array(0), items: items.done(), roots };
 }

@@ -3,7 +3,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import type { DenseMatrix } from '../../core/matrix.js';
 import { resolveMetric } from '../../metrics/registry.js';
-import { createIndex } from '../../index/api.js';
+import { createIndex, createIndexAsync } from '../../index/api.js';
 import { chooseFamily } from '../../index/auto.js';
 import { getFamily } from '../../index/registry.js';
 import { saveIndex } from '../../index/persist.js';
@@ -43,7 +43,7 @@ function usage(): string {
   --json              print one JSON object: {index, size, dim, metric, options, buildSeconds,
                       memoryBytes, fileBytes, out}
   --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
-  --threads N         threads of the build, for families that build in parallel (HNSW; default: all cores)
+  --threads N         threads of the build, for families that build in parallel (HNSW, rp-forest; default: all cores)
 
 ${familyHelp(['build'])}
 `;
@@ -100,7 +100,11 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- build and save
   const t0 = performance.now();
-  const index = withMetricOption(() => createIndex(family.name, data, { ...commandThreads(family, options, threads), metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}), onProgress: progress.report }));
+  const buildOpts = { ...commandThreads(family, options, threads), metric, ...(codec !== undefined ? { codec } : {}), ...(ids ? { ids } : {}), onProgress: progress.report };
+  // families with a parallel bulk build (rp-forest) take --threads through createIndexAsync
+  const index = family.buildAsync
+    ? await createIndexAsync(family.name, data, { ...buildOpts, threads }).catch((e: unknown) => withMetricOption(() => { throw e; }))
+    : withMetricOption(() => createIndex(family.name, data, buildOpts));
   progress.done();
   const buildSeconds = (performance.now() - t0) / 1000;
   const memoryBytes = index.memoryUsage();

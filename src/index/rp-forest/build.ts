@@ -110,43 +110,74 @@ export function buildForest(data: DenseMatrix, kind: SplitKind, nTrees: number, 
  * (concatForests rebases ranges into one forest, equal to the one-range build).
  */
 export function buildTrees(P: Float32Array, n: number, D: number, kind: SplitKind, t0: number, t1: number, leafSize: number, seed: number): ForestArrays {
-  let rng = new Rng(0);
-  const nodes = new IntGrow(), items = new IntGrow(), splits = new FloatGrow();
+  const b = new TreeBuilder(P, n, D, kind, leafSize);
   const roots = new Int32Array(t1 - t0);
-  const normal = new Float64Array(D + 1), p = new Float64Array(D), q = new Float64Array(D);
-  const margins = new Float64Array(n);
-  const angular = kind === 'angular' || kind === 'dot';
+  for (let t = t0; t < t1; t++) {
+    b.rng = new Rng(treeSeed(seed, t));
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    roots[t - t0] = b.make(all);
+  }
+  return { nodes: b.nodes.done(), splits: b.splits.done(), items: b.items.done(), roots };
+}
 
-  const dist = (c: Float64Array, i: number): number => {
+/**
+ * One range's build state. A class, not closures made per call: V8 keeps one optimised copy of
+ * each method across builds, where closures re-created by every call (each tree range, each
+ * build of a process) kept deoptimising and ran the build up to 2x slower after the first one.
+ */
+class TreeBuilder {
+  rng = new Rng(0);
+  readonly nodes = new IntGrow();
+  readonly items = new IntGrow();
+  readonly splits = new FloatGrow();
+  private readonly normal: Float64Array;
+  private readonly p: Float64Array;
+  private readonly q: Float64Array;
+  private readonly margins: Float64Array;
+  private readonly angular: boolean;
+  private readonly manhattan: boolean;
+
+  constructor(private readonly P: Float32Array, n: number, private readonly D: number, kind: SplitKind, private readonly leafSize: number) {
+    this.normal = new Float64Array(D + 1); this.p = new Float64Array(D); this.q = new Float64Array(D);
+    this.margins = new Float64Array(n);
+    this.angular = kind === 'angular' || kind === 'dot';
+    this.manhattan = kind === 'manhattan';
+  }
+
+  /** The split's distance from centroid c to point i: Manhattan, angular (2 - 2 cos) or squared L2. */
+  private dist(c: Float64Array, i: number): number {
+    const P = this.P, D = this.D, o = i * D;
     let s = 0;
-    const o = i * D;
-    if (kind === 'manhattan') { for (let j = 0; j < D; j++) s += Math.abs(c[j] - P[o + j]); return s; }
-    if (angular) {
+    if (this.manhattan) { for (let j = 0; j < D; j++) s += Math.abs(c[j] - P[o + j]); return s; }
+    if (this.angular) {
       let dot = 0, nc = 0, nx = 0;
       for (let j = 0; j < D; j++) { dot += c[j] * P[o + j]; nc += c[j] * c[j]; nx += P[o + j] * P[o + j]; }
       return nc === 0 || nx === 0 ? 2 : 2 - 2 * dot / Math.sqrt(nc * nx);
     }
     for (let j = 0; j < D; j++) { const u = c[j] - P[o + j]; s += u * u; }
     return s;
-  };
-  const loadPoint = (c: Float64Array, i: number) => {
-    const o = i * D;
+  }
+
+  private loadPoint(c: Float64Array, i: number): void {
+    const P = this.P, D = this.D, o = i * D;
     let nn = 0;
     for (let j = 0; j < D; j++) { c[j] = P[o + j]; nn += c[j] * c[j]; }
-    if (angular && nn > 0) { const inv = 1 / Math.sqrt(nn); for (let j = 0; j < D; j++) c[j] *= inv; }
-  };
+    if (this.angular && nn > 0) { const inv = 1 / Math.sqrt(nn); for (let j = 0; j < D; j++) c[j] *= inv; }
+  }
 
   /** Fills normal[0..D] (offset at D) from the two-means centroids of idx. */
-  const twoMeans = (idx: Int32Array): void => {
+  private twoMeans(idx: Int32Array): void {
+    const { P, D, p, q, normal, angular, rng } = this;
     const m = idx.length;
     const i = rng.int(m);
     let j = rng.int(m - 1);
     if (j >= i) j++;
-    loadPoint(p, idx[i]); loadPoint(q, idx[j]);
+    this.loadPoint(p, idx[i]); this.loadPoint(q, idx[j]);
     let ic = 1, jc = 1;
     for (let step = 0; step < TWO_MEANS_STEPS; step++) {
       const kk = idx[rng.int(m)];
-      const di = ic * dist(p, kk), dj = jc * dist(q, kk);
+      const di = ic * this.dist(p, kk), dj = jc * this.dist(q, kk);
       let norm = 1;
       if (angular) { let s = 0; for (let t = 0; t < D; t++) s += P[kk * D + t] * P[kk * D + t]; norm = s > 0 ? Math.sqrt(s) : 1; }
       if (di < dj) { for (let t = 0; t < D; t++) p[t] = (p[t] * ic + P[kk * D + t] / norm) / (ic + 1); ic++; }
@@ -159,24 +190,26 @@ export function buildTrees(P: Float32Array, n: number, D: number, kind: SplitKin
     let c = 0;
     for (let t = 0; t < D; t++) { normal[t] *= inv; c -= normal[t] * (p[t] + q[t]) / 2; }
     normal[D] = angular ? 0 : c;
-  };
+  }
 
-  const margin = (i: number): number => {
+  private margin(i: number): number {
+    const P = this.P, D = this.D, normal = this.normal, o = i * D;
     let s = normal[D];
-    const o = i * D;
     for (let t = 0; t < D; t++) s += normal[t] * P[o + t];
     return s;
-  };
+  }
 
-  const make = (idx: Int32Array): number => {
-    if (idx.length <= leafSize) return nodes.push4(idx.length, items.pushAll(idx), 0, 0) / NODE_INTS;
+  /** The subtree over idx (pre-order: the node, then its left and right subtrees); its node index. */
+  make(idx: Int32Array): number {
+    const { nodes, items, margins } = this;
+    if (idx.length <= this.leafSize) return nodes.push4(idx.length, items.pushAll(idx), 0, 0) / NODE_INTS;
     let left: Int32Array | null = null, right: Int32Array | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
-      twoMeans(idx);
+      this.twoMeans(idx);
       let nr = 0;
       for (let a = 0; a < idx.length; a++) {
-        let s = margin(idx[a]);
-        if (s === 0) s = rng.random() < 0.5 ? -1 : 1; // Annoy: ties go to a random side
+        let s = this.margin(idx[a]);
+        if (s === 0) s = this.rng.random() < 0.5 ? -1 : 1; // Annoy: ties go to a random side
         margins[a] = s;
         if (s > 0) nr++;
       }
@@ -192,25 +225,17 @@ export function buildTrees(P: Float32Array, n: number, D: number, kind: SplitKin
       // no hyperplane splits it (duplicates, tiny clusters): random halves, as Annoy, with a
       // zero normal (Annoy sets m->v to 0): every margin is 0, so a search ranks both halves
       // alike instead of steering by a hyperplane that did not assign them
-      const perm = rng.shuffle(idx.slice());
+      const perm = this.rng.shuffle(idx.slice());
       const half = perm.length >> 1;
       left = perm.subarray(0, half); right = perm.subarray(half);
-      normal.fill(0);
+      this.normal.fill(0);
     }
-    const splitAt = splits.push(normal) / (D + 1);
+    const splitAt = this.splits.push(this.normal) / (this.D + 1);
     const at = nodes.push4(-1, 0, 0, splitAt);
-    const l = make(left), r = make(right);
+    const l = this.make(left), r = this.make(right);
     nodes.a[at + 1] = l; nodes.a[at + 2] = r;
     return at / NODE_INTS;
-  };
-
-  for (let t = t0; t < t1; t++) {
-    rng = new Rng(treeSeed(seed, t));
-    const all = new Int32Array(n);
-    for (let i = 0; i < n; i++) all[i] = i;
-    roots[t - t0] = make(all);
   }
-  return { nodes: nodes.done(), splits: splits.done(), items: items.done(), roots };
 }
 
 /**

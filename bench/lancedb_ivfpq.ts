@@ -16,7 +16,19 @@ const X = f32(bf), Q = f32(qf);
 const gtB = readFileSync(gf), gt = new Int32Array(gtB.buffer, gtB.byteOffset, gtB.byteLength / 4);
 const n = X.length / dim, nq = Q.length / dim;
 const req = createRequire(import.meta.url);
-const lancedb = req('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
+// The few calls used, typed here: @lancedb/lancedb is a bench-only package (bench/node_modules),
+// absent from a plain clone that the typecheck runs on.
+interface LanceQuery {
+  nearestTo(v: Float32Array | number[]): LanceQuery; distanceType(t: 'l2' | 'dot'): LanceQuery; nprobes(n: number): LanceQuery;
+  limit(k: number): LanceQuery; select(cols: string[]): LanceQuery; refineFactor(f: number): LanceQuery; toArray(): Promise<Array<{ id: unknown }>>;
+}
+interface LanceTable { createIndex(column: string, opts: { config: unknown }): Promise<void>; query(): LanceQuery }
+interface LanceDb { createTable(name: string, rows: object[]): Promise<LanceTable> }
+interface LanceModule {
+  connect(dir: string): Promise<LanceDb>;
+  Index: { ivfPq(o: { numPartitions: number; numSubVectors: number; numBits: number; distanceType: 'l2' | 'dot' }): unknown };
+}
+const lancedb = req('@lancedb/lancedb') as LanceModule;
 const version = (JSON.parse(readFileSync(join(dirname(req.resolve('@lancedb/lancedb')), '..', 'package.json'), 'utf8')) as { version: string }).version;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

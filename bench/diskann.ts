@@ -16,7 +16,6 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Rng } from '../src/core/rng.js';
 import { createIndex } from '../src/index/api.js';
 import { loadIndex, saveIndex } from '../src/index/persist.js';
 import type { ManagedIndex } from '../src/index/managed-index.js';
@@ -25,29 +24,11 @@ import { readDataset } from '../src/io/index.js';
 import { diskannFromVamana } from '../src/index/diskann/from-vamana.js';
 import { writeFvecs, writeIvecs } from '../src/io/vecs.js';
 import type { DenseMatrix } from '../src/core/matrix.js';
-import { opt, flag, median, fmt } from './common.js';
+import { opt, flag, median, fmt, subspaceClusters } from './common.js';
 
 const K = 10;
 /** Node 20's workers do not inherit `--import tsx`: the worker registers tsx, then imports this file. */
 const WORKER_BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL(import.meta.url).href)}); })`;
-
-/** Clusters on random low-dimensional subspaces (seeded; bench/vamana.ts's generator). */
-function subspaceClusters(rows: number, d: number, lat: number, clusters: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const centers = Float32Array.from({ length: clusters * d }, () => rng.normal() * 10);
-  const bases = Float32Array.from({ length: clusters * lat * d }, () => rng.normal() / Math.sqrt(lat) * 4);
-  const out = new Float32Array(rows * d), z = new Float64Array(lat);
-  for (let i = 0; i < rows; i++) {
-    const c = rng.int(clusters);
-    for (let t = 0; t < lat; t++) z[t] = rng.normal();
-    for (let j = 0; j < d; j++) {
-      let v = centers[c * d + j] + 0.1 * rng.normal();
-      for (let t = 0; t < lat; t++) v += z[t] * bases[(c * lat + t) * d + j];
-      out[i * d + j] = v;
-    }
-  }
-  return out;
-}
 
 function recallOf(ids: Int32Array, gt: Int32Array, nq: number): number {
   let hit = 0;

@@ -9,32 +9,13 @@
 // Ground truth: exact k = 10 by knnkit's brute force.
 import { createIndex } from '../src/index/api.js';
 import type { VectorIndex } from '../src/index/types.js';
-import { Rng } from '../src/core/rng.js';
 import { gaussianClusters } from '../test/helpers/data.js';
-import { flag, opt, median, fmt } from './common.js';
+import { flag, opt, median, fmt, subspaceClusters } from './common.js';
 
 const n = +opt('n', '100000'), nq = +opt('queries', '1000'), dim = +opt('dim', '128'), latent = +opt('latent', '16');
 const R = +opt('R', '64'), buildL = +opt('build-l', '100'), repeats = +opt('repeats', '3');
 const Ls = opt('l', '10,20,40,80,160').split(',').map(Number), efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
 const K = 10;
-
-/** Clusters on random low-dimensional subspaces (seeded). */
-function subspaceClusters(rows: number, d: number, lat: number, clusters: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const centers = Float32Array.from({ length: clusters * d }, () => rng.normal() * 10);
-  const bases = Float32Array.from({ length: clusters * lat * d }, () => rng.normal() / Math.sqrt(lat) * 4);
-  const out = new Float32Array(rows * d), z = new Float64Array(lat);
-  for (let i = 0; i < rows; i++) {
-    const c = rng.int(clusters);
-    for (let t = 0; t < lat; t++) z[t] = rng.normal();
-    for (let j = 0; j < d; j++) {
-      let v = centers[c * d + j] + 0.1 * rng.normal();
-      for (let t = 0; t < lat; t++) v += z[t] * bases[(c * lat + t) * d + j];
-      out[i * d + j] = v;
-    }
-  }
-  return out;
-}
 
 const all = flag('iso') ? gaussianClusters(n + nq, dim, 100, 42).data : subspaceClusters(n + nq, dim, latent, 100, 42);
 const X = { kind: 'dense' as const, data: all.subarray(0, n * dim), rows: n, cols: dim };

@@ -1,7 +1,9 @@
 // Load time of a large rp-forest from its file, in a fresh process, against rebuilding it and
 // against loading an HNSW index (issue 15: "bounded by reading the file").
 // Usage: node --import tsx bench/forest-load.ts [--n 1000000] [--trees 10] [--hnsw-n 300000]
-//        [--repeats 3] [--dir /tmp]
+//        [--repeats 3] [--dir /tmp] [--hnsw-file F]
+// (--hnsw-file: an HNSW index of the first hnsw-n rows saved by bench:hnsw --save-index, whose
+// build then is not repeated here)
 // Data: gaussianClusters (100 clusters, seed 42) n x 128. Builds the forest (one thread: the
 // contract's build is synchronous), saves it, then for each way of loading spawns a fresh Node
 // process that times only the load (imports excluded) and one search of 100 queries after it;
@@ -94,7 +96,10 @@ async function main(): Promise<void> {
       console.log(`${what}: saved in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       report(what, file, qfile, repeats, buildS);
       rmSync(file);
-      if (withHnsw) {
+      const hnswFile = opt('hnsw-file', '');
+      if (withHnsw && hnswFile) {
+        report(`hnsw ${hn} x ${dim}, M 16, efConstruction 200, from ${hnswFile}`, hnswFile, qfile, repeats, NaN);
+      } else if (withHnsw) {
         t0 = performance.now();
         // on every core (the parallel build), so that an HNSW index of the forest's own 1M rows fits a run
         const h = createIndex('hnsw', data, { threads: defaultThreads() });

@@ -5,7 +5,10 @@
 // on one thread. Usage:
 //   node --import tsx bench/hnsw.ts [--quick] [--n 100000] [--queries 10000] [--dim 128]
 //        [--repeats 3] [--ef 10,20,40,80,160] [--threads 1,2] [--no-peer] [--no-faiss]
-//        [--no-reorder] [--json out.json]
+//        [--no-reorder] [--save-index file] [--json out.json]
+// (the first of --threads is the reference build whose graph the kernel, filter and peer rows
+// search: --threads 2 at 1M skips the ten-minute serial build; --save-index writes that graph
+// for bench:forest-load --hnsw-file)
 // (--no-reorder keeps insertion order: measures what the breadth-first slot order brings)
 // Data: gaussianClusters (100 clusters, seed 42), queries drawn from the same clusters.
 // Ground truth: exact k = 10 by FAISS IndexFlatL2 when bench/.venv exists (fast), else
@@ -90,21 +93,24 @@ interface Lib { name: string; build: number; buildCpu: number; memory: number; r
 // the load of a shared machine weighs on both alike
 gc();
 let idx!: HnswIndex;
-const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder') }); });
+const refThreads = buildThreads[0];
+const kb = timed(() => { idx = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder'), threads: refThreads }); });
 const knn: Lib = { name: `knnkit (${idx.kernelName}${flag('no-reorder') ? ', insertion order' : ''})`, build: kb.wall / 1000, buildCpu: kb.cpu / 1000, memory: idx.memoryUsage(), rows: [], perQuery: [] };
-console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}, 1 thread (= deterministic: true)`);
+console.log(`knnkit build ${knn.build.toFixed(2)} s wall, ${knn.buildCpu.toFixed(2)} s CPU, memory ${(knn.memory / 2 ** 20).toFixed(1)} MiB (${(knn.memory / n).toFixed(0)} B/vector), kernel ${idx.kernelName}, ${refThreads === 1 ? '1 thread (= deterministic: true)' : `${refThreads} threads`}`);
+const saveTo = opt('save-index', '');
+if (saveTo) { await idx.save(saveTo); console.log(`saved the ${refThreads}-thread graph to ${saveTo}`); }
 
 // ---- parallel builds (the same options on more threads): build time, and recall / q/s of
 // their graphs at each ef (one search thread), beside the serial graph's
 interface ParBuild { threads: number; build: number; buildCpu: number; rows: Row[]; idx: HnswIndex }
 const parBuilds: ParBuild[] = [];
-for (const t of buildThreads.filter((t) => t > 1)) {
+for (const t of buildThreads.slice(1)) {
   gc();
   let p!: HnswIndex;
   // process.cpuUsage counts every thread of the process, the workers included
   const tb = timed(() => { p = HnswIndex.build(X, { M, efConstruction: efC, seed: 100, reorder: !flag('no-reorder'), threads: t }); });
   parBuilds.push({ threads: t, build: tb.wall / 1000, buildCpu: tb.cpu / 1000, rows: [], idx: p });
-  console.log(`knnkit build on ${t} threads ${(tb.wall / 1000).toFixed(2)} s wall (${(knn.build / (tb.wall / 1000)).toFixed(2)}x the 1-thread build), ${(tb.cpu / 1000).toFixed(2)} s CPU, memory ${(p.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`knnkit build on ${t} threads ${(tb.wall / 1000).toFixed(2)} s wall (${(knn.build / (tb.wall / 1000)).toFixed(2)}x the ${refThreads}-thread build), ${(tb.cpu / 1000).toFixed(2)} s CPU, memory ${(p.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
 }
 
 // ---- FAISS IndexHNSWFlat (same data, M, efConstruction; builds on each thread count)
@@ -277,12 +283,12 @@ if (peer) {
   console.log(`\nbuilds (wall seconds; CPU seconds of all threads) and one-thread searches of each graph, load average ${load()}:`);
   console.log('| library | build threads | build s | build CPU s | memory MiB |');
   console.log('|---|---|---|---|---|');
-  console.log(`| knnkit | 1 | ${knn.build.toFixed(2)} | ${knn.buildCpu.toFixed(2)} | ${(knn.memory / 2 ** 20).toFixed(1)} |`);
+  console.log(`| knnkit | ${refThreads} | ${knn.build.toFixed(2)} | ${knn.buildCpu.toFixed(2)} | ${(knn.memory / 2 ** 20).toFixed(1)} |`);
   for (const p of parBuilds) console.log(`| knnkit | ${p.threads} | ${p.build.toFixed(2)} | ${p.buildCpu.toFixed(2)} | ${(p.idx.memoryUsage() / 2 ** 20).toFixed(1)} |`);
   if (faissOut) for (const b of faissOut.builds) console.log(`| FAISS ${faissOut.faiss} IndexHNSWFlat | ${b.threads} | ${b.seconds.toFixed(2)} | ${b.cpu_seconds.toFixed(2)} | ${(faissOut.memory / 2 ** 20).toFixed(1)} |`);
   if (peer) console.log(`| hnswlib-node (addPoint, 1 thread) | 1 | ${peer.build.toFixed(2)} | ${peer.buildCpu.toFixed(2)} | ${(peer.memory / 2 ** 20).toFixed(1)} |`);
   // q/s by wall clock, then by CPU time of the searching process (the steadier figure on a shared machine)
-  const head = ['ef', 'knnkit 1-thread graph recall / q/s / CPU q/s', ...parBuilds.map((p) => `knnkit ${p.threads}-thread graph recall / q/s / CPU q/s`), ...(faissOut ? [`FAISS (${faissOut.builds.at(-1)!.threads}-thread graph) recall / q/s / CPU q/s`] : []), ...(peer ? ['hnswlib-node recall / q/s / CPU q/s'] : [])];
+  const head = ['ef', `knnkit ${refThreads}-thread graph recall / q/s / CPU q/s`, ...parBuilds.map((p) => `knnkit ${p.threads}-thread graph recall / q/s / CPU q/s`), ...(faissOut ? [`FAISS (${faissOut.builds.at(-1)!.threads}-thread graph) recall / q/s / CPU q/s`] : []), ...(peer ? ['hnswlib-node recall / q/s / CPU q/s'] : [])];
   console.log(`\n| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
   efs.forEach((ef, i) => {
@@ -292,7 +298,7 @@ if (peer) {
     if (peer) cells.push(cell(peer.rows[i]));
     console.log(`| ${cells.join(' | ')} |`);
   });
-  const f2 = faissOut?.builds.find((b) => b.threads === 2), k2 = parBuilds.find((p) => p.threads === 2);
+  const f2 = faissOut?.builds.find((b) => b.threads === 2), k2 = refThreads === 2 ? { build: knn.build } : parBuilds.find((p) => p.threads === 2);
   if (f2 && k2) console.log(`build on 2 threads: knnkit ${k2.build.toFixed(2)} s, FAISS ${f2.seconds.toFixed(2)} s: ratio ${(k2.build / f2.seconds).toFixed(2)}x (target <= 1.0x)`);
 }
 const out = opt('json', '');

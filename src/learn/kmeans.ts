@@ -240,7 +240,7 @@ export function assign(X: DenseMatrix, centers: Float32Array, k: number): { labe
   return { labels, dist };
 }
 
-interface KMeansExports { memory: WebAssembly.Memory; assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number): void }
+interface KMeansExports { memory: WebAssembly.Memory; assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void }
 let kernel: { module: WebAssembly.Module; ex: KMeansExports } | null = null;
 
 function kmeansKernel(): KMeansExports | null {
@@ -269,7 +269,12 @@ export function assignNearest(X: Float32Array, n: number, d: number, centers: Fl
   const nPanels = Math.ceil(k / 8);
   const panelsOff = 1024, normsOff = panelsOff + nPanels * 32 * d, xOff = normsOff + nPanels * 32;
   const rows = Math.min(n, CHUNK), outOff = xOff + rows * d * 4;
-  ensureMemory(ex.memory, outOff + rows * 4);
+  // the rows' running minima between centre blocks: 64 bytes per row (4-row groups, padded)
+  const stateOff = outOff + ((rows * 4 + 63) & ~63);
+  ensureMemory(ex.memory, stateOff + (rows + 4) * 64);
+  // centre blocks of at most 256 KiB of panels, as the brute-force kernel's base blocks: half
+  // of this machine kind's 512 KiB L2, so a block stays there while every row quad sweeps it
+  const blockPanels = Math.max(1, Math.floor(262144 / (d * 32)));
   const mem = ex.memory.buffer;
   const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
   // panel g, value t, lane l: -2 c_{8g+l}[t]; padding centres never win (norm +Infinity)
@@ -284,7 +289,7 @@ export function assignNearest(X: Float32Array, n: number, d: number, centers: Fl
   for (let i0 = 0; i0 < n; i0 += CHUNK) {
     const r = Math.min(CHUNK, n - i0);
     Xm.set(X.subarray(i0 * d, (i0 + r) * d));
-    ex.assign(xOff, r, d, panelsOff, nPanels, normsOff, outOff);
+    ex.assign(xOff, r, d, panelsOff, nPanels, normsOff, outOff, blockPanels, stateOff);
     out.set(Om.subarray(0, r), i0);
   }
   return out;

@@ -148,8 +148,10 @@ test('pq / ivf-pq (8-bit): the WebAssembly ADC scan and its TypeScript twin agre
 test('k-means assignment: the WebAssembly tile kernel picks the exact nearest centre up to float32 near-ties', async () => {
   const { setWasmMode } = await import('../../src/wasm/loader.js');
   const { assignNearest } = await import('../../src/learn/kmeans.js');
-  for (const [d, k] of [[8, 256], [3, 10], [20, 37]]) {
-    const X = gaussianClusters(3001, d, 9, 5 + d);
+  // [128, 1100, 4101]: three centre blocks of the kernel (64 panels of 8 at d = 128) and two row
+  // chunks (4,096 rows), the running minima carried across both
+  for (const [d, k, n] of [[8, 256, 3001], [3, 10, 3001], [20, 37, 3001], [128, 1100, 4101]]) {
+    const X = gaussianClusters(n, d, 9, 5 + d);
     const C = X.data.slice(0, k * d);
     setWasmMode(undefined);
     const a = assignNearest(X.data, X.rows, d, C, k);

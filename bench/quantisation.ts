@@ -167,6 +167,21 @@ function qpsAt(runs: { qps: number; recall: number }[], target: number): number 
   return NaN;
 }
 
+// queries/s at recall@10 = 0.9 along each row's nprobe sweep, and knnkit against each FAISS row
+// of the same family (the issue's targets: ivf-flat >= 0.7x, fast scan + refine >= 0.5x)
+{
+  const at = rows.map((r) => ({ name: r.name, qps: qpsAt(frontier(r.runs), 0.9) }));
+  console.log(`\nat recall@10 = 0.9 (interpolated; "-" where the sweep never reaches it; raise --nprobe / --kfactor): ` + at.map((a) => `${a.name} ${Number.isFinite(a.qps) ? fmt(a.qps) : '-'}`).join('; '));
+  const pair = (mine: string, theirs: RegExp, target: string) => {
+    const a = at.find((x) => x.name === mine), bs = at.filter((x) => theirs.test(x.name));
+    for (const b of bs) if (a && Number.isFinite(a.qps) && Number.isFinite(b.qps)) console.log(`  ${mine} / ${b.name}: ${fmt(a.qps / b.qps, 2)}x${target}`);
+  };
+  pair('knnkit ivf-flat', /^FAISS IVFFlat/, ' (target >= 0.7x)');
+  pair('knnkit ivf-pq', /^FAISS IVFPQ \[/, '');
+  pair('knnkit ivf-pq+refine', /^FAISS IVFPQ\+RFlat/, '');
+  pair(`knnkit IVF${nlist},PQ${m4}x4fs,RFlat`, new RegExp(`^FAISS IVFPQ${m4}x4(fs)?\\+RFlat`), ' (target >= 0.5x)');
+}
+
 if (want('scann')) {
   const leaves = opt('leaves', '1,2,4,8,16,32,64').split(',').map(Number);
   const efs = opt('ef', '10,20,40,80,160,320').split(',').map(Number);

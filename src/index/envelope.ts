@@ -28,6 +28,11 @@ export type SectionType = 'u8' | 'i8' | 'u16' | 'i32' | 'u32' | 'f32' | 'f64' | 
 export interface Section {
   readonly name: string;
   readonly data: ArrayBufferView;
+  /**
+   * Further views written right after `data` as the same section: a memory image gathered from
+   * separate regions (HNSW's arena without its unused capacity), streamed without assembling it.
+   */
+  readonly more?: readonly ArrayBufferView[];
   /** Element type, so a loader can view the bytes without parsing. Default 'u8'. */
   readonly type?: SectionType;
 }
@@ -62,6 +67,8 @@ export interface Envelope {
   readInto(name: string, dest: Uint8Array): void;
   /** Bytes of a section. */
   sectionBytes(name: string): number;
+  /** An envelope over bytes in memory: a section's bytes where they lie (no copy). Absent for a file envelope. */
+  inPlace?(name: string): Uint8Array;
   /**
    * A file envelope opened with its `path`: where a section lies in that file, so that a
    * disk-resident family (diskann) reads it positionally instead of into memory. Absent for bytes.
@@ -105,12 +112,20 @@ export function* envelopeChunks(header: EnvelopeHeader, sections: readonly Secti
     seen.add(s.name);
     const start = alignUp(pos);
     if (start > pos) yield new Uint8Array(start - pos);
-    const bytes = asBytes(s.data);
-    entries.push({ name: s.name, offset: start, bytes: bytes.length, crc: crc32(bytes), type: s.type ?? 'u8' });
-    if (bytes.length > 0) yield bytes;
-    pos = start + bytes.length;
+    const parts = [asBytes(s.data), ...(s.more ?? []).map(asBytes)];
+    let crc = 0, len = 0;
+    for (const p of parts) { crc = crc32(p, crc); len += p.length; }
+    entries.push({ name: s.name, offset: start, bytes: len, crc, type: s.type ?? 'u8' });
+    for (const p of parts) if (p.length > 0) yield p;
+    pos = start + len;
   }
-  const trailer = enc.encode(JSON.stringify({ sections: entries }));
+  // the trailer is padded with spaces (JSON ignores them) so that the file's length is a multiple
+  // of 64: a buffer holding exactly the file can then be viewed whole as any typed array
+  // (HNSW's zero-copy load lays the kernel's Float32Array / Int32Array over the whole buffer)
+  const raw = enc.encode(JSON.stringify({ sections: entries }));
+  const pad = (SECTION_ALIGN - ((pos + raw.length + 16) % SECTION_ALIGN)) % SECTION_ALIGN;
+  const trailer = new Uint8Array(raw.length + pad).fill(0x20);
+  trailer.set(raw);
   yield trailer;
   const tail = new Uint8Array(16);
   const tv = new DataView(tail.buffer);
@@ -182,6 +197,7 @@ export function decodeEnvelope(bytes: Uint8Array, opts: { source?: string; verif
     has: (name) => table.has(name),
     sectionNames: () => [...table.keys()],
     section(name) { const e = get(name); return bytes.subarray(e.offset, e.offset + e.bytes); },
+    inPlace(name) { const e = get(name); return bytes.subarray(e.offset, e.offset + e.bytes); },
     sectionBytes: (name) => get(name).bytes,
     readInto(name, dest) {
       const e = get(name);
@@ -199,6 +215,9 @@ export function decodeEnvelope(bytes: Uint8Array, opts: { source?: string; verif
     },
   };
 }
+
+/** Bytes per positional read of a section (8 MiB: large reads, CRC of each chunk while cached). */
+const READ_CHUNK = 8 << 20;
 
 /** The synchronous positional read an envelope file needs (node:fs readSync), passed in so that this module stays browser-safe. */
 export type ReadAt = (dest: Uint8Array, position: number) => number;
@@ -259,13 +278,17 @@ export function openEnvelopeFile(readAt: ReadAt, size: number, opts: { source?: 
   const readInto = (name: string, dest: Uint8Array): void => {
     const e = get(name);
     if (dest.length !== e.bytes) throw bad(`section ${JSON.stringify(name)} has ${e.bytes} bytes; ${dest.length} expected`);
-    let got = 0;
+    // in chunks, each checksummed while it is still in the CPU's cache (one pass over memory,
+    // and no read larger than readSync's 2 GiB limit)
+    const verify = opts.verify ?? true;
+    let got = 0, crc = 0;
     while (got < e.bytes) {
-      const n = readAt(dest.subarray(got), e.offset + got);
+      const n = readAt(dest.subarray(got, Math.min(e.bytes, got + READ_CHUNK)), e.offset + got);
       if (n <= 0) throw bad(`truncated section ${JSON.stringify(name)}`);
+      if (verify) crc = crc32(dest.subarray(got, got + n), crc);
       got += n;
     }
-    if ((opts.verify ?? true) && crc32(dest) !== e.crc) throw bad(`section ${JSON.stringify(name)} checksum mismatch (corrupt file)`);
+    if (verify && crc !== e.crc) throw bad(`section ${JSON.stringify(name)} checksum mismatch (corrupt file)`);
   };
   return {
     header, version, bytes: size,

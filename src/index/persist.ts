@@ -81,8 +81,11 @@ export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<V
     file.readAt(head, 0);
     if (isEnvelope(head)) {
       const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify, path });
-      // a family that cannot search the bytes in place gains nothing from reading the whole file
-      if (!opts.view || !getFamily(env.header.family, 'family').capabilities.view) return fromEnvelope(env, false);
+      // a family that cannot search the bytes in place gains nothing from reading the whole file;
+      // one that reads its view from the file (viewReadsFile) gets the file envelope
+      const family = getFamily(env.header.family, 'family');
+      if (!opts.view || !family.capabilities.view) return fromEnvelope(env, false);
+      if (family.viewReadsFile) return fromEnvelope(env, true);
     }
   } finally {
     file.close();

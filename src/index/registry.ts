@@ -59,6 +59,13 @@ export interface FamilyDescriptor {
    * families that can build in parallel; used by createIndexAsync, which falls back to `build`.
    */
   buildAsync?(data: Matrix, ctx: BuildContext, threads: number): Promise<FamilyCore>;
+  /**
+   * loadIndex(path, { view: true }) gives this family the file envelope (sections read on demand
+   * into its own memory) instead of the whole file read first: for a family whose kernel cannot
+   * search foreign bytes (HNSW's WebAssembly memory), reading each section once straight into
+   * that memory is its view load, with no second copy of the file alive.
+   */
+  readonly viewReadsFile?: boolean;
   /** A core from a saved envelope; `view` asks to use the envelope's bytes in place. */
   load(env: Envelope, ctx: BuildContext & { view: boolean }): FamilyCore;
 }

@@ -2,7 +2,7 @@ import type { Matrix } from '../../core/data.js';
 import { KnnkitError } from '../../core/errors.js';
 import type { Metric } from '../../metrics/types.js';
 import { HnswIndex } from '../../search/hnsw/hnsw-index.js';
-import { hnswParts, hnswFromParts, type Header } from '../../search/hnsw/serialize.js';
+import { hnswParts, hnswFromParts, hnswImage, hnswFromImage, type Header } from '../../search/hnsw/serialize.js';
 import type { SearchResult, RadiusResult } from '../../search/results.js';
 import type { Section } from '../envelope.js';
 import type { FamilyDescriptor, BuildContext } from '../registry.js';
@@ -57,10 +57,23 @@ export class HnswCore implements FamilyCore {
 
   memoryUsage(): number { return this.hnsw.memoryUsage(); }
 
+  /**
+   * Section format 2: the arena image as one section (serialize.ts, hnswImage: the kernel's
+   * memory for exactly the saved points, streamed from the index's own regions), then the
+   * labels and the free list. Format 1 envelopes (a section per region) are still read.
+   */
   persist(): { state: Record<string, unknown>; sections: Section[] } {
     const { header, parts } = hnswParts(this.hnsw);
-    const types: Record<string, Section['type']> = { levels: 'u8', flags: 'u8', norms: 'f32', vectors: header.storage === 'bits' ? 'i32' : 'f32' };
-    return { state: header as unknown as Record<string, unknown>, sections: parts.map((p) => ({ name: `hnsw.${p.name}`, data: p.bytes, type: types[p.name] ?? 'i32' })) };
+    const part = (name: string) => parts.find((p) => p.name === name)!.bytes;
+    const [first, ...more] = hnswImage(this.hnsw);
+    return {
+      state: header as unknown as Record<string, unknown>,
+      sections: [
+        { name: 'hnsw.arena', data: first, more, type: 'u8' },
+        { name: 'hnsw.labels', data: part('labels'), type: 'i32' },
+        { name: 'hnsw.free', data: part('free'), type: 'i32' },
+      ],
+    };
   }
 }
 
@@ -83,7 +96,8 @@ export const hnswFamily: FamilyDescriptor = {
   supportsMetric: () => null,
   dataKinds: ['dense', 'binary'],
   codecs: ['f32', 'bits'],
-  capabilities: { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: false, sparse: false },
+  capabilities: { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false },
+  viewReadsFile: true,
   options: [
     { name: 'M', type: 'integer', default: 16, min: 2, max: 2048, doc: 'links per node and layer (2 M at layer 0)', aliases: ['m'] },
     { name: 'efConstruction', type: 'integer', default: 200, min: 1, doc: 'beam width while building' },
@@ -98,7 +112,7 @@ export const hnswFamily: FamilyDescriptor = {
     { name: 'filterStrategy', type: 'enum', default: 'auto', choices: ['auto', 'graph', 'scan'], doc: 'filtered search: graph walk, exact scan of the allowed points, or the cost rule' },
   ],
   sweep: 'ef',
-  formatVersion: 1,
+  formatVersion: 2,
   recallFloor: 0.9,
   create(dim, ctx) {
     return new HnswCore(new HnswIndex(dim, hnswOptions(ctx)));
@@ -109,7 +123,16 @@ export const hnswFamily: FamilyDescriptor = {
   },
   load(env, ctx) {
     const h = env.header.state.core as unknown as Header;
-    const hnsw = hnswFromParts(h, { bytes: (name) => env.sectionBytes(`hnsw.${name}`), into: (name, dest) => env.readInto(`hnsw.${name}`, dest) }, HnswIndex.make, { source: 'index' });
+    const src = {
+      bytes: (name: string) => env.sectionBytes(`hnsw.${name}`),
+      into: (name: string, dest: Uint8Array) => env.readInto(`hnsw.${name}`, dest),
+      inPlace: (name: string) => env.inPlace?.(`hnsw.${name}`) ?? null,
+    };
+    // format 2 (one arena image) is read straight into the kernel's memory, or viewed in place
+    // by the TypeScript kernel; format 1 (a section per region) region by region
+    const hnsw = env.has('hnsw.arena')
+      ? hnswFromImage(h, src, HnswIndex.make, { view: ctx.view, source: 'index' })
+      : hnswFromParts(h, src, HnswIndex.make, { source: 'index' });
     // build threads are not part of the graph's format; the saved options carry them, so that
     // adds to a loaded index insert on as many threads as the build did (deterministic: serial)
     if (typeof ctx.options.threads === 'number' && ctx.options.deterministic !== true) hnsw.threads = ctx.options.threads;

@@ -189,8 +189,8 @@ export class HnswIndex implements NeighborIndex {
 
   // ------------------------------------------------------------------ memory
 
-  /** Fresh arena for (cap, upperCap, threads, efCap). */
-  private allocate(cap: number, upperCap: number, threads: number, efCap: number): void {
+  /** @internal Fresh arena for (cap, upperCap, threads, efCap) (the constructor; a load sizes its memory once with it). */
+  allocate(cap: number, upperCap: number, threads: number, efCap: number): void {
     this.layout = computeLayout(this.shape, cap, upperCap, threads, efCap);
     this.instanceId = ++arenaCounter;
     if (this.wasm) {
@@ -205,6 +205,33 @@ export class HnswIndex implements NeighborIndex {
     this.refreshViews();
   }
 
+  /**
+   * @internal Zero-copy load (TypeScript kernel): the index searches `buffer` itself, laid out as
+   * `layout` (whose first region is where the saved image lies in it).
+   */
+  borrowArena(buffer: ArrayBuffer | SharedArrayBuffer, layout: Layout): void {
+    this.layout = layout;
+    this.instanceId = ++arenaCounter;
+    this.arena = Arena.borrow(buffer);
+    this.kernel = new JsKernel(this.arena, this.nativeKind, this.metric);
+    this.kernel.bind(layout, 0);
+    this.refreshViews();
+  }
+
+  /**
+   * @internal Copy-on-write of a zero-copy load: before the first change (add, remove, growth)
+   * the regions move into an arena of the index's own, so that the caller's bytes keep the saved
+   * graph (searches only write the scratch tail of the image). No-op for an owned arena.
+   */
+  own(): void {
+    if (!this.arena.borrowed) return;
+    const l = this.layout;
+    const regions = new Uint8Array(this.arena.buffer, l.vec, l.allow - l.vec);
+    this.allocate(l.cap, l.upperCap, l.threads, l.efCap);
+    // regions only: the new scratch was just reset by the kernel's bind (visited tags restart)
+    this.u8.set(regions, this.layout.vec);
+  }
+
   /** @internal */ refreshViews(): void {
     const b = this.arena.buffer;
     this.f32 = new Float32Array(b); this.i32 = new Int32Array(b); this.u8 = new Uint8Array(b);
@@ -212,10 +239,13 @@ export class HnswIndex implements NeighborIndex {
 
   /** Grows the layout so that it holds `cap` slots, `upper` arena words, `threads` scratch blocks and beam `efCap`. */
   /** @internal */ reserve(cap: number, upper: number, threads: number, efCap: number): void {
-    const l = this.layout;
+    let l = this.layout;
     if (cap <= l.cap && upper <= l.upperCap && threads <= l.threads && efCap <= l.efCap) return;
     // moving the memory under running workers would corrupt their walk
     if (this.busy) throw new KnnkitError('ef', 'ef: a larger beam needs more scratch memory, which cannot move while worker threads search (searchAsync); wait for it to finish');
+    // growth moves regions: never inside a caller's buffer
+    this.own();
+    l = this.layout;
     const next = computeLayout(this.shape,
       cap > l.cap ? Math.max(cap, l.cap * 2) : l.cap,
       upper > l.upperCap ? Math.max(upper, l.upperCap * 2) : l.upperCap,
@@ -266,6 +296,7 @@ export class HnswIndex implements NeighborIndex {
    */
   add(vectors: MatrixInput | ArrayLike<number>, ids?: ArrayLike<number> | number, onProgress?: OnProgress): Int32Array {
     this.checkNotBusy('add');
+    this.own();
     const X = isVector(vectors) ? toDense([Array.from(vectors as ArrayLike<number>)], { name: 'vectors', cols: this.dim }) : toDense(vectors, { name: 'vectors', cols: this.dim });
     const n = X.rows;
     if (this.storage === 'bits') checkBinary('vectors', X.data, n, this.dim);
@@ -391,6 +422,7 @@ export class HnswIndex implements NeighborIndex {
    */
   remove(id: number): void {
     this.checkNotBusy('remove');
+    this.own();
     const s = this.slotOf(id);
     if (s < 0) throw invalidParam('id', id, 'the id of a point in the index (not removed)');
     this.u8[this.layout.flags + s] |= 1;

@@ -69,10 +69,11 @@ export function scratchOffsets(s: Shape, cap: number, efCap: number): { offs: Sc
   return { offs, size: p };
 }
 
-export function computeLayout(shape: Shape, cap: number, upperCap: number, threads: number, efCap: number): Layout {
+/** `base`: where the first region starts (default BASE; a zero-copy load lays the layout over a file's section). */
+export function computeLayout(shape: Shape, cap: number, upperCap: number, threads: number, efCap: number, base = BASE): Layout {
   const sizes = regionSizes(shape, cap, upperCap);
   const offs: number[] = [];
-  let p = BASE;
+  let p = base;
   for (const sz of sizes) { offs.push(p); p += sz; }
   const { size } = scratchOffsets(shape, cap, efCap);
   const scratch = p;
@@ -103,6 +104,11 @@ export function threadScratch(l: Layout, t: number): ScratchOffsets {
  */
 export class Arena {
   private buf: ArrayBuffer | SharedArrayBuffer;
+  /**
+   * The buffer belongs to the caller (a zero-copy load over the bytes given to fromBytes): the
+   * index copies itself into an arena of its own before any change other than search scratch.
+   */
+  borrowed = false;
   constructor(readonly memory: WebAssembly.Memory | undefined, bytes: number, readonly shared: boolean) {
     if (memory) {
       this.buf = memory.buffer;
@@ -116,6 +122,14 @@ export class Arena {
   static over(buf: SharedArrayBuffer): Arena {
     const a = new Arena(undefined, 0, true);
     a.buf = buf;
+    return a;
+  }
+
+  /** An arena over a caller's buffer (zero-copy load; see `borrowed`). */
+  static borrow(buf: ArrayBuffer | SharedArrayBuffer): Arena {
+    const a = new Arena(undefined, 0, !(buf instanceof ArrayBuffer));
+    a.buf = buf;
+    a.borrowed = true;
     return a;
   }
 

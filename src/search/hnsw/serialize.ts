@@ -4,6 +4,7 @@ import type { MetricSpec } from '../../metrics/types.js';
 import type { HnswIndex, HnswOptions } from './hnsw-index.js';
 import { IdTable } from './ids.js';
 import { wordsFor } from './bits.js';
+import { computeLayout, regionOffsets, type Layout, type Shape } from './layout.js';
 
 /**
  * knnkit HNSW file format, version 2 (little-endian; version 1 files, which predate `storage`, are read too):
@@ -130,6 +131,92 @@ export function deserializeIndex(bytes: Uint8Array, make: HnswFactory, opts: { k
   return hnswFromParts(h, { bytes: (name) => parts.get(name)!.length, into: (name, dest) => dest.set(parts.get(name)!) }, make, { kernel: opts.kernel, source: src });
 }
 
+/**
+ * The arena image (index envelope, HNSW section format 2): the index memory as the kernels read
+ * it, for a layout sized exactly to the saved points (capacity = count, upper arena = the words
+ * used, one thread's scratch for beam max(ef, efConstruction)), from the first region to the end
+ * of the scratch: vectors, norms, layer-0 links, upper positions, levels, flags, upper links, then
+ * zeros for the allow bitmap and the scratch. A load sizes the memory once and reads this one
+ * section into it; without WebAssembly the kernel searches it where it lies in the given bytes
+ * (the zeros are the room its scratch needs there).
+ */
+export function imageLayout(shape: Shape, h: Pick<Header, 'count' | 'upperUsed' | 'ef' | 'efConstruction'>, base?: number): Layout {
+  return computeLayout(shape, Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction), base);
+}
+
+const ZEROS = new Uint8Array(1 << 16);
+
+/**
+ * The image of `idx` as views of its own memory plus shared zero padding (no copy): the used
+ * bytes of each region, at the offsets the image layout gives them.
+ */
+export function hnswImage(idx: HnswIndex): Uint8Array[] {
+  const img = imageLayout(idx.shape, idx), l = idx.layout, u8 = idx.views.u8, n = idx.count;
+  const used = [n * idx.words * 4, idx.shape.cosine ? n * 4 : 0, n * (1 + idx.M0) * 4, n * 4, n, n, idx.upperUsed * 4];
+  const from = regionOffsets(l), to = regionOffsets(img);
+  const out: Uint8Array[] = [];
+  let pos = img.vec;
+  for (let r = 0; r < used.length; r++) {
+    if (used[r] > 0) out.push(u8.subarray(from[r], from[r] + used[r]));
+    pos += used[r];
+    const next = r + 1 < used.length ? to[r + 1] : img.total;
+    for (; pos < next; pos += Math.min(ZEROS.length, next - pos)) out.push(ZEROS.subarray(0, Math.min(ZEROS.length, next - pos)));
+  }
+  return out;
+}
+
+/** Where an image load takes its sections from; `inPlace` gives a section's bytes where they lie (bytes in memory), or null. */
+export interface ImageSource extends PartSource {
+  inPlace(name: string): Uint8Array | null;
+}
+
+/**
+ * Rebuilds an index from its arena image. With the WebAssembly kernel the memory is sized once
+ * and the image read (file) or set (bytes) straight into it. With the TypeScript kernel and
+ * `view`, the index searches the given bytes themselves (zero copy; the buffer then belongs to
+ * the index: searches write their scratch into the image's zero tail, and the first add, remove
+ * or growth copies the index into memory of its own: copy-on-write).
+ */
+export function hnswFromImage(h: Header, src: ImageSource, make: HnswFactory, opts: { view: boolean; source: string }): HnswIndex {
+  const idx = make(h.dim, {
+    metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
+    reuseDeleted: h.reuseDeleted, capacity: 1, storage: h.storage ?? 'f32',
+  });
+  const img = imageLayout(idx.shape, h);
+  const size = img.total - img.vec;
+  if (src.bytes('arena') !== size) throw fail(opts.source, `section arena has ${src.bytes('arena')} bytes; the header describes ${size}`);
+  for (const name of ['labels', 'free']) {
+    const want = name === 'labels' ? h.count * 4 : h.freeCount * 4;
+    if (src.bytes(name) !== want) throw fail(opts.source, `section ${name} has ${src.bytes(name)} bytes; the header describes ${want}`);
+  }
+  const here = opts.view && !idx.wasm ? src.inPlace('arena') : null;
+  // the kernel's typed arrays span the whole buffer: it must be a whole number of 4-byte words,
+  // and the regions 16-byte aligned as in the arena (envelopes are padded to 64 bytes for this)
+  if (here && here.byteOffset % 16 === 0 && here.buffer.byteLength % 4 === 0) {
+    idx.borrowArena(here.buffer, imageLayout(idx.shape, h, here.byteOffset));
+  } else {
+    idx.allocate(img.cap, img.upperCap, 1, img.efCap);
+    src.into('arena', idx.views.u8.subarray(idx.layout.vec, idx.layout.total));
+  }
+  return finishLoad(idx, h, src, opts.source);
+}
+
+/** Labels, free list, counts and the level stream of a loaded index, after checking its structure. */
+function finishLoad(idx: HnswIndex, h: Header, part: PartSource, src: string): HnswIndex {
+  const labels = new Int32Array(part.bytes('labels') / 4), free = new Int32Array(part.bytes('free') / 4);
+  part.into('labels', new Uint8Array(labels.buffer));
+  part.into('free', new Uint8Array(free.buffer));
+  checkStructure(idx, h, labels, free, src);
+  idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
+  idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
+  if (idx.labels.length < h.count) idx.labels = new Int32Array(Math.max(1, idx.layout.cap)).fill(-1);
+  idx.labels.set(labels);
+  idx.free = Array.from(free);
+  idx.ids = IdTable.fromLabels(idx.labels, h.count);
+  idx.restoreRng(h.levelsDrawn);
+  return idx;
+}
+
 /** Where a load takes the sections from: their sizes, and a copy of each straight into the index memory. */
 export interface PartSource {
   bytes(name: string): number;
@@ -151,17 +238,7 @@ export function hnswFromParts(h: Header, part: PartSource, make: HnswFactory, op
   const dst: Record<string, number> = { vectors: l.vec, norms: l.norm, link0: l.link0, upos: l.upos, levels: l.levels, flags: l.flags, upper: l.upper };
   // each section goes straight into its region of the index memory (no intermediate buffer)
   for (const name of Object.keys(dst)) part.into(name, u8.subarray(dst[name], dst[name] + part.bytes(name)));
-  const labels = new Int32Array(part.bytes('labels') / 4), free = new Int32Array(part.bytes('free') / 4);
-  part.into('labels', new Uint8Array(labels.buffer));
-  part.into('free', new Uint8Array(free.buffer));
-  checkStructure(idx, h, labels, free, src);
-  idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
-  idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
-  idx.labels.set(labels);
-  idx.free = Array.from(free);
-  idx.ids = IdTable.fromLabels(idx.labels, h.count);
-  idx.restoreRng(h.levelsDrawn);
-  return idx;
+  return finishLoad(idx, h, part, src);
 }
 
 /**

@@ -1,9 +1,8 @@
-import { Rng } from '../../core/rng.js';
-import { buildVamana } from '../vamana/build.js';
+import { createIndex } from '../api.js';
+import type { ManagedIndex } from '../managed-index.js';
 import { sqL2 } from '../vamana/distance.js';
-import { VamanaGraph } from '../vamana/graph.js';
-import { Pruner } from '../vamana/prune.js';
-import { GreedySearcher } from '../vamana/search.js';
+import type { VamanaCore } from '../vamana/core.js';
+import type { VamanaGraph } from '../vamana/graph.js';
 import { VecsStream } from './vecs-stream.js';
 
 /** One partition's graph in global row numbers: node i = ids[i], its edges closest first with exact squared distances. */
@@ -22,17 +21,16 @@ export interface PartitionGraph {
  */
 export function buildPartition(t: { path: string; ids: Int32Array; R: number; L: number; alpha: number; seed: number }): PartitionGraph {
   const vs = new VecsStream(t.path);
-  const n = t.ids.length, d = vs.dim, R = t.R;
-  const g = new VamanaGraph(d, R, 'l2', n);
+  const n = t.ids.length, d = vs.dim;
+  const rows = new Float32Array(n * d);
   try {
-    const rows = new Float32Array(n * d);
     vs.gather(t.ids, rows);
-    g.append(rows, n);
   } finally {
     vs.close();
   }
-  buildVamana(g, new GreedySearcher(g, t.L), new Pruner(g), { R, L: t.L, alpha: t.alpha }, new Rng(t.seed));
-  return edgesOf(g, t.ids);
+  // the `vamana` family's own build (its fastest kernel, whatever it is), read back as a graph
+  const ix = createIndex('vamana', { kind: 'dense', data: rows, rows: n, cols: d }, { R: t.R, L: t.L, alpha: t.alpha, seed: t.seed }) as ManagedIndex;
+  return edgesOf((ix.core as VamanaCore).graph, t.ids);
 }
 
 /**

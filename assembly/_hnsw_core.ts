@@ -11,6 +11,8 @@
 // Every thread (worker) instantiates this module on the same (shared) memory with its own
 // globals, i.e. its own scratch block.
 
+import { l2sqBytes, dotBytes } from './_simd_dist';
+
 @external("env", "hnswAllowed")
 declare function hostAllowed(slot: i32): i32;
 
@@ -141,69 +143,13 @@ export function resetDistCount(): void { nDist = 0; }
 
 // ---------------------------------------------------------------- distances
 
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
 function l2sq(a: usize, b: usize): f32 { return l2sqI(a, b); }
 function dot(a: usize, b: usize): f32 { return dotI(a, b); }
 
-// The bodies, inlined into the graph walk's distance loop (searchLayer step 2).
-@inline function l2sqI(a: usize, b: usize): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  const n = <usize>DIM << 2;
-  const n16 = n & ~(<usize>63);
-  let i: usize = 0;
-  for (; i < n16; i += 64) {
-    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
-    const d1 = f32x4.sub(v128.load(a + i, 16), v128.load(b + i, 16));
-    const d2 = f32x4.sub(v128.load(a + i, 32), v128.load(b + i, 32));
-    const d3 = f32x4.sub(v128.load(a + i, 48), v128.load(b + i, 48));
-    if (ASC_RELAXED) {
-      s0 = f32x4.relaxed_madd(d0, d0, s0); s1 = f32x4.relaxed_madd(d1, d1, s1);
-      s2 = f32x4.relaxed_madd(d2, d2, s2); s3 = f32x4.relaxed_madd(d3, d3, s3);
-    } else {
-      s0 = f32x4.add(s0, f32x4.mul(d0, d0)); s1 = f32x4.add(s1, f32x4.mul(d1, d1));
-      s2 = f32x4.add(s2, f32x4.mul(d2, d2)); s3 = f32x4.add(s3, f32x4.mul(d3, d3));
-    }
-  }
-  const n4 = n & ~(<usize>15);
-  for (; i < n4; i += 16) {
-    const d0 = f32x4.sub(v128.load(a + i), v128.load(b + i));
-    s0 = f32x4.add(s0, f32x4.mul(d0, d0));
-  }
-  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  for (; i < n; i += 4) {
-    const d = load<f32>(a + i) - load<f32>(b + i);
-    s += d * d;
-  }
-  return s;
-}
-
-@inline function dotI(a: usize, b: usize): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  const n = <usize>DIM << 2;
-  const n16 = n & ~(<usize>63);
-  let i: usize = 0;
-  for (; i < n16; i += 64) {
-    if (ASC_RELAXED) {
-      s0 = f32x4.relaxed_madd(v128.load(a + i), v128.load(b + i), s0);
-      s1 = f32x4.relaxed_madd(v128.load(a + i, 16), v128.load(b + i, 16), s1);
-      s2 = f32x4.relaxed_madd(v128.load(a + i, 32), v128.load(b + i, 32), s2);
-      s3 = f32x4.relaxed_madd(v128.load(a + i, 48), v128.load(b + i, 48), s3);
-    } else {
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
-      s1 = f32x4.add(s1, f32x4.mul(v128.load(a + i, 16), v128.load(b + i, 16)));
-      s2 = f32x4.add(s2, f32x4.mul(v128.load(a + i, 32), v128.load(b + i, 32)));
-      s3 = f32x4.add(s3, f32x4.mul(v128.load(a + i, 48), v128.load(b + i, 48)));
-    }
-  }
-  const n4 = n & ~(<usize>15);
-  for (; i < n4; i += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(a + i), v128.load(b + i)));
-  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  for (; i < n; i += 4) s += load<f32>(a + i) * load<f32>(b + i);
-  return s;
-}
+// The bodies (assembly/_simd_dist.ts, shared with the Vamana kernel), inlined into the graph
+// walk's distance loop (searchLayer step 2).
+@inline function l2sqI(a: usize, b: usize): f32 { return l2sqBytes(a, b, <usize>DIM << 2); }
+@inline function dotI(a: usize, b: usize): f32 { return dotBytes(a, b, <usize>DIM << 2); }
 
 // Bit-packed 0/1 vectors (DIM 32-bit words, an even count): popcount(a XOR b), exact in f32 up
 // to 2^24 bits. One 320-bit Binalpha row is 5 u64 words instead of 80 f32x4 loads.

@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.js';
 import { LIVE, type VamanaGraph } from './graph.js';
 import type { Pruner } from './prune.js';
-import type { GreedySearcher } from './search.js';
+import type { Walker } from './search.js';
 
 /** DiskANN's GRAPH_SLACK_FACTOR: slots of 1.3 R during the build (see VamanaGraph.restride). */
 const SLACK = 1.3;
@@ -46,11 +46,11 @@ export function randomRegular(g: VamanaGraph, rng: Rng): void {
  * 𝒱 ∪ N_out(p), α, R); then for each j ∈ N_out(p) add the back edge j → p, pruning j with α when
  * that overflows the slot (R, or the build's slack 1.3 R). The same step is FreshDiskANN's insert of a new point.
  */
-export function insertNode(g: VamanaGraph, s: GreedySearcher, pr: Pruner, p: number, L: number, alpha: number): void {
+export function insertNode(g: VamanaGraph, s: Walker, pr: Pruner, p: number, L: number, alpha: number): void {
   const d = g.dim, S = g.stride;
   s.q.set(g.vectors.subarray(p * d, (p + 1) * d));
   s.qAug = g.aug ? g.aug[p] : 0;
-  s.search(g.medoid, L, true, null, null);
+  s.search(g.medoid, L, true);
   pr.begin(p);
   for (let i = 0; i < s.vCount; i++) pr.add(s.vIds[i], s.vD[i]);
   const base = p * S;
@@ -75,7 +75,7 @@ export function insertNode(g: VamanaGraph, s: GreedySearcher, pr: Pruner, p: num
  * short-edged graph), the second with the user's α (adds the long edges that bound the number
  * of hops).
  */
-export function buildVamana(g: VamanaGraph, s: GreedySearcher, pr: Pruner, p: BuildParams, rng: Rng, onProgress?: (x: { phase: string; done: number; total: number }) => void): void {
+export function buildVamana(g: VamanaGraph, s: Walker, pr: Pruner, p: BuildParams, rng: Rng, onProgress?: (x: { phase: string; done: number; total: number }) => void): void {
   const n = g.n;
   g.medoid = g.computeMedoid();
   if (n <= 1) return;

@@ -11,7 +11,8 @@ import { consolidate } from './consolidate.js';
 import { sqL2 } from './distance.js';
 import { DELETED, LIVE, VamanaGraph, type Space } from './graph.js';
 import { Pruner } from './prune.js';
-import { GreedySearcher } from './search.js';
+import { WasmWalker } from './kernel-wasm.js';
+import { GreedySearcher, type Walker } from './search.js';
 
 /** Build options of the family (validated by the descriptor). */
 export interface VamanaOptions extends BuildParams {
@@ -43,7 +44,11 @@ export function spaceOf(metric: Metric): Space | null {
 export class VamanaCore implements FamilyCore {
   readonly exact = false;
   readonly isTrained = true;
-  private searcher: GreedySearcher | null = null;
+  private searcher: Walker | null = null;
+  /** Whether the walker's accept mask holds exactly the live nodes (cleared by every change). */
+  private liveMask = false;
+  private liveMaskWalker: Walker | null = null;
+  private liveMaskLayout = 0;
   private pruner: Pruner | null = null;
   private readonly rng: Rng;
 
@@ -51,7 +56,18 @@ export class VamanaCore implements FamilyCore {
     this.rng = new Rng(opts.seed);
   }
 
-  private get s(): GreedySearcher { return (this.searcher ??= new GreedySearcher(this.graph, this.opts.L)); }
+  /**
+   * The walker: the WebAssembly kernel when the graph lives in its memory (a view-loaded graph
+   * moves there at its first write), else the TypeScript GreedySearch.
+   */
+  private get s(): Walker {
+    const g = this.graph, st = g.store, w = this.searcher;
+    if (w && (st ? w instanceof WasmWalker : w instanceof GreedySearcher)) return w;
+    return (this.searcher = st ? new WasmWalker(g, st) : new GreedySearcher(g, this.opts.L));
+  }
+
+  /** Which walker searches: 'wasm' or 'ts' (tests and the bench). */
+  get kernel(): 'wasm' | 'ts' { return this.graph.store ? 'wasm' : 'ts'; }
   private get pr(): Pruner { return (this.pruner ??= new Pruner(this.graph)); }
 
   add(data: Matrix, labels: Int32Array): void {
@@ -65,6 +81,7 @@ export class VamanaCore implements FamilyCore {
   addRows(rows: Float32Array, count: number, onProgress?: (x: { phase: string; done: number; total: number }) => void): void {
     const g = this.graph;
     g.own();
+    this.liveMask = false;
     const n0 = g.n, fresh = g.live === 0 && g.deletedTotal === 0;
     g.append(rows, count);
     if (fresh) { buildVamana(g, this.s, this.pr, this.opts, this.rng, onProgress); return; }
@@ -75,6 +92,7 @@ export class VamanaCore implements FamilyCore {
   remove(labels: Int32Array): void {
     const g = this.graph;
     g.own();
+    this.liveMask = false;
     for (const l of labels) {
       if (l < 0 || l >= g.n || g.flags[l] !== LIVE) continue;
       g.flags[l] = DELETED;
@@ -88,6 +106,7 @@ export class VamanaCore implements FamilyCore {
   /** FreshDiskANN's batch consolidation of the lazily deleted nodes (./consolidate.ts). */
   consolidate(): number {
     this.graph.own();
+    this.liveMask = false;
     return consolidate(this.graph, this.pr, this.opts.alpha);
   }
 
@@ -112,8 +131,7 @@ export class VamanaCore implements FamilyCore {
     const L = Math.max(p.L as number ?? this.opts.L, k);
     const strategy = (p.filterStrategy as string | undefined) ?? 'auto';
     const lazy = g.pendingDeletes > 0;
-    const flags = g.flags;
-    const accept = allow || lazy ? (v: number) => flags[v] === LIVE && (allow === null || allow.test(v)) : null;
+    const filtered = allow !== null || lazy;
     // filtered walk: a list long enough to meet about L allowed nodes (L / s), or an exact scan
     let Lw = L, scan = false;
     if (allow) {
@@ -121,7 +139,23 @@ export class VamanaCore implements FamilyCore {
       scan = strategy === 'scan' || (strategy === 'auto' && allow.estimate <= (SCAN_COST_PER_L * L) / s);
       Lw = Math.min(live, Math.ceil(L / s));
     }
-    const heap = accept ? new TopK(k) : null;
+    const w = this.s;
+    if (filtered && !scan) {
+      // The nodes a query may return (live, and allowed by the filter) as one mask per call,
+      // which the kernel reads: a set or bitmap filter already holds its n-byte mask; a
+      // predicate is evaluated once per label here (not once per visit and query). Lazy
+      // deletes alone reuse the mask until the flags change.
+      const mask = w.acceptMask(g.n, Math.max(Lw, k), k), flags = g.flags;
+      if (allow) {
+        const am = allow.mask();
+        for (let v = 0; v < g.n; v++) mask[v] = flags[v] === LIVE && am[v] === 1 ? 1 : 0;
+        this.liveMask = false;
+      } else if (!this.liveMask || this.liveMaskWalker !== w || this.liveMaskLayout !== (g.store?.layouts ?? 0)) {
+        for (let v = 0; v < g.n; v++) mask[v] = flags[v] === LIVE ? 1 : 0;
+        this.liveMask = true; this.liveMaskWalker = w; this.liveMaskLayout = g.store?.layouts ?? 0;
+      }
+    }
+    const heap = scan ? new TopK(k) : null;
     const ids = out.indices, dist = out.distances, tmpI = new Int32Array(k), tmpD = new Float64Array(k);
     const qd = queries.data;
     for (let qi = 0; qi < nq; qi++) {
@@ -130,10 +164,13 @@ export class VamanaCore implements FamilyCore {
         cnt = this.scanRow(qd, qi * d, k, allow!, heap!, tmpI, tmpD);
       } else {
         this.loadQuery(qd, qi * d);
-        heap?.reset(k);
-        const size = this.s.search(g.medoid, Lw, false, accept, heap);
-        if (heap) cnt = heap.drainSorted(tmpI, tmpD);
-        else { cnt = Math.min(k, size); tmpI.set(this.s.listIds().subarray(0, cnt)); }
+        if (filtered) cnt = w.searchAccept(g.medoid, Math.max(Lw, k), k, tmpI);
+        else {
+          const size = w.search(g.medoid, Lw, false);
+          cnt = Math.min(k, size);
+          const li = w.listIds();
+          for (let j = 0; j < cnt; j++) tmpI[j] = li[j];
+        }
       }
       // report the metric's true distances (float64 kernel on the stored row; cosine rows are
       // unit vectors, which leaves the cosine unchanged), re-sorted by (distance, label)

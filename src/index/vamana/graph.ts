@@ -1,6 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import type { Envelope, Section } from '../envelope.js';
 import { normSq, sqL2, sqL2Within } from './distance.js';
+import { WasmStore, vamanaModule } from './store.js';
 
 /** How the metric maps onto the graph's squared-L2 space (see ./distance.ts). */
 export type Space = 'l2' | 'cosine' | 'ip';
@@ -38,17 +39,28 @@ export class VamanaGraph {
   /** Nodes flagged DELETED or PURGED. */
   deletedTotal = 0;
   private owned = true;
+  /**
+   * The WebAssembly memory holding the arrays when the kernel is on (./store.ts), else null.
+   * A view-loaded graph keeps the caller's bytes (TypeScript walker) until its first write.
+   */
+  store: WasmStore | null = null;
+  private wantWasm = true;
   /** Width of a node's slot in `adj` (R, except during a build). */
   stride: number;
 
-  constructor(readonly dim: number, readonly R: number, readonly space: Space, capacity = 0) {
-    this.vectors = new Float32Array(capacity * dim);
+  /** `wasm` false: ordinary typed arrays even when the kernel is available (view loads). */
+  constructor(readonly dim: number, readonly R: number, readonly space: Space, capacity = 0, wasm = true) {
     this.stride = R;
+    this.norms = space === 'cosine' ? new Float32Array(capacity) : null;
+    this.aug = space === 'ip' ? new Float32Array(0) : null;
+    this.vectors = new Float32Array(0); this.adj = new Int32Array(0); this.degree = new Int32Array(0); this.flags = new Uint8Array(0);
+    this.wantWasm = wasm;
+    if (this.relayout(Math.max(capacity, 16), R)) return;
+    this.vectors = new Float32Array(capacity * dim);
     this.adj = new Int32Array(capacity * R);
     this.degree = new Int32Array(capacity);
     this.flags = new Uint8Array(capacity);
-    this.norms = space === 'cosine' ? new Float32Array(capacity) : null;
-    this.aug = space === 'ip' ? new Float32Array(capacity) : null;
+    if (this.aug) this.aug = new Float32Array(capacity);
   }
 
   get capacity(): number { return this.degree.length; }
@@ -58,6 +70,8 @@ export class VamanaGraph {
   reserve(need: number): void {
     if (need <= this.capacity && this.owned) return;
     const cap = Math.max(need, this.owned ? Math.min(this.capacity * 2, need + (1 << 20)) : need, 16);
+    if (this.norms) { const b = new Float32Array(cap); b.set(this.norms.subarray(0, this.n)); this.norms = b; }
+    if (this.relayout(cap, this.stride)) { this.owned = true; return; }
     const grow = <T extends Float32Array | Int32Array | Uint8Array>(a: T, per: number): T => {
       const b = new (a.constructor as { new(n: number): T })(cap * per);
       b.set(a.subarray(0, this.n * per) as never);
@@ -67,9 +81,40 @@ export class VamanaGraph {
     this.adj = grow(this.adj, this.stride);
     this.degree = grow(this.degree, 1);
     this.flags = grow(this.flags, 1);
-    if (this.norms) this.norms = grow(this.norms, 1);
     if (this.aug) this.aug = grow(this.aug, 1);
     this.owned = true;
+  }
+
+  /**
+   * With the WebAssembly kernel: lays the WebAssembly memory out for (cap, S), keeping the
+   * graph, and takes the new views. The first call (a new or a loaded graph) creates the
+   * memory. false when the kernel is off (setWasmMode('off'), KNNKIT_WASM=off, no SIMD): the
+   * caller then allocates ordinary typed arrays.
+   */
+  private relayout(cap: number, S: number): boolean {
+    if (!this.store) {
+      if (!this.wantWasm) return false;
+      const mod = vamanaModule();
+      if (!mod) { this.wantWasm = false; return false; }
+      this.store = new WasmStore(mod, this.dim, this.space === 'ip');
+    }
+    const st = this.store, first = st.cap === 0;
+    // neighbour staging: a slot's width during a build (1.3 R) with room to spare
+    st.layout(cap, S, first ? 256 : st.lcap, 2 * this.R + 2, this, this.n, this.stride);
+    this.takeViews();
+    this.stride = S;
+    return true;
+  }
+
+  private takeViews(): void {
+    const a = this.store!.arrays();
+    this.vectors = a.vectors; this.adj = a.adj; this.degree = a.degree; this.flags = a.flags;
+    if (this.aug) this.aug = a.aug;
+  }
+
+  /** Kernel scratch for lists of L (the graph's views are renewed when the memory moved). */
+  fitList(L: number): void {
+    if (this.store && this.store.fitList(L, this, this.n)) this.takeViews();
   }
 
   /** Makes the arrays writable (copies of loaded views) before a mutation. */
@@ -112,6 +157,7 @@ export class VamanaGraph {
    */
   restride(S: number): void {
     if (S === this.stride) return;
+    if (this.store) { this.relayout(this.capacity, S); return; }
     const cap = this.capacity, old = this.adj, os = this.stride;
     const adj = new Int32Array(cap * S);
     for (let v = 0; v < this.n; v++) {
@@ -161,6 +207,7 @@ export class VamanaGraph {
   }
 
   bytes(): number {
+    if (this.store) return this.store.bytes() + (this.norms?.byteLength ?? 0);
     return this.vectors.byteLength + this.adj.byteLength + this.degree.byteLength + this.flags.byteLength
       + (this.norms?.byteLength ?? 0) + (this.aug?.byteLength ?? 0);
   }
@@ -188,7 +235,8 @@ export class VamanaGraph {
     const bad = (why: string) => new KnnkitError('index', `index: the saved vamana graph is inconsistent: ${why}`);
     const { n, R } = st;
     if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(R) && R >= 1)) throw bad(`n = ${n}, R = ${R}`);
-    const g = new VamanaGraph(dim, R, st.space, 0);
+    // a view keeps the envelope's bytes; otherwise they are copied (into the kernel's memory below)
+    const g = new VamanaGraph(dim, R, st.space, 0, false);
     const copy = !view;
     g.vectors = env.typed('vamana.vectors', Float32Array, copy);
     g.adj = env.typed('vamana.adj', Int32Array, copy);
@@ -207,6 +255,8 @@ export class VamanaGraph {
     if (!(st.medoid >= -1 && st.medoid < n) || (n > 0 && st.medoid < 0 && st.deletedTotal < n)) throw bad(`medoid ${st.medoid}`);
     g.n = n; g.medoid = st.medoid; g.maxNorm = st.maxNorm; g.pendingDeletes = st.pendingDeletes; g.deletedTotal = st.deletedTotal;
     g.owned = !view;
+    g.wantWasm = true;
+    if (!view) g.relayout(Math.max(n, 16), R);
     return g;
   }
 }

@@ -3,6 +3,34 @@ import { sqL2 } from './distance.js';
 import { PURGED, type VamanaGraph } from './graph.js';
 
 /**
+ * GreedySearch as the build, the inserts and the searches use it; two implementations on the
+ * same graph arrays: the TypeScript one below (the fallback, KNNKIT_WASM=off) and the
+ * WebAssembly kernel (./kernel-wasm.ts, assembly/vamana.ts).
+ */
+export interface Walker {
+  /** The query in graph space: write it here before `search` (a unit vector for cosine). */
+  readonly q: Float32Array;
+  /** The query's augmentation (inner product; 0 for a query, the node's own for an insert). */
+  qAug: number;
+  /** The expanded set 𝒱 of the last `collect` search: ids and distances to the query. */
+  readonly vIds: ArrayLike<number>;
+  readonly vD: ArrayLike<number>;
+  readonly vCount: number;
+  /** Distance evaluations of the last search. */
+  readonly distCount: number;
+  /** Walks from `start` with list size L; returns |ℒ| (read with listIds, nearest first). */
+  search(start: number, L: number, collect: boolean): number;
+  listIds(): ArrayLike<number>;
+  /** A mask of n bytes (1 = may be returned) for `searchAccept(.., L, k, ..)` to read; fill it first. */
+  acceptMask(n: number, L: number, k: number): Uint8Array;
+  /**
+   * Filtered or lazily-deleted search: walks as `search` (disallowed nodes are walked through)
+   * and returns the k nearest evaluated nodes the mask allows, nearest first, in outI.
+   */
+  searchAccept(start: number, L: number, k: number, outI: Int32Array): number;
+}
+
+/**
  * GreedySearch (DiskANN, Algorithm 1) with its scratch memory, reused across queries:
  * a list ℒ of the L closest nodes seen, sorted by distance, each marked expanded or not; start
  * at the medoid s; repeatedly expand p* = the closest unexpanded node of ℒ (add its out-
@@ -10,7 +38,7 @@ import { PURGED, type VamanaGraph } from './graph.js';
  * nodes, is what the build's RobustPrune chooses from (`collect`). Each node's distance is
  * computed once (visited tags with an epoch, no clearing between queries).
  */
-export class GreedySearcher {
+export class GreedySearcher implements Walker {
   private tags: Uint32Array;
   private epoch = 0;
   private listId: Int32Array;
@@ -52,12 +80,31 @@ export class GreedySearcher {
     return s + t * t;
   }
 
+  private mask = new Uint8Array(0);
+  private heap: TopK | null = null;
+  private tmpD = new Float64Array(0);
+
+  acceptMask(n: number, _L: number, _k: number): Uint8Array {
+    if (this.mask.length < n) this.mask = new Uint8Array(Math.max(n, this.g.capacity));
+    return this.mask;
+  }
+
+  searchAccept(start: number, L: number, k: number, outI: Int32Array): number {
+    const heap = (this.heap ??= new TopK(k));
+    heap.reset(k);
+    if (this.tmpD.length < k) this.tmpD = new Float64Array(k);
+    this.walk(start, L, false, this.mask, heap);
+    return heap.drainSorted(outI, this.tmpD);
+  }
+
+  search(start: number, L: number, collect: boolean): number { return this.walk(start, L, collect, null, null); }
+
   /**
-   * Walks from `start` with list size L. `accept` (a label test, or null) feeds `heap` with every
-   * evaluated node it accepts (filtered and lazily-deleted search: disallowed nodes are walked
+   * Walks from `start` with list size L. `accept` (a mask, or null) feeds `heap` with every
+   * evaluated node it allows (filtered and lazily-deleted search: disallowed nodes are walked
    * through but never returned). Returns the size of the list, read with `listIds`/`listDists`.
    */
-  search(start: number, L: number, collect: boolean, accept: ((v: number) => boolean) | null, heap: TopK | null): number {
+  private walk(start: number, L: number, collect: boolean, accept: Uint8Array | null, heap: TopK | null): number {
     const g = this.g, S = g.stride, adj = g.adj, degree = g.degree, flags = g.flags;
     this.fit(L);
     if (++this.epoch === 0xffffffff) { this.tags.fill(0); this.epoch = 1; }
@@ -67,7 +114,7 @@ export class GreedySearcher {
     const d0 = this.qdist(start);
     tags[start] = ep;
     ids[0] = start; ds[0] = d0; ex[0] = 0;
-    if (heap && accept!(start)) heap.push(d0, start);
+    if (heap && accept![start]) heap.push(d0, start);
     let size = 1, cur = 0;
     while (cur < size) {
       const p = ids[cur];
@@ -82,7 +129,7 @@ export class GreedySearcher {
         if (flags[u] === PURGED) continue;
         const du = this.qdist(u);
         dc++;
-        if (heap && accept!(u)) heap.push(du, u);
+        if (heap && accept![u]) heap.push(du, u);
         if (size === L && du >= ds[L - 1]) continue;
         // insertion into the sorted list (L is a few hundred at most: a shift beats a heap here)
         let lo = 0, hi = size;

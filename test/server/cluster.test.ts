@@ -111,7 +111,8 @@ test('3 NATS servers, 2 nodes: acknowledged upserts survive a SIGKILLed server; 
   assert.equal(await c.deleteCollection('pts'), false);
   await until(async () => b.search('pts', q, 1).then(() => false, (e) => /doesn't exist/.test(String(e))), 20_000, 'node b to detach the deleted collection');
   await assert.rejects(c.jsm.streams.info('KNNKIT_pts_0'), /stream not found/);
-  assert.deepEqual(await b.listCollections(), []);
+  // (bounded wait: right after a server restart a node's listing can lag the deletion briefly, seen once under load)
+  await until(async () => (await b.listCollections()).length === 0, 10_000, 'node b to list no collection');
 });
 
 test('HNSW shards: recall@10 of the cluster within 0.01 of one HNSW index over the same points', { skip: skip ?? false, timeout: 120_000 }, async () => {

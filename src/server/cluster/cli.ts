@@ -2,8 +2,9 @@ import { KnnkitError } from '../../core/errors.js';
 
 export const CLUSTER_USAGE = `usage: knnkit serve --cluster nats://HOST:PORT[,nats://...] --node-id ID [options]
 
-A node of a knnkit cluster on NATS JetStream (docs/cluster.md): the same Qdrant REST subset as
-the single server for create / get collection, upsert, retrieve, delete by ids, count and search;
+A node of a knnkit cluster on NATS JetStream (docs/cluster.md): the single server's Qdrant REST
+routes for collections and points (upsert, retrieve, delete and payload changes by ids or filter,
+count, scroll, search, query; not payload indexes, snapshots or BM25);
 writes go to replicated JetStream streams (one per collection shard) and are answered once
 JetStream has acknowledged them; every node follows every shard and answers any request.
 Needs the npm packages @nats-io/transport-node, @nats-io/jetstream and @nats-io/kv.
@@ -15,7 +16,11 @@ options:
   --port PORT                port (default 6333; 0 = any free port, printed on start)
   --replicas N               stream / bucket replicas of new collections (default 3)
   --publish-deadline-ms MS   how long a write retries before a 503 (default 30000)
-  --read-wait-ms MS          how long a strong read waits to catch up (default 10000)
+  --read-wait-ms MS          how long a read waits to catch up (default 10000), then 503
+
+Reads take ?consistency=eventual|strong|bounded|session (default strong), with max_lag_ms or
+max_lag_seq for bounded staleness, and the knnkit-after header (a write's knnkit-sequences
+header) for read-your-writes.
 
 The listening address is printed on stdout as "knnkit serve listening on http://HOST:PORT".
 `;

@@ -8,10 +8,26 @@ import type { Payload } from '../filter.js';
  */
 export type Change =
   | { op: 'upsert'; keys: string[]; payloads: Payload[]; vectors: Float32Array }
-  | { op: 'delete'; keys: string[] };
+  | SelectChange;
+
+/**
+ * A change of points chosen by ids (`keys`, routed to their shards) or by a filter (the raw
+ * Qdrant filter JSON, sent to every shard and evaluated by each follower against the shard as
+ * it stands at that stream position, so every node selects the same points).
+ */
+export type SelectChange =
+  | ({ op: 'delete' } & Selector)
+  | ({ op: 'set_payload'; payload: Payload; path: string | null } & Selector)
+  | ({ op: 'overwrite_payload'; payload: Payload } & Selector)
+  | ({ op: 'delete_payload'; fields: string[] } & Selector)
+  | ({ op: 'clear_payload' } & Selector);
+
+export type Selector = { keys: string[]; filter?: undefined } | { keys?: undefined; filter: Record<string, unknown> };
+
+const SELECT_OPS = new Set(['delete', 'set_payload', 'overwrite_payload', 'delete_payload', 'clear_payload']);
 
 export function encodeChange(c: Change): Uint8Array {
-  const head = c.op === 'upsert' ? { op: c.op, keys: c.keys, payloads: c.payloads } : { op: c.op, keys: c.keys };
+  const head = c.op === 'upsert' ? { op: c.op, keys: c.keys, payloads: c.payloads } : c;
   const json = Buffer.from(JSON.stringify(head), 'utf8');
   const floats = c.op === 'upsert' ? c.vectors : new Float32Array(0);
   // the float rows start on a 4-byte boundary so the reader can view them without a copy
@@ -28,8 +44,11 @@ export function decodeChange(bytes: Uint8Array, where: string): Change {
   if (bytes.length < 4) throw new Error(`${where}: a change message of ${bytes.length} bytes (expected at least 4)`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
   if (4 + n > bytes.length) throw new Error(`${where}: header of ${n} bytes overruns the ${bytes.length}-byte message`);
-  const head = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 4, n).toString('utf8')) as { op: string; keys: string[]; payloads?: Payload[] };
-  if (head.op === 'delete') return { op: 'delete', keys: head.keys };
+  const head = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 4, n).toString('utf8')) as { op: string; keys: string[]; payloads?: Payload[]; filter?: unknown };
+  if (SELECT_OPS.has(head.op)) {
+    if (!Array.isArray(head.keys) && (!head.filter || typeof head.filter !== 'object')) throw new Error(`${where}: ${head.op} change without keys or filter`);
+    return head as unknown as SelectChange;
+  }
   if (head.op !== 'upsert') throw new Error(`${where}: unknown change op ${JSON.stringify(head.op)}`);
   const rest = bytes.subarray(4 + n);
   // copy: the message buffer is the client's and may be reused

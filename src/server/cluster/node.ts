@@ -8,7 +8,9 @@ import { Collection, DISTANCES, type Distance } from '../collection.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { CompiledFilter, Payload } from '../filter.js';
 import { pointKey, type PointId } from '../point-id.js';
-import { decodeChange, encodeChange, shardOf } from './codec.js';
+import { compileFilter } from '../filter.js';
+import { encodeChange, shardOf, type SelectChange } from './codec.js';
+import { CollectionView } from './view.js';
 import { ShardFollower } from './follower.js';
 import { ShardState, type KeyHit } from './shard.js';
 
@@ -42,7 +44,15 @@ export interface ClusterNodeOptions {
   log?: (msg: string) => void;
 }
 
-export type Consistency = 'eventual' | 'strong' | { after: Record<number, number> };
+/**
+ * What a read must see (Milvus's levels): `eventual` what the node has applied; `strong` every
+ * write acknowledged before the request (each shard stream asked for its last sequence); bounded
+ * staleness `{maxLagMs}` every write acknowledged more than maxLagMs before the request (a stream
+ * is asked only when the shard's last confirmation is older) or `{maxLagSeq}` at most maxLagSeq
+ * messages per shard behind the stream's last sequence; read-your-writes `{after}` the given
+ * per-shard sequences (what writes answer in `knnkit_sequences` / the knnkit-sequences header).
+ */
+export type Consistency = 'eventual' | 'strong' | { after: Record<number, number> } | { maxLagMs: number } | { maxLagSeq: number };
 
 export interface UpsertPoint { id: PointId; vector: number[] | Float32Array; payload?: Payload | null }
 
@@ -218,6 +228,7 @@ export class ClusterNode {
   private async startFollowing(name: string): Promise<Attached> {
     const config = await this.readConfig(name);
     const shards = config.streams.map((_, i) => new ShardState(i, Collection.makeIndex(config), config.size));
+    shards.forEach((sh, i) => { sh.log = (m) => this.log(`${name}/${i}: ${m}`); });
     const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`)));
     for (const f of followers) f.start();
     return { config, shards, followers };
@@ -257,15 +268,29 @@ export class ClusterNode {
   }
 
   async deletePoints(name: string, ids: PointId[]): Promise<Record<number, number>> {
+    return this.change(name, { op: 'delete', keys: ids.map((id) => pointKey(id)) });
+  }
+
+  /**
+   * A delete or payload change, as stream records every follower applies. Points given by id go
+   * to their shards; a filter goes to every shard as it is (each follower selects the matching
+   * points of its shard at that stream position, so every node selects the same ones).
+   */
+  async change(name: string, c: SelectChange): Promise<Record<number, number>> {
     const { config } = await this.attach(name);
-    const groups = new Map<number, string[]>();
-    for (const id of ids) {
-      const key = pointKey(id);
-      const s = shardOf(key, config.shards);
-      (groups.get(s) ?? groups.set(s, []).get(s)!).push(key);
-    }
     const seqs: Record<number, number> = {};
-    await Promise.all([...groups].map(async ([s, keys]) => { seqs[s] = await this.publish(config, s, encodeChange({ op: 'delete', keys })); }));
+    if (c.keys) {
+      const groups = new Map<number, string[]>();
+      for (const key of c.keys) {
+        const s = shardOf(key, config.shards);
+        (groups.get(s) ?? groups.set(s, []).get(s)!).push(key);
+      }
+      await Promise.all([...groups].map(async ([s, keys]) => { seqs[s] = await this.publish(config, s, encodeChange({ ...c, keys })); }));
+    } else {
+      compileFilter(c.filter); // a bad filter is the client's 400 here, never a record followers skip
+      const data = encodeChange(c);
+      await Promise.all(config.streams.map(async (_, s) => { seqs[s] = await this.publish(config, s, data); }));
+    }
     return seqs;
   }
 
@@ -291,58 +316,59 @@ export class ClusterNode {
   // ---- reads ----
 
   /**
-   * Waits until the node has applied what the request must see: nothing ('eventual'), the
-   * given per-shard sequences (read-your-writes), or every shard's last sequence at the time of
-   * the request ('strong'; when the streams cannot be asked, e.g. without a NATS quorum, the
-   * read is served from what the node has, as 'eventual').
+   * Waits until the node has applied what the request must see (see Consistency). When the
+   * streams cannot be asked (no NATS quorum: nothing new can be acknowledged either), strong and
+   * bounded reads are served from what the node has, as eventual ones. Waits at most readWaitMs,
+   * then 503.
    */
-  private async catchUp(a: Attached, consistency: Consistency): Promise<void> {
+  private async catchUp(a: Attached, c: Consistency): Promise<void> {
+    if (c === 'eventual') return;
     const wait = this.opts.readWaitMs ?? 10_000;
     let targets: Record<number, number> = {};
-    if (consistency === 'eventual') return;
-    if (consistency === 'strong') {
-      await Promise.all(a.config.streams.map(async (s, i) => {
-        const info = await withTimeout(this.jsm.streams.info(s), 2_000).catch(() => null);
-        if (info) targets[i] = info.state.last_seq;
-      }));
+    let asked: number[] = [];
+    const t0 = Date.now();
+    if (typeof c === 'object' && 'after' in c) {
+      targets = c.after;
+      for (const i of Object.keys(targets)) {
+        if (!a.shards[Number(i)]) throw badRequest(`after: shard ${i}; collection ${a.config.name} has shards 0..${a.shards.length - 1}`);
+      }
     } else {
-      targets = consistency.after;
+      const lag = typeof c === 'object' && 'maxLagSeq' in c ? c.maxLagSeq : 0;
+      // bounded by time: only shards not confirmed caught up within the bound are asked
+      asked = typeof c === 'object' && 'maxLagMs' in c
+        ? a.shards.filter((s) => t0 - s.caughtUpAt > c.maxLagMs).map((s) => s.shard)
+        : a.shards.map((s) => s.shard);
+      await Promise.all(asked.map(async (i) => {
+        const info = await withTimeout(this.jsm.streams.info(a.config.streams[i]), 2_000).catch(() => null);
+        if (info) targets[i] = Math.max(0, info.state.last_seq - lag);
+      }));
     }
     const ok = await Promise.all(Object.entries(targets).map(([i, seq]) => a.shards[Number(i)].waitFor(seq, wait)));
     if (ok.includes(false)) throw new ApiError(503, `Service unavailable: node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`);
+    // a shard that reached the stream's last sequence as of t0 holds every write acknowledged before t0
+    if (typeof c !== 'object' || !('maxLagSeq' in c)) for (const i of asked) if (targets[i] !== undefined) a.shards[i].caughtUpAt = Math.max(a.shards[i].caughtUpAt, t0);
+  }
+
+  /** The collection as this request may read it, once the consistency wait is over. */
+  async read(name: string, consistency: Consistency = 'strong'): Promise<CollectionView> {
+    const a = await this.attach(name);
+    await this.catchUp(a, consistency);
+    return new CollectionView(a.config, a.shards);
   }
 
   async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number; filter?: CompiledFilter | null } = {}): Promise<KeyHit[]> {
-    const a = await this.attach(name);
-    const { config } = a;
+    const { config } = await this.attach(name);
     if (vector.length !== config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${config.size}`);
-    if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: got ${limit}; expected a non-negative integer`);
-    await this.catchUp(a, o.consistency ?? 'strong');
-    const q = Float32Array.from(vector);
-    const similarity = config.distance === 'Cosine' || config.distance === 'Dot';
-    const score = similarity ? (d: number) => 1 - d : (d: number) => d;
-    const params: Record<string, unknown> = o.ef !== undefined ? { ef: o.ef } : {};
-    const k = limit + (o.offset ?? 0);
-    // scatter to every shard (all local in this slice), gather, merge: the global top k is
-    // within the union of the shards' top k
-    const all: KeyHit[] = [];
-    for (const s of a.shards) all.push(...s.search(q, k, params, score, o.filter ?? null));
-    all.sort(similarity ? (x, y) => y.score - x.score : (x, y) => x.score - y.score);
-    return all.slice(o.offset ?? 0, k);
+    return (await this.read(name, o.consistency ?? 'strong')).search(vector, limit, o);
   }
 
   async retrieve(name: string, id: PointId, consistency: Consistency = 'strong'): Promise<{ id: PointId; vector: number[]; payload: Payload } | null> {
-    const a = await this.attach(name);
-    await this.catchUp(a, consistency);
-    const key = pointKey(id);
-    const got = a.shards[shardOf(key, a.config.shards)].get(key);
+    const got = (await this.read(name, consistency)).get(pointKey(id));
     return got ? { id, vector: Array.from(got.vector), payload: got.payload } : null;
   }
 
   async count(name: string, consistency: Consistency = 'strong', filter: CompiledFilter | null = null): Promise<number> {
-    const a = await this.attach(name);
-    await this.catchUp(a, consistency);
-    return a.shards.reduce((n, s) => n + (filter ? s.allowed(filter)!.size : s.size), 0);
+    return (await this.read(name, consistency)).count(filter);
   }
 
   /** Per shard: stream sequence applied on this node. */

@@ -1,8 +1,10 @@
 import { denseMatrix } from '../../core/matrix.js';
 import { KeyMap } from '../../index/ids.js';
 import type { VectorIndex } from '../../index/types.js';
-import type { CompiledFilter, Payload } from '../filter.js';
-import type { Change } from './codec.js';
+import { compileFilter, type CompiledFilter, type Payload } from '../filter.js';
+import { compareKeys } from '../point-id.js';
+import type { Change, SelectChange } from './codec.js';
+import { nextPayload } from './payload-ops.js';
 
 /** A hit inside the cluster: the point's canonical key and its Qdrant score. */
 export interface KeyHit { key: string; score: number }
@@ -17,6 +19,16 @@ export class ShardState {
   readonly keys = new KeyMap();
   readonly payloads = new Map<number, Payload>();
   applied = 0;
+  /**
+   * Wall-clock time (ms) at which this shard was last known to hold every write the stream had
+   * acknowledged: set by a bounded-staleness read that asked the stream for its last sequence
+   * and found (or waited until) it applied. Reads with a max lag in ms reuse it.
+   */
+  caughtUpAt = 0;
+  /** Keys in Qdrant's id order (scroll), rebuilt after a change that adds or removes points. */
+  private sorted: string[] | null = null;
+  /** Log of the follower (a record it cannot apply is reported, not fatal). */
+  log: (m: string) => void = () => undefined;
   private waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(readonly shard: number, readonly index: VectorIndex, readonly dim: number) {}
@@ -36,16 +48,9 @@ export class ShardState {
       if (stale.length) this.index.remove(stale);
       this.index.add(denseMatrix(c.vectors, c.keys.length, this.dim), ids);
       c.keys.forEach((_, i) => this.payloads.set(ids[i], c.payloads[i] ?? {}));
+      if (stale.length !== c.keys.length) this.sorted = null;
     } else {
-      const ids: number[] = [];
-      for (const k of c.keys) {
-        const id = this.keys.get(k);
-        if (id === undefined) continue;
-        ids.push(id);
-        this.payloads.delete(id);
-        this.keys.delete(k);
-      }
-      if (ids.length) this.index.remove(ids);
+      this.applySelect(c, seq);
     }
     this.applied = seq;
     if (this.waiters.length) {
@@ -53,6 +58,68 @@ export class ShardState {
       for (const w of this.waiters) if (w.seq <= seq) w.resolve(); else still.push(w);
       this.waiters = still;
     }
+  }
+
+  /**
+   * A delete or payload change. Points chosen by a filter are the ones matching it in this
+   * shard at this stream position: the same on every node, since every node applies the same
+   * records in the same order.
+   */
+  private applySelect(c: SelectChange, seq: number): void {
+    let keys: string[];
+    if (c.keys) keys = c.keys;
+    else {
+      let f: CompiledFilter | null;
+      try { f = compileFilter(c.filter); } catch (e) {
+        // the publishing node compiled it before publishing; a node of another version may not
+        this.log(`record ${seq}: filter not understood (${(e as Error).message}); skipped`);
+        return;
+      }
+      keys = [];
+      for (const [id, p] of this.payloads) { const k = this.keys.keyOf(id)!; if (!f || f.test(k, p)) keys.push(k); }
+    }
+    if (c.op === 'delete') {
+      const ids: number[] = [];
+      for (const k of keys) {
+        const id = this.keys.get(k);
+        if (id === undefined) continue;
+        ids.push(id);
+        this.payloads.delete(id);
+        this.keys.delete(k);
+      }
+      if (ids.length) { this.index.remove(ids); this.sorted = null; }
+      return;
+    }
+    for (const k of keys) {
+      const id = this.keys.get(k);
+      if (id === undefined || !this.index.has(id)) continue;
+      this.payloads.set(id, nextPayload(c, this.payloads.get(id) ?? {}));
+    }
+  }
+
+  /** The shard's keys in Qdrant's id order (integers first, then UUIDs). */
+  orderedKeys(): string[] {
+    if (!this.sorted) {
+      const ks: string[] = [];
+      for (const id of this.payloads.keys()) ks.push(this.keys.keyOf(id)!);
+      this.sorted = ks.sort(compareKeys);
+    }
+    return this.sorted;
+  }
+
+  /** Up to `limit` keys from `from` (inclusive) in id order that pass the filter. */
+  scroll(from: string | null, limit: number, f: CompiledFilter | null): string[] {
+    const keys = this.orderedKeys();
+    let lo = 0;
+    if (from !== null) {
+      let hi = keys.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (compareKeys(keys[mid], from) < 0) lo = mid + 1; else hi = mid; }
+    }
+    const out: string[] = [];
+    for (let i = lo; i < keys.length && out.length < limit; i++) {
+      if (!f || f.test(keys[i], this.payloads.get(this.keys.get(keys[i])!)!)) out.push(keys[i]);
+    }
+    return out;
   }
 
   /** Resolves true once `seq` is applied, false after `timeoutMs`. */

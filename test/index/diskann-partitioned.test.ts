@@ -58,7 +58,7 @@ test('VecsStream reads .bvecs as float32 and refuses a non-vecs path', async () 
   assert.throws(() => new VecsStream(join(dir, 'x.csv')), (e: unknown) => e instanceof KnnkitError && /fvecs or \.bvecs/.test(e.message));
 });
 
-test('partitions: every point lies in exactly `overlap` distinct partitions, members ascending', () => {
+test('partitions: every point lies in exactly `overlap` distinct partitions, members ascending, sizes capped', () => {
   const vs = new VecsStream(input);
   const p = partitionStream(vs, sampleRows(vs, 1000), 6, 2, { niter: 5, seed: 1, chunkRows: 512 });
   vs.close();
@@ -69,6 +69,8 @@ test('partitions: every point lies in exactly `overlap` distinct partitions, mem
     for (const v of m) count[v]++;
   }
   assert.ok(count.every((c) => c === 2));
+  // no partition above 1.25 x the even share (k-means on these clusters alone is uneven)
+  for (let q = 0; q < p.k; q++) assert.ok(p.offsets[q + 1] - p.offsets[q] <= Math.ceil(1.25 * 6000 / 6), `partition ${q}: ${p.offsets[q + 1] - p.offsets[q]}`);
 });
 
 test('partitioned build: merged degree <= R, every node reachable from the medoid, recall close to the one-graph build', async () => {

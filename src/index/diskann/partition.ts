@@ -32,42 +32,52 @@ export function sampleRows(vs: VecsStream, max: number, chunkRows?: number): Den
   return denseMatrix(out.subarray(0, t * d), t, d);
 }
 
-/** The `overlap` nearest of the k centres of row x (ascending distance) into out[oo ..]. */
-export function nearestCentres(x: Float32Array, xo: number, d: number, centres: Float32Array, k: number, overlap: number, out: Int32Array, oo: number, scratch: Float64Array): void {
+/**
+ * The `overlap` nearest of the k centres of row x (ascending distance) into out[oo ..], skipping
+ * centres whose partition is full (`fill[c] >= cap`, when given): DiskANN bounds each
+ * partition so that its build fits the build memory, and k-means on clustered data is uneven.
+ */
+export function nearestCentres(x: Float32Array, xo: number, d: number, centres: Float32Array, k: number, overlap: number, out: Int32Array, oo: number, scratch: Float64Array, fill?: Int32Array, cap = Infinity): void {
   for (let c = 0; c < k; c++) {
+    if (fill && fill[c] >= cap) { scratch[c] = Infinity; continue; }
     let s = 0;
     for (let j = 0; j < d; j++) { const t = x[xo + j] - centres[c * d + j]; s += t * t; }
     scratch[c] = s;
   }
   for (let t = 0; t < overlap; t++) {
     let best = -1, bd = Infinity;
-    for (let c = 0; c < k; c++) if (scratch[c] < bd) { bd = scratch[c]; best = c; }
+    for (let c = 0; c < k; c++) if (scratch[c] >= 0 && scratch[c] < bd) { bd = scratch[c]; best = c; }
+    if (best < 0) for (let c = 0; c < k; c++) if (scratch[c] !== -1 && (best < 0 || fill![c] < fill![best])) best = c; // every partition full: the least full
     out[oo + t] = best;
-    scratch[best] = Infinity;
+    scratch[best] = -1 as number;
+    if (fill) fill[best]++;
   }
 }
 
 /**
  * The partitions of a streamed input: centres trained on `sample` (k-means, `niter` Lloyd
- * iterations), then one pass over the rows assigning each to its `overlap` nearest centres.
+ * iterations), then one pass over the rows assigning each to its `overlap` nearest centres
+ * that are not full (capacity `slack` x the even share, default 1.25).
  * `onChunk` sees each chunk of that pass (the caller encodes PQ codes in the same read).
  */
-export function partitionStream(vs: VecsStream, sample: DenseMatrix, k: number, overlap: number, o: { niter: number; seed: number; chunkRows?: number; onChunk?: (start: number, rows: number, data: Float32Array) => void }): Partitions {
+export function partitionStream(vs: VecsStream, sample: DenseMatrix, k: number, overlap: number, o: { niter: number; seed: number; chunkRows?: number; slack?: number; onChunk?: (start: number, rows: number, data: Float32Array) => void }): Partitions {
   if (!(Number.isInteger(k) && k >= 1 && k <= sample.rows)) throw new KnnkitError('partitions', `partitions: got ${k}; expected an integer in [1, ${sample.rows}] (at most the sample's rows)`);
   if (!(Number.isInteger(overlap) && overlap >= 1 && overlap <= k)) throw new KnnkitError('overlap', `overlap: got ${overlap}; expected an integer in [1, ${k}] (partitions per point)`);
   const d = vs.dim, n = vs.n;
   const centroids = k === 1 ? meanOf(sample) : trainCentroids(sample, k, { niter: o.niter, seed: o.seed, maxPointsPerCentroid: Math.ceil(sample.rows / k) });
-  const assign = new Int32Array(n * overlap), scratch = new Float64Array(k);
+  const assign = new Int32Array(n * overlap), scratch = new Float64Array(k), fill = new Int32Array(k);
+  // at most `slack` x the even share per partition
+  const cap = Math.ceil((o.slack ?? 1.25) * n * overlap / k);
   for (const c of vs.chunks(o.chunkRows)) {
-    for (let r = 0; r < c.rows; r++) nearestCentres(c.data, r * d, d, centroids, k, overlap, assign, (c.start + r) * overlap, scratch);
+    for (let r = 0; r < c.rows; r++) nearestCentres(c.data, r * d, d, centroids, k, overlap, assign, (c.start + r) * overlap, scratch, fill, cap);
     o.onChunk?.(c.start, c.rows, c.data);
   }
   // counting sort by partition; rows stay ascending inside each partition
   const offsets = new Int32Array(k + 1);
   for (let i = 0; i < assign.length; i++) offsets[assign[i] + 1]++;
   for (let p = 0; p < k; p++) offsets[p + 1] += offsets[p];
-  const fill = offsets.slice(0, k), members = new Int32Array(n * overlap);
-  for (let v = 0; v < n; v++) for (let t = 0; t < overlap; t++) members[fill[assign[v * overlap + t]]++] = v;
+  const at = offsets.slice(0, k), members = new Int32Array(n * overlap);
+  for (let v = 0; v < n; v++) for (let t = 0; t < overlap; t++) members[at[assign[v * overlap + t]]++] = v;
   return { k, overlap, centroids, offsets, members };
 }
 

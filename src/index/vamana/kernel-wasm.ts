@@ -36,7 +36,12 @@ export class WasmWalker implements Walker {
   get vD(): Float32Array { return this.v.vd; }
 
   search(start: number, L: number, collect: boolean): number {
-    this.g.fitList(L);
+    if (L > this.st.lcap) {
+      // a longer list than the scratch holds: the relayout clears the scratch, query included
+      const q = this.q.slice();
+      this.g.fitList(L);
+      this.q.set(q);
+    }
     const ex = this.st.ex;
     ex.setQueryAug(this.qAug);
     const size = ex.search(start, L, collect ? 1 : 0, 0);

@@ -91,8 +91,10 @@ test('f16 / sq8 brute force: high recall, refine recovers exact ranking, bytes p
   // refined distances are the exact ones
   const r = ref.search(Q, 10, { kFactor: 8 });
   for (let t = 0; t < 10; t++) if (r.indices[t] === truth.indices[t]) assert.equal(r.distances[t], truth.distances[t]);
-  assert.ok(sq8.memoryUsage() <= 3000 * 32 + 1024, `sq8 ${sq8.memoryUsage()} bytes`);
-  assert.ok(f16.memoryUsage() < 3000 * 65 + 1024);
+  // the SIMD scan holds the only copy of the codes; its WebAssembly memory adds query and score
+  // scratch and rounds up to 64 KiB pages
+  assert.ok(sq8.memoryUsage() <= 3000 * 32 + 2 * 65536, `sq8 ${sq8.memoryUsage()} bytes`);
+  assert.ok(f16.memoryUsage() < 3000 * 64 + 2 * 65536, `f16 ${f16.memoryUsage()} bytes`);
   for (const idx of [f16, sq8, ref]) {
     for (const view of [false, true]) {
       const back = indexFromBytes(idx.toBytes(), { view });

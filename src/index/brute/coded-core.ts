@@ -5,6 +5,7 @@ import { TopK } from '../../core/topk.js';
 import type { Metric } from '../../metrics/types.js';
 import { SearchResult } from '../../search/results.js';
 import { BitScan } from '../../codecs/bit-scan.js';
+import { CodedScan } from '../../codecs/coded-scan.js';
 import { loadCodec, makeCodec, type Codec } from '../../codecs/index.js';
 import type { Envelope, Section } from '../envelope.js';
 import type { Allow, FamilyCore } from '../types.js';
@@ -13,14 +14,19 @@ import { StoredRows } from '../shared/stored-rows.js';
 /**
  * Brute force over encoded vectors (FAISS's IndexScalarQuantizer / IndexBinaryFlat): every
  * stored code is scanned. `bits` with an L2 metric scans by popcount in WebAssembly and is exact
- * on 0/1 data; `f16` / `sq8` decode each row and rank by the metric's kernel (approximate: the
- * codes are lossy), optionally re-ranking the best k x kFactor with the float32 rows kept by
+ * on 0/1 data; `f16` / `sq8` under L2, inner product or cosine scan the codes in WebAssembly SIMD
+ * (src/codecs/coded-scan.ts, rows decoded in registers), other metrics decode each row and rank
+ * by the metric's kernel (approximate either way: the codes are lossy), optionally re-ranking the best k x kFactor with the float32 rows kept by
  * `refine` (FAISS's IndexRefineFlat).
  */
 export class CodedCore implements FamilyCore {
   private codes: Uint8Array;
   private n = 0;
   private scan: BitScan | null = null;
+  /** undefined: not built since the last add; null: no SIMD scan for this codec or engine. */
+  private coded: CodedScan | null | undefined = undefined;
+  /** Squared norms of the decoded rows (cosine through the dot-product scan). */
+  private normSq: Float64Array | null = null;
   private readonly popcount: boolean;
 
   constructor(readonly metric: Metric, readonly dim: number, readonly codec: Codec, readonly refined: StoredRows | null, codes?: Uint8Array, n = 0) {
@@ -54,6 +60,8 @@ export class CodedCore implements FamilyCore {
     this.refined?.append(data);
     this.n += data.rows;
     this.scan = null;
+    this.coded = undefined;
+    this.normSq = null;
   }
 
   search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
@@ -80,6 +88,10 @@ export class CodedCore implements FamilyCore {
     const idx = new Int32Array(Q.rows * kk).fill(-1), red = new Float64Array(Q.rows * kk).fill(Infinity);
     const mask = allow ? allow.mask() : null;
     const heaps = Array.from({ length: Q.rows }, () => new TopK(kk));
+    if (this.simdScan(Q, mask, heaps)) {
+      for (let i = 0; i < Q.rows; i++) heaps[i].drainSorted(idx, red, i * kk);
+      return { idx, red };
+    }
     // row-major over the codes: each row decoded once for the whole batch
     for (let j = 0; j < this.n; j++) {
       if (mask && mask[j] === 0) continue;
@@ -92,6 +104,33 @@ export class CodedCore implements FamilyCore {
     }
     for (let i = 0; i < Q.rows; i++) heaps[i].drainSorted(idx, red, i * kk);
     return { idx, red };
+  }
+
+  /** Ranks by the SIMD code scan when the codec and metric have one; false if not. */
+  private simdScan(Q: DenseMatrix, mask: Uint8Array | null, heaps: TopK[]): boolean {
+    const form = this.metric.dotForm;
+    if (!form) return false;
+    if (this.coded === undefined) {
+      this.coded = CodedScan.create(this.codec, this.codes, this.n);
+      // one copy of the codes: the scan's (add() copies them out again when it grows them)
+      if (this.coded) this.codes = this.coded.codes();
+    }
+    if (!this.coded) return false;
+    if (form.kind === 'l2') { this.coded.scan(Q.data, Q.rows, 'l2', mask, heaps, null); return true; }
+    const d = this.dim;
+    let qn: Float64Array | null = null;
+    if (form.kind === 'cosine') {
+      if (!this.normSq) {
+        const row = new Float32Array(d), ns = new Float64Array(this.n);
+        for (let j = 0; j < this.n; j++) { this.codec.decode(this.codes, j, row); let s = 0; for (let t = 0; t < d; t++) s += row[t] * row[t]; ns[j] = s; }
+        this.normSq = ns;
+      }
+      qn = new Float64Array(Q.rows);
+      for (let i = 0; i < Q.rows; i++) { let s = 0; for (let t = 0; t < d; t++) s += Q.data[i * d + t] ** 2; qn[i] = s; }
+    }
+    const ns = this.normSq;
+    this.coded.scan(Q.data, Q.rows, 'dot', mask, heaps, (dot, i, j) => form.fromDot(dot, qn ? qn[i] : 0, ns ? ns[j] : 0));
+    return true;
   }
 
   /** Exact re-ranking of each query's kk candidates over the float32 rows; keeps k. */
@@ -132,7 +171,8 @@ export class CodedCore implements FamilyCore {
   }
 
   memoryUsage(): number {
-    return this.n * this.codec.bytesPerVector + (this.refined?.bytes() ?? 0) + (this.scan?.memoryUsage() ?? 0);
+    return this.n * this.codec.bytesPerVector + (this.refined?.bytes() ?? 0) + (this.scan?.memoryUsage() ?? 0) +
+      (this.coded ? this.coded.memoryUsage() - this.n * this.codec.bytesPerVector : 0);
   }
 
   persist(): { state: Record<string, unknown>; sections: Section[] } {

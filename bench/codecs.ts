@@ -1,0 +1,69 @@
+// Codec benchmark: brute force over f32, f16, sq8 (and sq8 + refine) on clustered data, and
+// bits on the same data binarised (x > 0), one thread, one process, one run. For f16 / sq8 the
+// WebAssembly SIMD code scan (src/codecs/coded-scan.ts) runs beside the TypeScript decode-then-
+// distance path (KNNKIT_WASM=off) on the same queries, so their ratio is measured under the
+// same load. Per row: bytes per vector (memoryUsage / n), build time, recall@10 against exact
+// float32 brute force, queries/s wall and per CPU-second (process.cpuUsage), load average.
+// Usage: node --import tsx bench/codecs.ts [--n 100000] [--dim 128] [--queries 200] [--ts-queries 20]
+import { loadavg } from 'node:os';
+import { createIndex } from '../src/index/api.js';
+import type { DenseMatrix } from '../src/core/matrix.js';
+import type { SearchResult } from '../src/search/results.js';
+import { setWasmMode } from '../src/wasm/loader.js';
+import { gaussianClusters } from '../test/helpers/data.js';
+import { cpuNow, fmt, opt } from './common.js';
+
+const n = +opt('n', '100000'), dim = +opt('dim', '128'), nq = +opt('queries', '200'), nqTs = +opt('ts-queries', '20');
+const K = 10;
+// queries from the same clusters (another seed of the generator: same centres, other points)
+const all = gaussianClusters(n + nq, dim, 100, 42);
+const X: DenseMatrix = { kind: 'dense', data: all.data.subarray(0, n * dim), rows: n, cols: dim };
+const Q: DenseMatrix = { kind: 'dense', data: all.data.slice(n * dim), rows: nq, cols: dim };
+const binar = (M: DenseMatrix): DenseMatrix => ({ ...M, data: M.data.map((v) => (v > 0 ? 1 : 0)) });
+
+function recall(a: SearchResult, truth: SearchResult, rows: number): number {
+  let hit = 0;
+  for (let q = 0; q < rows; q++) {
+    const t = new Set(truth.row(q).indices);
+    for (const i of a.row(q).indices) if (t.has(i)) hit++;
+  }
+  return hit / (rows * K);
+}
+
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+console.log(`bench:codecs  ${new Date().toISOString()}  n ${n} x ${dim}, ${nq} queries (TypeScript path: ${nqTs}), k ${K}, 1 thread; load at start ${load()}`);
+const truth = createIndex('brute', X).search(Q, K);
+const Xb = binar(X), Qb = binar(Q);
+const truthB = createIndex('brute', Xb).search(Qb, K);
+
+interface Row { name: string; bpv: number; buildS: number; recall: number; qps: number; qpsCpu: number; load: string }
+const rows: Row[] = [];
+function run(name: string, codec: string, opts: Record<string, unknown>, queries: number, path: 'wasm' | 'ts', binary = false, sp: Record<string, unknown> = {}): Row {
+  if (path === 'ts') setWasmMode('off');
+  try {
+    const data = binary ? Xb : X, qs = binary ? Qb : Q, tr = binary ? truthB : truth;
+    const t0 = performance.now();
+    const idx = createIndex('brute', data, { codec, ...opts });
+    const buildS = (performance.now() - t0) / 1e3;
+    const Qs: DenseMatrix = { kind: 'dense', data: qs.data.subarray(0, queries * dim), rows: queries, cols: dim };
+    idx.search({ ...Qs, rows: 1, data: Qs.data.subarray(0, dim) }, K, sp); // warm-up: scan set-up, JIT
+    const c0 = cpuNow(), w0 = performance.now();
+    const res = idx.search(Qs, K, sp);
+    const wall = (performance.now() - w0) / 1e3, cpu = cpuNow() - c0;
+    const row = { name, bpv: idx.memoryUsage() / n, buildS, recall: recall(res, tr, queries), qps: queries / wall, qpsCpu: queries / cpu, load: load() };
+    rows.push(row);
+    console.log(`  ${name.padEnd(26)} ${fmt(row.bpv, 1).padStart(7)} B/vec  build ${fmt(buildS, 2)} s  recall@10 ${fmt(row.recall, 3)}  ${fmt(row.qps, 1)} q/s  ${fmt(row.qpsCpu, 1)} q/CPU-s  load ${row.load}`);
+    return row;
+  } finally { setWasmMode(undefined); }
+}
+
+const f32 = run('f32 (wasm SIMD)', 'f32', {}, nq, 'wasm');
+const f16 = run('f16 (wasm SIMD scan)', 'f16', {}, nq, 'wasm');
+const f16ts = run('f16 (TypeScript decode)', 'f16', {}, nqTs, 'ts');
+const sq8 = run('sq8 (wasm SIMD scan)', 'sq8', {}, nq, 'wasm');
+const sq8ts = run('sq8 (TypeScript decode)', 'sq8', {}, nqTs, 'ts');
+run('sq8 + refine kFactor 4', 'sq8', { refine: true }, nq, 'wasm', false, { kFactor: 4 });
+run('bits (0/1 data, popcount)', 'bits', {}, nq, 'wasm', true);
+console.log(`ratios (same run): f16 SIMD / TS ${fmt(f16.qpsCpu / f16ts.qpsCpu, 1)}x per CPU-s, sq8 SIMD / TS ${fmt(sq8.qpsCpu / sq8ts.qpsCpu, 1)}x per CPU-s; ` +
+  `f16 / f32 ${fmt(f16.qpsCpu / f32.qpsCpu, 2)}x, sq8 / f32 ${fmt(sq8.qpsCpu / f32.qpsCpu, 2)}x per CPU-s`);
+console.log('HNSW rows: not measured (HNSW stores f32 or bits only; f16 / sq8 HNSW is not built yet)');

@@ -108,3 +108,18 @@ test('hnsw view: a corrupt arena section is refused', () => {
   bad[at] ^= 0x40;
   assert.throws(() => indexFromBytes(bad, { view: true }), /checksum/);
 });
+
+test('hnsw view: a beam wider than the saved scratch moves a zero-copy index into its own memory, same answers', () => {
+  setWasmMode('off');
+  const built = createIndex('hnsw', base, { M: 6, efConstruction: 40 });
+  const bytes = built.toBytes();
+  const buf = bytes.slice();
+  const back = indexFromBytes(buf, { view: true });
+  const h = hnswOf(back);
+  assert.equal(h.arena.buffer, buf.buffer);
+  const want = indexFromBytes(bytes.slice()).search(queries, 8, { ef: 300 });
+  const got = back.search(queries, 8, { ef: 300 });
+  assert.notEqual(h.arena.buffer, buf.buffer, 'scratch for ef 300 is larger than the saved one (efConstruction 40)');
+  assert.deepEqual(Array.from(got.ids), Array.from(want.ids));
+  assert.deepEqual(Array.from(got.distances), Array.from(want.distances));
+});

@@ -102,3 +102,67 @@ export function assign(X: usize, n: i32, d: i32, panels: usize, nPanels: i32, no
   }
   }
 }
+
+/**
+ * Every score ||c||^2 - 2 <x, c> (the same panels and norms as `assign`; the host may put -c and
+ * 1 there for 1 - <x, c>) of rows [0, n) against the 8 * nPanels centres, written row-major to
+ * out (n x 8 nPanels f32). The IVF coarse quantiser's probe: the same 4 x 8 register tile and the
+ * same L2-sized centre blocks as `assign`, no running minima (the host keeps each row's nprobe
+ * best), so there is no per-panel compare / select and no state between blocks.
+ */
+export function scores(X: usize, n: i32, d: i32, panels: usize, nPanels: i32, norms: usize, out: usize, blockPanels: i32): void {
+  const rowBytes = <usize>d << 2;
+  const panelBytes = <usize>d << 5;
+  const outRow = <usize>nPanels << 5;
+  for (let pb = 0; pb < nPanels; pb += blockPanels) {
+    const pe = min(pb + blockPanels, nPanels);
+    const n4 = n & ~3;
+    for (let i = 0; i < n4; i += 4) {
+      const x0 = X + <usize>i * rowBytes;
+      const d1 = rowBytes, d2 = rowBytes << 1, d3 = rowBytes * 3;
+      const o0 = out + <usize>i * outRow;
+      for (let g = pb; g < pe; g++) {
+        const P = panels + <usize>g * panelBytes;
+        const N0 = v128.load(norms + (<usize>g << 5)), N1 = v128.load(norms + (<usize>g << 5), 16);
+        let a00 = N0, a01 = N1, a10 = N0, a11 = N1, a20 = N0, a21 = N1, a30 = N0, a31 = N1;
+        let p = P, xp = x0;
+        const pEnd = P + panelBytes;
+        while (p < pEnd) {
+          const c0 = v128.load(p), c1 = v128.load(p, 16);
+          let s = v128.load32_splat(xp); a00 = mac(a00, s, c0); a01 = mac(a01, s, c1);
+          s = v128.load32_splat(xp + d1); a10 = mac(a10, s, c0); a11 = mac(a11, s, c1);
+          s = v128.load32_splat(xp + d2); a20 = mac(a20, s, c0); a21 = mac(a21, s, c1);
+          s = v128.load32_splat(xp + d3); a30 = mac(a30, s, c0); a31 = mac(a31, s, c1);
+          p += 32; xp += 4;
+        }
+        const o = o0 + (<usize>g << 5);
+        v128.store(o, a00); v128.store(o, a01, 16);
+        v128.store(o + outRow, a10); v128.store(o + outRow, a11, 16);
+        v128.store(o + 2 * outRow, a20); v128.store(o + 2 * outRow, a21, 16);
+        v128.store(o + 3 * outRow, a30); v128.store(o + 3 * outRow, a31, 16);
+      }
+    }
+    // the last n % 4 rows one at a time (a single query's probe is one such row: a 4-row tile
+    // repeating it would do the work four times)
+    for (let i = n4; i < n; i++) {
+      const x0 = X + <usize>i * rowBytes;
+      const o0 = out + <usize>i * outRow;
+      for (let g = pb; g < pe; g++) {
+        const P = panels + <usize>g * panelBytes;
+        let a0 = v128.load(norms + (<usize>g << 5)), a1 = v128.load(norms + (<usize>g << 5), 16);
+        let b0 = f32x4.splat(0), b1 = b0;
+        let p = P, xp = x0;
+        const pEnd = P + panelBytes - 32;
+        // two coordinates per step into two accumulator pairs (shorter dependency chains)
+        while (p < pEnd) {
+          let s = v128.load32_splat(xp); a0 = mac(a0, s, v128.load(p)); a1 = mac(a1, s, v128.load(p, 16));
+          s = v128.load32_splat(xp, 4); b0 = mac(b0, s, v128.load(p, 32)); b1 = mac(b1, s, v128.load(p, 48));
+          p += 64; xp += 8;
+        }
+        if (p == pEnd) { const s = v128.load32_splat(xp); a0 = mac(a0, s, v128.load(p)); a1 = mac(a1, s, v128.load(p, 16)); }
+        const o = o0 + (<usize>g << 5);
+        v128.store(o, f32x4.add(a0, b0)); v128.store(o, f32x4.add(a1, b1), 16);
+      }
+    }
+  }
+}

@@ -240,13 +240,20 @@ export function assign(X: DenseMatrix, centers: Float32Array, k: number): { labe
   return { labels, dist };
 }
 
-interface KMeansExports { memory: WebAssembly.Memory; assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void }
+interface KMeansExports {
+  memory: WebAssembly.Memory;
+  assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void;
+  scores(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number): void;
+}
 let kernel: { module: WebAssembly.Module; ex: KMeansExports } | null = null;
 
 function kmeansKernel(): KMeansExports | null {
   const loaded = loadEmbedded('kmeans', kmeansWasm);
   if (!loaded) return null;
-  if (kernel?.module !== loaded.module) kernel = { module: loaded.module, ex: new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as KMeansExports };
+  if (kernel?.module !== loaded.module) {
+    kernel = { module: loaded.module, ex: new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as KMeansExports };
+    panelsFor = null;
+  }
   return kernel.ex;
 }
 
@@ -276,6 +283,7 @@ export function assignNearest(X: Float32Array, n: number, d: number, centers: Fl
   // of this machine kind's 512 KiB L2, so a block stays there while every row quad sweeps it
   const blockPanels = Math.max(1, Math.floor(262144 / (d * 32)));
   const mem = ex.memory.buffer;
+  panelsFor = null;
   const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
   // panel g, value t, lane l: -2 c_{8g+l}[t]; padding centres never win (norm +Infinity)
   P.fill(0); N.fill(Infinity);
@@ -293,6 +301,77 @@ export function assignNearest(X: Float32Array, n: number, d: number, centers: Fl
     out.set(Om.subarray(0, r), i0);
   }
   return out;
+}
+
+/**
+ * Which centres the module's panels hold for `nearestCentres` (their array, not a copy: callers
+ * pass centres they no longer modify, as the coarse quantiser's); `assignNearest` overwrites the
+ * panels and clears it.
+ */
+let panelsFor: { centers: Float32Array; kind: 'l2' | 'ip'; k: number; d: number } | null = null;
+
+/** Rows per `scores` call: a chunk's score matrix (rows x k f32) stays within a few MB. */
+const SCORE_CHUNK = 256;
+
+/**
+ * The `nprobe` nearest of k centres for each of the n rows of X, nearest first (ties to the
+ * lower centre), and their scores, row-major n x nprobe: squared L2 (kind 'l2', computed as
+ * ||x||^2 + ||c||^2 - 2 <x, c> in float32, as FAISS's IndexFlatL2 quantiser does), or 1 - <x, c>
+ * (kind 'ip'). The scores come from the WebAssembly tile kernel (assembly/kmeans.ts `scores`),
+ * each row's best kept by a sorted insertion; null when WebAssembly is off (the caller falls
+ * back to the exact brute-force engine).
+ */
+export function nearestCentres(X: Float32Array, n: number, d: number, centers: Float32Array, k: number, nprobe: number, kind: 'l2' | 'ip'): { lists: Int32Array; scores: Float32Array } | null {
+  const ex = kmeansKernel();
+  if (!ex) return null;
+  const np = Math.min(nprobe, k);
+  const nPanels = Math.ceil(k / 8), kp = nPanels * 8;
+  const panelsOff = 1024, normsOff = panelsOff + nPanels * 32 * d, xOff = normsOff + nPanels * 32;
+  const rows = Math.min(n, SCORE_CHUNK), outOff = xOff + ((rows * d * 4 + 15) & ~15);
+  ensureMemory(ex.memory, outOff + rows * kp * 4);
+  const blockPanels = Math.max(1, Math.floor(262144 / (d * 32)));
+  const mem = ex.memory.buffer;
+  // the panels stay in the module between calls on the same centres (a single query's probe
+  // would otherwise rebuild 1,024 x 128 panels for one row of scores)
+  if (panelsFor?.centers !== centers || panelsFor.kind !== kind || panelsFor.k !== k || panelsFor.d !== d) {
+    const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, kp);
+    // l2: panels -2 c and norms ||c||^2; ip: panels -c and norms 1 (score 1 - <x, c>); padding
+    // centres score +Infinity and are never kept
+    const w = kind === 'l2' ? -2 : -1;
+    P.fill(0); N.fill(Infinity);
+    for (let j = 0; j < k; j++) {
+      const g = j >> 3, l = j & 7;
+      let s = 0;
+      for (let t = 0; t < d; t++) { const v = centers[j * d + t]; P[(g * d + t) * 8 + l] = w * v; s += v * v; }
+      N[j] = kind === 'l2' ? s : 1;
+    }
+    panelsFor = { centers, kind, k, d };
+  }
+  const lists = new Int32Array(n * np).fill(-1), scores = new Float32Array(n * np).fill(Infinity);
+  const Xm = new Float32Array(mem, xOff, rows * d), S = new Float32Array(mem, outOff, rows * kp);
+  for (let i0 = 0; i0 < n; i0 += SCORE_CHUNK) {
+    const r = Math.min(SCORE_CHUNK, n - i0);
+    Xm.set(X.subarray(i0 * d, (i0 + r) * d));
+    ex.scores(xOff, r, d, panelsOff, nPanels, normsOff, outOff, blockPanels);
+    for (let i = 0; i < r; i++) {
+      let xx = 0;
+      if (kind === 'l2') for (let t = (i0 + i) * d, e = t + d; t < e; t++) xx += X[t] * X[t];
+      const o = (i0 + i) * np, so = i * kp;
+      let filled = 0, worst = Infinity;
+      for (let j = 0; j < k; j++) {
+        const v = S[so + j];
+        // strictly better than the current nprobe-th only: on equal scores the lower centre stays
+        if (filled === np && !(v < worst)) continue;
+        let pos = filled < np ? filled++ : np - 1;
+        while (pos > 0 && v < scores[o + pos - 1]) { scores[o + pos] = scores[o + pos - 1]; lists[o + pos] = lists[o + pos - 1]; pos--; }
+        scores[o + pos] = v; lists[o + pos] = j;
+        worst = scores[o + np - 1];
+      }
+      // squared L2 = ||x||^2 + score, clamped at 0 against float32 cancellation
+      if (kind === 'l2') for (let t = o; t < o + filled; t++) scores[t] = Math.max(0, Math.fround(scores[t] + xx));
+    }
+  }
+  return { lists, scores };
 }
 
 function labelsInertia(X: DenseMatrix, centers: Float32Array, k: number): { labels: Int32Array; inertia: number } {

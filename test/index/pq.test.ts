@@ -145,6 +145,40 @@ test('pq / ivf-pq (8-bit): the WebAssembly ADC scan and its TypeScript twin agre
   }
 });
 
+test('coarse probe: the tile kernel\'s nprobe nearest centres and scores match exact ones up to float32 near-ties', async () => {
+  const { nearestCentres } = await import('../../src/learn/kmeans.js');
+  // n = 1 .. 7 and 261: the one-row tail path alone, with 4-row tiles, and across a 256-row chunk;
+  // k = 1100 at d = 128: three centre blocks; k = 37: a padded last panel
+  for (const [d, k, n, np] of [[128, 1100, 261, 16], [20, 37, 7, 5], [20, 37, 1, 37], [3, 10, 6, 12], [128, 64, 5, 1]]) {
+    const X = gaussianClusters(n + k, d, 9, 11 + d);
+    const C = X.data.slice(n * d), Q = X.data.subarray(0, n * d);
+    for (const kind of ['l2', 'ip'] as const) {
+      const r = nearestCentres(Q, n, d, C, k, np, kind);
+      assert.ok(r, 'WebAssembly available');
+      const m = Math.min(np, k);
+      assert.equal(r.lists.length, n * m);
+      for (let i = 0; i < n; i++) {
+        const exact = Array.from({ length: k }, (_, c) => {
+          let s = 0;
+          for (let t = 0; t < d; t++) s += kind === 'l2' ? (Q[i * d + t] - C[c * d + t]) ** 2 : Q[i * d + t] * C[c * d + t];
+          return { c, s: kind === 'l2' ? s : 1 - s };
+        }).sort((a, b) => a.s - b.s || a.c - b.c);
+        const scale = Math.max(1, Math.abs(exact[k - 1].s), Math.abs(exact[0].s));
+        for (let j = 0; j < m; j++) {
+          const got = r.lists[i * m + j];
+          assert.ok(got >= 0 && got < k, `${kind} d=${d} row ${i} rank ${j}: list ${got}`);
+          // the score is the exact one within float32 rounding, and the rank's exact score is the
+          // same within that rounding (a swap is a near-tie)
+          const own = exact.find((e) => e.c === got)!.s;
+          assert.ok(Math.abs(r.scores[i * m + j] - own) <= 1e-4 * scale, `${kind} d=${d} row ${i} rank ${j}: score ${r.scores[i * m + j]} vs ${own}`);
+          assert.ok(Math.abs(own - exact[j].s) <= 1e-4 * scale, `${kind} d=${d} row ${i} rank ${j}: centre ${got} (${own}) vs ${exact[j].c} (${exact[j].s})`);
+          if (j > 0) assert.ok(r.scores[i * m + j] >= r.scores[i * m + j - 1], 'nearest first');
+        }
+      }
+    }
+  }
+});
+
 test('k-means assignment: the WebAssembly tile kernel picks the exact nearest centre up to float32 near-ties', async () => {
   const { setWasmMode } = await import('../../src/wasm/loader.js');
   const { assignNearest } = await import('../../src/learn/kmeans.js');

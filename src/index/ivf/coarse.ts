@@ -1,6 +1,6 @@
 import { KnnkitError } from '../../core/errors.js';
 import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
-import { trainCentroids } from '../../learn/kmeans.js';
+import { assignNearest, nearestCentres, trainCentroids } from '../../learn/kmeans.js';
 import type { Metric } from '../../metrics/types.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
 
@@ -68,12 +68,18 @@ export class CoarseQuantiser {
    * or 1 - <q, c>), row-major nq x nprobe.
    */
   probe(Q: DenseMatrix, nprobe: number): { lists: Int32Array; scores: Float32Array } {
+    // the k-means tile kernel's scores (FAISS's float32 quantiser distances): the brute-force
+    // engine's exact float64 re-ranking of its pre-selection cost as much as the scores themselves
+    const fast = nearestCentres(Q.data, Q.rows, this.dim, this.centroids, this.nlist, nprobe, this.kind);
+    if (fast) return fast;
     const r = this.engine.search(Q, Math.min(nprobe, this.nlist));
     return { lists: r.indices, scores: r.distances };
   }
 
   /** The list of each row (its nearest centroid). */
   assign(X: DenseMatrix): Int32Array {
+    // L2: k-means' argmin kernel (no score matrix, no per-row selection in TypeScript)
+    if (this.kind === 'l2') return assignNearest(X.data, X.rows, this.dim, this.centroids, this.nlist);
     return this.probe(X, 1).lists;
   }
 

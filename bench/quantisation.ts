@@ -56,7 +56,9 @@ function recall(ids: Int32Array): number {
   return hit / (nq * K);
 }
 
-interface Row { name: string; train: number; bpv: number; runs: { nprobe: number; qps: number; recall: number }[] }
+// qps: wall clock; cpuQps: queries per CPU second of the searching process (what other jobs on a
+// shared machine inflate least); trainCpu: CPU seconds of train + add
+interface Row { name: string; train: number; trainCpu: number; bpv: number; runs: { nprobe: number; qps: number; cpuQps: number; recall: number }[] }
 const rows: Row[] = [];
 const variants: [string, string, Record<string, unknown>, Record<string, unknown>][] = [
   ['knnkit ivf-flat', 'ivf-flat', { nlist }, {}],
@@ -69,26 +71,28 @@ const want = (key: string) => !only.length || only.includes(key);
 for (const [vi, [name, kind, opts, sp]] of variants.entries()) {
   if (only.length && !only.includes(keys[vi])) continue;
   t0 = performance.now();
+  const c0 = cpuNow();
   // train + add as createIndex does, with the memory of the trained empty index in between
   const idx = emptyIndex(kind, dim, opts);
   idx.train(X);
   const fixed = idx.memoryUsage();
   idx.add(X);
   const train = (performance.now() - t0) / 1000;
+  const trainCpu = cpuNow() - c0;
   // bytes per vector: what the vectors add (codes, labels, list slack), beside FAISS's code_size + 8-byte id
   const bpv = (idx.memoryUsage() - fixed) / n;
   const runs = nprobes.map((nprobe) => {
     idx.search({ data: Q.data.subarray(0, 32 * dim), rows: 32, cols: dim }, K, { nprobe, ...sp });
-    const secs: number[] = [];
+    const secs: number[] = [], cpus: number[] = [];
     let ids: Int32Array = new Int32Array(0);
     for (let r = 0; r < repeats; r++) {
-      const s = performance.now();
+      const s = performance.now(), c = cpuNow();
       ids = idx.search(Q, K, { nprobe, ...sp }).indices;
-      secs.push((performance.now() - s) / 1000);
+      secs.push((performance.now() - s) / 1000); cpus.push(cpuNow() - c);
     }
-    return { nprobe, qps: nq / median(secs), recall: recall(ids) };
+    return { nprobe, qps: nq / median(secs), cpuQps: nq / median(cpus), recall: recall(ids) };
   });
-  rows.push({ name, train, bpv, runs });
+  rows.push({ name, train, trainCpu, bpv, runs });
   console.log(`${name}: build (train + add) ${fmt(train, 1)} s, ${fmt(bpv, 1)} B/vector + ${fmt(fixed / 1e6, 1)} MB fixed (centroids, codebooks, tables)`);
 }
 
@@ -104,7 +108,7 @@ if (!flag('no-peer') && existsSync(py) && (!only.length || only.some((k) => keys
       [`as set (${process.env.OPENBLAS_CORETYPE ?? '-'} / ${process.env.OPENBLAS_L2_SIZE ?? '-'})`, {}],
       ['OPENBLAS_CORETYPE=SkylakeX', { OPENBLAS_CORETYPE: 'SkylakeX' }],
     ];
-    type FaissOut = { faiss: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] };
+    type FaissOut = { faiss: string; indexes: { name: string; train_s: number; add_s: number; train_cpu_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; median_cpu_s: number; recall: number }[] }[] };
     let best: { label: string; out: FaissOut } | null = null;
     for (const [label, patch] of envs) {
       const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1' };
@@ -118,7 +122,7 @@ if (!flag('no-peer') && existsSync(py) && (!only.length || only.some((k) => keys
     }
     if (best) {
       for (const ix of best.out.indexes) {
-        rows.push({ name: `FAISS ${ix.name} [${best.label}]`, train: ix.train_s + ix.add_s, bpv: ix.bytes_per_vector, runs: ix.runs.map((r) => ({ nprobe: r.nprobe, qps: nq / r.median_s, recall: r.recall })) });
+        rows.push({ name: `FAISS ${ix.name} [${best.label}]`, train: ix.train_s + ix.add_s, trainCpu: ix.train_cpu_s, bpv: ix.bytes_per_vector, runs: ix.runs.map((r) => ({ nprobe: r.nprobe, qps: nq / r.median_s, cpuQps: nq / r.median_cpu_s, recall: r.recall })) });
       }
     }
   });
@@ -139,15 +143,20 @@ if (want('lancedb') && !flag('no-peer')) {
     if (r.status !== 0) { console.log(`LanceDB failed: ${lastErrorLine(r)}`); return; }
     type LanceOut = { lancedb: string; threads: string; indexes: { name: string; train_s: number; add_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; recall: number }[] }[] };
     const out = lastJson<LanceOut>(r.stdout);
-    for (const ix of out.indexes) rows.push({ name: `${ix.name} ${out.lancedb}`, train: ix.train_s + ix.add_s, bpv: ix.bytes_per_vector, runs: ix.runs.map((x) => ({ nprobe: x.nprobe, qps: nq / x.median_s, recall: x.recall })) });
+    for (const ix of out.indexes) rows.push({ name: `${ix.name} ${out.lancedb}`, train: ix.train_s + ix.add_s, trainCpu: NaN, bpv: ix.bytes_per_vector, runs: ix.runs.map((x) => ({ nprobe: x.nprobe, qps: nq / x.median_s, cpuQps: NaN, recall: x.recall })) });
     console.log(`LanceDB ${out.lancedb} (LANCE_CPU_THREADS=${out.threads}): table ${fmt(out.indexes[0].add_s, 1)} s, IVF_PQ index ${fmt(out.indexes[0].train_s, 1)} s`);
   });
 }
 
 console.log(`\nrecall@${K} / queries per second (median of ${repeats}), one thread`);
-console.log(['index'.padEnd(44), 'build s', 'B/vec', ...nprobes.map((p) => `nprobe ${p}`.padStart(17))].join(' '));
+console.log(['index'.padEnd(44), 'build s', 'cpu s', 'B/vec', ...nprobes.map((p) => `nprobe ${p}`.padStart(17))].join(' '));
 for (const r of rows) {
-  console.log([r.name.padEnd(44), fmt(r.train, 1).padStart(7), fmt(r.bpv, 1).padStart(5), ...r.runs.map((x) => `${x.recall.toFixed(3)} / ${fmt(x.qps)}`.padStart(17))].join(' '));
+  console.log([r.name.padEnd(44), fmt(r.train, 1).padStart(7), fmt(r.trainCpu, 1).padStart(5), fmt(r.bpv, 1).padStart(5), ...r.runs.map((x) => `${x.recall.toFixed(3)} / ${fmt(x.qps)}`.padStart(17))].join(' '));
+}
+console.log(`queries per CPU second of the process (same runs)`);
+for (const r of rows) {
+  if (!r.runs.some((x) => Number.isFinite(x.cpuQps))) continue;
+  console.log([r.name.padEnd(44), ''.padStart(7), ''.padStart(5), ''.padStart(5), ...r.runs.map((x) => `${x.recall.toFixed(3)} / ${fmt(x.cpuQps)}`.padStart(17))].join(' '));
 }
 
 /** The points no other point beats on both recall and speed. */
@@ -170,11 +179,12 @@ function qpsAt(runs: { qps: number; recall: number }[], target: number): number 
 // queries/s at recall@10 = 0.9 along each row's nprobe sweep, and knnkit against each FAISS row
 // of the same family (the issue's targets: ivf-flat >= 0.7x, fast scan + refine >= 0.5x)
 {
-  const at = rows.map((r) => ({ name: r.name, qps: qpsAt(frontier(r.runs), 0.9) }));
+  const cpuRuns = (r: Row) => r.runs.map((x) => ({ qps: x.cpuQps, recall: x.recall }));
+  const at = rows.map((r) => ({ name: r.name, qps: qpsAt(frontier(r.runs), 0.9), cpuQps: qpsAt(frontier(cpuRuns(r)), 0.9), train: r.train, trainCpu: r.trainCpu }));
   console.log(`\nat recall@10 = 0.9 (interpolated; "-" where the sweep never reaches it; raise --nprobe / --kfactor): ` + at.map((a) => `${a.name} ${Number.isFinite(a.qps) ? fmt(a.qps) : '-'}`).join('; '));
   const pair = (mine: string, theirs: RegExp, target: string) => {
     const a = at.find((x) => x.name === mine), bs = at.filter((x) => theirs.test(x.name));
-    for (const b of bs) if (a && Number.isFinite(a.qps) && Number.isFinite(b.qps)) console.log(`  ${mine} / ${b.name}: ${fmt(a.qps / b.qps, 2)}x${target}`);
+    for (const b of bs) if (a && Number.isFinite(a.qps) && Number.isFinite(b.qps)) console.log(`  ${mine} / ${b.name}: ${fmt(a.qps / b.qps, 2)}x${target}, per CPU second ${fmt(a.cpuQps / b.cpuQps, 2)}x; build ${fmt(a.train / b.train, 2)}x (CPU ${fmt(a.trainCpu / b.trainCpu, 2)}x; target <= 2x)`);
   };
   pair('knnkit ivf-flat', /^FAISS IVFFlat/, ' (target >= 0.7x)');
   pair('knnkit ivf-pq', /^FAISS IVFPQ \[/, '');

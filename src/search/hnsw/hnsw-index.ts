@@ -676,10 +676,10 @@ export class HnswIndex implements NeighborIndex {
   /** @internal the constructor as a function (the deserialiser's factory). */
   static make(dim: number, opts: HnswOptions): HnswIndex { return new HnswIndex(dim, opts); }
 
-  /** Writes the index atomically (temporary file, fsync, rename). */
+  /** Writes the index atomically (temporary file, fsync, rename), streamed from its memory (no file-sized buffer). */
   async save(path: string): Promise<void> {
-    const { atomicWriteFile } = await import('../../io/atomic.js');
-    await atomicWriteFile(path, this.toBytes());
+    const { streamAtomic } = await import('../../io/atomic.js');
+    await streamAtomic(path, serializeChunks(this));
   }
 
   static async load(path: string, opts: { kernel?: 'auto' | 'wasm' | 'js' } = {}): Promise<HnswIndex> {
@@ -715,4 +715,4 @@ function isVector(x: unknown): boolean {
 }
 
 // late imports (serialize.ts imports this module's types only)
-import { serializeIndex, deserializeIndex } from './serialize.js';
+import { serializeIndex, serializeChunks, deserializeIndex } from './serialize.js';

@@ -72,19 +72,38 @@ export function hnswParts(idx: HnswIndex): { header: Header; parts: { name: stri
   return { header: h, parts: secs.map((x) => ({ name: x.name, bytes: src[x.name] })) };
 }
 
-export function serializeIndex(idx: HnswIndex): Uint8Array {
+/**
+ * The file as a sequence of chunks: the framing, then views of the index memory (no copy), the
+ * CRC-32 computed on the way. HnswIndex#save streams them into the file, so that a save holds
+ * no file-sized buffer (a 1M x 128 index is 630 MB); toBytes joins them.
+ */
+export function* serializeChunks(idx: HnswIndex): Generator<Uint8Array> {
   const { header: h, parts } = hnswParts(idx);
   const json = new TextEncoder().encode(JSON.stringify(h));
-  const total = 16 + pad4(json.length) + parts.reduce((a, s) => a + pad4(s.bytes.length), 0) + 4;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  const head = new Uint8Array(16 + pad4(json.length));
+  const dv = new DataView(head.buffer);
+  for (let i = 0; i < 8; i++) head[i] = MAGIC.charCodeAt(i);
   dv.setUint32(8, FORMAT_VERSION, true);
   dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  let p = 16 + pad4(json.length);
-  for (const s of parts) { out.set(s.bytes, p); p += pad4(s.bytes.length); }
-  dv.setUint32(p, crc32(out.subarray(0, p)), true);
+  head.set(json, 16);
+  let crc = crc32(head);
+  yield head;
+  for (const s of parts) {
+    crc = crc32(s.bytes, crc);
+    if (s.bytes.length > 0) yield s.bytes;
+    const pad = pad4(s.bytes.length) - s.bytes.length;
+    if (pad > 0) { const z = new Uint8Array(pad); crc = crc32(z, crc); yield z; }
+  }
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, crc, true);
+  yield tail;
+}
+
+export function serializeIndex(idx: HnswIndex): Uint8Array {
+  const chunks = [...serializeChunks(idx)];
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let p = 0;
+  for (const c of chunks) { out.set(c, p); p += c.length; }
   return out;
 }
 

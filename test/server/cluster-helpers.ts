@@ -135,3 +135,28 @@ export async function until(fn: () => Promise<boolean> | boolean, timeoutMs: num
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+export interface NodeChild { id: string; child: ChildProcess; url: string; err: () => string }
+
+/** A `knnkit serve --cluster` child process on a free port; resolves once it listens (bounded). */
+export function startClusterNode(root: string, id: string, urls: string[], extra: string[] = [], timeoutMs = 60_000): Promise<NodeChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/serve-child.ts'),
+    '--cluster', urls.join(','), '--node-id', id, '--port', '0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr!.on('data', (d) => { err = (err + d).slice(-50_000); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`node ${id} did not start in ${timeoutMs} ms: ${err}`)); }, timeoutMs);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ id, child, url: m[1], err: () => err }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`node ${id} exited with ${code}: ${err}`)); });
+  });
+}
+
+export async function sigkillChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  c.kill('SIGKILL');
+  await exitOf(c);
+}

@@ -7,7 +7,7 @@ routes for collections and points (upsert, retrieve, delete and payload changes 
 count, scroll, search, query; not payload indexes, snapshots or BM25);
 writes go to replicated JetStream streams (one per collection shard) and are answered once
 JetStream has acknowledged them; every node follows every shard and answers any request.
-Needs the npm packages @nats-io/transport-node, @nats-io/jetstream and @nats-io/kv.
+Needs the npm packages @nats-io/transport-node, @nats-io/jetstream, @nats-io/kv and @nats-io/obj.
 
 options:
   --cluster URLS             NATS servers of the cluster, comma-separated          [required]
@@ -17,6 +17,10 @@ options:
   --replicas N               stream / bucket replicas of new collections (default 3)
   --publish-deadline-ms MS   how long a write retries before a 503 (default 30000)
   --read-wait-ms MS          how long a read waits to catch up (default 10000), then 503
+  --seal-points N            seal a shard's segment after N changed points (default 100000)
+  --seal-ms MS               ... or after MS with any change (default 60000)
+  --lease-ms MS              sealer lease time to live (default 15000)
+  --seal-pause-ms MS         test hook: pause between segment upload and manifest (default 0)
 
 Reads take ?consistency=eventual|strong|bounded|session (default strong), with max_lag_ms or
 max_lag_seq for bounded staleness, and the knnkit-after header (a write's knnkit-sequences
@@ -33,7 +37,7 @@ export async function runCluster(argv: string[]): Promise<number> {
     mod = await import('./serve.js');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /@nats-io\//.test((e as Error).message)) {
-      throw new KnnkitError('--cluster', '--cluster: the NATS client is not installed; run npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv');
+      throw new KnnkitError('--cluster', '--cluster: the NATS client is not installed; run npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv @nats-io/obj');
     }
     throw e;
   }

@@ -24,7 +24,21 @@ export class ShardFollower {
   /** Consumers made again after trouble (tests and metrics read it). */
   restarts = 0;
 
-  constructor(private js: JetStreamClient, private jsm: JetStreamManager, readonly stream: string, readonly shard: ShardState, private log: (m: string) => void) {}
+  /**
+   * `recover` loads the shard's sealed segment when the manifest is ahead of the shard: at the
+   * start (replay only after the manifest's sequence) and at a gap (records below the purge
+   * point are gone from the stream; the segment holds them).
+   */
+  constructor(private js: JetStreamClient, private jsm: JetStreamManager, readonly stream: string, readonly shard: ShardState, private log: (m: string) => void,
+    private recover: () => Promise<boolean> = async () => false) {}
+
+  private async tryRecover(why: string): Promise<void> {
+    try {
+      await withTimeout(this.recover(), 90_000, 'loading the sealed segment');
+    } catch (e) {
+      this.log(`${why}: sealed segment not loaded (${(e as Error).message}); following the stream`);
+    }
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -50,6 +64,7 @@ export class ShardFollower {
 
   private async run(): Promise<void> {
     let failures = 0;
+    await this.tryRecover('start');
     while (!this.stopped) {
       try {
         this.consumer ??= await this.newConsumer();
@@ -77,6 +92,7 @@ export class ShardFollower {
           break;
         }
         this.restarts++;
+        if (/^gap:/.test((e as Error).message)) await this.tryRecover((e as Error).message);
         if (failures === 0 || process.env.KNNKIT_CLUSTER_DEBUG) this.log(`following ${this.stream} again from ${this.shard.applied + 1} (${(e as Error).message})`);
         this.dropConsumer();
         await sleep(Math.min(2_000, 100 * 2 ** Math.min(failures++, 5)));

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import { Collection, DISTANCES, type Distance } from '../collection.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { CompiledFilter, Payload } from '../filter.js';
@@ -12,6 +13,7 @@ import { compileFilter } from '../filter.js';
 import { encodeChange, shardOf, type SelectChange } from './codec.js';
 import { CollectionView } from './view.js';
 import { ShardFollower } from './follower.js';
+import { bounded, Sealer, Segments, type SealOptions } from './sealer.js';
 import { ShardState, type KeyHit } from './shard.js';
 
 /** The collection's record in the metadata bucket (immutable in this slice: no resharding). */
@@ -41,6 +43,8 @@ export interface ClusterNodeOptions {
   publishTimeoutMs?: number;
   /** How long a strong read waits for the node to catch up with the streams (default 10 s). */
   readWaitMs?: number;
+  /** Sealing of segments (docs/cluster.md, "Sealed segments"); defaults in sealer.ts. */
+  seal?: Partial<SealOptions>;
   log?: (msg: string) => void;
 }
 
@@ -57,6 +61,7 @@ export type Consistency = 'eventual' | 'strong' | { after: Record<number, number
 export interface UpsertPoint { id: PointId; vector: number[] | Float32Array; payload?: Payload | null }
 
 const META_BUCKET = 'knnkit-meta';
+const SEGMENT_STORE = 'knnkit-segments';
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const METRIC: Record<Distance, string> = { Cosine: 'cosine', Euclid: 'euclidean', Dot: 'ip', Manhattan: 'manhattan' };
 
@@ -64,6 +69,7 @@ interface Attached {
   config: ClusterCollectionConfig;
   shards: ShardState[];
   followers: ShardFollower[];
+  sealer: Sealer;
 }
 
 /**
@@ -80,7 +86,10 @@ export class ClusterNode {
   private collections = new Map<string, Promise<Attached>>();
   private closed = false;
 
-  private constructor(readonly opts: ClusterNodeOptions, readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly meta: KV) {}
+  readonly segments: Segments;
+  private constructor(readonly opts: ClusterNodeOptions, readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly meta: KV, readonly store: ObjectStore) {
+    this.segments = new Segments(meta, store, jsm, opts.nodeId, (m) => this.log(m));
+  }
 
   static async start(opts: ClusterNodeOptions): Promise<ClusterNode> {
     if (!opts.servers.length) throw badRequest('cluster servers: got none; expected at least one nats:// URL');
@@ -98,7 +107,9 @@ export class ClusterNode {
     const js = jetstream(nc, { timeout: 10_000 });
     // the metadata bucket: collection configs and shard maps (create is idempotent for equal options)
     const meta = await new Kvm(js).create(META_BUCKET, { replicas: opts.replicas ?? 3, history: 1, storage: StorageType.File });
-    const node = new ClusterNode(opts, nc, js, jsm, meta);
+    // sealed segments (create is idempotent); bounded: a node must not hang at start
+    const store = await bounded(new Objm(js).create(SEGMENT_STORE, { replicas: opts.replicas ?? 3, storage: StorageType.File }), 20_000, 'opening the segment store');
+    const node = new ClusterNode(opts, nc, js, jsm, meta, store);
     void node.watchDeletes(0);
     return node;
   }
@@ -132,7 +143,7 @@ export class ClusterNode {
     if (!p) return;
     this.collections.delete(name);
     const a = await p.catch(() => null);
-    if (a) await Promise.all(a.followers.map((f) => f.stop()));
+    if (a) { await a.sealer.stop(); await Promise.all(a.followers.map((f) => f.stop())); }
   }
 
   /** Names of the collections in the metadata bucket. */
@@ -156,6 +167,7 @@ export class ClusterNode {
     await this.meta.delete(`collections.${name}`);
     await this.detach(name);
     for (const s of config.streams) await this.jsm.streams.delete(s).catch(() => false);
+    await this.segments.dropCollection(name, config.shards);
     return true;
   }
 
@@ -229,9 +241,14 @@ export class ClusterNode {
     const config = await this.readConfig(name);
     const shards = config.streams.map((_, i) => new ShardState(i, Collection.makeIndex(config), config.size));
     shards.forEach((sh, i) => { sh.log = (m) => this.log(`${name}/${i}: ${m}`); });
-    const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`)));
+    const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`), () => this.segments.loadInto(name, shard)));
     for (const f of followers) f.start();
-    return { config, shards, followers };
+    const so = this.opts.seal ?? {};
+    const sealer = new Sealer(this.segments, name, config.streams, shards, {
+      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, pauseMs: so.pauseMs ?? 0,
+    }, (m) => this.log(`${name}: ${m}`));
+    sealer.start();
+    return { config, shards, followers, sealer };
   }
 
   // ---- writes ----
@@ -383,7 +400,7 @@ export class ClusterNode {
     this.stopWatch();
     for (const p of this.collections.values()) {
       const a = await p.catch(() => null);
-      if (a) await Promise.all(a.followers.map((f) => f.stop()));
+      if (a) { await a.sealer.stop(); await Promise.all(a.followers.map((f) => f.stop())); }
     }
     await this.nc.drain().catch(() => this.nc.close());
   }

@@ -4,6 +4,7 @@ import type { VectorIndex } from '../../index/types.js';
 import { compileFilter, type CompiledFilter, type Payload } from '../filter.js';
 import { compareKeys } from '../point-id.js';
 import type { Change, SelectChange } from './codec.js';
+import type { SegmentState } from './segment.js';
 import { nextPayload } from './payload-ops.js';
 
 /** A hit inside the cluster: the point's canonical key and its Qdrant score. */
@@ -16,9 +17,11 @@ export interface KeyHit { key: string; score: number }
  * the last message applied, which read-your-writes waits on.
  */
 export class ShardState {
-  readonly keys = new KeyMap();
-  readonly payloads = new Map<number, Payload>();
+  keys = new KeyMap();
+  payloads = new Map<number, Payload>();
   applied = 0;
+  /** Points changed since the state was last sealed or loaded from a segment (the sealer's N). */
+  unsealed = 0;
   /**
    * Wall-clock time (ms) at which this shard was last known to hold every write the stream had
    * acknowledged: set by a bounded-staleness read that asked the stream for its last sequence
@@ -31,7 +34,18 @@ export class ShardState {
   log: (m: string) => void = () => undefined;
   private waiters: { seq: number; resolve: () => void }[] = [];
 
-  constructor(readonly shard: number, readonly index: VectorIndex, readonly dim: number) {}
+  constructor(readonly shard: number, public index: VectorIndex, readonly dim: number) {}
+
+  /** The state of a sealed segment replaces this one (a follower behind the purged stream start). */
+  load(seg: SegmentState): void {
+    if (seg.seq <= this.applied) return;
+    this.keys = seg.keys;
+    this.payloads = seg.payloads;
+    this.index = seg.index;
+    this.sorted = null;
+    this.unsealed = 0;
+    this.advance(seg.seq);
+  }
 
   get size(): number { return this.index.size; }
 
@@ -49,9 +63,15 @@ export class ShardState {
       this.index.add(denseMatrix(c.vectors, c.keys.length, this.dim), ids);
       c.keys.forEach((_, i) => this.payloads.set(ids[i], c.payloads[i] ?? {}));
       if (stale.length !== c.keys.length) this.sorted = null;
+      this.unsealed += c.keys.length;
     } else {
       this.applySelect(c, seq);
+      this.unsealed += c.keys?.length ?? 1;
     }
+    this.advance(seq);
+  }
+
+  private advance(seq: number): void {
     this.applied = seq;
     if (this.waiters.length) {
       const still: typeof this.waiters = [];

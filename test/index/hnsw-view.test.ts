@@ -11,6 +11,7 @@ import { setWasmMode } from '../../src/wasm/loader.js';
 import type { HnswCore } from '../../src/index/hnsw/descriptor.js';
 import type { ManagedIndex } from '../../src/index/managed-index.js';
 import type { VectorIndex } from '../../src/index/types.js';
+import { KnnkitError } from '../../src/core/errors.js';
 
 afterEach(() => { setWasmMode(undefined); });
 
@@ -122,4 +123,12 @@ test('hnsw view: a beam wider than the saved scratch moves a zero-copy index int
   assert.notEqual(h.arena.buffer, buf.buffer, 'scratch for ef 300 is larger than the saved one (efConstruction 40)');
   assert.deepEqual(Array.from(got.ids), Array.from(want.ids));
   assert.deepEqual(Array.from(got.distances), Array.from(want.distances));
+});
+
+test('hnsw view: a header whose counts are not integers >= 0 is refused with a KnnkitError', () => {
+  const built = createIndex('hnsw', base, { M: 6, efConstruction: 40 });
+  const { header, sections } = (built as unknown as ManagedIndex).envelope();
+  const core = header.state.core as Record<string, unknown>;
+  const bad = encodeEnvelope({ ...header, state: { ...header.state, core: { ...core, upperUsed: -5 } } }, sections);
+  assert.throws(() => indexFromBytes(bad, { view: true }), (e: unknown) => e instanceof KnnkitError && /upperUsed -5/.test(e.message));
 });

@@ -197,6 +197,10 @@ export interface ImageSource extends PartSource {
  * or growth copies the index into memory of its own: copy-on-write).
  */
 export function hnswFromImage(h: Header, src: ImageSource, make: HnswFactory, opts: { view: boolean; source: string }): HnswIndex {
+  // the sizes below come from these counts: a crafted header must not size the memory
+  for (const k of ['count', 'upperUsed', 'freeCount'] as const) {
+    if (!Number.isInteger(h[k]) || h[k] < 0) throw fail(opts.source, `unreadable header (${k} ${JSON.stringify(h[k])}; expected an integer >= 0)`);
+  }
   const idx = make(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
     reuseDeleted: h.reuseDeleted, capacity: 1, storage: h.storage ?? 'f32',

@@ -7,7 +7,8 @@
 // round-robin over the nodes, each acknowledged after JetStream's quorum ack), search queries/s
 // (k = 10, same concurrency, round-robin) with consistency=eventual and =strong (strong asks each
 // shard stream for its last sequence first), and the time a fresh node takes to replay the
-// collection's streams. Every process is started and stopped here, on 127.0.0.1. This machine
+// collection's streams (with sealing on, a fresh node loads each shard's sealed segment and
+// replays only the tail after it). Every process is started and stopped here, on 127.0.0.1. This machine
 // has 2 CPU cores shared by the NATS servers, the nodes and the client: more nodes cannot add
 // throughput here, they add copies (every node follows every shard in this slice).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +22,7 @@ const N = Number(opt('n', '20000')), D = Number(opt('dim', '64')), Q = Number(op
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function startNode(id: string, urls: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/serve-child.ts'), '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--read-wait-ms', '120000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/serve-child.ts'), '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--read-wait-ms', '120000', '--seal-points', String(Math.ceil(N / 4)), '--seal-ms', '5000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stderr!.on('data', (d) => { err = (err + d).slice(-5000); });
   return new Promise((resolve, reject) => {
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
     for (const id of ['a', 'b', 'c']) { const n = await startNode(id, nats.urls); procs.push(n.child); nodes.push({ ...n, client: new QdrantClient({ url: n.url, checkCompatibility: false }) }); }
     const rows = randomRows(N, D, 1), queries = randomRows(Q, D, 2);
     console.log(`bench:cluster: ${N} x ${D} points, 4 shards, R3 streams on 3 nats-servers (${(await import('node:os')).cpus().length} CPU cores shared by all processes), concurrency ${C}`);
-    console.log('nodes | ingest points/s | search q/s eventual | search q/s strong | fresh node replay s (points/s)');
+    const os = await import('node:os');
+    console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}; nodes seal each shard every ${Math.ceil(N / 4)} changed points or 5 s`);
+    console.log('nodes | ingest points/s | search q/s eventual | search q/s bounded 1 s | search q/s strong | fresh node ready s (points/s)');
     for (const m of [1, 2, 3]) {
       const name = `b${m}`;
       const use = nodes.slice(0, m);
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
       // every node used has applied everything before searches are timed
       for (const n of use) await fetch(`${n.url}/collections/${name}/points/count?consistency=strong`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       const qps: number[] = [];
-      for (const consistency of ['eventual', 'strong']) {
+      for (const consistency of ['eventual', 'bounded&max_lag_ms=1000', 'strong']) {
         t0 = performance.now();
         await pool(Q, C, async (i) => {
           const r = await fetch(`${use[i % m].url}/collections/${name}/points/search?consistency=${consistency}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector: queries[i], limit: 10 }) });
@@ -78,12 +81,13 @@ async function main(): Promise<void> {
       const replay = (performance.now() - t0) / 1000;
       const count = ((await r.json()) as { result: { count: number } }).result.count;
       if (count !== N) throw new Error(`fresh node counted ${count}, expected ${N}`);
-      console.log(`${m} | ${fmt(ingest)} | ${fmt(qps[0])} | ${fmt(qps[1])} | ${fmt(replay, 2)} (${fmt(N / replay)})`);
+      console.log(`${m} | ${fmt(ingest)} | ${fmt(qps[0])} | ${fmt(qps[1])} | ${fmt(qps[2])} | ${fmt(replay, 2)} (${fmt(N / replay)})`);
     }
   } finally {
     for (const p of procs) { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGKILL'); await new Promise((r) => p.once('exit', r)); } }
     await nats.stop();
   }
+  console.log(`load average at end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -14,10 +14,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { natsSkipReason, randomRows, startNatsCluster, until, type NatsCluster } from './cluster-helpers.js';
 import { startServer, tempDir, client as singleClient } from './helpers.js';
+import { createIndex } from '../../src/index/api.js';
 
 const skip = natsSkipReason();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIM = 12;
+/** Points ingested (KNNKIT_CLUSTER_N; default 3,000 for CI, the issue's full proof is 50,000). */
+const N = Number(process.env.KNNKIT_CLUSTER_N ?? 3000);
 
 interface NodeProc { child: ChildProcess; url: string; client: QdrantClient; err: () => string }
 const children: ChildProcess[] = [];
@@ -32,7 +35,9 @@ after(async () => {
 
 function startNode(id: string, urls: string[], timeoutMs = 60_000): Promise<NodeProc> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/server/serve-child.ts'),
-    '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--replicas', '3', '--publish-deadline-ms', '15000', '--read-wait-ms', '30000'],
+    '--cluster', urls.join(','), '--node-id', id, '--port', '0', '--replicas', '3', '--publish-deadline-ms', '15000', '--read-wait-ms', '30000',
+    // seals during the ingest (so the node killed at batch 15 may be sealing), purges under the followers
+    '--seal-points', String(Math.max(200, Math.floor(N / 12))), '--seal-ms', '3000', '--lease-ms', '4000'],
   { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '', err = '';
@@ -71,7 +76,7 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   await nodes[0]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 4 } as never);
   await assert.rejects(nodes[1]!.client.createCollection('docs', { vectors: { size: DIM, distance: 'Euclid' } }), (e: { status?: number }) => e.status === 400);
 
-  const N = 3000, BATCH = 100, batches = N / BATCH;
+  const BATCH = N >= 20_000 ? 500 : 100, batches = Math.ceil(N / BATCH);
   const rows = randomRows(N, DIM, 11);
   const acked = new Set<number>();
   let killedNats = -1, retried = 0;
@@ -160,10 +165,28 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   assert.ok(wantCount > 0);
   for (const node of nodes) assert.equal((await node!.client.count('docs', { filter })).count, wantCount);
 
+  // ANN: HNSW shards through the REST API; recall@10 within 0.01 of the single server's HNSW
+  const A = Math.min(N, 5000), annRows = rows.slice(0, A);
+  for (const c of [nodes[0]!.client, sc]) {
+    await c.createCollection('ann', { vectors: { size: DIM, distance: 'Cosine' }, shard_number: 4, knnkit: { index: 'hnsw' } } as never);
+    for (let off = 0; off < A; off += 500) await c.upsert('ann', { wait: true, points: annRows.slice(off, off + 500).map((v, j) => ({ id: off + j, vector: v })) });
+  }
+  const truth = createIndex('brute', annRows, { metric: 'cosine' });
+  let hitCluster = 0, hitSingle = 0;
+  const annQ = randomRows(50, DIM, 77);
+  for (const [i, q] of annQ.entries()) {
+    const want = new Set(Array.from(truth.search([q], 10).ids));
+    for (const h of await nodes[i % 3]!.client.search('ann', { vector: q, limit: 10 })) if (want.has(h.id as number)) hitCluster++;
+    for (const h of await sc.search('ann', { vector: q, limit: 10 })) if (want.has(h.id as number)) hitSingle++;
+  }
+  const rc = hitCluster / (annQ.length * 10), rs = hitSingle / (annQ.length * 10);
+  process.stderr.write(`cluster-http: HNSW recall@10 over ${A} points: cluster (4 shards) ${rc.toFixed(3)}, single server ${rs.toFixed(3)}\n`);
+  assert.ok(rc >= rs - 0.01, `cluster recall ${rc} vs single ${rs}`);
+
   // collections listed and deleted through any node
   await nodes[0]!.client.createCollection('tmp', { vectors: { size: 2, distance: 'Dot' } });
   await nodes[1]!.client.upsert('tmp', { wait: true, points: [{ id: 1, vector: [1, 0] }] });
-  assert.deepEqual((await nodes[2]!.client.getCollections()).collections.map((c) => c.name), ['docs', 'tmp']);
+  assert.deepEqual((await nodes[2]!.client.getCollections()).collections.map((c) => c.name), ['ann', 'docs', 'tmp']);
   assert.equal(await nodes[2]!.client.deleteCollection('tmp'), true);
   // node b attached it (it took the upsert): it detaches when its watch of the bucket sees the deletion
   await until(() => nodes[1]!.client.getCollection('tmp').then(() => false, (e: { status?: number }) => e.status === 404), 20_000, 'node b to detach tmp');
@@ -180,5 +203,7 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   const got = await nodes[0]!.client.search('docs', { vector: q, limit: 5 });
   assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id));
   assert.equal((await nodes[2]!.client.count('docs', {})).count, N); // a strong read falls back to what the node has
-  process.stderr.write(`cluster-http: ${retried} upsert requests retried on the other node\n`);
+  const seals = nodes.map((n) => (n!.err().match(/sealed docs\.\d+\.\d+/g) ?? []).length);
+  const loads = nodes.map((n) => (n!.err().match(/loaded segment docs\./g) ?? []).length);
+  process.stderr.write(`cluster-http: N=${N}; ${retried} upsert requests retried on the other node; seals per live node ${seals.join(',')}, segment loads ${loads.join(',')}\n`);
 });

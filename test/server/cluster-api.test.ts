@@ -63,11 +63,16 @@ test('cluster API: scroll, query, payload changes and delete by filter equal the
     ['POST', '/collections/c/points/delete', { points: [7, 8] }],
   ];
   let lastSeqs = '';
+  const session = new Map<number, number>();
   for (const [m, p, body] of changes) {
     const r = await call(a, m, p, body);
     result(r, `${m} ${p}`);
-    lastSeqs = r.headers.get('knnkit-sequences') ?? '';
-    assert.match(lastSeqs, /^\d+:\d+(,\d+:\d+)*$/);
+    const seqs = r.headers.get('knnkit-sequences') ?? '';
+    assert.match(seqs, /^\d+:\d+(,\d+:\d+)*$/);
+    // the client's session: the highest acknowledged sequence per shard over all its writes (a
+    // write answers only for the shards it touched; read-your-writes needs every earlier one too)
+    for (const pair of seqs.split(',')) { const [sh, sq] = pair.split(':').map(Number); session.set(sh, Math.max(session.get(sh) ?? 0, sq)); }
+    lastSeqs = [...session].map(([sh, sq]) => `${sh}:${sq}`).join(',');
     result(await call(s, m, `${p}?wait=true`, body), `single ${m} ${p}`);
   }
   // read-your-writes on the other node: the last write's sequences in the knnkit-after header

@@ -6,8 +6,14 @@ import type { ShardState } from './shard.js';
 
 /** A shard's manifest in the metadata bucket (`manifests.<collection>.<shard>`). */
 export interface Manifest {
-  /** Object name in the segments store. */
+  /** Object name in the segments store: `<collection>.<incarnation>.<shard>.<seq>`. */
   segment: string;
+  /**
+   * The collection's incarnation (its creation time as digits): a collection deleted and created
+   * again under the same name must never load the old one's segments (a sealer that was
+   * mid-seal during the deletion may still write a manifest after it).
+   */
+  incarnation: string;
   /** Last stream sequence the segment holds; the stream is purged up to it. */
   seq: number;
   sha256: string;
@@ -48,16 +54,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Segments {
   constructor(private meta: KV, private obj: ObjectStore, private jsm: JetStreamManager, private nodeId: string, private log: (m: string) => void) {}
 
-  async manifest(coll: string, shard: number): Promise<{ m: Manifest; rev: number } | null> {
+  /** The shard's manifest; `m` is null when there is none of this incarnation (rev: the key's revision for a CAS, 0 if no key). */
+  async manifest(coll: string, inc: string, shard: number): Promise<{ m: Manifest | null; rev: number }> {
     const e = await bounded(this.meta.get(`manifests.${coll}.${shard}`), 3_000, 'reading the manifest');
-    if (!e || e.operation !== 'PUT') return null;
-    return { m: e.json<Manifest>(), rev: e.revision };
+    if (!e) return { m: null, rev: 0 };
+    if (e.operation !== 'PUT') return { m: null, rev: e.revision };
+    const m = e.json<Manifest>();
+    return { m: m.incarnation === inc ? m : null, rev: e.revision };
   }
 
   /** Loads the manifest's segment into the shard when it is ahead of what the shard applied. */
-  async loadInto(coll: string, shard: ShardState): Promise<boolean> {
-    const cur = await this.manifest(coll, shard.shard);
-    if (!cur || cur.m.seq <= shard.applied) return false;
+  async loadInto(coll: string, inc: string, shard: ShardState): Promise<boolean> {
+    const cur = await this.manifest(coll, inc, shard.shard);
+    if (!cur.m || cur.m.seq <= shard.applied) return false;
     const t0 = performance.now();
     const bytes = await bounded(this.obj.getBlob(cur.m.segment), 60_000, `reading segment ${cur.m.segment}`);
     if (!bytes) throw new Error(`segment ${cur.m.segment} named by the manifest is not in the store`);
@@ -88,36 +97,35 @@ export class Segments {
    * stream up to that sequence, deletion of older segments. Returns the manifest, or null when
    * another sealer's manifest is already at or past it.
    */
-  async seal(coll: string, stream: string, shard: ShardState, pauseMs: number): Promise<Manifest | null> {
+  async seal(coll: string, inc: string, stream: string, shard: ShardState, pauseMs: number): Promise<Manifest | null> {
     const seq = shard.applied, points = shard.size, changed = shard.unsealed;
-    const before = await this.manifest(coll, shard.shard);
-    if (before && before.m.seq >= seq) return null;
+    const before = await this.manifest(coll, inc, shard.shard);
+    if (before.m && before.m.seq >= seq) return null;
     // synchronous: the snapshot is the shard exactly at `seq` (the follower applies between awaits only)
     const bytes = encodeSegment({ collection: coll, shard: shard.shard, seq, keys: shard.keys, payloads: shard.payloads, index: shard.index });
-    const name = `${coll}.${shard.shard}.${seq}`;
+    const name = `${coll}.${inc}.${shard.shard}.${seq}`;
     this.log(`sealing ${name}: ${points} points, ${bytes.length} bytes`);
     await bounded(this.obj.putBlob({ name }, bytes), 60_000, `uploading ${name}`);
     if (pauseMs) await sleep(pauseMs);
-    const m: Manifest = { segment: name, seq, sha256: segmentChecksum(bytes), bytes: bytes.length, points, node: this.nodeId, at: new Date().toISOString() };
-    const cur = await this.manifest(coll, shard.shard);
-    if (cur && cur.m.seq >= seq) return null;
+    const m: Manifest = { segment: name, incarnation: inc, seq, sha256: segmentChecksum(bytes), bytes: bytes.length, points, node: this.nodeId, at: new Date().toISOString() };
+    const cur = await this.manifest(coll, inc, shard.shard);
+    if (cur.m && cur.m.seq >= seq) return null;
     const key = `manifests.${coll}.${shard.shard}`;
-    if (cur) await bounded(this.meta.update(key, JSON.stringify(m), cur.rev), 3_000, 'advancing the manifest');
+    if (cur.rev) await bounded(this.meta.update(key, JSON.stringify(m), cur.rev), 3_000, 'advancing the manifest');
     else await bounded(this.meta.create(key, JSON.stringify(m)), 3_000, 'creating the manifest');
     shard.unsealed = Math.max(0, shard.unsealed - changed);
     // the records up to seq are in the segment: purge them (keeps seq + 1 onwards)
     await bounded(this.jsm.streams.purge(stream, { seq: seq + 1 }), 10_000, `purging ${stream}`).catch((e) => this.log(`purge of ${stream} below ${seq + 1} failed (${(e as Error).message}); the next seal purges`));
-    await this.dropBelow(coll, shard.shard, seq).catch((e) => this.log(`old segments of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
+    await this.dropBelow(`${coll}.${inc}.${shard.shard}.`, seq).catch((e) => this.log(`old segments of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
     this.log(`sealed ${name}; manifest at sequence ${seq}`);
     return m;
   }
 
-  /** Deletes the shard's segments below `seq` (older ones, and uploads whose seal was cut short). */
-  private async dropBelow(coll: string, shard: number, seq: number): Promise<void> {
-    const prefix = `${coll}.${shard}.`;
+  /** Deletes the segments named `<prefix><seq>` below `seq` (older ones, and uploads whose seal was cut short). */
+  private async dropBelow(prefix: string, seq: number): Promise<void> {
     for (const o of await bounded(this.obj.list(), 10_000, 'listing segments')) {
       if (!o.name.startsWith(prefix) || o.deleted) continue;
-      const s = Number(o.name.slice(prefix.length));
+      const s = Number(o.name.slice(prefix.length).split('.').pop());
       if (Number.isInteger(s) && s < seq) await bounded(this.obj.delete(o.name), 10_000, `deleting ${o.name}`);
     }
   }
@@ -127,8 +135,8 @@ export class Segments {
     for (let i = 0; i < shards; i++) {
       await bounded(this.meta.delete(`manifests.${coll}.${i}`), 3_000, 'deleting a manifest').catch(() => undefined);
       await bounded(this.meta.delete(`leases.${coll}.${i}`), 3_000, 'deleting a lease').catch(() => undefined);
-      await this.dropBelow(coll, i, Number.MAX_SAFE_INTEGER).catch(() => undefined);
     }
+    await this.dropBelow(`${coll}.`, Number.MAX_SAFE_INTEGER).catch(() => undefined);
   }
 }
 
@@ -143,7 +151,7 @@ export class Sealer {
   private lastSeal: number[];
   stopped = false;
 
-  constructor(private segs: Segments, private coll: string, private streams: string[], private shards: ShardState[], private o: SealOptions, private log: (m: string) => void) {
+  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: ShardState[], private o: SealOptions, private log: (m: string) => void) {
     this.lastSeal = shards.map(() => Date.now());
   }
 
@@ -160,7 +168,7 @@ export class Sealer {
       if (!due) continue;
       try {
         if (!await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) { this.lastSeal[s.shard] = Date.now(); continue; }
-        await this.segs.seal(this.coll, this.streams[s.shard], s, this.o.pauseMs);
+        await this.segs.seal(this.coll, this.inc, this.streams[s.shard], s, this.o.pauseMs);
         this.lastSeal[s.shard] = Date.now();
       } catch (e) {
         this.log(`seal of ${this.coll}/${s.shard} failed (${(e as Error).message}); retried later`);

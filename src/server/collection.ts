@@ -13,6 +13,7 @@ import { compareKeys } from './point-id.js';
 import { decodePoints, encodePoints, readManifest, removeQuietly, syncDir, writeDurable, writeManifest, type Manifest } from './storage.js';
 import { Wal, encodeRecord, readWal, type WalRecord } from './wal.js';
 import { Bm25Index } from './bm25.js';
+import { deletePath, mergeAt } from './payload-edit.js';
 
 export const DISTANCES = ['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const;
 export type Distance = typeof DISTANCES[number];
@@ -556,32 +557,6 @@ function segmentNames(seq: number): { seq: number; index: string; points: string
 /** Families that can back a collection: add and remove after creation, stored vectors (and, with the chosen options, no training step). */
 export function listServable(): string[] {
   return listFamilies().filter((f) => f.capabilities.add && f.capabilities.remove && f.capabilities.getVector).map((f) => f.name);
-}
-
-/** set_payload: merge keys into the payload, or into the object at a dotted path. */
-function mergeAt(old: Payload, add: Payload, path: string | null): Payload {
-  const next = structuredClone(old);
-  let target: Record<string, unknown> = next;
-  if (path) {
-    for (const part of path.split('.')) {
-      const v = target[part];
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) target[part] = {};
-      target = target[part] as Record<string, unknown>;
-    }
-  }
-  Object.assign(target, structuredClone(add));
-  return next;
-}
-
-/** delete_payload: removes a dotted key. */
-function deletePath(p: Payload, path: string): void {
-  const parts = path.split('.');
-  let cur: unknown = p;
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (cur === null || typeof cur !== 'object') return;
-    cur = (cur as Record<string, unknown>)[parts[i]];
-  }
-  if (cur !== null && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]];
 }
 
 export { badRequest };

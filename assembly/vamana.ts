@@ -29,6 +29,7 @@ let LI: usize = 0; let LD: usize = 0; let LE: usize = 0;  // ℒ: ids, distances
 let VI: usize = 0; let VD: usize = 0; let VCAP: i32 = 0;   // 𝒱 (build): ids and distances
 let XI: usize = 0; let XD: usize = 0;                     // one node's fresh neighbours
 let ACC: usize = 0;                                       // accept mask, one byte per node
+let PO: usize = 0; let PK: usize = 0;                     // RobustPrune: candidate order, dropped flags
 let RI: usize = 0; let RD: usize = 0;                     // accepted results: max-heap of k
 let tag: u32 = 0;
 let vCount: i32 = 0;
@@ -47,6 +48,8 @@ export function setScratch(q: usize, tags: usize, cap: i32, li: usize, ld: usize
   memory.fill(TAGS, 0, <usize>cap << 2);
   tag = 0;
 }
+
+export function setPruneScratch(po: usize, pk: usize): void { PO = po; PK = pk; }
 
 export function setQueryAug(a: f32): void { QAUG = a; }
 export function expandedCount(): i32 { return vCount; }
@@ -182,4 +185,107 @@ export function drainAccepted(): i32 {
   }
   hCount = 0;
   return n;
+}
+
+// ---------------------------------------------------------------- construction
+
+/** Graph-space distance between nodes a and b. */
+@inline function nodeDist(a: i32, b: i32): f32 {
+  let s = l2sqBytes(VEC + <usize>a * ROWB, VEC + <usize>b * ROWB, ROWB);
+  if (AUG != 0) { const t = load<f32>(AUG + (<usize>a << 2)) - load<f32>(AUG + (<usize>b << 2)); s += t * t; }
+  return s;
+}
+
+function newTag(): u32 {
+  tag++;
+  if (tag == 0) { memory.fill(TAGS, 0, <usize>CAP << 2); tag = 1; }
+  return tag;
+}
+
+/**
+ * RobustPrune(p, 𝒱, α, R) (Algorithm 2) over the n distinct candidates in VI/VD (distances to
+ * p): take them nearest first (ties by lower id, as src/index/vamana/prune.ts), keep p* and drop
+ * every p' it covers, α² d²(p*, p') <= d²(p, p') (squared distances, a2 = α²); writes N_out(p)
+ * and its degree, returns the degree.
+ */
+function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
+  for (let i = 0; i < n; i++) { store<i32>(PO + (<usize>i << 2), i); store<u8>(PK + <usize>i, 0); }
+  // insertion sort of the order by (distance, id): 𝒱 arrives nearly sorted (expansion order)
+  for (let i = 1; i < n; i++) {
+    const o = iAt(PO, i), d = dAt(VD, o), id = iAt(VI, o);
+    let j = i - 1;
+    while (j >= 0) {
+      const oj = iAt(PO, j), dj = dAt(VD, oj);
+      if (dj < d || (dj == d && iAt(VI, oj) < id)) break;
+      store<i32>(PO + (<usize>(j + 1) << 2), oj);
+      j--;
+    }
+    store<i32>(PO + (<usize>(j + 1) << 2), o);
+  }
+  const base = ADJ + <usize>p * STRIDE;
+  let deg = 0;
+  for (let i = 0; i < n && deg < R; i++) {
+    const oi = iAt(PO, i);
+    if (load<u8>(PK + <usize>oi) != 0) continue;
+    const star = iAt(VI, oi);
+    store<i32>(base + (<usize>deg << 2), star);
+    deg++;
+    if (deg == R) break;
+    for (let j = i + 1; j < n; j++) {
+      const oj = iAt(PO, j);
+      if (load<u8>(PK + <usize>oj) != 0) continue;
+      if (nodeDist(star, iAt(VI, oj)) <= dAt(VD, oj) / a2) store<u8>(PK + <usize>oj, 1);
+    }
+  }
+  store<i32>(DEG + (<usize>p << 2), deg);
+  return deg;
+}
+
+/**
+ * One step of Algorithm 3 for node p (src/index/vamana/build.ts insertNode, the same steps):
+ * 𝒱 ← GreedySearch(medoid, x_p, L); N_out(p) ← RobustPrune(p, 𝒱 ∪ N_out(p), α, R); then each
+ * j ∈ N_out(p) gets the back edge j → p, appended while j's slot (the build's 1.3 R) has room,
+ * else by RobustPrune(j, N_out(j) ∪ {p}, α, R).
+ */
+export function insertNode(p: i32, medoid: i32, L: i32, a2: f32, R: i32): void {
+  memory.copy(Q, VEC + <usize>p * ROWB, ROWB);
+  QAUG = AUG != 0 ? load<f32>(AUG + (<usize>p << 2)) : 0;
+  search(medoid, L, 1, 0);
+  const S = <i32>(STRIDE >> 2);
+  let tg = newTag();
+  store<u32>(TAGS + (<usize>p << 2), tg);
+  let n = 0;
+  for (let i = 0; i < vCount; i++) {
+    const u = iAt(VI, i), tp = TAGS + (<usize>u << 2);
+    if (load<u32>(tp) == tg) continue;
+    store<u32>(tp, tg);
+    put(VD, VI, n, dAt(VD, i), u); n++;
+  }
+  const pb = ADJ + <usize>p * STRIDE, dp = load<i32>(DEG + (<usize>p << 2));
+  for (let j = 0; j < dp; j++) {
+    const u = load<i32>(pb + (<usize>j << 2)), tp = TAGS + (<usize>u << 2);
+    if (load<u32>(tp) == tg) continue;
+    store<u32>(tp, tg);
+    put(VD, VI, n, nodeDist(p, u), u); n++;
+  }
+  const deg = pruneInto(p, n, a2, R);
+  for (let t = 0; t < deg; t++) {
+    const j = load<i32>(pb + (<usize>t << 2));
+    const jb = ADJ + <usize>j * STRIDE, dj = load<i32>(DEG + (<usize>j << 2));
+    let has = false;
+    for (let i = 0; i < dj; i++) if (load<i32>(jb + (<usize>i << 2)) == p) { has = true; break; }
+    if (has) continue;
+    if (dj < S) { store<i32>(jb + (<usize>dj << 2), p); store<i32>(DEG + (<usize>j << 2), dj + 1); continue; }
+    tg = newTag();
+    store<u32>(TAGS + (<usize>j << 2), tg);
+    let m = 0;
+    for (let i = 0; i < dj; i++) {
+      const u = load<i32>(jb + (<usize>i << 2)), tp = TAGS + (<usize>u << 2);
+      if (load<u32>(tp) == tg) continue;
+      store<u32>(tp, tg);
+      put(VD, VI, m, nodeDist(j, u), u); m++;
+    }
+    if (load<u32>(TAGS + (<usize>p << 2)) != tg) { put(VD, VI, m, nodeDist(j, p), p); m++; }
+    pruneInto(j, m, a2, R);
+  }
 }

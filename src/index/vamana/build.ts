@@ -47,6 +47,8 @@ export function randomRegular(g: VamanaGraph, rng: Rng): void {
  * that overflows the slot (R, or the build's slack 1.3 R). The same step is FreshDiskANN's insert of a new point.
  */
 export function insertNode(g: VamanaGraph, s: Walker, pr: Pruner, p: number, L: number, alpha: number): void {
+  // the kernel runs the same steps in one call (assembly/vamana.ts insertNode)
+  if (s.insertNode) { s.insertNode(p, L, alpha); return; }
   const d = g.dim, S = g.stride;
   s.q.set(g.vectors.subarray(p * d, (p + 1) * d));
   s.qAug = g.aug ? g.aug[p] : 0;

@@ -52,6 +52,13 @@ export class WasmWalker implements Walker {
 
   listIds(): Int32Array { return this.v.li; }
 
+  /** build.ts insertNode's step, whole in the kernel (search, RobustPrune, back edges). */
+  insertNode(p: number, L: number, alpha: number): void {
+    const g = this.g;
+    if (L > this.st.lcap) g.fitList(L);
+    this.st.ex.insertNode(p, g.medoid, L, alpha * alpha, g.R);
+  }
+
   acceptMask(n: number, L: number, k: number): Uint8Array {
     // scratch first: a relayout would clear the mask (the accepted heap holds up to lcap)
     this.g.fitList(Math.max(L, k));

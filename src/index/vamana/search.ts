@@ -28,6 +28,8 @@ export interface Walker {
    * and returns the k nearest evaluated nodes the mask allows, nearest first, in outI.
    */
   searchAccept(start: number, L: number, k: number, outI: Int32Array): number;
+  /** The build's insert step for node p whole (build.ts insertNode), when the walker has it. */
+  insertNode?(p: number, L: number, alpha: number): void;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface VamanaExports {
   setScratch(q: number, tags: number, cap: number, li: number, ld: number, le: number, vi: number, vd: number, vcap: number,
     xi: number, xd: number, acc: number, ri: number, rd: number): void;
   setQueryAug(a: number): void;
+  setPruneScratch(po: number, pk: number): void;
+  insertNode(p: number, medoid: number, L: number, a2: number, R: number): void;
   search(start: number, L: number, collect: number, k: number): number;
   drainAccepted(): number;
   expandedCount(): number;
@@ -48,7 +50,7 @@ const align = (n: number) => (n + 15) & ~15;
 export class WasmStore {
   readonly memory: WebAssembly.Memory;
   readonly ex: VamanaExports;
-  private off = { vec: 0, adj: 0, deg: 0, flags: 0, aug: 0, q: 0, tags: 0, li: 0, ld: 0, le: 0, vi: 0, vd: 0, xi: 0, xd: 0, acc: 0, ri: 0, rd: 0 };
+  private off = { vec: 0, adj: 0, deg: 0, flags: 0, aug: 0, q: 0, tags: 0, li: 0, ld: 0, le: 0, vi: 0, vd: 0, xi: 0, xd: 0, acc: 0, ri: 0, rd: 0, po: 0, pk: 0 };
   cap = 0;
   stride = 0;
   /** Longest list ℒ (and largest accepted heap) the scratch holds. */
@@ -85,9 +87,11 @@ export class WasmStore {
     o.aug = this.hasAug ? take(cap * 4) : 0;
     o.q = take(d * 4); o.tags = take(cap * 4);
     o.li = take((lcap + 1) * 4); o.ld = take((lcap + 1) * 4); o.le = take(lcap + 1);
-    o.vi = take(cap * 4); o.vd = take(cap * 4);
+    // 𝒱 (at most every node) plus a slot of neighbours: RobustPrune's candidates
+    o.vi = take((cap + xcap) * 4); o.vd = take((cap + xcap) * 4);
     o.xi = take(xcap * 4); o.xd = take(xcap * 4);
     o.acc = take(cap); o.ri = take((lcap + 1) * 4); o.rd = take((lcap + 1) * 4);
+    o.po = take((cap + xcap) * 4); o.pk = take(cap + xcap);
     const have = this.memory.buffer.byteLength;
     if (p > have) this.memory.grow(Math.ceil((p - have) / 65536));
     new Uint8Array(this.memory.buffer, BASE, p - BASE).fill(0);
@@ -99,6 +103,7 @@ export class WasmStore {
     }
     this.ex.setGraph(d, stride, o.vec, o.adj, o.deg, o.flags, o.aug);
     this.ex.setScratch(o.q, o.tags, cap, o.li, o.ld, o.le, o.vi, o.vd, cap, o.xi, o.xd, o.acc, o.ri, o.rd);
+    this.ex.setPruneScratch(o.po, o.pk);
   }
 
   /** Scratch for lists up to L (grows, keeping the graph, when L exceeds it). */

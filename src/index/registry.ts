@@ -60,6 +60,13 @@ export interface FamilyDescriptor {
    */
   buildAsync?(data: Matrix, ctx: BuildContext, threads: number): Promise<FamilyCore>;
   /**
+   * Optional build from a vector file (.fvecs / .bvecs, metric euclidean, labels 0..n-1) straight
+   * to a saved index at `out`, the input streamed and never held whole (DiskANN's divide and
+   * conquer): for data larger than the build's memory. `knnkit build` takes this route for such
+   * inputs. Resolves with the build's report (JSON-safe figures).
+   */
+  buildFile?(input: string, out: string, ctx: BuildContext, threads: number, onProgress?: BuildContext['onProgress']): Promise<Record<string, unknown>>;
+  /**
    * loadIndex(path, { view: true }) gives this family the file envelope (sections read on demand
    * into its own memory) instead of the whole file read first: for a family whose kernel cannot
    * search foreign bytes (HNSW's WebAssembly memory), reading each section once straight into

@@ -213,3 +213,27 @@ test('errors: one line, exit 2, every path checked before the data is read', asy
     [[f('adir')], /adir: is a directory; expected a file/],
   ]);
 });
+
+test('build --index diskann over .fvecs: streamed from the file (partitions merged), queried from disk with recall; otherwise in memory with a note', async () => {
+  const r = await cli(['build', f('base.fvecs'), '--index', 'diskann', '--r', '16', '--build-l', '40', '--partition-rows', '300',
+    '--ram-budget', '200KB', '--threads', '2', '--out', f('dk.knn'), '--json', '--quiet']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.streamed, true);
+  assert.equal(j.index, 'diskann'); assert.equal(j.size, 800); assert.equal(j.dim, 6);
+  assert.equal(j.options.partitionRows, 300); assert.equal(j.options.R, 16);
+  assert.ok(j.report.partitions >= 3, `800 points x overlap 2 in partitions of ~300: ${j.report.partitions}`);
+  // served: codes, codebooks and cache within the budget (the vectors stay in the file)
+  assert.ok(j.memoryBytes <= 200 * 1024, `served memory ${j.memoryBytes}`);
+  const q = await cli(['query', f('dk.knn'), f('q.fvecs'), '--groundtruth', f('gt.ivecs'), '--l', '20,60', '--beam-width', '4', '--json']);
+  assert.equal(q.code, 0, q.err);
+  const runs = JSON.parse(q.out).runs as { L: number; recall: number; readsPerQuery: number }[];
+  assert.deepEqual(runs.map((x) => x.L), [20, 60]);
+  assert.ok(runs[1].recall >= 0.9, `recall@10 at L 60: ${runs[1].recall}`);
+  assert.ok(runs[1].readsPerQuery > 0);
+  // cosine is not what the file build computes: the in-memory build takes it, and says so
+  const c = await cli(['build', f('base.fvecs'), '--index', 'diskann', '--metric', 'cosine', '--r', '16', '--out', f('dkc.knn')]);
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /^note: --metric cosine: the build from a file is euclidean only; built in memory\n/);
+  assert.equal((await loadIndex(f('dkc.knn'))).metric.name, 'cosine');
+});

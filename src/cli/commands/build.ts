@@ -6,7 +6,9 @@ import { resolveMetric } from '../../metrics/registry.js';
 import { createIndex, createIndexAsync } from '../../index/api.js';
 import { chooseFamily } from '../../index/auto.js';
 import { getFamily } from '../../index/registry.js';
-import { saveIndex } from '../../index/persist.js';
+import { saveIndex, loadIndex } from '../../index/persist.js';
+import type { FamilyDescriptor } from '../../index/registry.js';
+import type { MetricSpec } from '../../metrics/types.js';
 import { metricToSpec } from '../../metrics/registry.js';
 import { availableParallelism } from 'node:os';
 import { parseArgs, intOption, type OptionSpec } from '../args.js';
@@ -20,6 +22,9 @@ import { checkInputFile, checkOutputFile, writing } from '../paths.js';
 import { readIdFile } from '../id-file.js';
 
 export const summary = 'build an index of any family over a data file and save it';
+
+/** Inputs a family with `buildFile` (diskann) builds from without reading them into memory. */
+const STREAMED_INPUT = /\.(fvecs|bvecs)$/i;
 
 /** The command's own flags (family flags must not reuse these names). */
 export const COMMON: Record<string, OptionSpec> = {
@@ -43,7 +48,11 @@ function usage(): string {
   --json              print one JSON object: {index, size, dim, metric, options, buildSeconds,
                       memoryBytes, fileBytes, out}
   --quiet             no progress on stderr (a bar on a terminal, a line every 5 s otherwise)
-  --threads N         threads of the build, for families that build in parallel (HNSW, rp-forest; default: all cores)
+  --threads N         threads of the build, for families that build in parallel (HNSW, rp-forest, diskann; default: all cores)
+
+  diskann over an .fvecs / .bvecs file builds from the file, streamed (DiskANN's overlapping
+  partitions, --partition-rows points each, merged), so inputs larger than memory build; the
+  vectors then live only in the index file's 4 KB sectors. Metric euclidean, rows numbered 0..n-1.
 
 ${familyHelp(['build'])}
 `;
@@ -77,6 +86,14 @@ export async function run(argv: string[]): Promise<number> {
   await checkInputFile(dataPath);
   if (idsPath !== undefined) await checkInputFile(idsPath, '--ids');
   await checkOutputFile(outPath, '--out');
+
+  // ---- a family that builds straight from a vector file (diskann) streams an .fvecs / .bvecs
+  // input: it is never read whole, so data larger than memory builds
+  if (named?.family.buildFile && STREAMED_INPUT.test(dataPath)) {
+    const why = streamRefusal(metricSpec, idsPath, named.codec);
+    if (why === null) return buildStreamed(named.family, named.options, dataPath, outPath, threads, json, o.quiet === true);
+    if (!json) output.write(`note: ${why}; built in memory\n`);
+  }
 
   // ---- data
   const progress = new Progress('knnkit build', 0, { quiet: o.quiet === true });
@@ -124,6 +141,45 @@ export async function run(argv: string[]): Promise<number> {
     ...notes.map((n) => `note: ${n}`),
     `size ${index.size}, dim ${index.dim}, metric ${describeMetric(index.metric)}${desc ? `, ${desc}` : ''}`,
     `built in ${buildSeconds.toFixed(3)} s, memory ${formatBytes(memoryBytes)}`,
+    `saved ${outPath} (${formatBytes(fileBytes)}, ${fileBytes} bytes)`,
+  ].join('\n') + '\n');
+  return 0;
+}
+
+/** Why a streamed build cannot take this request (the in-memory build then does), or null. */
+function streamRefusal(metric: MetricSpec, idsPath: string | undefined, codec: string | undefined): string | null {
+  const name = typeof metric === 'string' ? metric : metric.name;
+  if (name !== 'euclidean' && name !== 'l2') return `--metric ${name}: the build from a file is euclidean only`;
+  if (idsPath !== undefined) return '--ids: the build from a file numbers the rows 0..n-1';
+  if (codec !== undefined && codec !== 'f32') return `--codec ${codec}: the build from a file stores f32`;
+  return null;
+}
+
+/** The build from the file itself (FamilyDescriptor.buildFile), then the same report as a build in memory. */
+async function buildStreamed(family: FamilyDescriptor, options: Record<string, unknown>, dataPath: string, outPath: string, threads: number, json: boolean, quiet: boolean): Promise<number> {
+  const progress = new Progress('knnkit build', 0, { quiet });
+  const t0 = performance.now();
+  const report = await writing(outPath, '--out', () => family.buildFile!(dataPath, outPath, { metric: resolveMetric('euclidean'), options }, threads, progress.report));
+  progress.done();
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const { stat } = await import('node:fs/promises');
+  const fileBytes = (await stat(outPath)).size;
+  // what serving it holds: the loaded index (codes and cache; the vectors stay in the file)
+  const index = await loadIndex(outPath);
+  const memoryBytes = index.memoryUsage();
+  if (json) {
+    output.write(JSON.stringify({
+      index: family.name, size: index.size, dim: index.dim, metric: metricToSpec(index.metric), options: index.options,
+      buildSeconds, memoryBytes, fileBytes, out: outPath, streamed: true, report,
+    }) + '\n');
+    return 0;
+  }
+  const desc = describeOptions(index.options);
+  const parts = typeof report.partitions === 'number' ? `, ${report.partitions} partition(s)` : '';
+  output.write([
+    `knnkit build: ${family.name} over ${dataPath} (streamed from the file${parts})`,
+    `size ${index.size}, dim ${index.dim}, metric ${describeMetric(index.metric)}${desc ? `, ${desc}` : ''}`,
+    `built in ${buildSeconds.toFixed(3)} s, memory when served ${formatBytes(memoryBytes)}`,
     `saved ${outPath} (${formatBytes(fileBytes)}, ${fileBytes} bytes)`,
   ].join('\n') + '\n');
   return 0;

@@ -78,6 +78,8 @@ export const diskannFamily: FamilyDescriptor = {
     { name: 'pqBytes', type: 'integer', min: 1, doc: 'bytes per PQ code (a divisor of the dimension); default from ramBudget (3/4 of it, at most d/2), or d/4 without one' },
     { name: 'cacheNodes', type: 'integer', min: 0, doc: 'nodes cached breadth-first from the medoid; default what ramBudget leaves after the codes (0 without one)' },
     { name: 'pqIter', type: 'integer', default: 15, min: 1, max: 1000, doc: 'k-means iterations per PQ sub-quantiser' },
+    { name: 'partitionRows', type: 'integer', default: 500000, min: 2, doc: 'build from an .fvecs/.bvecs file (knnkit build, buildDiskannFile): points per partition of DiskANN\'s divide and conquer; an input of at most this many is one graph (an in-memory build is always one graph)' },
+    { name: 'overlap', type: 'integer', default: 2, min: 1, max: 8, doc: 'build from a file: partitions each point joins (DiskANN: 2), so that the partition graphs overlap and merge into one' },
   ],
   searchParams: [
     { name: 'L', type: 'integer', default: 100, min: 1, doc: 'list size of the beam search (raised to k)', aliases: ['l'] },
@@ -95,6 +97,12 @@ export const diskannFamily: FamilyDescriptor = {
     const core = new DiskannCore(ctx.metric, data.cols, diskannOptions(ctx), null);
     if (data.rows > 0) core.buildFrom(data.data, data.rows, ctx.onProgress);
     return core;
+  },
+  async buildFile(input, out, ctx, threads, onProgress) {
+    // loaded lazily: the streamed build pulls in the partitioner and the worker pool
+    const { buildDiskannFile } = await import('./file-build.js');
+    const report = await buildDiskannFile(input, out, { ...ctx.options, threads }, onProgress);
+    return { ...report };
   },
   load(env, ctx) {
     return new DiskannCore(ctx.metric, env.header.dim, diskannOptions(ctx), load(env, ctx.metric, env.header.dim));

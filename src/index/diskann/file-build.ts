@@ -13,7 +13,10 @@ const enc = new TextEncoder();
 /** Bytes per read when the sector image is copied into the index file. */
 const COPY_CHUNK = 8 << 20;
 
-/** Options of `buildDiskannFile`: the family's (R, L, alpha, ramBudget, pqBytes, ...) plus the partitioning's. */
+/**
+ * Options of `buildDiskannFile`: the family's (R, L, alpha, ramBudget, pqBytes, partitionRows,
+ * overlap, ...; src/index/diskann/descriptor.ts) plus how the build runs.
+ */
 export interface FileBuildOptions extends Record<string, unknown> {
   /** Points per partition (default 500 000); an input of at most this many is one partition. */
   partitionRows?: number;
@@ -32,9 +35,10 @@ export interface FileBuildOptions extends Record<string, unknown> {
  * on the way) and removed; load the result with `loadIndex(out)`, which reads sectors from it.
  */
 export async function buildDiskannFile(input: string, out: string, options: FileBuildOptions = {}, onProgress?: (p: { phase: string; done: number; total: number }) => void): Promise<PartitionedReport> {
-  const { partitionRows = 500_000, overlap = 2, threads = 1, chunkRows, sampleRows, ...family } = options;
+  const { threads = 1, chunkRows, sampleRows, ...family } = options;
   const opts = parseOptions('the "diskann" index', diskannFamily.options, family);
   const o = diskannOptions({ options: opts });
+  const partitionRows = opts.partitionRows as number, overlap = opts.overlap as number;
   const tmp = `${out}.sectors.tmp`;
   const fs = nodeFsSync();
   try {

@@ -10,13 +10,87 @@
 //          ties by the lower row (rows are scanned in order and a tie never displaces), -1 / MAX
 //          where fewer than k rows are candidates.
 
-/** k nearest rows of every query. Four queries share each row load (register blocking). */
+/**
+ * k nearest rows of every query. Rows of up to 8 words (512 bits) take `scanHeld`: one query at
+ * a time with its words held in locals across the whole row loop, compiled once per word count
+ * (the `W > t` tests fold away), so that a pair costs W loads, XORs, POPCNTs and adds with no
+ * address arithmetic or spills; measured on Binalpha (W = 5) 1.7x faster than the four-query
+ * blocking below, which the JIT could not keep in registers. Wider rows keep the blocking.
+ */
 export function scanTopK(base: usize, n: i32, q: usize, nq: i32, W: i32, k: i32, mask: usize, outD: usize, outI: usize): void {
-  const rowBytes = <usize>W << 3;
+  if (W > 8) { scanBlocked(base, n, q, nq, W, k, mask, outD, outI); return; }
+  clearOut(nq, k, outD, outI);
+  if (mask == 0) {
+    for (let i = 0; i < nq; i++) {
+      const qi = q + ((<usize>i * <usize>W) << 3);
+      switch (W) {
+        case 1: scanHeld(base, n, qi, 1, k, 0, outD, outI, i, false); break;
+        case 2: scanHeld(base, n, qi, 2, k, 0, outD, outI, i, false); break;
+        case 3: scanHeld(base, n, qi, 3, k, 0, outD, outI, i, false); break;
+        case 4: scanHeld(base, n, qi, 4, k, 0, outD, outI, i, false); break;
+        case 5: scanHeld(base, n, qi, 5, k, 0, outD, outI, i, false); break;
+        case 6: scanHeld(base, n, qi, 6, k, 0, outD, outI, i, false); break;
+        case 7: scanHeld(base, n, qi, 7, k, 0, outD, outI, i, false); break;
+        default: scanHeld(base, n, qi, 8, k, 0, outD, outI, i, false);
+      }
+    }
+  } else {
+    for (let i = 0; i < nq; i++) {
+      const qi = q + ((<usize>i * <usize>W) << 3);
+      switch (W) {
+        case 1: scanHeld(base, n, qi, 1, k, mask, outD, outI, i, true); break;
+        case 2: scanHeld(base, n, qi, 2, k, mask, outD, outI, i, true); break;
+        case 3: scanHeld(base, n, qi, 3, k, mask, outD, outI, i, true); break;
+        case 4: scanHeld(base, n, qi, 4, k, mask, outD, outI, i, true); break;
+        case 5: scanHeld(base, n, qi, 5, k, mask, outD, outI, i, true); break;
+        case 6: scanHeld(base, n, qi, 6, k, mask, outD, outI, i, true); break;
+        case 7: scanHeld(base, n, qi, 7, k, mask, outD, outI, i, true); break;
+        default: scanHeld(base, n, qi, 8, k, mask, outD, outI, i, true);
+      }
+    }
+  }
+}
+
+@inline function clearOut(nq: i32, k: i32, outD: usize, outI: usize): void {
   for (let i = 0; i < nq; i++) {
     const o = (<usize>i * <usize>k) << 2;
     for (let t = 0; t < k; t++) { store<i32>(outD + o + (<usize>t << 2), i32.MAX_VALUE); store<i32>(outI + o + (<usize>t << 2), -1); }
   }
+}
+
+/**
+ * Query i against every row, its W (constant after inlining, <= 8) words in locals a0..a7.
+ * Rows are visited in order and a row enters only when strictly closer than the k-th: equal
+ * distances keep the lower row, as in `scanBlocked` and the TypeScript twin.
+ */
+@inline function scanHeld(base: usize, n: i32, qi: usize, W: i32, k: i32, mask: usize, outD: usize, outI: usize, i: i32, masked: bool): void {
+  const a0 = load<u64>(qi, 0);
+  const a1 = W > 1 ? load<u64>(qi, 8) : 0, a2 = W > 2 ? load<u64>(qi, 16) : 0, a3 = W > 3 ? load<u64>(qi, 24) : 0;
+  const a4 = W > 4 ? load<u64>(qi, 32) : 0, a5 = W > 5 ? load<u64>(qi, 40) : 0, a6 = W > 6 ? load<u64>(qi, 48) : 0, a7 = W > 7 ? load<u64>(qi, 56) : 0;
+  const rowBytes = <usize>W << 3;
+  let worst = i32.MAX_VALUE;
+  let r = base;
+  for (let j = 0; j < n; j++, r += rowBytes) {
+    if (masked && load<u8>(mask + <usize>j) == 0) continue;
+    let d = popcnt<u64>(load<u64>(r, 0) ^ a0);
+    if (W > 1) d += popcnt<u64>(load<u64>(r, 8) ^ a1);
+    if (W > 2) d += popcnt<u64>(load<u64>(r, 16) ^ a2);
+    if (W > 3) d += popcnt<u64>(load<u64>(r, 24) ^ a3);
+    if (W > 4) d += popcnt<u64>(load<u64>(r, 32) ^ a4);
+    if (W > 5) d += popcnt<u64>(load<u64>(r, 40) ^ a5);
+    if (W > 6) d += popcnt<u64>(load<u64>(r, 48) ^ a6);
+    if (W > 7) d += popcnt<u64>(load<u64>(r, 56) ^ a7);
+    if (<i32>d < worst) worst = insert(outD, outI, i, k, <i32>d, j);
+  }
+}
+
+/**
+ * Any W: four queries share each row load (register blocking). Rows wider than 8 words take it;
+ * exported too as the reference the held scan is tested and benchmarked against.
+ */
+export function scanBlocked(base: usize, n: i32, q: usize, nq: i32, W: i32, k: i32, mask: usize, outD: usize, outI: usize): void {
+  const rowBytes = <usize>W << 3;
+  clearOut(nq, k, outD, outI);
   let i = 0;
   for (; i + 4 <= nq; i += 4) {
     const q0 = q + <usize>i * rowBytes, q1 = q0 + rowBytes, q2 = q1 + rowBytes, q3 = q2 + rowBytes;

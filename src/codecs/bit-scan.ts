@@ -5,13 +5,22 @@ import { popcount32 } from '../search/hnsw/bits.js';
 interface BitsExports {
   memory: WebAssembly.Memory;
   scanTopK(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
+  scanBlocked(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
   packF32(src: number, nq: number, dim: number, W: number, dst: number): number;
 }
 
 /**
- * Exact k-NN over bit-packed rows by popcount (assembly/bits.ts, i64.popcnt, four queries per
- * row load), or its TypeScript twin when WebAssembly is off. The base codes are copied into the
- * module's memory once; `search` returns Hamming distances (= squared L2 on 0/1 data).
+ * Which WebAssembly scan answers: `'auto'` the fastest for the row width (rows of <= 8 words:
+ * one query at a time with its words held in registers; wider: four queries per row load),
+ * `'blocked'` the four-query scan at every width (the reference the other is tested and
+ * benchmarked against). Both return the same neighbours and distances.
+ */
+export type BitScanKernel = 'auto' | 'blocked';
+
+/**
+ * Exact k-NN over bit-packed rows by popcount (assembly/bits.ts, i64.popcnt), or its TypeScript
+ * twin when WebAssembly is off. The base codes are copied into the module's memory once;
+ * `search` returns Hamming distances (= squared L2 on 0/1 data).
  */
 export class BitScan {
   private ex: BitsExports | null = null;
@@ -19,7 +28,7 @@ export class BitScan {
   private scratch = 0;
   readonly path: 'wasm' | 'ts';
 
-  constructor(private codes: Uint8Array, private n: number, readonly words64: number) {
+  constructor(private codes: Uint8Array, private n: number, readonly words64: number, readonly kernel: BitScanKernel = 'auto') {
     const loaded = loadEmbedded('bits', bitsWasm);
     this.path = loaded ? 'wasm' : 'ts';
     if (!loaded) return;
@@ -45,7 +54,7 @@ export class BitScan {
     const mem = this.ex.memory.buffer;
     new Uint8Array(mem, qOff, nq * B).set(q.subarray(0, nq * B));
     if (mask) new Uint8Array(mem, mOff, this.n).set(mask.subarray(0, this.n));
-    this.ex.scanTopK(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
+    this.scan(qOff, nq, k, mOff, dOff, iOff);
     outD.set(new Int32Array(mem, dOff, nq * k));
     outI.set(new Int32Array(mem, iOff, nq * k));
   }
@@ -77,10 +86,15 @@ export class BitScan {
     const mem = this.ex.memory.buffer;
     new Float32Array(mem, fOff, nq * dim).set(data.subarray(0, nq * dim));
     if (this.ex.packF32(fOff, nq, dim, W, qOff) >= 0) return false;
-    this.ex.scanTopK(this.base, this.n, qOff, nq, W, k, 0, dOff, iOff);
+    this.scan(qOff, nq, k, 0, dOff, iOff);
     outD.set(new Int32Array(mem, dOff, nq * k));
     outI.set(new Int32Array(mem, iOff, nq * k));
     return true;
+  }
+
+  private scan(qOff: number, nq: number, k: number, mOff: number, dOff: number, iOff: number): void {
+    const ex = this.ex!;
+    (this.kernel === 'blocked' ? ex.scanBlocked : ex.scanTopK)(this.base, this.n, qOff, nq, this.words64, k, mOff, dOff, iOff);
   }
 
   private searchTs(q: Uint8Array, nq: number, k: number, mask: Uint8Array | null, outI: Int32Array, outD: Int32Array): void {

@@ -1,0 +1,93 @@
+/**
+ * The exact bit scan behind kNN-Graph's inference on Binalpha (issue 12): every fold of the
+ * authors' seed-5 partition, its 1,264 training rows packed to 320 bits (5 words), the 140 test
+ * queries answered as `predict` does (float32 rows packed inside the module, k = 1). Both
+ * WebAssembly kernels run side by side in the same process, interleaved per fold, so that the
+ * ratio holds on a shared machine:
+ *
+ *   held     rows of <= 8 words: one query at a time, its words in registers (the default)
+ *   blocked  four queries per row load, any width (the previous default)
+ *
+ * Reported per kernel: ms per fold (median over the folds of the median of `reps` warm calls),
+ * ns per query-row pair, CPU ms per fold, and the first call of a fresh module instance. With
+ * --predict, also `KnnGraphClassifier#predict` on each trained fold (default options).
+ *
+ *   node --import tsx bench/bit-scan.ts [--folds 10] [--reps 101] [--predict]
+ */
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { BitScan, type BitScanKernel } from '../src/codecs/bit-scan.js';
+import { BitsCodec } from '../src/codecs/bits.js';
+import { matrixTakeRows } from '../src/core/data.js';
+import type { DenseMatrix } from '../src/core/matrix.js';
+import { readDataset } from '../src/io/index.js';
+import { KnnGraphClassifier } from '../src/knn-graph/index.js';
+import { cvpartitionStratifiedKFold } from '../src/knn-graph/matlab-folds.js';
+import { opt, flag, median, cpuNow, fmt } from './common.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const file = join(here, '..', '..', 'shared', 'data', 'binalpha.csv');
+const nFolds = Number(opt('folds', '10'));
+const reps = Number(opt('reps', '101'));
+const KERNELS: BitScanKernel[] = ['auto', 'blocked'];
+const NAME: Record<BitScanKernel, string> = { auto: 'held (default)', blocked: 'blocked (previous)' };
+
+interface Timing { warm: number; cpu: number; first: number }
+
+function timeFold(scan: () => BitScan, te: DenseMatrix): Timing {
+  const I = new Int32Array(te.rows), D = new Int32Array(te.rows);
+  const fresh = scan();
+  let t = performance.now();
+  fresh.searchF32(te.data, te.rows, te.cols, 1, I, D);
+  const first = performance.now() - t;
+  for (let r = 0; r < 10; r++) fresh.searchF32(te.data, te.rows, te.cols, 1, I, D);
+  const ts: number[] = [];
+  const c0 = cpuNow();
+  for (let r = 0; r < reps; r++) { t = performance.now(); fresh.searchF32(te.data, te.rows, te.cols, 1, I, D); ts.push(performance.now() - t); }
+  return { warm: median(ts), cpu: ((cpuNow() - c0) * 1000) / reps, first };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(file)) { console.log(`skipped: ${file} not found (the shared datasets sit beside the repository)`); return; }
+  const ds = await readDataset(file);
+  const X = ds.X as DenseMatrix, y = ds.y!;
+  const codec = new BitsCodec(X.cols), W = codec.bytesPerVector / 8;
+  const rows: Record<BitScanKernel, Timing[]> = { auto: [], blocked: [] };
+  const predictMs: number[] = [];
+  let pairs = 0;
+  console.log(`bit scan bench: Binalpha (${X.cols} bits = ${W} words), authors' seed-5 folds (${nFolds}), ${reps} warm calls per fold; load average before ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  for (const s of cvpartitionStratifiedKFold(y, 10, 5).slice(0, nFolds)) {
+    const tr = matrixTakeRows(X, s.train) as DenseMatrix, te = matrixTakeRows(X, s.test) as DenseMatrix;
+    const codes = new Uint8Array(tr.rows * codec.bytesPerVector);
+    codec.encode(tr.data, tr.rows, codes, 0);
+    pairs = tr.rows * te.rows;
+    // interleaved so that both kernels see the same machine load
+    const a = new Int32Array(te.rows), b = new Int32Array(te.rows), da = new Int32Array(te.rows), db = new Int32Array(te.rows);
+    new BitScan(codes, tr.rows, W, 'auto').searchF32(te.data, te.rows, te.cols, 1, a, da);
+    new BitScan(codes, tr.rows, W, 'blocked').searchF32(te.data, te.rows, te.cols, 1, b, db);
+    for (let i = 0; i < te.rows; i++) if (a[i] !== b[i] || da[i] !== db[i]) throw new Error(`kernels differ at query ${i}`);
+    for (const k of KERNELS) rows[k].push(timeFold(() => new BitScan(codes, tr.rows, W, k), te));
+    if (flag('predict')) {
+      const ytr = Array.from(s.train, (i) => y[i]);
+      const c = await new KnnGraphClassifier({}).fitAsync(tr, ytr);
+      const ts: number[] = [];
+      for (let r = 0; r < 10; r++) c.predict(te);
+      for (let r = 0; r < reps; r++) { const t = performance.now(); c.predict(te); ts.push(performance.now() - t); }
+      predictMs.push(median(ts));
+    }
+  }
+  console.log(`load average after ${loadavg().map((v) => v.toFixed(1)).join(' ')}; ${pairs} query-row pairs per fold`);
+  console.log('| kernel | ms / fold, warm (median of folds) | ns / pair | CPU ms / fold | first call of a fresh instance, ms (median of folds) |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const k of KERNELS) {
+    const warm = median(rows[k].map((r) => r.warm));
+    console.log(`| ${NAME[k]} | ${fmt(warm, 3)} | ${fmt((warm * 1e6) / pairs, 2)} | ${fmt(median(rows[k].map((r) => r.cpu)), 3)} | ${fmt(median(rows[k].map((r) => r.first)), 3)} |`);
+  }
+  const ratio = median(rows.blocked.map((r) => r.warm)) / median(rows.auto.map((r) => r.warm));
+  console.log(`held vs blocked: ${fmt(ratio, 2)}x faster (warm, same run)`);
+  if (predictMs.length) console.log(`KnnGraphClassifier#predict (lookup ${'auto'}, bit scan): ${fmt(median(predictMs), 3)} ms / fold warm (median of folds); target 0.22 ms`);
+}
+
+void main();

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BitScan, type BitScanKernel } from '../../src/codecs/bit-scan.js';
+import { BitsCodec } from '../../src/codecs/bits.js';
+import { Rng } from '../../src/core/rng.js';
+import { readDataset } from '../../src/io/index.js';
+import { matrixTakeRows } from '../../src/core/data.js';
+import type { DenseMatrix } from '../../src/core/matrix.js';
+import { cvpartitionStratifiedKFold } from '../../src/knn-graph/matlab-folds.js';
+import { setWasmMode } from '../../src/wasm/loader.js';
+import { sharedData } from '../helpers/data.js';
+
+// The held-register scan (rows of <= 8 words) and the four-query blocked scan (every width) must
+// return exactly the neighbours of a plain sort by (Hamming distance, row): same rows, same
+// distances, ties by the lower row, -1 / MAX padding when k exceeds the candidates.
+
+/** 0/1 rows with few distinct patterns, so that equal distances and duplicate rows are common. */
+function binaryRows(n: number, d: number, rng: Rng, density: number): Float32Array {
+  const protos = Array.from({ length: 5 }, () => Float32Array.from({ length: d }, () => (rng.random() < density ? 1 : 0)));
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const p = protos[rng.int(protos.length)];
+    for (let t = 0; t < d; t++) x[i * d + t] = rng.random() < 0.08 ? 1 - p[t] : p[t];
+  }
+  return x;
+}
+
+function pack(x: Float32Array, rows: number, d: number): { codes: Uint8Array; W: number } {
+  const codec = new BitsCodec(d);
+  const codes = new Uint8Array(rows * codec.bytesPerVector);
+  codec.encode(x, rows, codes, 0);
+  return { codes, W: codec.bytesPerVector / 8 };
+}
+
+/** The oracle: every allowed row sorted by (distance, row), first k, padded. */
+function oracle(X: Float32Array, n: number, Q: Float32Array, nq: number, d: number, k: number, mask: Uint8Array | null): { I: Int32Array; D: Int32Array } {
+  const I = new Int32Array(nq * k).fill(-1), D = new Int32Array(nq * k).fill(0x7fffffff);
+  for (let i = 0; i < nq; i++) {
+    const all: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      if (mask && !mask[j]) continue;
+      let h = 0;
+      for (let t = 0; t < d; t++) if (X[j * d + t] !== Q[i * d + t]) h++;
+      all.push([h, j]);
+    }
+    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (let t = 0; t < Math.min(k, all.length); t++) { D[i * k + t] = all[t][0]; I[i * k + t] = all[t][1]; }
+  }
+  return { I, D };
+}
+
+function run(scan: BitScan, Q: Float32Array, nq: number, d: number, k: number, mask: Uint8Array | null, f32: boolean): { I: Int32Array; D: Int32Array } {
+  const I = new Int32Array(nq * k), D = new Int32Array(nq * k);
+  if (f32) assert.ok(scan.searchF32(Q, nq, d, k, I, D), 'searchF32 accepts 0/1 queries');
+  else scan.search(pack(Q, nq, d).codes, nq, k, mask, I, D);
+  return { I, D };
+}
+
+test('bit scan: held and blocked kernels (and the TypeScript twin) equal the sorted oracle, W = 1..10, ties, masks, k > n', () => {
+  const rng = new Rng(12);
+  // dims chosen for 1..10 words, with partial last words
+  for (const d of [1, 64, 65, 150, 200, 320, 400, 512, 513, 640]) {
+    for (const n of [1, 7, 40, 131]) {
+      const nq = 1 + rng.int(9);
+      const X = binaryRows(n, d, rng, 0.3), Q = binaryRows(nq, d, rng, 0.3);
+      // some queries equal a training row (distance 0 ties among duplicates)
+      if (n > 3) Q.set(X.subarray(3 * d, 4 * d), 0);
+      const { codes, W } = pack(X, n, d);
+      const mask = Uint8Array.from({ length: n }, (_, j) => (j % 4 === 1 ? 0 : 1));
+      for (const k of [1, 3, n, n + 5]) {
+        for (const m of [null, mask]) {
+          const want = oracle(X, n, Q, nq, d, k, m);
+          const scans: [string, BitScan][] = (['auto', 'blocked'] as BitScanKernel[]).map((kk) => [kk, new BitScan(codes, n, W, kk)]);
+          setWasmMode('off');
+          try { scans.push(['ts', new BitScan(codes, n, W)]); } finally { setWasmMode(undefined); }
+          for (const [name, scan] of scans) {
+            if (name !== 'ts') assert.equal(scan.path, 'wasm');
+            const got = run(scan, Q, nq, d, k, m, false);
+            const at = `${name} d ${d} (W ${W}) n ${n} nq ${nq} k ${k}${m ? ' masked' : ''}`;
+            assert.deepEqual(got.I, want.I, `${at}: rows`);
+            assert.deepEqual(got.D, want.D, `${at}: distances`);
+            if (!m) assert.deepEqual(run(scan, Q, nq, d, k, null, true), want, `${at}: float32 queries packed in the module`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('bit scan: held kernel equals the blocked kernel on the Binalpha folds (k = 1 and 5)', async (t) => {
+  const data = sharedData('binalpha.csv');
+  if (data.skip) { t.skip(data.skip); return; }
+  const ds = await readDataset(data.path);
+  const X = ds.X as DenseMatrix, d = X.cols;
+  for (const fold of cvpartitionStratifiedKFold(ds.y!, 10, 5).slice(0, 3)) {
+    const tr = matrixTakeRows(X, fold.train) as DenseMatrix, te = matrixTakeRows(X, fold.test) as DenseMatrix;
+    const { codes, W } = pack(tr.data, tr.rows, d);
+    const held = new BitScan(codes, tr.rows, W), blocked = new BitScan(codes, tr.rows, W, 'blocked');
+    for (const k of [1, 5]) {
+      const a = run(held, te.data, te.rows, d, k, null, true), b = run(blocked, te.data, te.rows, d, k, null, true);
+      assert.deepEqual(a, b, `k ${k}`);
+      if (k === 1) assert.deepEqual(a, oracle(tr.data, tr.rows, te.data, te.rows, d, 1, null), 'k 1: the sorted oracle');
+    }
+  }
+});

@@ -22,6 +22,11 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Requests served at once; more are refused with 429 + Retry-After (default 256). */
   maxInFlight?: number;
+  /**
+   * Worker threads that run plain searches of HNSW collections off the event loop (default 1;
+   * 0 = every search on the event loop). See search-batcher.ts.
+   */
+  searchThreads?: number;
   /** Snapshot check interval, ms (default 30 s; 0 = only at shutdown). */
   snapshotIntervalMs?: number;
   /** Snapshot once a collection's log holds this many bytes (default 1: any change). */
@@ -60,7 +65,7 @@ export async function buildServer(opts: ServerOptions): Promise<KnnkitServer> {
   });
   let closing = false;
   const metrics = new Metrics();
-  const batcher = new SearchBatcher();
+  const batcher = new SearchBatcher({ searchThreads: opts.searchThreads });
   metrics.batcher = batcher;
   const ctx: ServerContext = { manager, metrics, batcher, routes: [], ready: () => !closing };
   const maxInFlight = opts.maxInFlight ?? 256;

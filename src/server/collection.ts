@@ -14,6 +14,7 @@ import { decodePoints, encodePoints, readManifest, removeQuietly, syncDir, write
 import { Wal, encodeRecord, readWal, type WalRecord } from './wal.js';
 import { Bm25Index } from './bm25.js';
 import { deletePath, mergeAt } from './payload-edit.js';
+import { IndexGate } from './index-gate.js';
 
 export const DISTANCES = ['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const;
 export type Distance = typeof DISTANCES[number];
@@ -45,6 +46,9 @@ export interface SearchOptions {
 }
 
 export interface Hit { id: number; score: number }
+
+/** A change once applied to memory: its log sequence number, and the log's fsync of it. */
+export interface Applied { seq: number; durable: Promise<void> }
 
 /** A point as a change carries it: canonical key, vector (already checked), payload. */
 export interface PointIn { key: string; vector: Float32Array; payload: Payload }
@@ -78,6 +82,12 @@ export class Collection {
   static compactMin = 256;
   snapshotting: Promise<void> | null = null;
   lastSnapshotMs = 0;
+  /**
+   * Worker searches (readers) against this thread's work on the index (changes, filtered and exact
+   * searches, snapshots): see ./index-gate.ts. Everything that touches the index outside a worker
+   * search goes through gate.exclusive.
+   */
+  readonly gate = new IndexGate();
 
   private constructor(readonly dir: string, readonly config: CollectionConfig, public index: VectorIndex, keys: KeyMap, private wal: Wal) {
     this.keys = keys;
@@ -168,15 +178,22 @@ export class Collection {
 
   // ---- changes: build the record, apply it, log it ----
 
-  /** Applies a change and queues it in the log; the promise resolves once the record is durable. */
-  private commit(meta: Omit<WalRecord['meta'], 'seq'>, floats?: Float32Array): Promise<void> {
+  /**
+   * Applies a change and queues it in the log, in one synchronous step taken when no worker
+   * search reads the index (at once when none is in flight): resolves once applied, with the
+   * record's seq and a promise of its fsync.
+   */
+  private commit(meta: Omit<WalRecord['meta'], 'seq'>, floats?: Float32Array): Promise<Applied> {
     if (this.closed) throw new Error(`collection ${this.config.name} is closed`);
-    const rec = { meta: { ...meta, seq: this.seq + 1 }, floats: floats ?? new Float32Array(0) };
-    this.apply(rec);
-    return this.wal.append(encodeRecord(rec.meta, rec.floats.length ? rec.floats : undefined));
+    return this.gate.exclusive(() => {
+      if (this.closed) throw new Error(`collection ${this.config.name} is closed`);
+      const rec = { meta: { ...meta, seq: this.seq + 1 }, floats: floats ?? new Float32Array(0) };
+      this.apply(rec);
+      return { seq: rec.meta.seq, durable: this.wal.append(encodeRecord(rec.meta, rec.floats.length ? rec.floats : undefined)) };
+    });
   }
 
-  upsert(points: PointIn[]): Promise<void> {
+  upsert(points: PointIn[]): Promise<Applied> {
     // the last of repeated ids wins (Qdrant's rule)
     const last = new Map<string, PointIn>();
     for (const p of points) last.set(p.key, p);
@@ -186,11 +203,11 @@ export class Collection {
     return this.commit({ op: 'upsert', keys: list.map((p) => p.key), payloads: list.map((p) => p.payload) }, floats);
   }
 
-  deletePoints(keys: string[]): Promise<void> { return this.commit({ op: 'delete', keys }); }
-  setPayload(keys: string[], payload: Payload, path?: string): Promise<void> { return this.commit({ op: 'set_payload', keys, payload, path: path ?? null }); }
-  overwritePayload(keys: string[], payload: Payload): Promise<void> { return this.commit({ op: 'overwrite_payload', keys, payload }); }
-  deletePayloadKeys(keys: string[], fields: string[]): Promise<void> { return this.commit({ op: 'delete_payload', keys, fields }); }
-  clearPayload(keys: string[]): Promise<void> { return this.commit({ op: 'clear_payload', keys }); }
+  deletePoints(keys: string[]): Promise<Applied> { return this.commit({ op: 'delete', keys }); }
+  setPayload(keys: string[], payload: Payload, path?: string): Promise<Applied> { return this.commit({ op: 'set_payload', keys, payload, path: path ?? null }); }
+  overwritePayload(keys: string[], payload: Payload): Promise<Applied> { return this.commit({ op: 'overwrite_payload', keys, payload }); }
+  deletePayloadKeys(keys: string[], fields: string[]): Promise<Applied> { return this.commit({ op: 'delete_payload', keys, fields }); }
+  clearPayload(keys: string[]): Promise<Applied> { return this.commit({ op: 'clear_payload', keys }); }
 
   /** Applies one record to memory (live changes and replay go through here alike). */
   private apply(r: WalRecord): void {
@@ -397,12 +414,38 @@ export class Collection {
    * Row i's hits are what search() returns for row i before offset / score_threshold (page()).
    */
   searchRows(vectors: Float32Array, n: number, k: number, ef: number | undefined): Hit[][] {
-    const out: Hit[][] = [];
-    if (k === 0 || this.index.size === 0) { for (let i = 0; i < n; i++) out.push([]); return out; }
+    if (k === 0 || this.index.size === 0) return Array.from({ length: n }, () => []);
+    return this.rowsToHits(this.index.search(markValidated(denseMatrix(vectors, n, this.config.size)), k, this.rowParams(ef)), n);
+  }
+
+  /**
+   * Whether plain searches can run on worker threads: HNSW walks its index memory, which is
+   * shared with worker threads (searchAsync), while this thread serves HTTP.
+   */
+  get offloads(): boolean { return this.index.kind === 'hnsw' && typeof SharedArrayBuffer !== 'undefined'; }
+
+  /**
+   * searchRows on `threads` worker threads (HNSW's searchAsync over the shared index memory, even
+   * for one query): the same answers. Call as a reader of `gate` only (no change may run while
+   * the workers walk the index), one call at a time per collection (the workers' scratch blocks
+   * are the index's own).
+   */
+  async searchRowsAsync(vectors: Float32Array, n: number, k: number, ef: number | undefined, threads: number): Promise<Hit[][]> {
+    if (k === 0 || this.index.size === 0) return Array.from({ length: n }, () => []);
     const q = markValidated(denseMatrix(vectors, n, this.config.size));
+    const r = await this.index.searchAsync(q, k, { ...this.rowParams(ef), threads, minQueriesPerThread: 1 });
+    return this.rowsToHits(r, n);
+  }
+
+  private rowParams(ef: number | undefined): Record<string, unknown> {
     const params: Record<string, unknown> = {};
     if (ef !== undefined && this.declaresEf()) params.ef = Math.max(ef, 1);
-    const r = this.index.search(q, k, params);
+    return params;
+  }
+
+  /** One search result of n rows as hits per row. */
+  private rowsToHits(r: { ids: ArrayLike<number>; distances: Float32Array; k: number }, n: number): Hit[][] {
+    const out: Hit[][] = [];
     // the index clamps k to its size: rows are r.k wide, -1 padded
     const ids = r.ids, d = r.distances, kk = r.k;
     for (let i = 0; i < n; i++) {
@@ -496,10 +539,12 @@ export class Collection {
     const run = this.wal.exclusive(async () => {
       await this.wal.writePending();
       const t0 = Date.now();
-      const S = this.seq;
-      if (this.removedSinceBuild >= Collection.compactMin && this.removedSinceBuild >= Collection.compactRatio * (this.index.size + this.removedSinceBuild)) this.compact();
-      const indexBytes = this.index.toBytes();
-      const pts = encodePoints({ seq: S, keys: this.keys.toJSON(), payloads: [...this.payloads.entries()] });
+      // the capture is exclusive work on the index (compaction replaces it): no worker search in flight
+      const { S, indexBytes, pts } = await this.gate.exclusive(() => {
+        const S = this.seq;
+        if (this.removedSinceBuild >= Collection.compactMin && this.removedSinceBuild >= Collection.compactRatio * (this.index.size + this.removedSinceBuild)) this.compact();
+        return { S, indexBytes: this.index.toBytes(), pts: encodePoints({ seq: S, keys: this.keys.toJSON(), payloads: [...this.payloads.entries()] }) };
+      });
       const names = segmentNames(S);
       await writeDurable(this.dir, names.index, indexBytes);
       await writeDurable(this.dir, names.points, pts);

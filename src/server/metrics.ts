@@ -70,6 +70,7 @@ export class Metrics {
     const b = this.batcher;
     metric('knnkit_search_batches_total', 'counter', 'Index searches run for micro-batched plain searches (one per collection, k and ef in an event-loop turn).', [`knnkit_search_batches_total ${b?.batches ?? 0}`]);
     metric('knnkit_search_batched_queries_total', 'counter', 'Plain searches answered through micro-batches.', [`knnkit_search_batched_queries_total ${b?.queries ?? 0}`]);
+    metric('knnkit_search_worker_batches_total', 'counter', 'Of the micro-batches, those searched on a worker thread (off the event loop).', [`knnkit_search_worker_batches_total ${b?.offloaded ?? 0}`]);
     metric('knnkit_collections', 'gauge', 'Collections.', [`knnkit_collections ${manager.collections.size}`]);
     const per = (name: string, type: string, help: string, f: (c: import('./collection.js').Collection) => number) =>
       metric(name, type, help, [...manager.collections].map(([n, c]) => `${name}{collection="${n}"} ${f(c)}`));

@@ -6,43 +6,73 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** The searches of one collection with the same k and ef, waiting for the next flush. */
+/** The searches of one collection with the same k and ef, waiting for the next index search. */
 interface Group {
-  c: Collection;
   k: number;
   ef: number | undefined;
   items: Pending[];
+}
+
+/** One collection's queue: its groups, and whether a worker search of it is in flight. */
+interface Lane {
+  c: Collection;
+  groups: Map<string, Group>;
+  busy: boolean;
+}
+
+export interface BatcherOptions {
+  /**
+   * Worker threads that run the index searches of collections whose index can be searched off
+   * this thread (Collection.offloads: HNSW over shared memory); 0 = every search on the event
+   * loop. Default 1.
+   */
+  searchThreads?: number;
 }
 
 /**
  * Micro-batching of plain searches (no filter, see Collection.batchable). Under concurrent load
  * many search requests are parsed in the same turn of the event loop (one poll of the sockets);
  * each is queued here, and one setImmediate after the first, once the poll phase has handed over
- * every request that arrived, each group (collection, k, ef) is answered by one index search
- * (Collection.searchRows). A single index call for n queries costs much less than n calls: the
- * index's per-call setup (option parsing, validation, result arrays) is paid once and the
- * family's batch path runs. The wait is bounded: at most the rest of the current loop turn, no
- * timer, so a lone request is answered as soon as it would have been, one phase later.
+ * every request that arrived, each group (collection, k, ef) is answered by one index search.
+ * A single index call for n queries costs much less than n calls: the index's per-call setup
+ * (option parsing, validation, result arrays) is paid once and the family's batch path runs.
+ * The wait is bounded: at most the rest of the current loop turn, no timer.
+ *
+ * Off the event loop: for a collection that offloads (HNSW), the batch is searched by a worker
+ * thread over the index's shared memory (Collection.searchRowsAsync) while this thread goes on
+ * parsing requests and writing answers: on two cores the HTTP work and the graph walks run side
+ * by side. One worker search per collection is in flight at a time (the workers use the index's
+ * own scratch blocks); searches that arrive meanwhile wait, and the moment it returns they go
+ * out as the next batch, before the finished batch's answers are written. The worker search is
+ * a reader of the collection's gate (./index-gate.ts): changes wait for it, and searches queue
+ * behind a waiting change, so an acknowledged change is seen by every later search.
  *
  * Grouping by k and ef keeps answers identical to one search at a time: an HNSW beam is
  * max(ef, k), so queries with different k are never searched together.
  */
 export class SearchBatcher {
-  private groups = new Map<string, Group>();
+  private lanes = new Map<Collection, Lane>();
   private scheduled = false;
+  private readonly threads: number;
   /** Index searches run by flushes, and the queries they answered (the /metrics counters). */
   batches = 0;
   queries = 0;
+  /** Of those, the index searches run on worker threads. */
+  offloaded = 0;
   /** Largest batch so far. */
   largest = 0;
 
+  constructor(opts: BatcherOptions = {}) {
+    this.threads = opts.searchThreads ?? 1;
+  }
+
   /** Queues one search (vector: the collection's size, checked finite); resolves with its top-k hits, best first. */
   search(c: Collection, vector: Float32Array, k: number, ef: number | undefined): Promise<Hit[]> {
-    const key = `${c.config.name}\u0000${k}\u0000${ef ?? ''}`;
-    let g = this.groups.get(key);
-    // a collection deleted and created again under the same name while a search waits: a new group
-    if (g && g.c !== c) { this.flush(); g = undefined; }
-    if (!g) this.groups.set(key, (g = { c, k, ef, items: [] }));
+    let lane = this.lanes.get(c);
+    if (!lane) this.lanes.set(c, (lane = { c, groups: new Map(), busy: false }));
+    const key = `${k}\u0000${ef ?? ''}`;
+    let g = lane.groups.get(key);
+    if (!g) lane.groups.set(key, (g = { k, ef, items: [] }));
     const p = new Promise<Hit[]>((resolve, reject) => { g.items.push({ vector, resolve, reject }); });
     if (!this.scheduled) {
       this.scheduled = true;
@@ -51,29 +81,61 @@ export class SearchBatcher {
     return p;
   }
 
-  /** Answers every queued search: one index search per group. */
+  /** Starts the index searches of every queued group (a collection with a worker search in flight goes when it returns). */
   flush(): void {
     this.scheduled = false;
-    if (this.groups.size === 0) return;
-    const groups = [...this.groups.values()];
-    this.groups.clear();
-    for (const g of groups) {
-      const n = g.items.length, dim = g.c.config.size;
-      try {
-        let rows: Float32Array;
-        if (n === 1) rows = g.items[0].vector;
-        else {
-          rows = new Float32Array(n * dim);
-          for (let i = 0; i < n; i++) rows.set(g.items[i].vector, i * dim);
-        }
-        const hits = g.c.searchRows(rows, n, g.k, g.ef);
-        this.batches++;
-        this.queries += n;
-        if (n > this.largest) this.largest = n;
-        for (let i = 0; i < n; i++) g.items[i].resolve(hits[i]);
-      } catch (err) {
-        for (const it of g.items) it.reject(err);
-      }
-    }
+    for (const lane of [...this.lanes.values()]) if (!lane.busy) this.run(lane);
   }
+
+  private run(lane: Lane): void {
+    const groups = [...lane.groups.values()];
+    lane.groups.clear();
+    if (groups.length === 0) { this.lanes.delete(lane.c); return; }
+    const c = lane.c;
+    if (this.threads === 0 || !c.offloads) {
+      this.lanes.delete(c);
+      for (const g of groups) {
+        let hits: Hit[][];
+        try { hits = c.searchRows(rowsOf(g, c.config.size), g.items.length, g.k, g.ef); } catch (err) { for (const it of g.items) it.reject(err); continue; }
+        this.count(g.items.length, false);
+        for (let i = 0; i < g.items.length; i++) g.items[i].resolve(hits[i]);
+      }
+      return;
+    }
+    lane.busy = true;
+    const done = c.gate.read(async () => {
+      const out: (Hit[][] | { err: unknown })[] = [];
+      for (const g of groups) {
+        try { out.push(await c.searchRowsAsync(rowsOf(g, c.config.size), g.items.length, g.k, g.ef, this.threads)); } catch (err) { out.push({ err }); }
+      }
+      return out;
+    });
+    void done.then((results) => {
+      lane.busy = false;
+      // what arrived meanwhile goes to the worker before these answers are written
+      this.run(lane);
+      groups.forEach((g, gi) => {
+        const r = results[gi];
+        if (!Array.isArray(r)) { for (const it of g.items) it.reject(r.err); return; }
+        this.count(g.items.length, true);
+        for (let i = 0; i < g.items.length; i++) g.items[i].resolve(r[i]);
+      });
+    });
+  }
+
+  private count(n: number, offloaded: boolean): void {
+    this.batches++;
+    this.queries += n;
+    if (offloaded) this.offloaded++;
+    if (n > this.largest) this.largest = n;
+  }
+}
+
+/** The group's query vectors as one n x dim block (the vector itself for one query). */
+function rowsOf(g: Group, dim: number): Float32Array {
+  const n = g.items.length;
+  if (n === 1) return g.items[0].vector;
+  const rows = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) rows.set(g.items[i].vector, i * dim);
+  return rows;
 }

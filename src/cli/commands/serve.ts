@@ -17,11 +17,14 @@ options:
   --api-key KEY              read-write key (header api-key); also KNNKIT_API_KEY
   --read-only-api-key KEY    read-only key (writes get 403); also KNNKIT_READ_ONLY_API_KEY
   --config FILE              JSON file with any of: data, host, port, apiKey, readOnlyApiKey,
-                             snapshotIntervalMs, snapshotMinBytes, bodyLimit, maxInFlight, log
+                             snapshotIntervalMs, snapshotMinBytes, bodyLimit, maxInFlight,
+                             searchThreads, log
   --snapshot-interval MS     how often collections with new writes are snapshotted (default 30000)
   --snapshot-min-bytes N     snapshot once the log holds N bytes (default 1)
   --body-limit BYTES         largest request body (default 33554432); larger gets 413
   --max-in-flight N          requests served at once; more get 429 (default 256)
+  --search-threads N         worker threads that search HNSW collections off the event loop
+                             (default 1; 0 = search on the event loop)
   --log LEVEL                pino log level on stderr (info, warn, error; default warn)
   --cluster URLS             run as a node of a cluster on NATS JetStream instead (docs/cluster.md;
                              its options: knnkit serve --cluster URLS --help)
@@ -35,7 +38,7 @@ const SPEC = {
   data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'api-key': { type: 'string' },
   'read-only-api-key': { type: 'string' }, config: { type: 'string' }, 'snapshot-interval': { type: 'string' },
   'snapshot-min-bytes': { type: 'string' }, 'body-limit': { type: 'string' }, 'max-in-flight': { type: 'string' },
-  log: { type: 'string' }, help: { type: 'boolean' },
+  'search-threads': { type: 'string' }, log: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -72,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     snapshotMinBytes: num('snapshot-min-bytes', 'snapshotMinBytes', 1, 1),
     bodyLimit: num('body-limit', 'bodyLimit', 32 * 1024 * 1024, 1024),
     maxInFlight: num('max-in-flight', 'maxInFlight', 256, 1),
+    searchThreads: num('search-threads', 'searchThreads', 1, 0, 64),
     logLevel: log === 'silent' ? false : log,
   });
   const addr = await server.app.listen({ host, port });

@@ -2,6 +2,7 @@ import type { Matrix } from '../../core/data.js';
 import { KnnkitError } from '../../core/errors.js';
 import type { Metric } from '../../metrics/types.js';
 import { HnswIndex } from '../../search/hnsw/hnsw-index.js';
+import type { HnswStorage } from '../../search/hnsw/codec-storage.js';
 import { hnswParts, hnswFromParts, hnswImage, hnswFromImage, type Header } from '../../search/hnsw/serialize.js';
 import type { SearchResult, RadiusResult } from '../../search/results.js';
 import type { Section } from '../envelope.js';
@@ -42,7 +43,7 @@ export class HnswCore implements FamilyCore {
   }
 
   searchAsync(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null, threads: number | undefined): Promise<SearchResult> {
-    return this.hnsw.searchAsync(queries as never, k, { ...this.params(p, allow), threads });
+    return this.hnsw.searchAsync(queries as never, k, { ...this.params(p, allow), threads, minQueriesPerThread: p.minQueriesPerThread as number | undefined });
   }
 
   rangeSearch(queries: Matrix, r: number, p: Record<string, unknown>, allow: Allow | null): RadiusResult {
@@ -81,7 +82,7 @@ function hnswOptions(ctx: BuildContext) {
   const o = ctx.options;
   return {
     metric: ctx.metric, M: o.M as number, efConstruction: o.efConstruction as number, seed: o.seed as number,
-    reorder: o.reorder as boolean, reuseDeleted: o.reuseDeleted as boolean, storage: (o.codec as 'f32' | 'bits' | undefined) ?? 'f32',
+    reorder: o.reorder as boolean, reuseDeleted: o.reuseDeleted as boolean, storage: (o.codec as HnswStorage | undefined) ?? 'f32',
     threads: o.threads as number, deterministic: o.deterministic as boolean,
     onProgress: ctx.onProgress,
   };
@@ -95,7 +96,7 @@ export const hnswFamily: FamilyDescriptor = {
   metrics: ['euclidean', 'sqeuclidean', 'cosine', 'ip', 'any other registry metric (TypeScript kernel)'],
   supportsMetric: () => null,
   dataKinds: ['dense', 'binary'],
-  codecs: ['f32', 'bits'],
+  codecs: ['f32', 'bits', 'f16', 'sq8'],
   capabilities: { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false },
   viewReadsFile: true,
   options: [
@@ -110,6 +111,7 @@ export const hnswFamily: FamilyDescriptor = {
   searchParams: [
     { name: 'ef', type: 'integer', default: 64, min: 1, doc: 'beam width of the search (raised to k)' },
     { name: 'filterStrategy', type: 'enum', default: 'auto', choices: ['auto', 'graph', 'scan'], doc: 'filtered search: graph walk, exact scan of the allowed points, or the cost rule' },
+    { name: 'minQueriesPerThread', type: 'integer', min: 1, doc: 'searchAsync: fewer queries per worker thread than this run in the calling thread (default 64); given, threads counts workers (threads 1 = one worker), and 1 sends even one query to a worker (a server keeping its event loop free)' },
   ],
   sweep: 'ef',
   formatVersion: 2,

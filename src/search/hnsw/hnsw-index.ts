@@ -68,6 +68,13 @@ export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
    * points) or 'auto' (default: the cost rule of filter.ts, see docs/hnsw.md).
    */
   filterStrategy?: 'auto' | 'graph' | 'scan';
+  /**
+   * searchAsync only: a batch with fewer queries per worker thread than this runs in the calling
+   * thread (default 64, where handing work over starts to pay). When it is given, `threads`
+   * counts worker threads (1 = one worker), and 1 sends even one query to a worker: a server
+   * that keeps its event loop free for HTTP while another core searches.
+   */
+  minQueriesPerThread?: number;
 }
 
 let arenaCounter = 0;

@@ -11,7 +11,7 @@ import { checkBinary } from './bits.js';
 import type { SearchTask } from './search-task.js';
 
 const TASK = taskUrl(import.meta.url, './search-task');
-/** Below this many queries per thread, handing work to threads costs more than it saves. */
+/** Below this many queries per thread, handing work to threads costs more than it saves (the default of params.minQueriesPerThread). */
 const MIN_QUERIES_PER_THREAD = 64;
 
 /**
@@ -29,8 +29,10 @@ export async function parallelSearch(idx: HnswIndex, queries: MatrixInput, k: nu
   const shared = idx.arena.shared && typeof SharedArrayBuffer !== 'undefined';
   const kk = Math.min(k, idx.size);
   const ef = Math.max(params.ef === undefined ? idx.ef : checkInteger('ef', params.ef, 1), kk);
-  const workers = Math.min(threads, Math.floor(Q.rows / MIN_QUERIES_PER_THREAD));
-  if (workers <= 1 || !shared || kk === 0 || (idx.kernelName === 'js' && !serialisableMetric(idx))) {
+  const minPer = params.minQueriesPerThread === undefined ? MIN_QUERIES_PER_THREAD : checkInteger('minQueriesPerThread', params.minQueriesPerThread, 1);
+  const workers = Math.min(threads, Math.floor(Q.rows / minPer));
+  // one worker is worth it only when asked for (minQueriesPerThread: the caller's thread has other work)
+  if (workers < 1 || (workers === 1 && params.minQueriesPerThread === undefined) || !shared || kk === 0 || (idx.kernelName === 'js' && !serialisableMetric(idx))) {
     return idx.search(Q, k, params);
   }
   // filters: an allow bitmap shared by all workers; selective ones take the exact-scan path in `search`

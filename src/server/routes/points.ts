@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Collection, PointIn } from '../collection.js';
+import type { Applied, Collection, PointIn } from '../collection.js';
 import { addRoute, type Params, type ServerContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { compileFilter } from '../filter.js';
@@ -10,12 +10,13 @@ import { schemas } from '../schemas.js';
 type Body = Record<string, unknown>;
 
 /**
- * Answers a change: with wait=true after the log record is fsynced ("completed"), otherwise at
- * once ("acknowledged"; a failed write is logged, and the change is already visible in memory).
+ * Answers a change once it is applied (at once, or after the worker searches in flight: see
+ * ../index-gate.ts): with wait=true after the log record is fsynced ("completed"), otherwise
+ * then ("acknowledged"; a failed write is logged, and the change is already visible in memory).
  */
-async function answerWrite(req: FastifyRequest, reply: FastifyReply, c: Collection, durable: Promise<void>): Promise<FastifyReply> {
+async function answerWrite(req: FastifyRequest, reply: FastifyReply, change: Promise<Applied>): Promise<FastifyReply> {
   const wait = parseWait(req.query);
-  const opId = c.seq;
+  const { seq: opId, durable } = await change;
   if (wait) await durable;
   else durable.catch((e) => req.log.error({ err: (e as Error).message }, 'write-ahead log append failed'));
   return ok(req, reply, { operation_id: opId, status: wait ? 'completed' : 'acknowledged' });
@@ -53,7 +54,7 @@ export function pointRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const pts = upsertPoints(c, req.body as Body);
       if (pts.length === 0) return ok(req, reply, { operation_id: c.seq, status: 'completed' });
       ctx.metrics.pointsUpserted += pts.length;
-      return answerWrite(req, reply, c, c.upsert(pts));
+      return answerWrite(req, reply, c.upsert(pts));
     },
   });
   addRoute(app, ctx, {
@@ -80,13 +81,13 @@ export function pointRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/delete', summary: 'Delete points by id or filter', write: true, body: schemas.selector,
-    handler: (req, reply) => { const c = coll(req); return answerWrite(req, reply, c, c.deletePoints(selectKeys(c, req.body as Body))); },
+    handler: (req, reply) => { const c = coll(req); return answerWrite(req, reply, c.deletePoints(selectKeys(c, req.body as Body))); },
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/payload', summary: 'Set payload keys (merge)', write: true, body: schemas.setPayload,
     handler: (req, reply) => {
       const c = coll(req), b = req.body as Body;
-      return answerWrite(req, reply, c, c.setPayload(selectKeys(c, b), parsePayload(b.payload, 'payload'), (b.key as string | null) ?? undefined));
+      return answerWrite(req, reply, c.setPayload(selectKeys(c, b), parsePayload(b.payload, 'payload'), (b.key as string | null) ?? undefined));
     },
   });
   addRoute(app, ctx, {
@@ -94,16 +95,16 @@ export function pointRoutes(app: FastifyInstance, ctx: ServerContext): void {
     handler: (req, reply) => {
       const c = coll(req), b = req.body as Body;
       if (b.key != null) throw badRequest('key: overwrite_payload replaces the whole payload; use set_payload with key');
-      return answerWrite(req, reply, c, c.overwritePayload(selectKeys(c, b), parsePayload(b.payload, 'payload')));
+      return answerWrite(req, reply, c.overwritePayload(selectKeys(c, b), parsePayload(b.payload, 'payload')));
     },
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/payload/delete', summary: 'Delete payload keys', write: true, body: schemas.deletePayload,
-    handler: (req, reply) => { const c = coll(req), b = req.body as Body; return answerWrite(req, reply, c, c.deletePayloadKeys(selectKeys(c, b), b.keys as string[])); },
+    handler: (req, reply) => { const c = coll(req), b = req.body as Body; return answerWrite(req, reply, c.deletePayloadKeys(selectKeys(c, b), b.keys as string[])); },
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/payload/clear', summary: 'Clear payloads', write: true, body: schemas.selector,
-    handler: (req, reply) => { const c = coll(req); return answerWrite(req, reply, c, c.clearPayload(selectKeys(c, req.body as Body))); },
+    handler: (req, reply) => { const c = coll(req); return answerWrite(req, reply, c.clearPayload(selectKeys(c, req.body as Body))); },
   });
   addRoute(app, ctx, {
     method: 'POST', url: '/collections/:collection_name/points/scroll', summary: 'Scroll points in id order (filter, limit, offset)', body: schemas.scroll,

@@ -123,8 +123,9 @@ function searchArgs(c: Collection, b: Body, where: string): { vector: Float32Arr
  * One checked search: plain ones (no filter) go through the micro-batcher and share an index
  * search with the other searches of this event-loop turn; filtered or exact ones run at once.
  */
-function runSearch(c: Collection, a: { vector: Float32Array; o: SearchOptions }, batcher: SearchBatcher): Hit[] | Promise<Hit[]> {
-  if (!c.batchable(a.o)) return c.search(a.vector, a.o);
+function runSearch(c: Collection, a: { vector: Float32Array; o: SearchOptions }, batcher: SearchBatcher): Promise<Hit[]> {
+  // searches on this thread (filters, exact scans) write the index's filter bitmap and scratch: exclusive
+  if (!c.batchable(a.o)) return c.gate.exclusive(() => c.search(a.vector, a.o));
   return batcher.search(c, a.vector, a.o.offset + a.o.limit, a.o.ef).then((hits) => c.page(hits, a.o));
 }
 
@@ -155,9 +156,7 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
     handler: (req, reply) => {
       const c = coll(req), b = req.body as Body;
       count(1);
-      const hits = runSearch(c, searchArgs(c, b, 'search'), batcher);
-      if (Array.isArray(hits)) return okJson(req, reply, scoredJson(c, hits, b));
-      return hits.then((h) => okJson(req, reply, scoredJson(c, h, b)));
+      return runSearch(c, searchArgs(c, b, 'search'), batcher).then((h) => okJson(req, reply, scoredJson(c, h, b)));
     },
   });
   addRoute(app, ctx, {
@@ -180,7 +179,8 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const c = coll(req), b = (req.body ?? {}) as Body;
       if (b.using != null && b.using !== '' && b.using !== c.bm25.field) throw badRequest(`using: got ${JSON.stringify(b.using)}; collections have one unnamed vector`);
       count(1);
-      return okJson(req, reply, `{"points":${scoredJson(c, runQuery(c, b, null, 'query'), b)}}`);
+      // the query's searches run on this thread: exclusive work on the index (./index-gate.ts)
+      return c.gate.exclusive(() => runQuery(c, b, null, 'query')).then((hits) => okJson(req, reply, `{"points":${scoredJson(c, hits, b)}}`));
     },
   });
   addRoute(app, ctx, {
@@ -188,10 +188,10 @@ export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
     handler: (req, reply) => {
       const c = coll(req), list = (req.body as Body).searches as Body[];
       count(list.length);
-      return okJson(req, reply, '[' + list.map((b, i) => {
+      return c.gate.exclusive(() => list.map((b, i) => {
         if (!b || typeof b !== 'object') throw badRequest(`searches[${i}]: expected a query request`);
         return `{"points":${scoredJson(c, runQuery(c, b, null, `searches[${i}]`), b)}}`;
-      }).join(',') + ']');
+      })).then((parts) => okJson(req, reply, '[' + parts.join(',') + ']'));
     },
   });
 }

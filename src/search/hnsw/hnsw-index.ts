@@ -78,6 +78,8 @@ export interface HnswSearchParams extends Omit<SearchParams, 'filter'> {
 }
 
 let arenaCounter = 0;
+/** searchAsync's module, imported on first use and kept (a repeated import() costs a loader round trip per call). */
+let parallelModule: Promise<typeof import('./parallel.js')> | undefined;
 
 /** Hard cap on drawn levels (the paper's distribution gives P(level >= 31) ~ M^-31). */
 const MAX_LEVEL = 31;
@@ -661,7 +663,7 @@ export class HnswIndex implements NeighborIndex {
     // mutations are refused from now until the batch is done (checked synchronously)
     this.pendingAsync++;
     try {
-      const { parallelSearch } = await import('./parallel.js');
+      const { parallelSearch } = await (parallelModule ??= import('./parallel.js'));
       return await parallelSearch(this, queries, k, params);
     } finally {
       this.pendingAsync--;

@@ -207,6 +207,6 @@ test('cluster REST API: SIGKILL of a stream leader and of a knnkit node mid-inge
   assert.deepEqual(got.map((h) => h.id), want.map((h) => h.id));
   assert.equal((await nodes[2]!.client.count('docs', {})).count, N); // a strong read falls back to what the node has
   const seals = nodes.map((n) => (n!.err().match(/sealed docs(\.\d+){3}; manifest/g) ?? []).length);
-  const loads = nodes.map((n) => (n!.err().match(/loaded segment docs\./g) ?? []).length);
+  const loads = nodes.map((n) => (n!.err().match(/loaded manifest docs\//g) ?? []).length);
   process.stderr.write(`cluster-http: N=${N}; ${retried} upsert requests retried on the other node; seals per live node ${seals.join(',')}, segment loads ${loads.join(',')}\n`);
 });

@@ -17,9 +17,10 @@ options:
   --replicas N               stream / bucket replicas of new collections (default 3)
   --publish-deadline-ms MS   how long a write retries before a 503 (default 30000)
   --read-wait-ms MS          how long a read waits to catch up (default 10000), then 503
-  --seal-points N            seal a shard's segment after N changed points (default 100000)
+  --seal-points N            seal a shard's growing segment after N changed points (default 100000)
   --seal-ms MS               ... or after MS with any change (default 60000)
   --lease-ms MS              sealer lease time to live (default 15000)
+  --compact-segments K       merge the newest K small segments of a shard, all at 2K (default 8)
   --seal-pause-ms MS         test hook: pause between segment upload and manifest (default 0)
 
 Reads take ?consistency=eventual|strong|bounded|session (default strong), with max_lag_ms or

@@ -8,7 +8,15 @@ import type { Payload } from '../filter.js';
  */
 export type Change =
   | { op: 'upsert'; keys: string[]; payloads: Payload[]; vectors: Float32Array }
+  | SealMark
   | SelectChange;
+
+/**
+ * The shard's sealer marks the end of the growing segment in the stream itself: every node
+ * applying this record freezes its growing segment at this sequence, so all nodes cut the same
+ * segments, and whichever node holds the sealer lease can upload any of them.
+ */
+export interface SealMark { op: 'seal' }
 
 /**
  * A change of points chosen by ids (`keys`, routed to their shards) or by a filter (the raw
@@ -49,6 +57,7 @@ export function decodeChange(bytes: Uint8Array, where: string): Change {
     if (!Array.isArray(head.keys) && (!head.filter || typeof head.filter !== 'object')) throw new Error(`${where}: ${head.op} change without keys or filter`);
     return head as unknown as SelectChange;
   }
+  if (head.op === 'seal') return { op: 'seal' };
   if (head.op !== 'upsert') throw new Error(`${where}: unknown change op ${JSON.stringify(head.op)}`);
   const rest = bytes.subarray(4 + n);
   // copy: the message buffer is the client's and may be reused

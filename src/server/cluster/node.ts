@@ -239,15 +239,15 @@ export class ClusterNode {
 
   private async startFollowing(name: string): Promise<Attached> {
     const config = await this.readConfig(name);
-    const shards = config.streams.map((_, i) => new ShardState(i, Collection.makeIndex(config), config.size));
+    const shards = config.streams.map((_, i) => new ShardState(i, () => Collection.makeIndex(config), config.size));
     shards.forEach((sh, i) => { sh.log = (m) => this.log(`${name}/${i}: ${m}`); });
     const inc = config.createdAt.replace(/\D/g, '');
     const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`), () => this.segments.loadInto(name, inc, shard)));
     for (const f of followers) f.start();
     const so = this.opts.seal ?? {};
     const sealer = new Sealer(this.segments, name, inc, config.streams, shards, {
-      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, pauseMs: so.pauseMs ?? 0,
-    }, (m) => this.log(`${name}: ${m}`));
+      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, compactSegments: so.compactSegments ?? 8, pauseMs: so.pauseMs ?? 0,
+    }, (i) => this.publish(config, i, encodeChange({ op: 'seal' })), (m) => this.log(`${name}: ${m}`));
     sealer.start();
     return { config, shards, followers, sealer };
   }

@@ -1,36 +1,48 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
-import { decodeSegment, encodeSegment, segmentChecksum } from './segment.js';
-import type { ShardState } from './shard.js';
+import { decodeSegment, encodeSegment, segmentChecksum, type SegmentData } from './segment.js';
+import { compactRun, mergeSegments } from './compaction.js';
+import type { Segment, ShardState } from './shard.js';
+
+/** One segment named by a manifest. */
+export interface SegmentEntry {
+  /** Object name in the segments store: `<collection>.<incarnation>.<shard>.<to>` (compacted: `...<to>.c<from>`). */
+  name: string;
+  from: number;
+  to: number;
+  sha256: string;
+  bytes: number;
+  points: number;
+  tombstones: number;
+}
 
 /** A shard's manifest in the metadata bucket (`manifests.<collection>.<shard>`). */
 export interface Manifest {
-  /** Object name in the segments store: `<collection>.<incarnation>.<shard>.<seq>`. */
-  segment: string;
   /**
    * The collection's incarnation (its creation time as digits): a collection deleted and created
    * again under the same name must never load the old one's segments (a sealer that was
    * mid-seal during the deletion may still write a manifest after it).
    */
   incarnation: string;
-  /** Last stream sequence the segment holds; the stream is purged up to it. */
+  /** Last stream sequence the segments cover (the last one's `to`); the stream is purged up to it. */
   seq: number;
-  sha256: string;
-  bytes: number;
-  points: number;
+  /** The shard's sealed segments, oldest first, covering consecutive stream ranges. */
+  segments: SegmentEntry[];
   node: string;
   at: string;
 }
 
 export interface SealOptions {
-  /** Seal a shard once this many points changed since its last seal (default 100,000). */
+  /** Seal a shard's growing segment once this many points changed in it (default 100,000). */
   points: number;
-  /** ... or once this long has passed with any change (default 60 s). */
+  /** ... or once this long has passed with any change (default 60 s); also how often a node checks for pending uploads and compaction. */
   intervalMs: number;
   /** Sealer lease time to live (default 15 s): another node takes a shard over after it. */
   leaseMs: number;
-  /** Test hook: a pause between the segment's upload and the manifest update (default 0). */
+  /** Compaction: merge a run of this many small segments (at most `points` each), or all segments at twice as many (default 8). */
+  compactSegments: number;
+  /** Test hook: a pause between a segment's upload and the manifest update (default 0). */
   pauseMs: number;
 }
 
@@ -45,11 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Segments of a collection's shards: manifests and leases in the metadata bucket, segment bytes
  * in the JetStream object store. Safe against two sealers (a lease that expired under a slow or
- * killed holder): a manifest only moves forward (compare-and-swap on its revision, a higher
- * sequence only), and only segments below the current manifest's sequence are deleted, so a
- * manifest never names a deleted segment. A seal cut short (upload without manifest) leaves an
- * unreferenced object that the next seal deletes; the stream keeps every record until a
- * manifest covers it, so nothing is lost.
+ * killed holder): a manifest changes only by compare-and-swap on the revision it was read at, a
+ * seal only appends segments past its sequence, and an object is deleted only by the node whose
+ * compare-and-swap removed it from the manifest, or as an orphan (named by no manifest) older
+ * than the orphan grace. A seal or compaction cut short leaves an unreferenced object; the stream
+ * keeps every record after the manifest's sequence, so nothing is lost.
  */
 export class Segments {
   constructor(private meta: KV, private obj: ObjectStore, private jsm: JetStreamManager, private nodeId: string, private log: (m: string) => void) {}
@@ -60,18 +72,25 @@ export class Segments {
     if (!e) return { m: null, rev: 0 };
     if (e.operation !== 'PUT') return { m: null, rev: e.revision };
     const m = e.json<Manifest>();
-    return { m: m.incarnation === inc ? m : null, rev: e.revision };
+    return { m: m.incarnation === inc && Array.isArray(m.segments) ? m : null, rev: e.revision };
   }
 
-  /** Loads the manifest's segment into the shard when it is ahead of what the shard applied. */
+  private async download(e: SegmentEntry): Promise<SegmentData> {
+    const bytes = await bounded(this.obj.getBlob(e.name), 60_000, `reading segment ${e.name}`);
+    if (!bytes) throw new Error(`segment ${e.name} named by the manifest is not in the store`);
+    return decodeSegment(bytes, e.name, e.sha256);
+  }
+
+  /** Loads the manifest's segments into the shard when the manifest is ahead of what the shard applied. */
   async loadInto(coll: string, inc: string, shard: ShardState): Promise<boolean> {
     const cur = await this.manifest(coll, inc, shard.shard);
     if (!cur.m || cur.m.seq <= shard.applied) return false;
     const t0 = performance.now();
-    const bytes = await bounded(this.obj.getBlob(cur.m.segment), 60_000, `reading segment ${cur.m.segment}`);
-    if (!bytes) throw new Error(`segment ${cur.m.segment} named by the manifest is not in the store`);
-    shard.load(decodeSegment(bytes, cur.m.segment, cur.m.sha256));
-    this.log(`loaded segment ${cur.m.segment} (${cur.m.points} points, ${bytes.length} bytes, to sequence ${cur.m.seq}) in ${(performance.now() - t0).toFixed(0)} ms`);
+    const list: SegmentData[] = [];
+    for (const e of cur.m.segments) list.push(await this.download(e));
+    shard.loadSegments(list, cur.m.seq);
+    const bytes = cur.m.segments.reduce((n, e) => n + e.bytes, 0);
+    this.log(`loaded manifest ${coll}/${shard.shard}: ${list.length} segments (${shard.size} live points, ${bytes} bytes, to sequence ${cur.m.seq}) in ${(performance.now() - t0).toFixed(0)} ms`);
     return true;
   }
 
@@ -92,41 +111,122 @@ export class Segments {
     }
   }
 
-  /**
-   * Seals the shard's state at its applied sequence: upload, manifest (CAS), purge of the
-   * stream up to that sequence, deletion of older segments. Returns the manifest, or null when
-   * another sealer's manifest is already at or past it.
-   */
-  async seal(coll: string, inc: string, stream: string, shard: ShardState, pauseMs: number): Promise<Manifest | null> {
-    const seq = shard.applied, points = shard.size, changed = shard.unsealed;
-    const before = await this.manifest(coll, inc, shard.shard);
-    if (before.m && before.m.seq >= seq) return null;
-    // synchronous: the snapshot is the shard exactly at `seq` (the follower applies between awaits only)
-    const bytes = encodeSegment({ collection: coll, shard: shard.shard, seq, keys: shard.keys, payloads: shard.payloads, index: shard.index });
-    const name = `${coll}.${inc}.${shard.shard}.${seq}`;
-    this.log(`sealing ${name}: ${points} points, ${bytes.length} bytes`);
+  private async put(name: string, bytes: Uint8Array): Promise<void> {
     await bounded(this.obj.putBlob({ name }, bytes), 60_000, `uploading ${name}`);
-    if (pauseMs) await sleep(pauseMs);
-    const m: Manifest = { segment: name, incarnation: inc, seq, sha256: segmentChecksum(bytes), bytes: bytes.length, points, node: this.nodeId, at: new Date().toISOString() };
-    const cur = await this.manifest(coll, inc, shard.shard);
-    if (cur.m && cur.m.seq >= seq) return null;
-    const key = `manifests.${coll}.${shard.shard}`;
-    if (cur.rev) await bounded(this.meta.update(key, JSON.stringify(m), cur.rev), 3_000, 'advancing the manifest');
-    else await bounded(this.meta.create(key, JSON.stringify(m)), 3_000, 'creating the manifest');
-    shard.unsealed = Math.max(0, shard.unsealed - changed);
-    // the records up to seq are in the segment: purge them (keeps seq + 1 onwards)
-    await bounded(this.jsm.streams.purge(stream, { seq: seq + 1 }), 10_000, `purging ${stream}`).catch((e) => this.log(`purge of ${stream} below ${seq + 1} failed (${(e as Error).message}); the next seal purges`));
-    await this.dropBelow(`${coll}.${inc}.${shard.shard}.`, seq).catch((e) => this.log(`old segments of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
-    this.log(`sealed ${name}; manifest at sequence ${seq}`);
-    return m;
   }
 
-  /** Deletes the segments named `<prefix><seq>` below `seq` (older ones, and uploads whose seal was cut short). */
-  private async dropBelow(prefix: string, seq: number): Promise<void> {
-    for (const o of await bounded(this.obj.list(), 10_000, 'listing segments')) {
-      if (!o.name.startsWith(prefix) || o.deleted) continue;
-      const s = Number(o.name.slice(prefix.length).split('.').pop());
-      if (Number.isInteger(s) && s < seq) await bounded(this.obj.delete(o.name), 10_000, `deleting ${o.name}`);
+  /** Writes the manifest by compare-and-swap on the revision it was read at (throws when another node changed it). */
+  private async advance(coll: string, shard: number, m: Manifest, rev: number): Promise<void> {
+    const key = `manifests.${coll}.${shard}`;
+    if (rev) await bounded(this.meta.update(key, JSON.stringify(m), rev), 3_000, 'advancing the manifest');
+    else await bounded(this.meta.create(key, JSON.stringify(m)), 3_000, 'creating the manifest');
+  }
+
+  /**
+   * After a manifest write: an object it names that an orphan sweep of a racing sealer deleted
+   * meanwhile (possible only with a lease expired under this node) is put again from memory.
+   */
+  private async ensureStored(named: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    for (const x of named) {
+      const info = await bounded(this.obj.info(x.name), 10_000, `checking ${x.name}`);
+      if (!info || info.deleted) { this.log(`segment ${x.name} vanished after the manifest named it; uploading it again`); await this.put(x.name, x.bytes); }
+    }
+  }
+
+  /**
+   * Uploads the shard's sealed segments past the manifest (frozen at the sealer's marks) and
+   * appends them to the manifest by compare-and-swap; then purges the stream up to the new
+   * manifest sequence and deletes orphans. Returns the manifest in force.
+   */
+  async publish(coll: string, inc: string, stream: string, shard: ShardState, o: SealOptions): Promise<{ m: Manifest | null; rev: number }> {
+    const cur = await this.manifest(coll, inc, shard.shard);
+    const base = cur.m?.seq ?? 0;
+    const pending = shard.sealed.filter((s) => s.to > base);
+    if (!pending.length) {
+      if (cur.m) await this.sweep(coll, inc, shard.shard, cur.m, o).catch((e) => this.log(`orphans of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
+      return cur;
+    }
+    if (pending[0].from > base + 1) throw new Error(`segments of ${coll}/${shard.shard} start at ${pending[0].from}, the manifest ends at ${base}`);
+    const named: { name: string; bytes: Uint8Array }[] = [];
+    const entries: SegmentEntry[] = [];
+    for (const s of pending) {
+      // the sealed segment never changes in memory (hidden points are only marked), so this is its state at `to`
+      const bytes = encodeSegment(s.data(coll, shard.shard));
+      const name = `${coll}.${inc}.${shard.shard}.${s.to}`;
+      this.log(`sealing ${name}: ${s.payloads.size} points, ${s.tombstones.size} tombstones, ${bytes.length} bytes`);
+      await this.put(name, bytes);
+      named.push({ name, bytes });
+      entries.push(entryOf(name, s, bytes));
+    }
+    if (o.pauseMs) await sleep(o.pauseMs);
+    const m: Manifest = { incarnation: inc, seq: pending[pending.length - 1].to, segments: [...(cur.m?.segments ?? []), ...entries], node: this.nodeId, at: new Date().toISOString() };
+    await this.advance(coll, shard.shard, m, cur.rev);
+    await this.ensureStored(named);
+    this.log(`sealed ${named[named.length - 1].name}; manifest at sequence ${m.seq}, ${m.segments.length} segments`);
+    // the records up to seq are in segments: purge them (keeps seq + 1 onwards)
+    await bounded(this.jsm.streams.purge(stream, { seq: m.seq + 1 }), 10_000, `purging ${stream}`).catch((e) => this.log(`purge of ${stream} below ${m.seq + 1} failed (${(e as Error).message}); the next seal purges`));
+    await this.sweep(coll, inc, shard.shard, m, o).catch((e) => this.log(`orphans of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
+    return { m, rev: await this.manifest(coll, inc, shard.shard).then((x) => x.rev) };
+  }
+
+  /**
+   * Compaction (when compactRun picks a run of the manifest's segments): the run's points that
+   * no newer segment hides, and the tombstones still hiding a copy in an older segment, go into
+   * one new segment; the manifest swaps the run for it by compare-and-swap; then the replaced
+   * objects are deleted. Segments come from this node's memory where it holds the same ones,
+   * else from the store. The sequence is unchanged: the stream is not touched.
+   */
+  async compact(coll: string, inc: string, shard: ShardState, cur: { m: Manifest | null; rev: number }, o: SealOptions): Promise<boolean> {
+    if (!cur.m) return false;
+    const run = compactRun(cur.m.segments, o.compactSegments, o.points);
+    if (!run) return false;
+    const [i, j] = run;
+    const entries = cur.m.segments;
+    const source = async (e: SegmentEntry): Promise<SegmentData> => {
+      const s = shard.sealed.find((x: Segment) => x.from === e.from && x.to === e.to);
+      return s ? s.data(coll, shard.shard) : this.download(e);
+    };
+    const data: SegmentData[] = [];
+    for (const e of entries) data.push(await source(e));
+    const merged = mergeSegments(data, i, j, shard.makeIndex);
+    const from = entries[i].from, to = entries[j].to;
+    const name = `${coll}.${inc}.${shard.shard}.${to}.c${from}`;
+    const was = entries.slice(i, j + 1).reduce((n, e) => n + e.points, 0);
+    let entry: SegmentEntry | null = null, bytes: Uint8Array | null = null;
+    if (merged) {
+      bytes = encodeSegment(merged);
+      this.log(`compacting ${name}: segments ${i}..${j} of ${entries.length}, ${was} -> ${merged.payloads.size} points, ${merged.tombstones.size} tombstones, ${bytes.length} bytes`);
+      await this.put(name, bytes);
+      entry = { name, from, to, sha256: segmentChecksum(bytes), bytes: bytes.length, points: merged.payloads.size, tombstones: merged.tombstones.size };
+    } else this.log(`compacting ${coll}/${shard.shard}: segments ${i}..${j} hold no live point or needed tombstone; dropped`);
+    if (o.pauseMs) await sleep(o.pauseMs);
+    const m: Manifest = { ...cur.m, segments: [...entries.slice(0, i), ...(entry ? [entry] : []), ...entries.slice(j + 1)], node: this.nodeId, at: new Date().toISOString() };
+    try {
+      await this.advance(coll, shard.shard, m, cur.rev);
+    } catch (e) {
+      if (entry) await bounded(this.obj.delete(entry.name), 10_000, `deleting ${entry.name}`).catch(() => undefined);
+      throw e;
+    }
+    if (entry && bytes) await this.ensureStored([{ name: entry.name, bytes }]);
+    for (const e of entries.slice(i, j + 1)) await bounded(this.obj.delete(e.name), 10_000, `deleting ${e.name}`).catch((err) => this.log(`replaced segment ${e.name} not deleted (${(err as Error).message}); the orphan sweep will`));
+    const swapped = shard.replaceSealed(from, to, merged);
+    this.log(`compacted ${coll}/${shard.shard}: manifest at sequence ${m.seq}, ${m.segments.length} segments${swapped ? '' : ' (this node keeps its own segments)'}`);
+    return true;
+  }
+
+  /**
+   * Deletes the shard's objects no manifest names that are older than the orphan grace (4 lease
+   * times): uploads of a seal or compaction cut short, and segments a compaction replaced whose
+   * deletion did not happen. Younger ones may be a racing sealer's upload about to be named.
+   */
+  private async sweep(coll: string, inc: string, shard: number, m: Manifest, o: SealOptions): Promise<void> {
+    const prefix = `${coll}.${inc}.${shard}.`;
+    const named = new Set(m.segments.map((e) => e.name));
+    const before = Date.now() - 4 * o.leaseMs;
+    for (const x of await bounded(this.obj.list(), 10_000, 'listing segments')) {
+      if (!x.name.startsWith(prefix) || x.deleted || named.has(x.name) || Date.parse(x.mtime) > before) continue;
+      await bounded(this.obj.delete(x.name), 10_000, `deleting ${x.name}`);
+      this.log(`deleted orphan segment ${x.name}`);
     }
   }
 
@@ -136,23 +236,34 @@ export class Segments {
       await bounded(this.meta.delete(`manifests.${coll}.${i}`), 3_000, 'deleting a manifest').catch(() => undefined);
       await bounded(this.meta.delete(`leases.${coll}.${i}`), 3_000, 'deleting a lease').catch(() => undefined);
     }
-    await this.dropBelow(`${coll}.`, Number.MAX_SAFE_INTEGER).catch(() => undefined);
+    const all = await bounded(this.obj.list(), 10_000, 'listing segments').catch(() => []);
+    for (const x of all) if (x.name.startsWith(`${coll}.`) && !x.deleted) await bounded(this.obj.delete(x.name), 10_000, `deleting ${x.name}`).catch(() => undefined);
   }
 }
 
+function entryOf(name: string, s: Segment, bytes: Uint8Array): SegmentEntry {
+  return { name, from: s.from, to: s.to, sha256: segmentChecksum(bytes), bytes: bytes.length, points: s.payloads.size, tombstones: s.tombstones.size };
+}
+
 /**
- * A node's sealing loop for one collection: each tick, every shard due for a seal (N points
- * changed, or T elapsed with changes) is sealed by this node if it holds (or can take) the
- * shard's lease. Any failure is logged and retried at a later tick.
+ * A node's sealing loop for one collection: each tick, for every shard whose growing segment is
+ * due (N points changed, or T elapsed with changes), or every T anyway, the node holding (or
+ * taking) the shard's lease marks the end of the growing segment in the stream (when it has
+ * changes and is due), uploads the sealed segments past the manifest, advances it, and compacts
+ * when the manifest's segments call for it. Any failure is logged and retried at a later tick.
  */
 export class Sealer {
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<void> | null = null;
   private lastSeal: number[];
+  private lastCheck: number[];
   stopped = false;
 
-  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: ShardState[], private o: SealOptions, private log: (m: string) => void) {
+  /** `mark(shard)` publishes the seal mark to the shard's stream and answers its sequence. */
+  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: ShardState[], private o: SealOptions,
+    private mark: (shard: number) => Promise<number>, private log: (m: string) => void) {
     this.lastSeal = shards.map(() => Date.now());
+    this.lastCheck = shards.map(() => Date.now());
   }
 
   start(): void {
@@ -164,12 +275,19 @@ export class Sealer {
   private async tick(): Promise<void> {
     for (const s of this.shards) {
       if (this.stopped) return;
-      const due = s.unsealed >= this.o.points || (s.unsealed > 0 && Date.now() - this.lastSeal[s.shard] >= this.o.intervalMs);
-      if (!due) continue;
+      const now = Date.now();
+      const cut = s.unsealed >= this.o.points || (s.unsealed > 0 && now - this.lastSeal[s.shard] >= this.o.intervalMs);
+      if (!cut && now - this.lastCheck[s.shard] < this.o.intervalMs) continue;
+      this.lastCheck[s.shard] = now;
       try {
-        if (!await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) { this.lastSeal[s.shard] = Date.now(); continue; }
-        await this.segs.seal(this.coll, this.inc, this.streams[s.shard], s, this.o.pauseMs);
+        if (!await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) { this.lastSeal[s.shard] = now; continue; }
+        if (cut && !s.growing.empty) {
+          const seq = await this.mark(s.shard);
+          if (!await s.waitFor(seq, 30_000)) throw new Error(`the seal mark at sequence ${seq} was not applied within 30 s`);
+        }
+        const cur = await this.segs.publish(this.coll, this.inc, this.streams[s.shard], s, this.o);
         this.lastSeal[s.shard] = Date.now();
+        if (!this.stopped && await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) await this.segs.compact(this.coll, this.inc, s, cur, this.o);
       } catch (e) {
         this.log(`seal of ${this.coll}/${s.shard} failed (${(e as Error).message}); retried later`);
       }

@@ -20,7 +20,7 @@ export async function serveCluster(o: ClusterServeOptions): Promise<ClusterServe
   };
 }
 
-/** Parses `--cluster URL[,URL...] --node-id ID [--replicas N] [--host H] [--port P] [--publish-deadline-ms MS] [--read-wait-ms MS] [--seal-points N] [--seal-ms MS] [--lease-ms MS]`. */
+/** Parses `--cluster URL[,URL...] --node-id ID [--replicas N] [--host H] [--port P] [--publish-deadline-ms MS] [--read-wait-ms MS] [--seal-points N] [--seal-ms MS] [--lease-ms MS] [--compact-segments K] [--seal-pause-ms MS]`. */
 export function parseClusterArgs(argv: string[]): ClusterServeOptions {
   const get = (flag: string): string | undefined => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
   const num = (flag: string): number | undefined => {
@@ -37,7 +37,7 @@ export function parseClusterArgs(argv: string[]): ClusterServeOptions {
   return {
     servers, nodeId, replicas: num('--replicas'), host: get('--host'), port: num('--port'),
     publishDeadlineMs: num('--publish-deadline-ms'), readWaitMs: num('--read-wait-ms'),
-    seal: { points: num('--seal-points'), intervalMs: num('--seal-ms'), leaseMs: num('--lease-ms'), pauseMs: num('--seal-pause-ms') },
+    seal: { points: num('--seal-points'), intervalMs: num('--seal-ms'), leaseMs: num('--lease-ms'), compactSegments: num('--compact-segments'), pauseMs: num('--seal-pause-ms') },
     log: (m) => process.stderr.write(`${m}\n`),
   };
 }

@@ -1,26 +1,58 @@
 import { denseMatrix } from '../../core/matrix.js';
 import { KeyMap } from '../../index/ids.js';
-import type { VectorIndex } from '../../index/types.js';
+import type { FilterInput, VectorIndex } from '../../index/types.js';
 import { compileFilter, type CompiledFilter, type Payload } from '../filter.js';
 import { compareKeys } from '../point-id.js';
 import type { Change, SelectChange } from './codec.js';
-import type { SegmentState } from './segment.js';
+import type { SegmentData } from './segment.js';
 import { nextPayload } from './payload-ops.js';
 
 /** A hit inside the cluster: the point's canonical key and its Qdrant score. */
 export interface KeyHit { key: string; score: number }
 
 /**
- * One shard as a query node holds it: the index (any servable family, through the index
- * contract), the keys (KeyMap: canonical key <-> the index's numeric ids) and the payloads, built
- * by applying the shard stream's messages in stream order. `applied` is the stream sequence of
- * the last message applied, which read-your-writes waits on.
+ * A segment as a node holds it: the points written in its stream range and the tombstones of
+ * that range (see SegmentData). The growing segment (`to` = 0) changes in place; a sealed one
+ * never does: its points overwritten or deleted by later records are only marked in `dead` (a
+ * delete bitmap, as Milvus's), so the segment can be encoded unchanged by whichever node uploads
+ * it, and compaction decides from the sealed segments alone what to drop.
+ */
+export class Segment {
+  /** Ids of points hidden by later records (sealed segments only; the growing one removes them). */
+  readonly dead = new Set<number>();
+  constructor(public from: number, public to: number, readonly index: VectorIndex, readonly keys = new KeyMap(),
+    readonly payloads = new Map<number, Payload>(), readonly tombstones = new Map<string, number>()) {}
+
+  /** Points of the segment still live in the shard. */
+  get live(): number { return this.payloads.size - this.dead.size; }
+  get empty(): boolean { return this.payloads.size === 0 && this.tombstones.size === 0; }
+
+  /** Live ids whose payload (and key) pass the filter. */
+  allowed(f: CompiledFilter): Set<number> {
+    const out = new Set<number>();
+    for (const [id, p] of this.payloads) if (!this.dead.has(id) && f.test(f.usesIds ? this.keys.keyOf(id)! : '', p)) out.add(id);
+    return out;
+  }
+
+  data(collection: string, shard: number): SegmentData {
+    return { collection, shard, from: this.from, to: this.to, keys: this.keys, payloads: this.payloads, tombstones: this.tombstones, index: this.index };
+  }
+}
+
+/**
+ * One shard as a query node holds it: the sealed segments (oldest first) and the growing
+ * segment after them, built by applying the shard stream's records in stream order, or by loading
+ * the manifest's segments and replaying the records after them. `where` maps each live key to the
+ * segment holding its live copy. `applied` is the stream sequence of the last record applied,
+ * which reads wait on. Every node applies the same records in the same order, so every node cuts
+ * the same segments (at the sealer's marks in the stream) and holds the same points.
  */
 export class ShardState {
-  keys = new KeyMap();
-  payloads = new Map<number, Payload>();
+  sealed: Segment[] = [];
+  growing: Segment;
+  private where = new Map<string, Segment>();
   applied = 0;
-  /** Points changed since the state was last sealed or loaded from a segment (the sealer's N). */
+  /** Points changed in the growing segment (the sealer's N). */
   unsealed = 0;
   /**
    * Wall-clock time (ms) at which this shard was last known to hold every write the stream had
@@ -34,41 +66,106 @@ export class ShardState {
   log: (m: string) => void = () => undefined;
   private waiters: { seq: number; resolve: () => void }[] = [];
 
-  constructor(readonly shard: number, public index: VectorIndex, readonly dim: number) {}
-
-  /** The state of a sealed segment replaces this one (a follower behind the purged stream start). */
-  load(seg: SegmentState): void {
-    if (seg.seq <= this.applied) return;
-    this.keys = seg.keys;
-    this.payloads = seg.payloads;
-    this.index = seg.index;
-    this.sorted = null;
-    this.unsealed = 0;
-    this.advance(seg.seq);
+  constructor(readonly shard: number, readonly makeIndex: () => VectorIndex, readonly dim: number) {
+    this.growing = new Segment(1, 0, makeIndex());
   }
 
-  get size(): number { return this.index.size; }
+  /** Live points. */
+  get size(): number { return this.where.size; }
 
-  /** Applies the message at stream sequence `seq` (redelivered older sequences are skipped). */
+  /** Sealed segments, then the growing one. */
+  segments(): Segment[] { return [...this.sealed, this.growing]; }
+
+  /**
+   * The manifest's segments (oldest first, ending at stream sequence `seq`) replace this state:
+   * at a start, or for a follower behind the purged stream start. Each segment's tombstones and
+   * points hide the copies of those keys in older segments.
+   */
+  loadSegments(list: SegmentData[], seq: number): void {
+    if (seq <= this.applied) return;
+    this.sealed = [];
+    this.where = new Map();
+    this.sorted = null;
+    for (const d of list) this.addSealed(new Segment(d.from, d.to, d.index, d.keys, d.payloads, d.tombstones));
+    this.growing = new Segment(seq + 1, 0, this.makeIndex());
+    this.unsealed = 0;
+    this.advance(seq);
+  }
+
+  private addSealed(seg: Segment): void {
+    for (const k of seg.tombstones.keys()) {
+      const at = this.where.get(k);
+      if (at) { at.dead.add(at.keys.get(k)!); this.where.delete(k); }
+    }
+    for (const id of seg.payloads.keys()) {
+      const k = seg.keys.keyOf(id)!;
+      const at = this.where.get(k);
+      if (at) at.dead.add(at.keys.get(k)!);
+      this.where.set(k, seg);
+    }
+    this.sealed.push(seg);
+  }
+
+  /**
+   * Compaction's result replaces the sealed segments [from, to] on this node (the node that
+   * compacted). False, and nothing changed, when this node's segments do not line up with them
+   * or the merged segment misses a live point of theirs (it then keeps its own, equivalent ones).
+   */
+  replaceSealed(from: number, to: number, merged: SegmentData | null): boolean {
+    const i = this.sealed.findIndex((s) => s.from === from), j = this.sealed.findIndex((s) => s.to === to);
+    if (i < 0 || j < i) return false;
+    const old = new Set(this.sealed.slice(i, j + 1));
+    let liveOld = 0;
+    for (const s of old) liveOld += s.live;
+    const seg = merged ? new Segment(merged.from, merged.to, merged.index, merged.keys, merged.payloads, merged.tombstones) : null;
+    const moving: [string, number][] = [];
+    if (seg) for (const id of seg.payloads.keys()) { const k = seg.keys.keyOf(id)!; if (old.has(this.where.get(k)!)) moving.push([k, id]); }
+    if (moving.length !== liveOld) return false;
+    if (seg) {
+      const live = new Set(moving.map(([, id]) => id));
+      for (const id of seg.payloads.keys()) if (!live.has(id)) seg.dead.add(id); // hidden by later records than the manifest's
+      for (const [k] of moving) this.where.set(k, seg);
+    }
+    this.sealed.splice(i, j - i + 1, ...(seg ? [seg] : []));
+    return true;
+  }
+
+  /** Applies the record at stream sequence `seq` (redelivered older sequences are skipped). */
   apply(c: Change, seq: number): void {
     if (seq <= this.applied) return;
-    if (c.op === 'upsert') {
-      const ids = new Float64Array(c.keys.length);
-      const stale: number[] = [];
-      c.keys.forEach((k, i) => {
-        ids[i] = this.keys.idFor(k);
-        if (this.index.has(ids[i])) stale.push(ids[i]);
-      });
-      if (stale.length) this.index.remove(stale);
-      this.index.add(denseMatrix(c.vectors, c.keys.length, this.dim), ids);
-      c.keys.forEach((_, i) => this.payloads.set(ids[i], c.payloads[i] ?? {}));
-      if (stale.length !== c.keys.length) this.sorted = null;
-      this.unsealed += c.keys.length;
-    } else {
-      this.applySelect(c, seq);
-      this.unsealed += c.keys?.length ?? 1;
-    }
+    if (c.op === 'upsert') this.upsert(c.keys, c.payloads, c.vectors);
+    else if (c.op === 'seal') this.freeze(seq);
+    else this.applySelect(c, seq);
     this.advance(seq);
+  }
+
+  /** New copies of the points in the growing segment; any older copy is hidden (an overwrite). */
+  private upsert(keys: string[], payloads: Payload[], vectors: Float32Array): void {
+    const g = this.growing;
+    const ids = new Float64Array(keys.length);
+    const stale: number[] = [];
+    keys.forEach((k, i) => {
+      const at = this.where.get(k);
+      if (at === g) stale.push(g.keys.get(k)!);
+      else if (at) at.dead.add(at.keys.get(k)!);
+      else this.sorted = null;
+      ids[i] = g.keys.idFor(k);
+      g.tombstones.delete(k); // the copy here hides the older ones itself
+      this.where.set(k, g);
+    });
+    if (stale.length) g.index.remove(stale);
+    g.index.add(denseMatrix(vectors, keys.length, this.dim), ids);
+    keys.forEach((_, i) => g.payloads.set(ids[i], payloads[i] ?? {}));
+    this.unsealed += keys.length;
+  }
+
+  /** The sealer's mark: the growing segment, unless empty, becomes sealed at `seq` (on every node alike). */
+  private freeze(seq: number): void {
+    this.unsealed = 0;
+    if (this.growing.empty) return;
+    this.growing.to = seq;
+    this.sealed.push(this.growing);
+    this.growing = new Segment(seq + 1, 0, this.makeIndex());
   }
 
   private advance(seq: number): void {
@@ -83,7 +180,9 @@ export class ShardState {
   /**
    * A delete or payload change. Points chosen by a filter are the ones matching it in this
    * shard at this stream position: the same on every node, since every node applies the same
-   * records in the same order.
+   * records in the same order. A delete hides the live copy and leaves a tombstone in the growing
+   * segment (it must hide the copies in sealed segments wherever they are loaded); a payload
+   * change of a point in a sealed segment moves the point into the growing one with its new payload.
    */
   private applySelect(c: SelectChange, seq: number): void {
     let keys: string[];
@@ -96,35 +195,49 @@ export class ShardState {
         return;
       }
       keys = [];
-      for (const [id, p] of this.payloads) { const k = this.keys.keyOf(id)!; if (!f || f.test(k, p)) keys.push(k); }
+      for (const [k, at] of this.where) if (!f || f.test(k, at.payloads.get(at.keys.get(k)!)!)) keys.push(k);
     }
+    const g = this.growing;
     if (c.op === 'delete') {
-      const ids: number[] = [];
+      const gone: number[] = [];
       for (const k of keys) {
-        const id = this.keys.get(k);
-        if (id === undefined) continue;
-        ids.push(id);
-        this.payloads.delete(id);
-        this.keys.delete(k);
+        const at = this.where.get(k);
+        if (!at) continue;
+        const id = at.keys.get(k)!;
+        if (at === g) { gone.push(id); g.keys.delete(k); g.payloads.delete(id); } else at.dead.add(id);
+        this.where.delete(k);
+        g.tombstones.set(k, seq);
+        this.sorted = null;
       }
-      if (ids.length) { this.index.remove(ids); this.sorted = null; }
+      if (gone.length) g.index.remove(gone);
+      this.unsealed += keys.length;
       return;
     }
+    const moved: { keys: string[]; payloads: Payload[]; rows: Float32Array[] } = { keys: [], payloads: [], rows: [] };
     for (const k of keys) {
-      const id = this.keys.get(k);
-      if (id === undefined || !this.index.has(id)) continue;
-      this.payloads.set(id, nextPayload(c, this.payloads.get(id) ?? {}));
+      const at = this.where.get(k);
+      if (!at) continue;
+      const id = at.keys.get(k)!;
+      const next = nextPayload(c, at.payloads.get(id) ?? {});
+      if (at === g) { g.payloads.set(id, next); this.unsealed++; continue; }
+      moved.keys.push(k); moved.payloads.push(next); moved.rows.push(at.index.getVector(id));
+    }
+    if (moved.keys.length) {
+      const v = new Float32Array(moved.keys.length * this.dim);
+      moved.rows.forEach((r, i) => v.set(r, i * this.dim));
+      this.upsert(moved.keys, moved.payloads, v);
     }
   }
 
   /** The shard's keys in Qdrant's id order (integers first, then UUIDs). */
   orderedKeys(): string[] {
-    if (!this.sorted) {
-      const ks: string[] = [];
-      for (const id of this.payloads.keys()) ks.push(this.keys.keyOf(id)!);
-      this.sorted = ks.sort(compareKeys);
-    }
+    this.sorted ??= [...this.where.keys()].sort(compareKeys);
     return this.sorted;
+  }
+
+  private payloadOf(key: string): Payload | undefined {
+    const at = this.where.get(key);
+    return at?.payloads.get(at.keys.get(key)!);
   }
 
   /** Up to `limit` keys from `from` (inclusive) in id order that pass the filter. */
@@ -137,7 +250,7 @@ export class ShardState {
     }
     const out: string[] = [];
     for (let i = lo; i < keys.length && out.length < limit; i++) {
-      if (!f || f.test(keys[i], this.payloads.get(this.keys.get(keys[i])!)!)) out.push(keys[i]);
+      if (!f || f.test(keys[i], this.payloadOf(keys[i])!)) out.push(keys[i]);
     }
     return out;
   }
@@ -153,31 +266,41 @@ export class ShardState {
   }
 
   /**
-   * The ids a filter allows (null: no filter). No payload indexes on cluster shards yet: the
-   * filter is tested on every point's payload (the single server's compiled filter).
+   * Live points passing the filter. No payload indexes on cluster shards yet: the filter is
+   * tested on every live point's payload (the single server's compiled filter).
    */
-  allowed(f: CompiledFilter | null): Set<number> | null {
-    if (!f) return null;
-    const out = new Set<number>();
-    for (const [id, p] of this.payloads) if (f.test(f.usesIds ? this.keys.keyOf(id)! : '', p)) out.add(id);
-    return out;
+  count(f: CompiledFilter | null): number {
+    if (!f) return this.size;
+    let n = 0;
+    for (const s of this.segments()) n += s.allowed(f).size;
+    return n;
   }
 
-  /** The shard's k nearest (among the filter's points); `score` maps a true distance to Qdrant's score. */
+  /**
+   * The shard's k nearest (among the filter's points): each segment's k nearest among its live
+   * points, merged; `score` maps a true distance to Qdrant's score.
+   */
   search(query: Float32Array, k: number, params: Record<string, unknown>, score: (d: number) => number, filter: CompiledFilter | null = null): KeyHit[] {
-    if (this.index.size === 0 || k <= 0) return [];
-    const allow = this.allowed(filter);
-    if (allow && allow.size === 0) return [];
-    // the allowed set goes into the index's search (never a post-filter: k hits among the allowed)
-    const r = this.index.search(denseMatrix(query, 1, this.dim), k, allow ? { ...params, filter: allow } : params);
-    const out: KeyHit[] = [];
-    for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) out.push({ key: this.keys.keyOf(r.ids[i])!, score: score(r.distances[i]) });
-    return out;
+    if (this.size === 0 || k <= 0) return [];
+    const q = denseMatrix(query, 1, this.dim);
+    const found: { key: string; d: number }[] = [];
+    for (const s of this.segments()) {
+      if (s.live === 0) continue;
+      // the allowed set goes into the index's search (never a post-filter: k hits among the
+      // allowed); a sealed segment's hidden points are excluded the same way
+      let allow: FilterInput | null = null;
+      if (filter) { allow = s.allowed(filter); if (allow.size === 0) continue; } else if (s.dead.size) { const dead = s.dead; allow = (id: number) => !dead.has(id); }
+      const r = s.index.search(q, k, allow ? { ...params, filter: allow } : params);
+      for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) found.push({ key: s.keys.keyOf(r.ids[i])!, d: r.distances[i] });
+    }
+    if (this.sealed.length) found.sort((a, b) => a.d - b.d);
+    return found.slice(0, k).map((h) => ({ key: h.key, score: score(h.d) }));
   }
 
   get(key: string): { vector: Float32Array; payload: Payload } | null {
-    const id = this.keys.get(key);
-    if (id === undefined || !this.index.has(id)) return null;
-    return { vector: this.index.getVector(id), payload: this.payloads.get(id) ?? {} };
+    const at = this.where.get(key);
+    if (!at) return null;
+    const id = at.keys.get(key)!;
+    return { vector: at.index.getVector(id), payload: at.payloads.get(id) ?? {} };
   }
 }

@@ -48,6 +48,6 @@ export class CollectionView {
   }
 
   count(f: CompiledFilter | null): number {
-    return this.shards.reduce((n, s) => n + (f ? s.allowed(f)!.size : s.size), 0);
+    return this.shards.reduce((n, s) => n + s.count(f), 0);
   }
 }

@@ -6,6 +6,8 @@ interface BitsExports {
   memory: WebAssembly.Memory;
   scanTopK(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
   scanBlocked(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
+  /** scanTopK for rows of exactly W words (W = 1..8): held1 .. held8 */
+  [held: `held${number}`]: (base: number, n: number, q: number, nq: number, k: number, mask: number, outD: number, outI: number) => void;
   packF32(src: number, nq: number, dim: number, W: number, dst: number): number;
 }
 
@@ -93,8 +95,10 @@ export class BitScan {
   }
 
   private scan(qOff: number, nq: number, k: number, mOff: number, dOff: number, iOff: number): void {
-    const ex = this.ex!;
-    (this.kernel === 'blocked' ? ex.scanBlocked : ex.scanTopK)(this.base, this.n, qOff, nq, this.words64, k, mOff, dOff, iOff);
+    const ex = this.ex!, W = this.words64;
+    // rows of <= 8 words: the export compiled for this width (its own function, so its own registers)
+    if (this.kernel === 'auto' && W <= 8) ex[`held${W}`](this.base, this.n, qOff, nq, k, mOff, dOff, iOff);
+    else ex.scanBlocked(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
   }
 
   private searchTs(q: Uint8Array, nq: number, k: number, mask: Uint8Array | null, outI: Int32Array, outD: Int32Array): void {

@@ -10,8 +10,12 @@
 //   scratch  per thread: query, visited tags, candidate heap C, result heap W, work lists
 // Every thread (worker) instantiates this module on the same (shared) memory with its own
 // globals, i.e. its own scratch block.
+// Codec storage (f16 / sq8, setCodec): vectors are code rows (ROWB bytes, padded to 4), the
+// query block Q holds CDIM float32 values and is scored against the codes decoded in registers
+// (asymmetric distance, as FAISS's IndexHNSWSQ); links are chosen by code-to-code distances.
 
 import { l2sqBytes, dotBytes } from './_simd_dist';
+import { f16QueryL2, f16QueryDot, sq8QueryL2, sq8QueryDot, f16PairL2, f16PairDot, sq8PairL2, sq8PairDot, decodeRow } from './_codec_dist';
 
 @external("env", "hnswAllowed")
 declare function hostAllowed(slot: i32): i32;
@@ -20,7 +24,14 @@ declare function hostAllowed(slot: i32): i32;
 let DIM: i32 = 0;
 let ROWB: usize = 0;          // bytes per vector
 let KIND: i32 = 0;            // 0: squared L2, 1: 1 - <a,b> (inner product and cosine on unit vectors),
-                              // 2: bit-packed 0/1 vectors, number of differing bits (= squared L2 of the 0/1 vectors)
+                              // 2: bit-packed 0/1 vectors, number of differing bits (= squared L2 of the 0/1 vectors),
+                              // 3 / 4: f16 codes, squared L2 / 1 - <a,b>; 5 / 6: sq8 codes, squared L2 / 1 - <a,b>;
+                              // 7 / 8: f16 / sq8 codes of unit vectors, cosine 1 - <a,b> / |b| (the row's last f32 holds
+                              // 1 / |decoded row|: a decoded unit vector is not exactly unit, and its norm error would
+                              // outweigh the cosine gaps between near neighbours)
+// codec storage (KIND >= 3, setCodec): coordinates per vector, and the sq8 affine table [a | b]
+let CDIM: i32 = 0;
+let AFF: usize = 0;
 let M: i32 = 0;
 let M0: i32 = 0;
 let L0B: usize = 0;           // bytes per layer-0 link list
@@ -105,6 +116,12 @@ function lockSlow(a: usize): void {
   if (ASC_FEATURE_THREADS) atomic.store<i32>(LOCKS + (<usize>slot << 2), 0);
 }
 
+/**
+ * Codec storage (KIND 3..6): `dim` coordinates per code row, `aff` the address of the sq8
+ * affine decode table (2 dim f32 in the index memory; unused for f16).
+ */
+export function setCodec(dim: i32, aff: usize): void { CDIM = dim; AFF = aff; }
+
 /** Storage 'bits': where the f32 query is staged and how many coordinates it has. */
 export function setStaging(qf: usize, inputDim: i32): void { QF = qf; INDIM = inputDim; }
 
@@ -166,18 +183,52 @@ function dot(a: usize, b: usize): f32 { return dotI(a, b); }
   return <f32><i32>(s0 + s1);
 }
 
-// The reduced distance of metric `kind` (KIND) between two vectors of `rowb` (ROWB) bytes
-// (the graph walks pass both from locals read once per walk).
+// The reduced distance of metric `kind` (KIND) from the query block `a` to the stored vector
+// `b` of `rowb` (ROWB) bytes (the graph walks pass both from locals read once per walk). For
+// codec kinds the query is CDIM float32 values and `b` a code row (asymmetric distance).
 @inline function distK(kind: i32, rowb: usize, a: usize, b: usize): f32 {
   if (kind == 0) return l2sq(a, b);
   if (kind == 2) return bitsDiff(a, b, rowb);
-  return <f32>1.0 - dot(a, b);
+  if (kind == 1) return <f32>1.0 - dot(a, b);
+  return codecQueryDist(kind, a, b);
 }
 
-// The reduced distance of the index's metric between two vectors in memory.
+function codecQueryDist(kind: i32, q: usize, r: usize): f32 {
+  if (kind == 3) return f16QueryL2(q, r, CDIM);
+  if (kind == 4) return <f32>1.0 - f16QueryDot(q, r, CDIM);
+  if (kind == 5) return sq8QueryL2(q, r, CDIM, AFF);
+  if (kind == 6) return <f32>1.0 - sq8QueryDot(q, r, CDIM, AFF);
+  if (kind == 7) return <f32>1.0 - f16QueryDot(q, r, CDIM) * invNorm(r);
+  return <f32>1.0 - sq8QueryDot(q, r, CDIM, AFF) * invNorm(r);
+}
+
+// Cosine codec rows: 1 / |decoded row|, the row's last f32 (written by the host).
+@inline function invNorm(r: usize): f32 { return load<f32>(r + ROWB - 4); }
+// f16 (1) or sq8 (2) codes for a codec kind.
+@inline function codecOf(kind: i32): i32 { return kind == 3 || kind == 4 || kind == 7 ? 1 : 2; }
+
+// Code row to code row (links: the heuristic, connect, repair): both decoded.
+function codecPairDist(kind: i32, a: usize, b: usize): f32 {
+  if (kind == 3) return f16PairL2(a, b, CDIM);
+  if (kind == 4) return <f32>1.0 - f16PairDot(a, b, CDIM);
+  if (kind == 5) return sq8PairL2(a, b, CDIM, AFF);
+  if (kind == 6) return <f32>1.0 - sq8PairDot(a, b, CDIM, AFF);
+  if (kind == 7) return <f32>1.0 - f16PairDot(a, b, CDIM) * invNorm(a) * invNorm(b);
+  return <f32>1.0 - sq8PairDot(a, b, CDIM, AFF) * invNorm(a) * invNorm(b);
+}
+
+// The reduced distance of the index's metric from a query block to a stored vector.
 @inline function dist(a: usize, b: usize): f32 {
   nDist++;
   return distK(KIND, ROWB, a, b);
+}
+
+// The reduced distance between two stored vectors.
+@inline function pdist(a: usize, b: usize): f32 {
+  nDist++;
+  const kind = KIND;
+  if (kind >= 3) return codecPairDist(kind, a, b);
+  return distK(kind, ROWB, a, b);
 }
 
 @inline function vecAt(slot: i32): usize { return VEC + <usize>slot * ROWB; }
@@ -185,7 +236,7 @@ function dot(a: usize, b: usize): f32 { return dotI(a, b); }
 /** Distance from this thread's query buffer to a stored vector (brute-force fallbacks). */
 export function queryDist(slot: i32): f32 { return dist(Q, vecAt(slot)); }
 /** Distance between two stored vectors. */
-export function pairDist(a: i32, b: i32): f32 { return dist(vecAt(a), vecAt(b)); }
+export function pairDist(a: i32, b: i32): f32 { return pdist(vecAt(a), vecAt(b)); }
 
 // ---------------------------------------------------------------- links
 
@@ -334,7 +385,10 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
     const kind = KIND;
     if (kind == 2) return walk(2, 0, q, ep, epd, ef, level, self, exclusions);
     if (kind == 0) return walk(0, 0, q, ep, epd, ef, level, self, exclusions);
-    return walk(1, 0, q, ep, epd, ef, level, self, exclusions);
+    if (kind == 1) return walk(1, 0, q, ep, epd, ef, level, self, exclusions);
+    if (kind == 3) return walk(3, 0, q, ep, epd, ef, level, self, exclusions);
+    if (kind == 5) return walk(5, 0, q, ep, epd, ef, level, self, exclusions);
+    return walk(kind, 0, q, ep, epd, ef, level, self, exclusions);
   }
   return walk(KIND, mode, q, ep, epd, ef, level, self, exclusions);
 }
@@ -344,7 +398,7 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
   nextTag();
   // Globals that do not change during the walk, read once into locals.
   const tg = tag, tags = TAGS, vec = VEC, rowb = ROWB, flags = FLAGS, locked = LOCKS != 0;
-  const cD = CD, cI = CI, tD = TD, tI = TI, xD = XD, xI = XI;
+  const cD = CD, cI = CI, tD = TD, tI = TI, xD = XD, xI = XI, cdim = CDIM, aff = AFF;
   let nd: u32 = 0;   // distance evaluations, added to nDist once at the end
   let sink: u32 = 0; // step 1b's loads, kept alive through `touch`
   store<u32>(tags + (<usize>ep << 2), tg);
@@ -390,7 +444,8 @@ function searchLayer(q: usize, ep: i32, epd: f32, ef: i32, level: i32, mode: i32
     //    overlaps them.
     for (let j = 0; j < m; j++) {
       const v = vec + <usize>load<i32>(xI + (<usize>j << 2)) * rowb;
-      store<f32>(xD + (<usize>j << 2), kind == 0 ? l2sqI(q, v) : kind == 2 ? bitsDiff(q, v, rowb) : <f32>1.0 - dotI(q, v));
+      store<f32>(xD + (<usize>j << 2), kind == 0 ? l2sqI(q, v) : kind == 2 ? bitsDiff(q, v, rowb) : kind == 1 ? <f32>1.0 - dotI(q, v)
+        : kind == 3 ? f16QueryL2(q, v, cdim) : kind == 5 ? sq8QueryL2(q, v, cdim, aff) : codecQueryDist(kind, q, v));
     }
     // 3. The heaps, in list order: the same pushes and pops as one neighbour at a time.
     for (let j = 0; j < m; j++) {
@@ -465,7 +520,7 @@ function selectHeuristic(inD: usize, inI: usize, n: i32, m: i32, outD: usize, ou
     const vc = vecAt(c);
     let good = true;
     for (let j = 0; j < r; j++) {
-      if (dist(vc, vecAt(iAt(outI, j))) < dc) { good = false; break; }
+      if (pdist(vc, vecAt(iAt(outI, j))) < dc) { good = false; break; }
     }
     if (good) { put(outD, outI, r, dc, c); r++; }
   }
@@ -502,7 +557,7 @@ function connectLocked(to: i32, slot: i32, dts: f32, level: i32): void {
   const vt = vecAt(to);
   for (let j = 0; j < cnt; j++) {
     const n = load<i32>(l + (<usize>(j + 1) << 2));
-    put(XD, XI, j, dist(vt, vecAt(n)), n);
+    put(XD, XI, j, pdist(vt, vecAt(n)), n);
   }
   put(XD, XI, cnt, dts, slot);
   sortPairs(XD, XI, cnt + 1);
@@ -524,7 +579,15 @@ export function insert(slot: i32, level: i32, ep: i32, maxLevel: i32, efC: i32, 
   for (let l = 1; l <= level; l++) store<i32>(links(slot, l), 0);
   if (locked) unlockNode(slot);
   if (ep < 0 || ep == slot) return;
-  const q = vecAt(slot);
+  // codec storage: the new point searches as a float32 query, its code decoded into this
+  // thread's query block (the walks score a float32 query against code rows)
+  let q = vecAt(slot);
+  if (KIND >= 3) {
+    decodeRow(codecOf(KIND), q, CDIM, AFF, Q);
+    // cosine: the decoded unit vector made unit again, as a query is
+    if (KIND >= 7) { const s = invNorm(q); for (let j = 0; j < CDIM; j++) store<f32>(Q + (<usize>j << 2), load<f32>(Q + (<usize>j << 2)) * s); }
+    q = Q;
+  }
   let cur = ep;
   let curd = dist(q, vecAt(ep));
   if (level < maxLevel) { greedy(q, cur, curd, maxLevel, level); cur = gCur; curd = gDist; }
@@ -570,14 +633,14 @@ export function repair(slot: i32, level: i32): void {
         const tp = TAGS + (<usize>x << 2);
         if (load<u32>(tp) == tag) continue;
         store<u32>(tp, tag);
-        put(XD, XI, m++, dist(vn, vecAt(x)), x);
+        put(XD, XI, m++, pdist(vn, vecAt(x)), x);
       }
       for (let j = 1; j <= cs; j++) {
         const x = load<i32>(ls + (<usize>j << 2));
         const tp = TAGS + (<usize>x << 2);
         if (load<u32>(tp) == tag) continue;
         store<u32>(tp, tag);
-        put(XD, XI, m++, dist(vn, vecAt(x)), x);
+        put(XD, XI, m++, pdist(vn, vecAt(x)), x);
       }
       sortPairs(XD, XI, m);
       const r = selectHeuristic(XD, XI, m, maxL, YD, YI);

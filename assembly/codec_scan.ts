@@ -9,21 +9,7 @@
 //   out    f32[nq * n]: out[i n + j] = squared L2 (kind 0) or dot product (kind 1) of query
 //          i and decoded row j; the host ranks (TopK) and maps dots to the metric.
 
-const SIGN: u32 = 0x8000;
-// 2^112 moves a half's exponent (bias 15) shifted into a float32 (bias 127) to its value,
-// subnormal halves included (they land on float32 subnormals, which the multiply scales exactly)
-const MAGIC: f32 = 5.192296858534828e33;
-
-@inline function halvesToF32(h: v128): v128 {
-  const mag = v128.and(h, i32x4.splat(0x7fff));
-  const v = f32x4.mul(i32x4.shl(mag, 13), f32x4.splat(MAGIC));
-  return v128.or(v, i32x4.shl(v128.and(h, i32x4.splat(SIGN)), 16));
-}
-
-@inline function halfToF32(h: u32): f32 {
-  const v = reinterpret<f32>((h & 0x7fff) << 13) * MAGIC;
-  return reinterpret<f32>(reinterpret<u32>(v) | ((h & SIGN) << 16));
-}
+import { halvesToF32, halfToF32 } from './_codec_dist';
 
 /** Four decoded values of row `r` at dimension t (t % 4 == 0, t + 4 <= dim). */
 @inline function decode4(codec: i32, r: usize, t: i32, aff: usize, dim: i32): v128 {

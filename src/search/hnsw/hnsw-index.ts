@@ -9,13 +9,14 @@ import { SearchResult, RadiusResult } from '../results.js';
 import type { NeighborIndex, SearchParams, ParallelOptions } from '../types.js';
 import { Arena, computeLayout, relocate, threadScratch, type Layout, type Shape } from './layout.js';
 import { FILTER_BITMAP, FILTER_HOST, FILTER_NONE, KIND_BITS, KIND_DOT, KIND_L2, type GraphKernel } from './kernel.js';
-import { checkBinary, packRow, unpackRow, wordsFor } from './bits.js';
+import { checkBinary, packRow, unpackRow } from './bits.js';
 import { JsKernel } from './kernel-js.js';
 import { WasmKernel, wasmFlavour, createMemory } from './kernel-wasm.js';
 import { IdTable } from './ids.js';
 import { reorderSlots } from './reorder.js';
 import { canBuildInParallel, insertParallel, MIN_PARALLEL_POINTS } from './build-parallel.js';
 import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
+import { HNSW_STORAGES, checkF16Range, codecKind, storageCodec, storageWords, unitRows, writeAffTable, type HnswStorage, type StorageCodec } from './codec-storage.js';
 
 export interface HnswOptions {
   /** Metric spec (default "euclidean"). L2 family, inner product and cosine run natively; any other registry metric through `metric.reduced`. */
@@ -37,12 +38,18 @@ export interface HnswOptions {
   /** build/compact: renumber slots in breadth-first graph order for cache locality (reorder.ts). Default true. */
   reorder?: boolean;
   /**
-   * How vectors are stored: 'f32' (default) or 'bits', bit-packed 0/1 vectors (every coordinate
-   * of every added vector and query must be 0 or 1; metric euclidean or sqeuclidean). For 0/1
-   * vectors the squared Euclidean distance is the number of differing bits, so 'bits' returns
-   * exactly the distances 'f32' would, from dim / 8 bytes per vector (see bits.ts).
+   * How vectors are stored: 'f32' (default), 'bits', 'f16' or 'sq8'. 'bits': bit-packed 0/1
+   * vectors (every coordinate of every added vector and query must be 0 or 1; metric euclidean
+   * or sqeuclidean). For 0/1 vectors the squared Euclidean distance is the number of differing
+   * bits, so 'bits' returns exactly the distances 'f32' would, from dim / 8 bytes per vector
+   * (see bits.ts). 'f16' (half precision, 2 dim bytes; values within +-65504) and 'sq8' (one
+   * byte per coordinate, per-dimension ranges trained on the first data added, or `train`):
+   * lossy codes scored against the float32 query in the kernel (codec-storage.ts); metrics
+   * euclidean, sqeuclidean, cosine and ip.
    */
-  storage?: 'f32' | 'bits';
+  storage?: HnswStorage;
+  /** @internal Trained sq8 ranges (loading, compaction). */
+  sq8Ranges?: { vmin: Float32Array; vdiff: Float32Array };
   /** Progress of `build` (phase "hnsw insert": points inserted of the data's rows). Not saved. */
   onProgress?: OnProgress;
   /**
@@ -110,10 +117,13 @@ export class HnswIndex implements NeighborIndex {
   /** mL = 1 / ln(M): normalisation of the level distribution. */
   readonly mL: number;
   readonly reuseDeleted: boolean;
-  /** 'f32' or 'bits' (packed 0/1 vectors). */
-  readonly storage: 'f32' | 'bits';
-  /** 32-bit words per stored vector (dim for 'f32', 2 ceil(dim / 64) for 'bits'). */
+  /** 'f32', 'bits' (packed 0/1 vectors), 'f16' or 'sq8' (codes). */
+  readonly storage: HnswStorage;
+  /** 32-bit words per stored vector (dim for 'f32', 2 ceil(dim / 64) for 'bits', ceil(dim / 2) for 'f16', ceil(dim / 4) for 'sq8'). */
   readonly words: number;
+  /** @internal The codec of 'f16' / 'sq8' storage (null otherwise). */
+  codec: StorageCodec | null;
+  private rowTmp: Float32Array;
 
   /** @internal */ kernelChoice: 'auto' | 'wasm' | 'js';
   /** @internal */ nativeKind: number;
@@ -160,12 +170,20 @@ export class HnswIndex implements NeighborIndex {
     this.metric = resolveMetric(opts.metric ?? 'euclidean', fit);
     const form = this.metric.dotForm?.kind;
     const storage = opts.storage ?? 'f32';
-    if (storage !== 'f32' && storage !== 'bits') throw invalidParam('storage', storage, '"f32" or "bits"');
+    if (!HNSW_STORAGES.includes(storage)) throw invalidParam('storage', storage, '"f32", "bits", "f16" or "sq8"');
     if (storage === 'bits' && form !== 'l2') throw invalidParam('storage', storage, `"f32" with metric "${this.metric.name}" ("bits" supports the euclidean and sqeuclidean metrics)`);
+    if ((storage === 'f16' || storage === 'sq8') && form !== 'l2' && form !== 'ip' && form !== 'cosine') {
+      throw invalidParam('storage', storage, `"f32" with metric "${this.metric.name}" ("${storage}" supports the euclidean, sqeuclidean, cosine and ip metrics)`);
+    }
     this.storage = storage;
-    this.words = storage === 'bits' ? wordsFor(this.dim) : this.dim;
-    this.nativeKind = storage === 'bits' ? KIND_BITS : form === 'l2' ? KIND_L2 : form === 'ip' || form === 'cosine' ? KIND_DOT : -1;
-    this.shape = { dim: this.words, M, M0: this.M0, cosine: form === 'cosine', bits: storage === 'bits', inputDim: this.dim };
+    this.words = storageWords(storage, this.dim, form === 'cosine');
+    this.codec = storageCodec(storage, this.dim, opts.sq8Ranges);
+    this.rowTmp = new Float32Array(this.codec ? this.dim : 0);
+    this.nativeKind = storage === 'bits' ? KIND_BITS : this.codec ? codecKind(this.codec, form!) : form === 'l2' ? KIND_L2 : form === 'ip' || form === 'cosine' ? KIND_DOT : -1;
+    this.shape = {
+      dim: this.words, M, M0: this.M0, cosine: form === 'cosine', bits: storage === 'bits', inputDim: this.dim,
+      ...(this.codec ? { codec: this.codec.name } : {}),
+    };
     this.wasm = kc === 'js' || this.nativeKind < 0 ? null : wasmFlavour();
     if (kc === 'wasm' && !this.wasm) {
       throw new KnnkitError('kernel', this.nativeKind < 0
@@ -212,7 +230,11 @@ export class HnswIndex implements NeighborIndex {
     }
     this.kernel.bind(this.layout, 0);
     this.refreshViews();
+    this.writeCodecTable();
   }
+
+  /** @internal Writes the sq8 decode table into the index memory (after allocation, or a load over a saved image, which holds zeros there). */
+  writeCodecTable(): void { writeAffTable(this.codec, this.f32, this.layout.aff >> 2); }
 
   /**
    * @internal Zero-copy load (TypeScript kernel): the index searches `buffer` itself, laid out as
@@ -225,6 +247,23 @@ export class HnswIndex implements NeighborIndex {
     this.kernel = new JsKernel(this.arena, this.nativeKind, this.metric);
     this.kernel.bind(layout, 0);
     this.refreshViews();
+    // (the image holds zeros there: the table is the codec's, saved in the header)
+    this.writeCodecTable();
+  }
+
+  /**
+   * Storage 'sq8': learns the per-dimension ranges from `data` (the rows of a sample, as they
+   * will be added; cosine: their unit vectors) while the index is empty. Without it the first
+   * `add` (or `build`) trains on its own data. Other storages learn nothing.
+   */
+  train(data: MatrixInput): void {
+    if (this.storage !== 'sq8') return;
+    this.checkNotBusy('train');
+    if (this.count > 0) throw new KnnkitError('train', `train: the "sq8" ranges are learnt before the first point is added (the index holds ${this.count}); build a new index to retrain`);
+    const X = toDense(data, { name: 'data', cols: this.dim });
+    this.codec!.train(this.shape.cosine ? unitRows(X) : X);
+    this.own();
+    this.writeCodecTable();
   }
 
   /**
@@ -309,6 +348,8 @@ export class HnswIndex implements NeighborIndex {
     const X = isVector(vectors) ? toDense([Array.from(vectors as ArrayLike<number>)], { name: 'vectors', cols: this.dim }) : toDense(vectors, { name: 'vectors', cols: this.dim });
     const n = X.rows;
     if (this.storage === 'bits') checkBinary('vectors', X.data, n, this.dim);
+    if (this.storage === 'f16' && !this.shape.cosine) checkF16Range(X);
+    if (this.codec && !this.codec.isTrained && n > 0) this.train(X);
     const idList = typeof ids === 'number' ? [ids] : ids;
     const out = new Int32Array(n);
     if (idList !== undefined) {
@@ -398,6 +439,28 @@ export class HnswIndex implements NeighborIndex {
     const d = this.dim, base = (this.layout.vec >> 2) + slot * this.words, f = this.f32;
     if (this.storage === 'bits') {
       packRow(src, off, d, this.i32, base, this.words);
+    } else if (this.codec) {
+      // codes: the row (cosine: its unit vector, the norm beside it) encoded, padding bytes zero
+      const row = this.rowTmp;
+      let inv = 1;
+      if (this.shape.cosine) {
+        let ss = 0;
+        for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
+        const norm = Math.sqrt(ss);
+        inv = norm > 0 ? 1 / norm : 0;
+        f[(this.layout.norm >> 2) + slot] = norm;
+      }
+      for (let j = 0; j < d; j++) row[j] = src[off + j] * inv;
+      const at = base << 2, B = this.codec.bytesPerVector;
+      this.codec.encode(row, 1, this.u8, at, 'vectors');
+      this.u8.fill(0, at + B, at + this.words * 4);
+      if (this.shape.cosine) {
+        // the kernels' cosine divides by the decoded row's norm (kept in the row's last word)
+        this.codec.decode(this.u8.subarray(at, at + B), 0, row);
+        let ss = 0;
+        for (let j = 0; j < d; j++) ss += row[j] * row[j];
+        f[base + this.words - 1] = inv > 0 && ss > 0 ? 1 / Math.sqrt(ss) : 0;
+      }
     } else if (this.shape.cosine) {
       let ss = 0;
       for (let j = 0; j < d; j++) ss += src[off + j] * src[off + j];
@@ -419,7 +482,13 @@ export class HnswIndex implements NeighborIndex {
   private vectorOfSlot(s: number): Float32Array {
     const d = this.dim, base = (this.layout.vec >> 2) + s * this.words;
     if (this.storage === 'bits') return unpackRow(this.i32, base, d);
-    const v = this.f32.slice(base, base + d);
+    let v: Float32Array;
+    if (this.codec) {
+      v = new Float32Array(d);
+      this.codec.decode(this.u8.subarray(base << 2, (base << 2) + this.codec.bytesPerVector), 0, v);
+    } else {
+      v = this.f32.slice(base, base + d);
+    }
     if (this.shape.cosine) { const n = this.f32[(this.layout.norm >> 2) + s]; for (let j = 0; j < d; j++) v[j] *= n; }
     return v;
   }
@@ -470,6 +539,7 @@ export class HnswIndex implements NeighborIndex {
       metric: this.metric, M: this.M, efConstruction: this.efConstruction, ef: this.ef, seed: this.seed,
       reuseDeleted: this.reuseDeleted, kernel: this.kernelChoice, capacity: capacity ?? this.layout.cap, storage: this.storage,
       threads: this.threads, deterministic: this.deterministic,
+      ...(this.codec?.name === 'sq8' && this.codec.isTrained ? { sq8Ranges: { vmin: this.codec.vmin, vdiff: this.codec.vdiff } } : {}),
     };
   }
 
@@ -478,7 +548,7 @@ export class HnswIndex implements NeighborIndex {
     this.arena = o.arena; this.instanceId = o.instanceId; this.layout = o.layout; this.kernel = o.kernel; this.wasm = o.wasm;
     this.count = o.count; this.live = o.live; this.deleted = o.deleted; this.ep = o.ep; this.maxLevel = o.maxLevel;
     this.upperUsed = o.upperUsed; this.levelsDrawn = o.levelsDrawn; this.nextAutoId = o.nextAutoId;
-    this.labels = o.labels; this.ids = o.ids; this.free = o.free; this.rng = o.rng;
+    this.labels = o.labels; this.ids = o.ids; this.free = o.free; this.rng = o.rng; this.codec = o.codec;
     this.refreshViews();
   }
 

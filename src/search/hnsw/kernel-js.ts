@@ -1,7 +1,15 @@
 import type { Metric } from '../../metrics/types.js';
 import type { GraphKernel } from './kernel.js';
-import { KIND_L2, KIND_DOT, KIND_BITS } from './kernel.js';
+import { KIND_L2, KIND_DOT, KIND_BITS, KIND_F16_L2, KIND_F16_DOT, KIND_SQ8_L2, KIND_F16_COS, KIND_SQ8_COS } from './kernel.js';
 import { popcount32 } from './bits.js';
+import { fromHalf } from '../../codecs/f16.js';
+
+let halfTable: Float32Array | undefined;
+/** float32 value of every binary16 (256 KB, built on first use): the TypeScript decode of f16 codes. */
+function halves(): Float32Array {
+  if (!halfTable) { halfTable = new Float32Array(65536); for (let h = 0; h < 65536; h++) halfTable[h] = fromHalf(h); }
+  return halfTable;
+}
 import { threadScratch, type Layout, type Arena } from './layout.js';
 
 /**
@@ -22,20 +30,83 @@ export class JsKernel implements GraphKernel {
   private gCur = 0; private gDist = 0;
   private nDist = 0;
   private hostFilter: ((slot: number) => boolean) | undefined;
+  /** Query block (f32) to stored vector, and stored vector to stored vector (they differ for codec storage). */
   private dist: (a: number, b: number) => number;
+  private pdist: (a: number, b: number) => number;
+  private u16!: Uint16Array;
+  /** Codec storage: coordinates per vector, the sq8 decode table (element offset), the f16 table. */
+  private CDIM = 0; private AFF = 0; private readonly codec: 0 | 1 | 2 = 0; private half: Float32Array | null = null; private readonly cosine: boolean = false;
 
   /** kind: KIND_L2 / KIND_DOT for the dot-form metrics, KIND_BITS for packed 0/1 vectors, -1 for the generic metric.reduced. */
   constructor(private arena: Arena, kind: number, metric: Metric) {
     if (kind === KIND_L2) this.dist = (a, b) => this.l2(a, b);
     else if (kind === KIND_DOT) this.dist = (a, b) => 1 - this.dot(a, b);
     else if (kind === KIND_BITS) this.dist = (a, b) => this.bits(a, b);
+    else if (kind >= KIND_F16_L2 && kind <= KIND_SQ8_COS) {
+      this.codec = kind <= KIND_F16_DOT || kind === KIND_F16_COS ? 1 : 2;
+      if (this.codec === 1) this.half = halves();
+      const l2 = kind === KIND_F16_L2 || kind === KIND_SQ8_L2;
+      // cosine rows keep 1 / |decoded row| in their last word (see assembly/_hnsw_core.ts)
+      this.cosine = kind >= KIND_F16_COS;
+      const inv = (v: number) => this.f32[v + this.dim - 1];
+      if (l2) {
+        this.dist = (q, v) => this.codeQueryL2(q, v);
+        this.pdist = (a, b) => this.codePairL2(a, b);
+      } else if (this.cosine) {
+        this.dist = (q, v) => 1 - Math.fround(this.codeQueryDot(q, v)) * inv(v);
+        this.pdist = (a, b) => 1 - Math.fround(this.codePairDot(a, b)) * inv(a) * inv(b);
+      } else {
+        this.dist = (q, v) => 1 - this.codeQueryDot(q, v);
+        this.pdist = (a, b) => 1 - this.codePairDot(a, b);
+      }
+      return;
+    }
     else this.dist = (a, b) => metric.reduced(this.f32, a, this.f32, b, this.dim);
+    this.pdist = this.dist;
+  }
+
+  // ---- codec storage: code rows at element offset v (byte 4 v), decoded per coordinate
+
+  /** Coordinate j of the code row at element offset v. */
+  private code(v: number, j: number): number {
+    if (this.codec === 1) return this.half![this.u16[2 * v + j]];
+    return this.f32[this.AFF + j] + this.f32[this.AFF + this.CDIM + j] * this.u8[4 * v + j];
+  }
+  private codeQueryL2(q: number, v: number): number {
+    const f = this.f32, n = this.CDIM;
+    let s = 0;
+    for (let j = 0; j < n; j++) { const d = f[q + j] - this.code(v, j); s += d * d; }
+    return s;
+  }
+  private codeQueryDot(q: number, v: number): number {
+    const f = this.f32, n = this.CDIM;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += f[q + j] * this.code(v, j);
+    return s;
+  }
+  private codePairL2(a: number, b: number): number {
+    const n = this.CDIM;
+    let s = 0;
+    for (let j = 0; j < n; j++) { const d = this.code(a, j) - this.code(b, j); s += d * d; }
+    return s;
+  }
+  private codePairDot(a: number, b: number): number {
+    const n = this.CDIM;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += this.code(a, j) * this.code(b, j);
+    return s;
+  }
+  /** Decodes the code row at element offset v into the f32 elements at out. */
+  private decodeInto(v: number, out: number): void {
+    for (let j = 0; j < this.CDIM; j++) this.f32[out + j] = this.code(v, j);
   }
 
   bind(l: Layout, thread: number): void {
     const buf = this.arena.buffer;
     this.f32 = new Float32Array(buf); this.i32 = new Int32Array(buf); this.u32 = new Uint32Array(buf); this.u8 = new Uint8Array(buf);
+    this.u16 = new Uint16Array(buf, 0, buf.byteLength >> 1);
     const s = l.shape;
+    this.CDIM = s.codec ? s.inputDim ?? 0 : 0; this.AFF = l.aff >> 2;
     this.dim = s.dim; this.M = s.M; this.M0 = s.M0; this.cap = l.cap;
     this.VEC = l.vec >> 2; this.LINK0 = l.link0 >> 2; this.L0W = 1 + s.M0; this.UPOS = l.upos >> 2;
     this.FLAGS = l.flags; this.UPPER = l.upper >> 2; this.UB = 1 + s.M; this.ALLOW = l.allow;
@@ -94,7 +165,10 @@ export class JsKernel implements GraphKernel {
     return s0 + s1 + s2 + s3;
   }
 
+  /** Query block to stored vector. */
   private d(a: number, b: number): number { this.nDist++; return Math.fround(this.dist(a, b)); }
+  /** Stored vector to stored vector (links). */
+  private ds(a: number, b: number): number { this.nDist++; return Math.fround(this.pdist(a, b)); }
   private vecAt(slot: number): number { return this.VEC + slot * this.dim; }
   private links(slot: number, level: number): number {
     return level === 0 ? this.LINK0 + slot * this.L0W : this.UPPER + this.i32[this.UPOS + slot] + (level - 1) * this.UB;
@@ -255,7 +329,7 @@ export class JsKernel implements GraphKernel {
       const c = x[inI + i], dc = f[inD + i], vc = this.vecAt(c);
       let good = true;
       for (let j = 0; j < r; j++) {
-        if (this.d(vc, this.vecAt(x[outI + j])) < dc) { good = false; break; }
+        if (this.ds(vc, this.vecAt(x[outI + j])) < dc) { good = false; break; }
       }
       if (good) { f[outD + r] = dc; x[outI + r] = c; r++; }
     }
@@ -278,7 +352,7 @@ export class JsKernel implements GraphKernel {
     for (let j = 1; j <= cnt; j++) if (x[l + j] === slot) return;
     if (cnt < maxL) { x[l + cnt + 1] = slot; x[l] = cnt + 1; return; }
     const vt = this.vecAt(to);
-    for (let j = 0; j < cnt; j++) { const n = x[l + j + 1]; this.put(this.XD, this.XI, j, this.d(vt, this.vecAt(n)), n); }
+    for (let j = 0; j < cnt; j++) { const n = x[l + j + 1]; this.put(this.XD, this.XI, j, this.ds(vt, this.vecAt(n)), n); }
     this.put(this.XD, this.XI, cnt, dts, slot);
     this.sortPairs(this.XD, this.XI, cnt + 1);
     const r = this.selectHeuristic(this.XD, this.XI, cnt + 1, maxL, this.YD, this.YI);
@@ -291,7 +365,13 @@ export class JsKernel implements GraphKernel {
     x[this.links(slot, 0)] = 0;
     for (let l = 1; l <= level; l++) x[this.links(slot, l)] = 0;
     if (ep < 0 || ep === slot) return;
-    const q = this.vecAt(slot);
+    let q = this.vecAt(slot);
+    // codec storage: the new point searches as a float32 query (its decoded code, in the query block)
+    if (this.codec !== 0) {
+      this.decodeInto(q, this.Q);
+      if (this.cosine) { const s = this.f32[q + this.dim - 1]; for (let j = 0; j < this.CDIM; j++) this.f32[this.Q + j] *= s; }
+      q = this.Q;
+    }
     let cur = ep, curd = this.d(q, this.vecAt(ep));
     if (level < maxLevel) { this.greedy(q, cur, curd, maxLevel, level); cur = this.gCur; curd = this.gDist; }
     for (let lev = Math.min(level, maxLevel); lev >= 0; lev--) {
@@ -325,7 +405,7 @@ export class JsKernel implements GraphKernel {
             const y = x[base + j];
             if (tags[this.TAGS + y] === tag) continue;
             tags[this.TAGS + y] = tag;
-            this.put(this.XD, this.XI, m++, this.d(vn, this.vecAt(y)), y);
+            this.put(this.XD, this.XI, m++, this.ds(vn, this.vecAt(y)), y);
           }
         }
         this.sortPairs(this.XD, this.XI, m);

@@ -54,6 +54,7 @@ interface Exports {
   bruteList(n: number, k: number): number;
   queryDist(slot: number): number;
   setStaging(qf: number, inputDim: number): void;
+  setCodec(dim: number, aff: number): void;
   packQuery(): number;
   distCount(): number;
   resetDistCount(): void;
@@ -84,6 +85,7 @@ export class WasmKernel implements GraphKernel {
     const t = threadScratch(l, thread);
     this.ex.setScratch(t.q, t.tags, l.cap, t.cd, t.ci, t.td, t.ti, t.wd, t.wi, t.sd, t.si, t.xd, t.xi, t.yd, t.yi);
     this.ex.setStaging(t.qf, s.bits ? s.inputDim ?? 0 : 0);
+    this.ex.setCodec(s.codec ? s.inputDim ?? 0 : 0, l.aff);
   }
 
   setHostFilter(f: ((slot: number) => boolean) | undefined): void { this.hostFilter = f; }

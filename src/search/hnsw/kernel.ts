@@ -10,6 +10,17 @@ export const KIND_L2 = 0;
 export const KIND_DOT = 1;
 /** Bit-packed 0/1 vectors (storage 'bits'): number of differing bits = squared L2 of the 0/1 vectors. */
 export const KIND_BITS = 2;
+/**
+ * Codec storage (HnswOptions.storage 'f16' / 'sq8'): code rows scored against a float32 query
+ * (asymmetric) and against each other (links), squared L2 or 1 - <a,b> of the decoded vectors.
+ */
+export const KIND_F16_L2 = 3;
+export const KIND_F16_DOT = 4;
+export const KIND_SQ8_L2 = 5;
+export const KIND_SQ8_DOT = 6;
+/** Codes of unit vectors (cosine): 1 - <q, x> / |x|, 1 / |decoded x| kept in the row's last 32-bit word. */
+export const KIND_F16_COS = 7;
+export const KIND_SQ8_COS = 8;
 
 /**
  * The graph kernels over one index memory (see layout.ts), one instance per thread: the

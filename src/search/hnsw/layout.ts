@@ -18,8 +18,13 @@ export interface Shape {
   cosine: boolean;
   /** Bit-packed 0/1 vectors (storage 'bits', see bits.ts). */
   bits?: boolean;
-  /** Storage 'bits': coordinates per vector (the f32 query staged in scratch `qf` before packing). */
+  /** Coordinates per vector (storage 'bits': the f32 query staged in scratch `qf` before packing; codecs: the f32 query in `q`). */
   inputDim?: number;
+  /**
+   * Codec storage: rows of f16 halves or sq8 bytes (padded to 4 bytes, `dim` words), queried
+   * by an f32 query of inputDim values; sq8 keeps its affine decode table in region `aff`.
+   */
+  codec?: 'f16' | 'sq8';
 }
 
 export interface ScratchOffsets {
@@ -37,6 +42,8 @@ export interface Layout {
   readonly efCap: number;
   readonly vec: number; readonly norm: number; readonly link0: number; readonly upos: number;
   readonly levels: number; readonly flags: number; readonly upper: number; readonly allow: number;
+  /** sq8 storage: the affine decode table, 2 inputDim f32 ([a | b], x_j = a_j + b_j c_j); size 0 otherwise. */
+  readonly aff: number;
   readonly scratch: number; readonly scratchStride: number;
   readonly total: number;
 }
@@ -54,6 +61,7 @@ export function regionSizes(s: Shape, cap: number, upperCap: number): number[] {
     align(cap), // flags
     align(upperCap * 4), // upper
     align(Math.ceil(cap / 8)), // allow bitmap
+    align(s.codec === 'sq8' ? 2 * (s.inputDim ?? 0) * 4 : 0), // aff (written by the index from its codec, not saved in the image)
   ];
 }
 
@@ -62,7 +70,7 @@ export function scratchOffsets(s: Shape, cap: number, efCap: number): { offs: Sc
   const take = (bytes: number) => { const o = p; p += align(bytes); return o; };
   const heapC = (cap + 2) * 4, heapW = (efCap + 2) * 4, sel = (s.M0 + 2) * 4, wide = (2 * s.M0 + 4) * 4;
   const offs: ScratchOffsets = {
-    q: take(s.dim * 4), qf: take(s.bits ? (s.inputDim ?? 0) * 4 : 0), tags: take(cap * 4),
+    q: take((s.codec ? s.inputDim ?? 0 : s.dim) * 4), qf: take(s.bits ? (s.inputDim ?? 0) * 4 : 0), tags: take(cap * 4),
     cd: take(heapC), ci: take(heapC), td: take(heapW), ti: take(heapW), wd: take(heapW), wi: take(heapW),
     sd: take(sel), si: take(sel), xd: take(wide), xi: take(wide), yd: take(sel), yi: take(sel),
   };
@@ -80,13 +88,13 @@ export function computeLayout(shape: Shape, cap: number, upperCap: number, threa
   const total = scratch + size * threads;
   return {
     shape, cap, upperCap, threads, efCap,
-    vec: offs[0], norm: offs[1], link0: offs[2], upos: offs[3], levels: offs[4], flags: offs[5], upper: offs[6], allow: offs[7],
+    vec: offs[0], norm: offs[1], link0: offs[2], upos: offs[3], levels: offs[4], flags: offs[5], upper: offs[6], allow: offs[7], aff: offs[8],
     scratch, scratchStride: size, total,
   };
 }
 
 export function regionOffsets(l: Layout): number[] {
-  return [l.vec, l.norm, l.link0, l.upos, l.levels, l.flags, l.upper, l.allow];
+  return [l.vec, l.norm, l.link0, l.upos, l.levels, l.flags, l.upper, l.allow, l.aff];
 }
 
 /** Absolute scratch offsets of thread t. */

@@ -50,7 +50,8 @@ export function search(t: SearchTask): number {
   const s = threadScratch(l, t.thread);
   const f32 = new Float32Array(arena.buffer), i32 = new Int32Array(arena.buffer);
   const q = t.queries, outS = t.outSlots, outD = t.outDist;
-  const bits = l.shape.bits === true, d = bits ? l.shape.inputDim! : l.shape.dim;
+  // (bits: coordinates staged for packing; codecs: an f32 query of inputDim values against code rows)
+  const bits = l.shape.bits === true, d = bits || l.shape.codec ? l.shape.inputDim! : l.shape.dim;
   const qo = s.q >> 2, wd = s.wd >> 2, wi = s.wi >> 2, cos = l.shape.cosine;
   for (let i = t.qFrom; i < t.qTo; i++) {
     const off = i * d;

@@ -3,7 +3,7 @@ import { crc32 } from '../../io/crc32.js';
 import type { MetricSpec } from '../../metrics/types.js';
 import type { HnswIndex, HnswOptions } from './hnsw-index.js';
 import { IdTable } from './ids.js';
-import { wordsFor } from './bits.js';
+import { HNSW_STORAGES, readSq8State, sq8State, storageWords, type HnswStorage, type Sq8State } from './codec-storage.js';
 import { computeLayout, regionOffsets, type Layout, type Shape } from './layout.js';
 
 /**
@@ -28,7 +28,9 @@ export interface Header {
   reuseDeleted: boolean; count: number; live: number; deleted: number; ep: number; maxLevel: number;
   upperUsed: number; levelsDrawn: number; nextAutoId: number; freeCount: number; idMap: boolean; cosine: boolean;
   /** absent in version 1 files: 'f32' */
-  storage?: 'f32' | 'bits';
+  storage?: HnswStorage;
+  /** storage 'sq8': the trained per-dimension ranges */
+  sq8?: Sq8State;
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -36,7 +38,7 @@ const pad4 = (n: number) => (n + 3) & ~3;
 function sections(h: Header): { name: string; bytes: number }[] {
   const M0 = 2 * h.M;
   return [
-    { name: 'vectors', bytes: h.count * (h.storage === 'bits' ? wordsFor(h.dim) : h.dim) * 4 },
+    { name: 'vectors', bytes: h.count * storageWords(h.storage ?? 'f32', h.dim, h.cosine) * 4 },
     { name: 'norms', bytes: h.cosine ? h.count * 4 : 0 },
     { name: 'link0', bytes: h.count * (1 + M0) * 4 },
     { name: 'upos', bytes: h.count * 4 },
@@ -55,6 +57,7 @@ export function hnswParts(idx: HnswIndex): { header: Header; parts: { name: stri
     reuseDeleted: idx.reuseDeleted, count: idx.count, live: idx.live, deleted: idx.deleted, ep: idx.ep, maxLevel: idx.maxLevel,
     upperUsed: idx.upperUsed, levelsDrawn: idx.levelsDrawn, nextAutoId: idx.nextAutoId, freeCount: idx.free.length,
     idMap: true, cosine: idx.shape.cosine, storage: idx.storage,
+    ...(idx.storage === 'sq8' ? { sq8: sq8State(idx.codec) } : {}),
   };
   const secs = sections(h);
   const l = idx.layout, { u8 } = idx.views;
@@ -132,7 +135,7 @@ export function deserializeIndex(bytes: Uint8Array, make: HnswFactory, opts: { k
   }
   let expected = -1;
   if (h && typeof h === 'object' && Number.isInteger(h.count) && Number.isInteger(h.dim) && Number.isInteger(h.M)
-    && (h.storage === undefined || h.storage === 'f32' || h.storage === 'bits')) {
+    && (h.storage === undefined || HNSW_STORAGES.includes(h.storage))) {
     expected = 16 + pad4(hl) + sections(h).reduce((a, s) => a + pad4(s.bytes), 0) + 4;
   }
   if (expected >= 0 && bytes.length < expected) throw fail(src, `truncated: ${bytes.length} bytes, the header describes ${expected}`);
@@ -203,7 +206,7 @@ export function hnswFromImage(h: Header, src: ImageSource, make: HnswFactory, op
   }
   const idx = make(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
-    reuseDeleted: h.reuseDeleted, capacity: 1, storage: h.storage ?? 'f32',
+    reuseDeleted: h.reuseDeleted, capacity: 1, storage: h.storage ?? 'f32', sq8Ranges: savedRanges(h, opts.source),
   });
   const img = imageLayout(idx.shape, h);
   const size = img.total - img.vec;
@@ -230,6 +233,8 @@ function finishLoad(idx: HnswIndex, h: Header, part: PartSource, src: string): H
   part.into('labels', new Uint8Array(labels.buffer));
   part.into('free', new Uint8Array(free.buffer));
   checkStructure(idx, h, labels, free, src);
+  // the sq8 decode table is not part of the saved regions (the image has zeros there)
+  idx.writeCodecTable();
   idx.count = h.count; idx.live = h.live; idx.deleted = h.deleted; idx.ep = h.ep; idx.maxLevel = h.maxLevel;
   idx.upperUsed = h.upperUsed; idx.nextAutoId = h.nextAutoId;
   if (idx.labels.length < h.count) idx.labels = new Int32Array(Math.max(1, idx.layout.cap)).fill(-1);
@@ -255,6 +260,7 @@ export function hnswFromParts(h: Header, part: PartSource, make: HnswFactory, op
   const idx = make(h.dim, {
     metric: h.metric as MetricSpec, M: h.M, efConstruction: h.efConstruction, ef: h.ef, seed: h.seed,
     reuseDeleted: h.reuseDeleted, kernel: opts.kernel ?? 'auto', capacity: Math.max(1, h.count), storage: h.storage ?? 'f32',
+    sq8Ranges: savedRanges(h, src),
   });
   idx.reserve(Math.max(1, h.count), Math.max(64, h.upperUsed), 1, Math.max(h.ef, h.efConstruction));
   const l = idx.layout, { u8 } = idx.views;
@@ -296,6 +302,12 @@ function checkStructure(idx: HnswIndex, h: Header, labels: Int32Array, free: Int
   }
   if (n > 0 && u8[l.levels + h.ep] !== h.maxLevel) bad('the entry point is not on the top level');
   for (const f of free) if (f < 0 || f >= n) bad(`free slot ${f}`);
+}
+
+/** The trained sq8 ranges of a header (storage 'sq8'; an empty index saved before training has none). */
+function savedRanges(h: Header, source: string): { vmin: Float32Array; vdiff: Float32Array } | undefined {
+  if (h.storage !== 'sq8' || (h.sq8 === undefined && h.count === 0)) return undefined;
+  return readSq8State(h.sq8, h.dim, source);
 }
 
 function hex(n: number): string { return '0x' + (n >>> 0).toString(16).padStart(8, '0'); }

@@ -200,22 +200,43 @@ export function scanRadius(base: usize, n: i32, q: usize, nq: i32, W: i32, r: i3
  * Packs nq float32 rows of `dim` 0/1 values (at src) into W-word bit rows (at dst), reading the
  * float bit patterns (1.0f = 0x3f800000, +-0). Returns -1 when every value was 0 or 1, else the
  * flat index of the first other value (the host then reports it or takes a float path).
+ * Sixteen floats at a time: compare with 1.0f and with +-0 as i32x4, narrow the four masks to
+ * one i8x16 and take its bitmask, i.e. the 16 bits in order (dimension b is bit b & 63 of word
+ * b >> 6, little-endian, so 16 dimensions are one u16). The tail of a row goes bit by bit.
  */
 export function packF32(src: usize, nq: i32, dim: i32, W: i32, dst: usize): i32 {
+  const one = i32x4.splat(0x3f800000), abs = i32x4.splat(0x7fffffff), zero = i32x4.splat(0);
+  const full = dim & ~15;
   for (let i = 0; i < nq; i++) {
     const s = src + ((<usize>i * <usize>dim) << 2), o = dst + ((<usize>i * <usize>W) << 3);
-    for (let w = 0; w < W; w++) {
-      let v: u64 = 0;
-      const b0 = w << 6, end = min(64, dim - b0);
-      for (let b = 0; b < end; b++) {
-        const x = load<u32>(s + (<usize>(b0 + b) << 2));
-        if ((x & 0x7fffffff) != 0) {
-          if (x != 0x3f800000) return i * dim + b0 + b;
-          v |= (<u64>1) << <u64>b;
-        }
+    for (let w = 0; w < W; w++) store<u64>(o + (<usize>w << 3), 0);
+    for (let b = 0; b < full; b += 16) {
+      const p = s + (<usize>b << 2);
+      const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+      const e0 = i32x4.eq(v0, one), e1 = i32x4.eq(v1, one), e2 = i32x4.eq(v2, one), e3 = i32x4.eq(v3, one);
+      const ok = v128.and(
+        v128.and(v128.or(e0, i32x4.eq(v128.and(v0, abs), zero)), v128.or(e1, i32x4.eq(v128.and(v1, abs), zero))),
+        v128.and(v128.or(e2, i32x4.eq(v128.and(v2, abs), zero)), v128.or(e3, i32x4.eq(v128.and(v3, abs), zero))));
+      if (!i32x4.all_true(ok)) return i * dim + firstOther(s, b, b + 16);
+      store<u16>(o + (<usize>b >> 3), <u16>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(e0, e1), i16x8.narrow_i32x4_s(e2, e3))));
+    }
+    for (let b = full; b < dim; b++) {
+      const x = load<u32>(s + (<usize>b << 2));
+      if ((x & 0x7fffffff) != 0) {
+        if (x != 0x3f800000) return i * dim + b;
+        const byte = o + (<usize>b >> 3);
+        store<u8>(byte, <u8>(<i32>load<u8>(byte) | (1 << (b & 7))));
       }
-      store<u64>(o + (<usize>w << 3), v);
     }
   }
   return -1;
+}
+
+/** The first dimension in [from, to) of the float row at s that is neither 0 nor 1. */
+function firstOther(s: usize, from: i32, to: i32): i32 {
+  for (let b = from; b < to; b++) {
+    const x = load<u32>(s + (<usize>b << 2));
+    if ((x & 0x7fffffff) != 0 && x != 0x3f800000) return b;
+  }
+  return to;
 }

@@ -103,3 +103,29 @@ test('bit scan: held kernel equals the blocked kernel on the Binalpha folds (k =
     }
   }
 });
+
+test('bit scan: float32 queries are packed exactly (16 at a time and the tail) and refused when a value is not 0 or 1', () => {
+  const rng = new Rng(5);
+  for (const d of [7, 16, 33, 320, 130]) {
+    const n = 20, nq = 4;
+    const X = binaryRows(n, d, rng, 0.5), Q = binaryRows(nq, d, rng, 0.5);
+    const { codes, W } = pack(X, n, d);
+    const want = oracle(X, n, Q, nq, d, 2, null);
+    // -0 is a 0 (squared L2 of 0/1 data does not see the sign)
+    const Qm = Q.map((v) => (v === 0 ? -0 : v));
+    const scans = [new BitScan(codes, n, W)];
+    setWasmMode('off');
+    try { scans.push(new BitScan(codes, n, W)); } finally { setWasmMode(undefined); }
+    for (const scan of scans) {
+      assert.deepEqual(run(scan, Qm, nq, d, 2, null, true), want, `${scan.path} d ${d}: -0 packs as 0`);
+      // one bad value anywhere (first chunk, last position of a chunk, the tail, the last query)
+      for (const at of [0, Math.min(15, d - 1), d - 1, nq * d - 1, 2 * d + (d >> 1)]) {
+        for (const bad of [0.5, 2, -1, Number.NaN, Infinity, 1e-40]) {
+          const Qb = Q.slice(); Qb[at] = bad;
+          const I = new Int32Array(nq * 2), D = new Int32Array(nq * 2);
+          assert.equal(scan.searchF32(Qb, nq, d, 2, I, D), false, `${scan.path} d ${d}: ${bad} at ${at} refused`);
+        }
+      }
+    }
+  }
+});

@@ -8,8 +8,9 @@
  *   held     rows of <= 8 words: one query at a time, its words in registers (the default)
  *   blocked  four queries per row load, any width (the previous default)
  *
- * Reported per kernel: ms per fold (median over the folds of the median of `reps` warm calls),
- * ns per query-row pair, CPU ms per fold, and the first call of a fresh module instance. With
+ * Reported per kernel: ms per fold (median over the folds of the median of `reps` warm calls,
+ * the two kernels' calls interleaved), ns per query-row pair, CPU ms per fold (mean; CPU time
+ * has a coarse clock), and the first call of a fresh module instance. With
  * --predict, also `KnnGraphClassifier#predict` on each trained fold (default options).
  *
  *   node --import tsx bench/bit-scan.ts [--folds 10] [--reps 101] [--predict]
@@ -36,17 +37,27 @@ const NAME: Record<BitScanKernel, string> = { auto: 'held (default)', blocked: '
 
 interface Timing { warm: number; cpu: number; first: number }
 
-function timeFold(scan: () => BitScan, te: DenseMatrix): Timing {
+/** Both kernels on one fold, their warm calls interleaved so that they see the same machine load. */
+function timeFold(codes: Uint8Array, n: number, W: number, te: DenseMatrix): Record<BitScanKernel, Timing> {
   const I = new Int32Array(te.rows), D = new Int32Array(te.rows);
-  const fresh = scan();
-  let t = performance.now();
-  fresh.searchF32(te.data, te.rows, te.cols, 1, I, D);
-  const first = performance.now() - t;
-  for (let r = 0; r < 10; r++) fresh.searchF32(te.data, te.rows, te.cols, 1, I, D);
-  const ts: number[] = [];
-  const c0 = cpuNow();
-  for (let r = 0; r < reps; r++) { t = performance.now(); fresh.searchF32(te.data, te.rows, te.cols, 1, I, D); ts.push(performance.now() - t); }
-  return { warm: median(ts), cpu: ((cpuNow() - c0) * 1000) / reps, first };
+  const call = (s: BitScan) => s.searchF32(te.data, te.rows, te.cols, 1, I, D);
+  const out = {} as Record<BitScanKernel, Timing>;
+  const scans = KERNELS.map((k) => {
+    const s = new BitScan(codes, n, W, k);
+    const t = performance.now(); call(s); out[k] = { first: performance.now() - t, warm: 0, cpu: 0 };
+    return s;
+  });
+  for (let r = 0; r < 10; r++) scans.forEach(call);
+  const ts = KERNELS.map(() => [] as number[]), cpu = KERNELS.map(() => 0);
+  for (let r = 0; r < reps; r++) {
+    scans.forEach((s, i) => {
+      const c0 = cpuNow(), t = performance.now();
+      call(s);
+      ts[i].push(performance.now() - t); cpu[i] += cpuNow() - c0;
+    });
+  }
+  KERNELS.forEach((k, i) => { out[k].warm = median(ts[i]); out[k].cpu = (cpu[i] * 1000) / reps; });
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -68,7 +79,8 @@ async function main(): Promise<void> {
     new BitScan(codes, tr.rows, W, 'auto').searchF32(te.data, te.rows, te.cols, 1, a, da);
     new BitScan(codes, tr.rows, W, 'blocked').searchF32(te.data, te.rows, te.cols, 1, b, db);
     for (let i = 0; i < te.rows; i++) if (a[i] !== b[i] || da[i] !== db[i]) throw new Error(`kernels differ at query ${i}`);
-    for (const k of KERNELS) rows[k].push(timeFold(() => new BitScan(codes, tr.rows, W, k), te));
+    const t = timeFold(codes, tr.rows, W, te);
+    for (const k of KERNELS) rows[k].push(t[k]);
     if (flag('predict')) {
       const ytr = Array.from(s.train, (i) => y[i]);
       const c = await new KnnGraphClassifier({}).fitAsync(tr, ytr);

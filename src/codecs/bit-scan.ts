@@ -37,8 +37,12 @@ export class BitScan {
     this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BitsExports;
     this.scratch = this.base + n * words64 * 8;
     // room for a batch of 256 float32 queries now, so that a first search does not pay a memory.grow
-    ensureMemory(this.ex.memory, this.scratch + 256 * (words64 * 64 * 4 + words64 * 8 + 64));
+    const room = 256 * (words64 * 64 * 4 + words64 * 8 + 64);
+    ensureMemory(this.ex.memory, this.scratch + room);
     new Uint8Array(this.ex.memory.buffer, this.base, n * words64 * 8).set(codes.subarray(0, n * words64 * 8));
+    // and written once, so that the OS maps those pages now: a first search writing into fresh
+    // pages paid their faults (Binalpha, 140 queries: 179 kB of floats, ~0.15 ms of a 0.4 ms call)
+    new Uint8Array(this.ex.memory.buffer, this.scratch, room).fill(0);
   }
 
   memoryUsage(): number { return this.ex ? this.ex.memory.buffer.byteLength : 0; }

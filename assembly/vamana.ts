@@ -202,11 +202,25 @@ function newTag(): u32 {
   return tag;
 }
 
+/** Squared occlusion levels of the prune (src/index/vamana/prune.ts alphaLevels): 1, 1.2², ... below α², then α². */
+const LV = new StaticArray<f32>(32);
+let NL: i32 = 0;
+const TAKEN: u8 = 255;
+
+function setLevels(a2: f32): void {
+  NL = 0;
+  let c: f64 = 1;
+  const alpha = Math.sqrt(<f64>a2);
+  while (c < alpha * (1 - 1e-9) && NL < 31) { LV[NL++] = <f32>(c * c); c *= 1.2; }
+  LV[NL++] = a2;
+}
+
 /**
  * RobustPrune(p, 𝒱, α, R) (Algorithm 2) over the n distinct candidates in VI/VD (distances to
- * p): take them nearest first (ties by lower id, as src/index/vamana/prune.ts), keep p* and drop
- * every p' it covers, α² d²(p*, p') <= d²(p, p') (squared distances, a2 = α²); writes N_out(p)
- * and its degree, returns the degree.
+ * p): take them nearest first (ties by lower id, as src/index/vamana/prune.ts), keep p* and mark
+ * every p' it covers, c² d²(p*, p') <= d²(p, p') (squared distances), with α applied in levels c
+ * = 1, 1.2, ... α as DiskANN's implementation (prune.ts says why); PK holds per candidate the
+ * number of levels that cover it (TAKEN once kept). Writes N_out(p) and its degree, returns the degree.
  */
 function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
   for (let i = 0; i < n; i++) { store<i32>(PO + (<usize>i << 2), i); store<u8>(PK + <usize>i, 0); }
@@ -222,19 +236,26 @@ function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
     }
     store<i32>(PO + (<usize>(j + 1) << 2), o);
   }
+  setLevels(a2);
+  const nl = NL;
   const base = ADJ + <usize>p * STRIDE;
   let deg = 0;
-  for (let i = 0; i < n && deg < R; i++) {
-    const oi = iAt(PO, i);
-    if (load<u8>(PK + <usize>oi) != 0) continue;
-    const star = iAt(VI, oi);
-    store<i32>(base + (<usize>deg << 2), star);
-    deg++;
-    if (deg == R) break;
-    for (let j = i + 1; j < n; j++) {
-      const oj = iAt(PO, j);
-      if (load<u8>(PK + <usize>oj) != 0) continue;
-      if (nodeDist(star, iAt(VI, oj)) <= dAt(VD, oj) / a2) store<u8>(PK + <usize>oj, 1);
+  for (let t = 0; t < nl && deg < R; t++) {
+    for (let i = 0; i < n && deg < R; i++) {
+      const oi = iAt(PO, i);
+      if (<i32>load<u8>(PK + <usize>oi) > t) continue;
+      store<u8>(PK + <usize>oi, TAKEN);
+      const star = iAt(VI, oi);
+      store<i32>(base + (<usize>deg << 2), star);
+      deg++;
+      for (let j = 0; j < n; j++) {
+        const oj = iAt(PO, j);
+        let c = <i32>load<u8>(PK + <usize>oj);
+        if (c >= nl) continue;
+        const dsj = dAt(VD, oj), d = nodeDist(star, iAt(VI, oj));
+        while (c < nl && unchecked(LV[c]) * d <= dsj) c++;
+        store<u8>(PK + <usize>oj, <u8>c);
+      }
     }
   }
   store<i32>(DEG + (<usize>p << 2), deg);

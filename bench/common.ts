@@ -67,23 +67,5 @@ export function readTypedFile<T extends Int32Array | Float32Array>(path: string,
   return new ctor(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
 }
 
-/**
- * Clusters on random low-dimensional subspaces (seeded): `clusters` centres in d dimensions, each
- * with a `lat`-dimensional random basis; the data of bench:vamana and bench:diskann.
- */
-export function subspaceClusters(rows: number, d: number, lat: number, clusters: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  const centers = Float32Array.from({ length: clusters * d }, () => rng.normal() * 10);
-  const bases = Float32Array.from({ length: clusters * lat * d }, () => rng.normal() / Math.sqrt(lat) * 4);
-  const out = new Float32Array(rows * d), z = new Float64Array(lat);
-  for (let i = 0; i < rows; i++) {
-    const c = rng.int(clusters);
-    for (let t = 0; t < lat; t++) z[t] = rng.normal();
-    for (let j = 0; j < d; j++) {
-      let v = centers[c * d + j] + 0.1 * rng.normal();
-      for (let t = 0; t < lat; t++) v += z[t] * bases[(c * lat + t) * d + j];
-      out[i * d + j] = v;
-    }
-  }
-  return out;
-}
+// the data of bench:vamana and bench:diskann (kept with the tests' generators)
+export { subspaceClusters } from '../test/helpers/data.js';

@@ -8,7 +8,7 @@ import { LIVE, PURGED } from '../../src/index/vamana/graph.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
 import { readFvecs, readIvecs } from '../../src/io/vecs.js';
-import { gaussianClusters, sharedData } from '../helpers/data.js';
+import { gaussianClusters, sharedData, subspaceClusters } from '../helpers/data.js';
 
 const K = 10;
 const core = (ix: unknown) => (ix as ManagedIndex).core as VamanaCore;
@@ -212,4 +212,28 @@ test('real SIFT descriptors (NGT 4,900 + 100 held-out queries, R 32, build L 50)
   const ix = createIndex('vamana', X, { R: 32, L: 50 });
   const r = recall(ix.search(Q, K, { L: 100 }).indices, truth, Q.rows);
   assert.ok(r >= 0.97, `recall ${r}`);
+});
+
+test('α is applied in levels (DiskANN\'s implementation): a large α keeps recall on clustered data, in the kernel and in TypeScript', async () => {
+  // 20 clusters on 8-d subspaces of R^32, R = 16. Applied at once, α = 2 filled every node's
+  // slots with near neighbours of its own cluster (recall@10 0.05 at L = 10); in levels
+  // (1, 1.2, ..., α) the first sweep keeps the diverse edges, as α = 1 does
+  const n = 5000, nq = 200, d = 32;
+  const all = subspaceClusters(n + nq, d, 8, 20, 7);
+  const X: DenseMatrix = { kind: 'dense', data: all.subarray(0, n * d), rows: n, cols: d };
+  const Q: DenseMatrix = { kind: 'dense', data: all.slice(n * d), rows: nq, cols: d };
+  const truth = createIndex('brute', X).search(Q, K).indices;
+  const { setWasmMode } = await import('../../src/wasm/loader.js');
+  for (const mode of ['auto', 'off'] as const) {
+    setWasmMode(mode);
+    try {
+      const r1 = recall(createIndex('vamana', X, { R: 16, L: 50, alpha: 1 }).search(Q, K, { L: 10 }).indices, truth, nq);
+      for (const alpha of [1.4, 2]) {
+        const r = recall(createIndex('vamana', X, { R: 16, L: 50, alpha }).search(Q, K, { L: 10 }).indices, truth, nq);
+        assert.ok(r >= 0.95 && r >= r1 - 0.01, `wasm ${mode}, α ${alpha}: recall@10 ${r} (α = 1: ${r1})`);
+      }
+    } finally {
+      setWasmMode('auto');
+    }
+  }
 });

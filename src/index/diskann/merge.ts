@@ -1,5 +1,6 @@
 import type { ProductQuantizer } from '../pq/product-quantizer.js';
 import type { PartitionGraph } from './partition-task.js';
+import { alphaLevels } from '../vamana/prune.js';
 
 /**
  * The merge of DiskANN's divide and conquer: a node that lies in `overlap` partitions has one
@@ -75,9 +76,12 @@ export class Sdc {
 /**
  * RobustPrune (DiskANN Algorithm 2) of node v's union list into out (at most R ids, closest
  * first): candidates in order of their exact distance to v; p' is covered by a kept p* when
- * α² · d²(p*, p') <= d²(v, p'), both sides estimated by SDC so the test compares like with like.
+ * c² · d²(p*, p') <= d²(v, p') for the levels c = 1, 1.2, ... α (alphaLevels), both sides
+ * estimated by SDC so the test compares like with like.
  * A union of at most R edges is kept whole. Returns the degree.
  */
+const TAKEN = 255;
+
 export function pruneUnion(u: EdgeUnion, v: number, alpha: number, sdc: Sdc, out: Int32Array, oo: number, scratch: { order: Int32Array; dead: Uint8Array; dv: Float64Array }): number {
   const S = u.slots, base = v * S, c = u.count[v], R = u.R;
   const { order, dead, dv } = scratch;
@@ -88,17 +92,28 @@ export function pruneUnion(u: EdgeUnion, v: number, alpha: number, sdc: Sdc, out
     return c;
   }
   for (let i = 0; i < c; i++) { dead[i] = 0; dv[i] = sdc.dist(v, u.ids[base + ord[i]]); }
-  const a2 = alpha * alpha;
+  // α in levels 1, 1.2, ... α, as the in-memory build (src/index/vamana/prune.ts says why);
+  // dead[j] counts the levels that cover candidate j (TAKEN once kept)
+  const lv = alphaLevels(alpha), nl = lv.length;
   let deg = 0;
-  for (let i = 0; i < c && deg < R; i++) {
-    if (dead[i]) continue;
-    const star = u.ids[base + ord[i]];
-    out[oo + deg++] = star;
-    for (let j = i + 1; j < c; j++) if (!dead[j] && a2 * sdc.dist(star, u.ids[base + ord[j]]) <= dv[j]) dead[j] = 1;
+  for (let t = 0; t < nl && deg < R; t++) {
+    for (let i = 0; i < c && deg < R; i++) {
+      if (dead[i] > t) continue;
+      dead[i] = TAKEN;
+      const star = u.ids[base + ord[i]];
+      out[oo + deg++] = star;
+      for (let j = 0; j < c; j++) {
+        let k = dead[j];
+        if (k >= nl) continue;
+        const d = sdc.dist(star, u.ids[base + ord[j]]);
+        while (k < nl && lv[k] * d <= dv[j]) k++;
+        dead[j] = k;
+      }
+    }
   }
   // fewer than R survived the coverage test: fill with the closest pruned ones (DiskANN's
   // saturate_graph option), as the union held more than R good edges
-  for (let i = 0; i < c && deg < R; i++) if (dead[i]) out[oo + deg++] = u.ids[base + ord[i]];
+  for (let i = 0; i < c && deg < R; i++) if (dead[i] !== TAKEN) out[oo + deg++] = u.ids[base + ord[i]];
   return deg;
 }
 

@@ -177,6 +177,17 @@ export class VamanaGraph {
     return s + t * t;
   }
 
+  /**
+   * dist(a, b) when it is <= bound; otherwise some value > bound (the sum abandoned early):
+   * RobustPrune's cover test only needs the exact value below its bound.
+   */
+  distUpTo(a: number, b: number, bound: number): number {
+    const d = this.dim;
+    if (this.aug === null) return sqL2Within(this.vectors, a * d, this.vectors, b * d, d, bound);
+    const t = this.aug[a] - this.aug[b], t2 = t * t;
+    return t2 > bound ? t2 : t2 + sqL2Within(this.vectors, a * d, this.vectors, b * d, d, bound - t2);
+  }
+
   /** Whether dist(a, b) <= bound, abandoning the sum early when it is not (RobustPrune's test). */
   within(a: number, b: number, bound: number): boolean {
     const d = this.dim;

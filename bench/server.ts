@@ -16,6 +16,12 @@
 // HTTP to in-process queries/s cannot exceed in-process CPU / (server + load generator CPU).
 // The load average is printed at the start and the end. Data: seeded clustered Gaussian vectors
 // (100 centres), queries drawn the same way. Bounded: a few minutes at 100k x 128.
+//
+// The server searches HNSW collections on a worker thread (--search-threads 1, its default).
+// With --compare-event-loop (default on; --compare-event-loop 0 to skip) the server is then
+// restarted on the same data with --search-threads 0 (every search on the event loop, as before
+// issue 17's worker path) and the autocannon levels are run again, after one more in-process
+// pass: the two server modes and in-process search side by side in one run, under the same load.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +35,7 @@ import { opt, fmt } from './common.js';
 
 const N = Number(opt('n', '100000')), D = Number(opt('dim', '128')), Q = Number(opt('queries', '1000')), EF = Number(opt('ef', '64')), K = 10, BATCH = 256;
 const CONC = [1, 8, 64];
+const COMPARE = opt('compare-event-loop', '1') !== '0';
 
 function data(n: number, seed: number): Float32Array {
   const rng = new Rng(seed), centres = new Float32Array(100 * D);
@@ -110,13 +117,22 @@ async function main(): Promise<void> {
 
   // ---- through HTTP ----
   const dir = mkdtempSync(join(tmpdir(), 'knnkit-bench-serve-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'test/server/serve-child.ts'), '--data', dir, '--port', '0', '--snapshot-interval', '0', '--max-in-flight', '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
+  const startServer = async (searchThreads: number) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'test/server/serve-child.ts'), '--data', dir, '--port', '0', '--snapshot-interval', '0', '--max-in-flight', '1024', '--search-threads', String(searchThreads)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); });
       child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     });
+    return { child, url };
+  };
+  const stopServer = async (child: ReturnType<typeof spawn>) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  let { child, url } = await startServer(1);
+  try {
     const client = new QdrantClient({ url, checkCompatibility: false, maxConnections: 64 } as ConstructorParameters<typeof QdrantClient>[0]);
     await client.createCollection('bench', { vectors: { size: D, distance: 'Cosine' }, hnsw_config: { m: 16, ef_construct: 100 } });
     t0 = performance.now();
@@ -149,16 +165,19 @@ async function main(): Promise<void> {
       console.log(`HTTP c=${String(c).padEnd(3)}  search ${fmt(qps)} q/s (${(100 * qps / inQps).toFixed(0)} % of in-process)  p50 ${fmt(pct(lat2, 0.5), 2)} ms  p99 ${fmt(pct(lat2, 0.99), 2)} ms  recall@10 ${recallOf((q) => ids[q]).toFixed(4)}`);
     }
     const bodies = Array.from({ length: 100 }, (_, q) => JSON.stringify({ vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF } }));
-    for (const c of CONC) {
-      const s0 = procCpuMs(child.pid!), m0 = myCpuMs();
-      const r = await autocannon({
-        url: `${url}/collections/bench/points/search`, connections: c, duration: Number(opt('seconds', '5')),
-        requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
-      });
-      const ok = r['2xx'], bad = r.non2xx + r.errors;
-      const s1 = procCpuMs(child.pid!), serverUs = s0 === null || s1 === null ? NaN : 1000 * (s1 - s0) / Math.max(1, ok), genUs = 1000 * (myCpuMs() - m0) / Math.max(1, ok);
-      console.log(`autocannon c=${String(c).padEnd(3)} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / inQps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)  CPU/request: server ${fmt(serverUs, 0)} us, load generator ${fmt(genUs, 0)} us (in-process ${fmt(inCpuUs, 0)} us/query)`);
-    }
+    const levels = async (mode: string, ref: { qps: number; cpuUs: number }) => {
+      for (const c of CONC) {
+        const s0 = procCpuMs(child.pid!), m0 = myCpuMs();
+        const r = await autocannon({
+          url: `${url}/collections/bench/points/search`, connections: c, duration: Number(opt('seconds', '5')),
+          requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
+        });
+        const ok = r['2xx'], bad = r.non2xx + r.errors;
+        const s1 = procCpuMs(child.pid!), serverUs = s0 === null || s1 === null ? NaN : 1000 * (s1 - s0) / Math.max(1, ok), genUs = 1000 * (myCpuMs() - m0) / Math.max(1, ok);
+        console.log(`autocannon c=${String(c).padEnd(3)} ${mode} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / ref.qps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)  CPU/request: server ${fmt(serverUs, 0)} us, load generator ${fmt(genUs, 0)} us (in-process ${fmt(ref.cpuUs, 0)} us/query)  load ${load().split(' ')[0]}`);
+      }
+    };
+    await levels('worker    ', { qps: inQps, cpuUs: inCpuUs });
     // filtered search: one group of ten (10 % of points), through the server
     const lat3: number[] = [];
     t0 = performance.now();
@@ -179,11 +198,19 @@ async function main(): Promise<void> {
     console.log(`HTTP c=1    filtered search (same, integer payload index) ${fmt(lat4.length / ((performance.now() - t0) / 1000))} q/s  p50 ${fmt(pct(lat4, 0.5), 2)} ms  p99 ${fmt(pct(lat4, 0.99), 2)} ms`);
     const metricsText = await (await fetch(`${url}/metrics`)).text();
     const mv = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
-    console.log(`server micro-batching: ${mv('knnkit_search_batched_queries_total')} plain searches in ${mv('knnkit_search_batches_total')} index searches`);
+    console.log(`server micro-batching: ${mv('knnkit_search_batched_queries_total')} plain searches in ${mv('knnkit_search_batches_total')} index searches (${mv('knnkit_search_worker_batches_total')} on the worker thread)`);
+    if (COMPARE) {
+      // the same server on the same data with every search on the event loop, then the levels again
+      await stopServer(child);
+      ({ child, url } = await startServer(0));
+      const third = inProcess();
+      console.log(`in-process  search, third pass ${fmt(third.qps)} q/s (${fmt(third.cpuUs, 1)} us CPU/query); the event-loop rows use max(${fmt(inQps)}, this)`);
+      const ref = third.qps > inQps ? { qps: third.qps, cpuUs: third.cpuUs } : { qps: inQps, cpuUs: inCpuUs };
+      await levels('event loop', ref);
+    }
     console.log(`load average ${load()} (1, 5, 15 min)`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServer(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -208,9 +208,9 @@ export class ShardState {
         this.where.delete(k);
         g.tombstones.set(k, seq);
         this.sorted = null;
+        this.unsealed++;
       }
       if (gone.length) g.index.remove(gone);
-      this.unsealed += keys.length;
       return;
     }
     const moved: { keys: string[]; payloads: Payload[]; rows: Float32Array[] } = { keys: [], payloads: [], rows: [] };

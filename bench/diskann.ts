@@ -21,6 +21,7 @@
 // (root), falling back to dropping the file's pages with dd iflag=nocache. --peer-n m: knnkit
 // hnsw and vamana in memory on the first m rows, beside.
 //   node --import tsx bench/diskann.ts --from-file --n 2000000 [--partition-rows 500000]
+//        [--build-only | --reuse-index]  (build now and serve later from the same --dir)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -242,6 +243,7 @@ async function fileMain(): Promise<void> {
     console.log(`build rate: ${(n / b.wallS).toFixed(0)} points/s wall, ${(n / b.cpuS).toFixed(0)} points/CPU-s`);
   }
   console.log(`index file ${(statSync(join(dir, 'index.knnkit')).size / 2 ** 20).toFixed(0)} MiB`);
+  if (flag('build-only')) return; // serve later, on a quiet machine, with --reuse-index
   serveAndPrint(dir, raw, false);
   if (!flag('no-cold')) serveAndPrint(dir, raw, true);
   console.log(uptime());

@@ -144,6 +144,27 @@ export function scanIp(q: usize, d: i32, codes: usize, labels: usize, n: i32, ma
 }
 
 /**
+ * IVF-Flat, list-major batch scan: one inverted list against every query of the batch that
+ * probes it (qs: nqs i32 indices into the batch Q, rows of d f32), each query with its own top-k
+ * (query i's heap: cap pairs at hd + 4 i cap / hi + 4 i cap, its count at cnt + 4 i). The list
+ * is read from memory once per batch instead of once per query: it stays in cache while the
+ * queries that probe it (batch * nprobe / nlist of them) take their turns, where a query-major
+ * scan streams every probed list from RAM again for each query. The distances are scanL2's /
+ * scanIp's, and a top-k does not depend on the order its candidates arrive in (ties go to the
+ * lower label), so the answers are the query-major scan's exactly. ip != 0: 1 - <q, x>.
+ */
+export function scanList(Q: usize, d: i32, qs: usize, nqs: i32, codes: usize, labels: usize, n: i32, mask: usize, hd: usize, hi: usize, cnt: usize, cap: i32, ip: i32): void {
+  const rowBytes = <usize>d << 2, heapBytes = <usize>cap << 2;
+  for (let j = 0; j < nqs; j++) {
+    const q = <usize>load<i32>(qs + (<usize>j << 2));
+    gHD = hd + q * heapBytes; gHI = hi + q * heapBytes; gCap = cap; gCnt = load<i32>(cnt + (q << 2));
+    if (ip) scanIp(Q + q * rowBytes, d, codes, labels, n, mask);
+    else scanL2(Q + q * rowBytes, d, codes, labels, n, mask);
+    store<i32>(cnt + (q << 2), gCnt);
+  }
+}
+
+/**
  * PQ ADC, 8-bit codes (m bytes per entry): bias + sum_j lut[j * 256 + code_j] per entry
  * (Jegou et al.'s asymmetric distance), offered to the heap. Four partial sums; the look-ups
  * are scalar (WebAssembly has no gather), as FAISS's 8-bit scanner.

@@ -1,8 +1,11 @@
 import { KnnkitError, checkInteger, checkNumber, invalidParam } from '../core/errors.js';
 import { toDense, denseMatrix, type DenseInput, type DenseMatrix } from '../core/matrix.js';
 import { Rng } from '../core/rng.js';
-import { loadEmbedded, defaultImports, ensureMemory } from '../wasm/loader.js';
-import * as kmeansWasm from '../wasm/generated/kmeans.js';
+import { defaultThreads } from '../parallel/index.js';
+import { assignNearest, assignNearestTs, nearestCentres, sqDist } from './kmeans-kernel.js';
+import { ParallelAssigner } from './kmeans-parallel.js';
+
+export { assignNearest, nearestCentres };
 
 /** How the first centres are chosen: greedy k-means++ (scikit-learn's), FAISS's random rows, or given centres. */
 export type KMeansInit = 'k-means++' | 'random' | DenseInput;
@@ -25,6 +28,12 @@ export interface KMeansParams {
    * default 256); Infinity trains on every row. Labels and inertia always cover every row of X.
    */
   maxPointsPerCentroid?: number;
+  /**
+   * Threads of the assignment step (the calling thread and threads - 1 workers of the shared
+   * pool, rows split between them, kmeans-parallel.ts). Default: every core. The results are
+   * the same whatever the count. Node only; 1 elsewhere.
+   */
+  threads?: number;
 }
 
 /** One Lloyd run's record. */
@@ -50,6 +59,7 @@ export class KMeans {
   readonly tol: number;
   readonly seed: number;
   readonly maxPointsPerCentroid: number;
+  readonly threads: number;
   private centers_: DenseMatrix | null = null;
   private labels_: Int32Array | null = null;
   private inertia_ = NaN;
@@ -69,6 +79,7 @@ export class KMeans {
     const mp = params.maxPointsPerCentroid ?? 256;
     if (!(mp === Infinity || (Number.isInteger(mp) && mp >= 1))) throw invalidParam('maxPointsPerCentroid', mp, 'an integer >= 1 or Infinity');
     this.maxPointsPerCentroid = mp;
+    this.threads = params.threads === undefined ? defaultThreads() : checkInteger('threads', params.threads, 1, 1024);
   }
 
   /** Learns the centres from the rows of X. */
@@ -84,8 +95,8 @@ export class KMeans {
     let best: { run: Run; labels: Int32Array; inertia: number } | null = null;
     for (let r = 0; r < this.nInit; r++) {
       const c0 = given ? given.data.slice() : this.init === 'random' ? randomInit(train, k, rng) : kmeansPlusPlus(train, k, rng);
-      const run = lloyd(train, c0, k, this.maxIter, tolAbs, rng);
-      const { labels, inertia } = labelsInertia(m, run.centers, k);
+      const run = lloyd(train, c0, k, this.maxIter, tolAbs, rng, this.threads);
+      const { labels, inertia } = labelsInertia(m, run.centers, k, this.threads);
       if (!best || inertia < best.inertia) best = { run, labels, inertia };
     }
     this.centers_ = denseMatrix(best!.run.centers, k, d);
@@ -100,7 +111,7 @@ export class KMeans {
   /** Index of the nearest centre of each row. */
   predict(X: DenseInput): Int32Array {
     const c = this.fitted();
-    return assign(toDense(X, { name: 'X', cols: c.cols }), c.data, this.nClusters).labels;
+    return assign(toDense(X, { name: 'X', cols: c.cols }), c.data, this.nClusters, this.threads).labels;
   }
 
   /** fit(X) then the labels of X. */
@@ -141,12 +152,12 @@ export class KMeans {
  * of at most maxPointsPerCentroid * k rows, `init` centres (random distinct rows by default),
  * niter Lloyd iterations with empty-cluster repair. Returns the k x d centres.
  */
-export function trainCentroids(X: DenseMatrix, k: number, opts: { niter: number; seed: number; maxPointsPerCentroid?: number; init?: 'random' | 'k-means++' }): Float32Array {
+export function trainCentroids(X: DenseMatrix, k: number, opts: { niter: number; seed: number; maxPointsPerCentroid?: number; init?: 'random' | 'k-means++'; threads?: number }): Float32Array {
   if (X.rows < k) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train ${k} centres; expected at least ${k} rows`);
   const rng = new Rng(opts.seed);
   const train = sampleRows(X, (opts.maxPointsPerCentroid ?? 256) * k, rng);
   const c0 = opts.init === 'k-means++' ? kmeansPlusPlus(train, k, rng) : randomInit(train, k, rng);
-  return lloyd(train, c0, k, opts.niter, 0, rng).centers;
+  return lloyd(train, c0, k, opts.niter, 0, rng, opts.threads ?? 1).centers;
 }
 
 /** At most `max` distinct rows of X, drawn with the seeded permutation (FAISS samples a random subset). */
@@ -168,12 +179,6 @@ function meanVariance(X: DenseMatrix): number {
     total += Math.max(0, s2 / n - mean * mean);
   }
   return total / d;
-}
-
-function sqDist(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, d: number): number {
-  let s = 0;
-  for (let t = 0; t < d; t++) { const v = a[ao + t] - b[bo + t]; s += v * v; }
-  return s;
 }
 
 /** FAISS's initialisation: k distinct rows picked at random. */
@@ -232,164 +237,44 @@ function upperBound(cum: Float64Array, v: number): number {
  * twin (exact float64 distances) when WebAssembly is off. The two agree except where two centres
  * are within float32 rounding of a tie (test/index/pq.test.ts bounds the difference).
  */
-export function assign(X: DenseMatrix, centers: Float32Array, k: number): { labels: Int32Array; dist: Float64Array } {
+export function assign(X: DenseMatrix, centers: Float32Array, k: number, threads = 1, assigner?: ParallelAssigner | null): { labels: Int32Array; dist: Float64Array } {
   const d = X.cols;
-  const labels = assignNearest(X.data, X.rows, d, centers, k);
+  const labels = nearestOf(X, centers, k, threads, assigner);
   const dist = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) dist[i] = sqDist(X.data, i * d, centers, labels[i] * d, d);
   return { labels, dist };
 }
 
-interface KMeansExports {
-  memory: WebAssembly.Memory;
-  assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void;
-  scores(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number): void;
-}
-let kernel: { module: WebAssembly.Module; ex: KMeansExports } | null = null;
-
-function kmeansKernel(): KMeansExports | null {
-  const loaded = loadEmbedded('kmeans', kmeansWasm);
-  if (!loaded) return null;
-  if (kernel?.module !== loaded.module) {
-    kernel = { module: loaded.module, ex: new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as KMeansExports };
-    panelsFor = null;
-  }
-  return kernel.ex;
-}
-
-/** Rows per kernel call: bounds the module's memory (the rows are copied in chunk by chunk). */
-const CHUNK = 4096;
-
-/** Index of the nearest of the k centres (k x d, row-major) for each of the n rows of X. */
-export function assignNearest(X: Float32Array, n: number, d: number, centers: Float32Array, k: number): Int32Array {
-  const out = new Int32Array(n);
-  const ex = kmeansKernel();
-  if (!ex) {
-    // TypeScript twin: exact float64 distances, ties to the lower centre
-    for (let i = 0; i < n; i++) {
-      let best = Infinity, bj = 0;
-      for (let j = 0; j < k; j++) { const v = sqDist(X, i * d, centers, j * d, d); if (v < best) { best = v; bj = j; } }
-      out[i] = bj;
-    }
-    return out;
-  }
-  const nPanels = Math.ceil(k / 8);
-  const panelsOff = 1024, normsOff = panelsOff + nPanels * 32 * d, xOff = normsOff + nPanels * 32;
-  const rows = Math.min(n, CHUNK), outOff = xOff + rows * d * 4;
-  // the rows' running minima between centre blocks: 64 bytes per row (4-row groups, padded)
-  const stateOff = outOff + ((rows * 4 + 63) & ~63);
-  ensureMemory(ex.memory, stateOff + (rows + 4) * 64);
-  // centre blocks of at most 256 KiB of panels, as the brute-force kernel's base blocks: half
-  // of this machine kind's 512 KiB L2, so a block stays there while every row quad sweeps it
-  const blockPanels = Math.max(1, Math.floor(262144 / (d * 32)));
-  const mem = ex.memory.buffer;
-  panelsFor = null;
-  const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
-  // panel g, value t, lane l: -2 c_{8g+l}[t]; padding centres never win (norm +Infinity)
-  P.fill(0); N.fill(Infinity);
-  for (let j = 0; j < k; j++) {
-    const g = j >> 3, l = j & 7;
-    let s = 0;
-    for (let t = 0; t < d; t++) { const v = centers[j * d + t]; P[(g * d + t) * 8 + l] = -2 * v; s += v * v; }
-    N[j] = s;
-  }
-  const Xm = new Float32Array(mem, xOff, rows * d), Om = new Int32Array(mem, outOff, rows);
-  for (let i0 = 0; i0 < n; i0 += CHUNK) {
-    const r = Math.min(CHUNK, n - i0);
-    Xm.set(X.subarray(i0 * d, (i0 + r) * d));
-    ex.assign(xOff, r, d, panelsOff, nPanels, normsOff, outOff, blockPanels, stateOff);
-    out.set(Om.subarray(0, r), i0);
-  }
-  return out;
-}
-
 /**
- * Which centres the module's panels hold for `nearestCentres` (their array, not a copy: callers
- * pass centres they no longer modify, as the coarse quantiser's); `assignNearest` overwrites the
- * panels and clears it.
+ * The nearest centre of every row of X on `threads` threads (a fresh array). `assigner`, when
+ * given, is one made for X and k (Lloyd's passes reuse it: the rows are shared once).
  */
-let panelsFor: { centers: Float32Array; kind: 'l2' | 'ip'; k: number; d: number } | null = null;
-
-/** Rows per `scores` call: a chunk's score matrix (rows x k f32) stays within a few MB. */
-const SCORE_CHUNK = 256;
-
-/**
- * The `nprobe` nearest of k centres for each of the n rows of X, nearest first (ties to the
- * lower centre), and their scores, row-major n x nprobe: squared L2 (kind 'l2', computed as
- * ||x||^2 + ||c||^2 - 2 <x, c> in float32, as FAISS's IndexFlatL2 quantiser does), or 1 - <x, c>
- * (kind 'ip'). The scores come from the WebAssembly tile kernel (assembly/kmeans.ts `scores`),
- * each row's best kept by a sorted insertion; null when WebAssembly is off (the caller falls
- * back to the exact brute-force engine).
- */
-export function nearestCentres(X: Float32Array, n: number, d: number, centers: Float32Array, k: number, nprobe: number, kind: 'l2' | 'ip'): { lists: Int32Array; scores: Float32Array } | null {
-  const ex = kmeansKernel();
-  if (!ex) return null;
-  const np = Math.min(nprobe, k);
-  const nPanels = Math.ceil(k / 8), kp = nPanels * 8;
-  const panelsOff = 1024, normsOff = panelsOff + nPanels * 32 * d, xOff = normsOff + nPanels * 32;
-  const rows = Math.min(n, SCORE_CHUNK), outOff = xOff + ((rows * d * 4 + 15) & ~15);
-  ensureMemory(ex.memory, outOff + rows * kp * 4);
-  const blockPanels = Math.max(1, Math.floor(262144 / (d * 32)));
-  const mem = ex.memory.buffer;
-  // the panels stay in the module between calls on the same centres (a single query's probe
-  // would otherwise rebuild 1,024 x 128 panels for one row of scores)
-  if (panelsFor?.centers !== centers || panelsFor.kind !== kind || panelsFor.k !== k || panelsFor.d !== d) {
-    const P = new Float32Array(mem, panelsOff, nPanels * 8 * d), N = new Float32Array(mem, normsOff, kp);
-    // l2: panels -2 c and norms ||c||^2; ip: panels -c and norms 1 (score 1 - <x, c>); padding
-    // centres score +Infinity and are never kept
-    const w = kind === 'l2' ? -2 : -1;
-    P.fill(0); N.fill(Infinity);
-    for (let j = 0; j < k; j++) {
-      const g = j >> 3, l = j & 7;
-      let s = 0;
-      for (let t = 0; t < d; t++) { const v = centers[j * d + t]; P[(g * d + t) * 8 + l] = w * v; s += v * v; }
-      N[j] = kind === 'l2' ? s : 1;
-    }
-    panelsFor = { centers, kind, k, d };
-  }
-  const lists = new Int32Array(n * np).fill(-1), scores = new Float32Array(n * np).fill(Infinity);
-  const Xm = new Float32Array(mem, xOff, rows * d), S = new Float32Array(mem, outOff, rows * kp);
-  for (let i0 = 0; i0 < n; i0 += SCORE_CHUNK) {
-    const r = Math.min(SCORE_CHUNK, n - i0);
-    Xm.set(X.subarray(i0 * d, (i0 + r) * d));
-    ex.scores(xOff, r, d, panelsOff, nPanels, normsOff, outOff, blockPanels);
-    for (let i = 0; i < r; i++) {
-      let xx = 0;
-      if (kind === 'l2') for (let t = (i0 + i) * d, e = t + d; t < e; t++) xx += X[t] * X[t];
-      const o = (i0 + i) * np, so = i * kp;
-      let filled = 0, worst = Infinity;
-      for (let j = 0; j < k; j++) {
-        const v = S[so + j];
-        // strictly better than the current nprobe-th only: on equal scores the lower centre stays
-        if (filled === np && !(v < worst)) continue;
-        let pos = filled < np ? filled++ : np - 1;
-        while (pos > 0 && v < scores[o + pos - 1]) { scores[o + pos] = scores[o + pos - 1]; lists[o + pos] = lists[o + pos - 1]; pos--; }
-        scores[o + pos] = v; lists[o + pos] = j;
-        worst = scores[o + np - 1];
-      }
-      // squared L2 = ||x||^2 + score, clamped at 0 against float32 cancellation
-      if (kind === 'l2') for (let t = o; t < o + filled; t++) scores[t] = Math.max(0, Math.fround(scores[t] + xx));
-    }
-  }
-  return { lists, scores };
+export function nearestOf(X: DenseMatrix, centers: Float32Array, k: number, threads = 1, assigner?: ParallelAssigner | null): Int32Array {
+  const n = X.rows, d = X.cols;
+  if (threads <= 1 && !assigner) return assignNearest(X.data, n, d, centers, k);
+  const a = assigner ?? ParallelAssigner.create(X.data, n, d, k, threads);
+  if (!a) { const out = new Int32Array(n); assignNearestTs(X.data, 0, n, d, centers, k, out); return out; }
+  return a.assign(centers).slice();
 }
 
-function labelsInertia(X: DenseMatrix, centers: Float32Array, k: number): { labels: Int32Array; inertia: number } {
-  const { labels, dist } = assign(X, centers, k);
+function labelsInertia(X: DenseMatrix, centers: Float32Array, k: number, threads: number): { labels: Int32Array; inertia: number } {
+  const { labels, dist } = assign(X, centers, k, threads);
   let s = 0;
   for (let i = 0; i < dist.length; i++) s += dist[i];
   return { labels, inertia: s };
 }
 
 /** Lloyd's iterations from centres c (updated in place, returned in the run). */
-function lloyd(X: DenseMatrix, c: Float32Array, k: number, maxIter: number, tolAbs: number, rng: Rng): Run {
+function lloyd(X: DenseMatrix, c: Float32Array, k: number, maxIter: number, tolAbs: number, rng: Rng, threads: number): Run {
   const n = X.rows, d = X.cols, data = X.data;
+  // one assigner for every pass: with threads > 1 the rows go to shared memory once
+  const assigner = threads > 1 ? ParallelAssigner.create(data, n, d, k, threads) : null;
   const sums = new Float64Array(k * d), counts = new Float64Array(k);
   const objective: number[] = [];
   let prev: Int32Array | null = null, repairs = 0, it = 0;
   while (it < maxIter) {
     it++;
-    const { labels, dist } = assign(X, c, k);
+    const { labels, dist } = assign(X, c, k, threads, assigner);
     let obj = 0;
     for (let i = 0; i < n; i++) obj += dist[i];
     objective.push(obj);

@@ -119,3 +119,20 @@ test('ivf-flat: the WebAssembly list scan and its TypeScript twin give the same 
     assert.ok(same >= 0.99 * got.indices.length, `${metric}: ${same} equal ids`);
   }
 });
+
+test('ivf-flat: a batch is scanned list by list (queries grouped by probed list) and answers as each query searched alone, past one pass of 1,024 queries, with filters, L2 and ip', () => {
+  const qs = gaussianClusters(1100, 20, 30, 13);
+  for (const metric of ['euclidean', 'ip']) {
+    const idx = createIndex('ivf-flat', base, { metric, nlist: 40 });
+    const allow = new Set<number>();
+    for (let i = 0; i < 3000; i += 3) allow.add(i);
+    for (const filter of [undefined, allow]) {
+      const batch = idx.search(qs, 7, { nprobe: 5, filter });
+      for (const q of [0, 1, 513, 1023, 1024, 1099]) {
+        const one = idx.search({ data: qs.data.subarray(q * 20, q * 20 + 20), rows: 1, cols: 20 }, 7, { nprobe: 5, filter });
+        assert.deepEqual([...batch.indices.subarray(q * 7, q * 7 + 7)], [...one.indices], `${metric} query ${q}`);
+        assert.deepEqual([...batch.distances.subarray(q * 7, q * 7 + 7)], [...one.distances], `${metric} query ${q} distances`);
+      }
+    }
+  }
+});

@@ -1,6 +1,6 @@
 import { KnnkitError } from '../../core/errors.js';
 import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
-import { assignNearest, nearestCentres, trainCentroids } from '../../learn/kmeans.js';
+import { nearestCentres, nearestOf, trainCentroids } from '../../learn/kmeans.js';
 import type { Metric } from '../../metrics/types.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
 
@@ -49,7 +49,7 @@ export class CoarseQuantiser {
     if (centroids.length !== nlist * dim) throw new KnnkitError('index', `index: ${centroids.length} centroid values for ${nlist} x ${dim}`);
   }
 
-  static train(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number }): CoarseQuantiser {
+  static train(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }): CoarseQuantiser {
     const c = trainCentroids(X, nlist, opts);
     if (spherical) {
       const n = normalizeRows(denseMatrix(c, nlist, X.cols));
@@ -76,10 +76,10 @@ export class CoarseQuantiser {
     return { lists: r.indices, scores: r.distances };
   }
 
-  /** The list of each row (its nearest centroid). */
-  assign(X: DenseMatrix): Int32Array {
+  /** The list of each row (its nearest centroid); L2 on `threads` threads (same lists whatever the count). */
+  assign(X: DenseMatrix, threads = 1): Int32Array {
     // L2: k-means' argmin kernel (no score matrix, no per-row selection in TypeScript)
-    if (this.kind === 'l2') return assignNearest(X.data, X.rows, this.dim, this.centroids, this.nlist);
+    if (this.kind === 'l2') return nearestOf(X, this.centroids, this.nlist, threads);
     return this.probe(X, 1).lists;
   }
 

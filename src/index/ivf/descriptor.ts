@@ -9,6 +9,7 @@ export const IVF_OPTIONS: readonly OptionSpec[] = [
   { name: 'niter', type: 'integer', default: 10, min: 1, doc: 'k-means iterations of the coarse quantiser (FAISS IVF: 10)' },
   { name: 'seed', type: 'integer', default: 1234, min: 0, max: 0xffffffff, doc: 'seed of the training sample and initial centroids (FAISS: 1234)' },
   { name: 'maxPointsPerCentroid', type: 'integer', default: 256, min: 1, doc: 'k-means trains on at most this many sampled points per centroid (FAISS: 256)' },
+  { name: 'threads', type: 'integer', min: 1, max: 1024, doc: 'threads of the coarse k-means and of assigning added vectors to lists (default: every core; the index is the same whatever the count). The CLI\'s --threads sets it' },
 ];
 
 export const NPROBE: OptionSpec = { name: 'nprobe', type: 'integer', default: 16, min: 1, doc: 'inverted lists scanned per query (clamped to nlist; nlist = exhaustive)' };

@@ -10,6 +10,14 @@ import { CoarseQuantiser, defaultNlist, isCosine, normalizeRows, scoreKind, type
 import { InvertedLists } from './lists.js';
 import { scanFlatIp, scanFlatL2 } from './scan.js';
 import { IvfKernels } from './kernels.js';
+import { defaultThreads } from '../../parallel/index.js';
+
+/**
+ * Queries per list-major pass of a search (the batch's rows, heaps and (query, list) pairs live
+ * in the module meanwhile: 1,024 rows of 128 f32 are 512 KiB). More queries per pass means more
+ * of them share each read of a list (batch * nprobe / nlist on average).
+ */
+const BATCH_QUERIES = 1024;
 
 /** Build options of the IVF families' coarse level. */
 export interface IvfOptions {
@@ -18,10 +26,12 @@ export interface IvfOptions {
   niter: number;
   seed: number;
   maxPointsPerCentroid: number;
+  /** Threads of the k-means assignment passes (training and the add step's list assignment). */
+  threads: number;
 }
 
 export function ivfOptions(o: Record<string, unknown>): IvfOptions {
-  return { nlist: o.nlist as number | undefined, niter: o.niter as number, seed: o.seed as number, maxPointsPerCentroid: o.maxPointsPerCentroid as number };
+  return { nlist: o.nlist as number | undefined, niter: o.niter as number, seed: o.seed as number, maxPointsPerCentroid: o.maxPointsPerCentroid as number, threads: (o.threads as number | undefined) ?? defaultThreads() };
 }
 
 /** Dense rows as the family stores and searches them (unit rows under cosine). */
@@ -63,7 +73,7 @@ export class IvfFlatCore implements FamilyCore {
 
   add(data: Matrix, labels: Int32Array): void {
     const X = prepare(data, this.metric, 'vectors');
-    this.lists!.append(this.coarse!.assign(X), labels, X.data.subarray(0, X.rows * this.dim));
+    this.lists!.append(this.coarse!.assign(X, this.opts.threads), labels, X.data.subarray(0, X.rows * this.dim));
   }
 
   remove(labels: Int32Array): void {
@@ -98,25 +108,47 @@ export class IvfFlatCore implements FamilyCore {
     return out;
   }
 
-  /** The search with the lists scanned in place by assembly/ivf.ts (top-k kept inside the module). */
+  /**
+   * The search with the lists scanned in place by assembly/ivf.ts, list-major: the queries of a
+   * batch of at most BATCH_QUERIES are grouped by the lists they probe (a counting sort of the
+   * (query, list) pairs), and each probed list is scanned once for all of its queries
+   * (`scanList`), each query keeping its own top-k inside the module. Same answers as a
+   * query-after-query scan; a list is read from RAM once per batch instead of once per query.
+   */
   private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, nprobe: number, probes: Int32Array, mask: Uint8Array | null, out: SearchResult): void {
-    const d = this.dim, L = this.lists!, ex = K.ex;
+    const d = this.dim, L = this.lists!, ex = K.ex, nq = Q.rows, nlist = L.sizes.length;
+    const B = Math.min(nq, BATCH_QUERIES);
     const idx = new Int32Array(k), dist = new Float64Array(k);
-    K.reserve('q', d * 4);
-    K.reserveHeap(k);
+    K.reserve('qb', B * d * 4);
+    K.reserve('hdb', B * k * 4);
+    K.reserve('hib', B * k * 4);
+    K.reserve('cnt', B * 4);
+    K.reserve('qs', B * nprobe * 4);
     const maskOff = K.mask(mask, L.listOf.length);
-    const qOff = K.offset('q'), qv = K.f32('q', d);
-    const scan = this.kind === 'l2' ? ex.scanL2 : ex.scanIp;
-    for (let q = 0; q < Q.rows; q++) {
-      qv.set(Q.data.subarray(q * d, q * d + d));
-      K.heapReset(k);
-      for (let j = 0; j < nprobe; j++) {
-        const l = probes[q * nprobe + j];
-        if (l < 0 || L.sizes[l] === 0) continue;
-        scan(qOff, d, L.codes[l].byteOffset, L.labels[l].byteOffset, L.sizes[l], maskOff);
+    // offsets (and the lists' views) only after every reservation: a growth moves them
+    const qOff = K.offset('qb'), hdOff = K.offset('hdb'), hiOff = K.offset('hib'), cntOff = K.offset('cnt'), qsOff = K.offset('qs');
+    const qv = K.f32('qb', B * d), cnt = new Int32Array(K.buffer, cntOff, B), qs = new Int32Array(K.buffer, qsOff, B * nprobe);
+    const start = new Int32Array(nlist + 1), fill = new Int32Array(nlist);
+    const ip = this.kind === 'l2' ? 0 : 1;
+    for (let q0 = 0; q0 < nq; q0 += B) {
+      const b = Math.min(B, nq - q0);
+      qv.set(Q.data.subarray(q0 * d, (q0 + b) * d));
+      cnt.fill(0, 0, b);
+      // the batch's (query, list) pairs grouped by list, queries ascending within a list
+      start.fill(0);
+      const p0 = q0 * nprobe, p1 = p0 + b * nprobe;
+      for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && L.sizes[l] > 0) start[l + 1]++; }
+      for (let l = 0; l < nlist; l++) { start[l + 1] += start[l]; fill[l] = start[l]; }
+      for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && L.sizes[l] > 0) qs[fill[l]++] = ((t - p0) / nprobe) | 0; }
+      for (let l = 0; l < nlist; l++) {
+        const s = start[l], e = start[l + 1];
+        if (e > s) ex.scanList(qOff, d, qsOff + s * 4, e - s, L.codes[l].byteOffset, L.labels[l].byteOffset, L.sizes[l], maskOff, hdOff, hiOff, cntOff, k, ip);
       }
-      const n = K.drain(idx, dist);
-      for (let t = 0; t < n; t++) { out.indices[q * k + t] = idx[t]; out.distances[q * k + t] = this.metric.reducedToDistance(dist[t]); }
+      for (let i = 0; i < b; i++) {
+        const n = K.drainAt(hdOff + i * k * 4, hiOff + i * k * 4, cnt[i], idx, dist);
+        const o = (q0 + i) * k;
+        for (let t = 0; t < n; t++) { out.indices[o + t] = idx[t]; out.distances[o + t] = this.metric.reducedToDistance(dist[t]); }
+      }
     }
   }
 

@@ -10,6 +10,7 @@ export interface IvfExports {
   heapPush(d: number, label: number): void;
   scanL2(q: number, d: number, codes: number, labels: number, n: number, mask: number): void;
   scanIp(q: number, d: number, codes: number, labels: number, n: number, mask: number): void;
+  scanList(Q: number, d: number, qs: number, nqs: number, codes: number, labels: number, n: number, mask: number, hd: number, hi: number, cnt: number, cap: number, ip: number): void;
   scanAdc(lut: number, bias: number, codes: number, labels: number, n: number, m: number, mask: number): void;
   addTables(a: number, b: number, out: number, len: number): void;
   tables(q: number, centroids: number, m: number, ksub: number, dsub: number, l2: number, scale: number, lut: number): void;
@@ -93,12 +94,21 @@ export class IvfKernels {
 
   /** The heap's pairs sorted by (distance, label) into idx / dist; returns how many. */
   drain(idx: Int32Array, dist: Float64Array): number {
-    const n = this.ex.heapCount();
-    const hd = new Float32Array(this.buffer, this.offset('hd'), n), hi = new Int32Array(this.buffer, this.offset('hi'), n);
-    const order = new Array<number>(n);
-    for (let t = 0; t < n; t++) order[t] = t;
-    order.sort((a, b) => hd[a] - hd[b] || hi[a] - hi[b]);
-    for (let t = 0; t < n; t++) { idx[t] = hi[order[t]]; dist[t] = hd[order[t]]; }
+    return this.drainAt(this.offset('hd'), this.offset('hi'), this.ex.heapCount(), idx, dist);
+  }
+
+  /**
+   * The n pairs of a heap at byte offsets hd (f32) / hi (i32) sorted by (distance, label) into
+   * idx / dist (an insertion sort: n is k, a few tens at most); returns n.
+   */
+  drainAt(hd: number, hi: number, n: number, idx: Int32Array, dist: Float64Array): number {
+    const D = new Float32Array(this.buffer, hd, n), I = new Int32Array(this.buffer, hi, n);
+    for (let t = 0; t < n; t++) {
+      const v = D[t], l = I[t];
+      let p = t;
+      while (p > 0 && (dist[p - 1] > v || (dist[p - 1] === v && idx[p - 1] > l))) { dist[p] = dist[p - 1]; idx[p] = idx[p - 1]; p--; }
+      dist[p] = v; idx[p] = l;
+    }
     return n;
   }
 

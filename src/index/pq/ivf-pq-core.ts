@@ -124,7 +124,7 @@ export class IvfPqCore implements FamilyCore {
       const nlist = o.ivf.nlist ?? defaultNlist(X.rows);
       if (X.rows < nlist) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train nlist = ${nlist} lists; expected at least ${nlist} rows (FAISS advises 39 per list)`);
       this.coarse = CoarseQuantiser.train(X, nlist, this.kind, isCosine(this.metric), o.ivf);
-      R = this.residuals(X, this.coarse.assign(X));
+      R = this.residuals(X, this.coarse.assign(X, o.ivf.threads));
     }
     const m = o.m ?? defaultM(this.dim);
     this.pq = o.coder ? o.coder.train(R, X, m, o.nbits) : ProductQuantizer.train(R, m, o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
@@ -146,7 +146,7 @@ export class IvfPqCore implements FamilyCore {
 
   add(data: Matrix, labels: Int32Array): void {
     const X = this.input(data, 'vectors');
-    const lists = this.coarse ? this.coarse.assign(X) : new Int32Array(X.rows);
+    const lists = this.coarse ? this.coarse.assign(X, this.opts.ivf?.threads) : new Int32Array(X.rows);
     const R = this.coarse ? this.residuals(X, lists) : X;
     const codes = this.opts.coder ? this.opts.coder.encode(this.pq!, R, X) : this.pq!.encode(R);
     this.lists!.append(lists, labels, codes);

@@ -8,6 +8,7 @@ import type { Allow, FamilyCore } from '../types.js';
 import { scoreKind } from '../ivf/coarse.js';
 import { IvfPqCore, type PqOptions, type ResidualCoder } from '../pq/ivf-pq-core.js';
 import { encodeAnisotropic, trainAnisotropic } from './anisotropic.js';
+import { defaultThreads } from '../../parallel/index.js';
 
 /** Build options of the scann family (see ./descriptor.ts). */
 export interface ScannOptions {
@@ -72,7 +73,7 @@ export class ScannCore implements FamilyCore {
     return {
       m: d / (o.dimsPerBlock ?? defaultBlock(d)), nbits: 4, pqIter: 25, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid,
       refine: true, precomputedTable: true,
-      ivf: { nlist, niter: o.niter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid },
+      ivf: { nlist, niter: o.niter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid, threads: defaultThreads() },
       coder,
     };
   }

@@ -253,3 +253,37 @@ test('hnsw f16 / sq8: real data (SIFT 4,900 x 128 of ../shared/data) recall@10 >
     }
   })();
 });
+
+test('hnsw f16 / sq8 with refine: the float32 rows re-rank k x kFactor exactly (true distances), kept through save / load, adds and searchAsync', async () => {
+  const truth = createIndex('brute', X).search(Q, 10);
+  const plain = createIndex('hnsw', X, { codec: 'sq8', M: 12, efConstruction: 100 });
+  const ref = createIndex('hnsw', X, { codec: 'sq8', refine: true, M: 12, efConstruction: 100 });
+  const r0 = recall(plain.search(Q, 10), truth), r1 = recall(ref.search(Q, 10), truth);
+  assert.ok(r1 >= 0.98 && r1 > r0, `sq8 recall ${r0}, refined ${r1}`);
+  assert.ok(recall(ref.search(Q, 10, { kFactor: 1 }), truth) <= r1, 'kFactor 1 re-ranks the graph\'s own k only');
+  // re-ranked distances are the exact float32 ones
+  const res = ref.search(Q, 10);
+  for (let t = 0; t < res.ids.length; t++) {
+    const q = Math.floor(t / 10), id = res.ids[t];
+    const exact = new BruteForce(rows(X, id, id + 1)).search(rows(Q, q, q + 1), 1).distances[0];
+    assert.ok(Math.abs(res.distances[t] - exact) <= 1e-5 * Math.max(1, exact), `${t}: ${res.distances[t]} vs ${exact}`);
+  }
+  assert.ok(ref.memoryUsage() >= plain.memoryUsage() + 2000 * 30 * 4);
+  assert.deepEqual(Array.from(ref.getVector(7)), Array.from(X.data.subarray(7 * 30, 8 * 30)));
+  const bytes = ref.toBytes();
+  for (const view of [false, true]) {
+    const back = indexFromBytes(bytes.slice(), { view });
+    assert.deepEqual(Array.from(back.search(Q, 10).ids), Array.from(res.ids), `view ${view}`);
+    assert.deepEqual(Array.from(back.search(Q, 10).distances), Array.from(res.distances));
+  }
+  const many = rows(drawn, 0, 300);
+  assert.deepEqual(Array.from((await ref.searchAsync(many, 10, { threads: 2 })).ids), Array.from(ref.search(many, 10).ids));
+  // adds keep their rows (label order), removals are honoured
+  const ids = ref.add(rows(Q, 0, 5));
+  assert.deepEqual(Array.from(ref.search(rows(Q, 0, 5), 1).ids), Array.from(ids));
+  assert.equal(ref.search(rows(Q, 0, 5), 1).distances[0], 0);
+  ref.remove([ids[0]]);
+  assert.ok(!Array.from(ref.search(rows(Q, 0, 1), 10).ids).includes(ids[0]));
+  // f32 storage keeps no second copy (it is exact already)
+  assert.equal(createIndex('hnsw', X, { refine: true }).memoryUsage(), createIndex('hnsw', X).memoryUsage());
+});

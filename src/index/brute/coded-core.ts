@@ -10,6 +10,7 @@ import { loadCodec, makeCodec, type Codec } from '../../codecs/index.js';
 import type { Envelope, Section } from '../envelope.js';
 import type { Allow, FamilyCore } from '../types.js';
 import { StoredRows } from '../shared/stored-rows.js';
+import { rerankExact } from '../shared/rerank.js';
 
 /**
  * Brute force over encoded vectors (FAISS's IndexScalarQuantizer / IndexBinaryFlat): every
@@ -135,23 +136,7 @@ export class CodedCore implements FamilyCore {
 
   /** Exact re-ranking of each query's kk candidates over the float32 rows; keeps k. */
   private rerank(Q: DenseMatrix, k: number, kk: number, c: { idx: Int32Array; red: Float64Array }): SearchResult {
-    const rows = this.refined!.matrix() as DenseMatrix, d = this.dim, m = this.metric;
-    const out = SearchResult.empty(Q.rows, k);
-    const h = new TopK(k);
-    const tmpI = new Int32Array(k), tmpD = new Float64Array(k);
-    for (let i = 0; i < Q.rows; i++) {
-      h.reset(k);
-      for (let t = 0; t < kk; t++) {
-        const j = c.idx[i * kk + t];
-        if (j < 0) continue;
-        const r = m.reduced(Q.data, i * d, rows.data, j * d, d);
-        if (h.accepts(r, j)) h.push(r, j);
-      }
-      tmpI.fill(-1); tmpD.fill(Infinity);
-      const got = h.drainSorted(tmpI, tmpD, 0);
-      for (let t = 0; t < got; t++) { out.indices[i * k + t] = tmpI[t]; out.distances[i * k + t] = m.reducedToDistance(tmpD[t]); }
-    }
-    return out;
+    return rerankExact(this.metric, this.refined!.matrix() as DenseMatrix, Q, k, c.idx, kk);
   }
 
   private finish(nq: number, k: number, c: { idx: Int32Array; red: Float64Array }): SearchResult {

@@ -8,22 +8,29 @@ import type { SearchResult, RadiusResult } from '../../search/results.js';
 import type { Section } from '../envelope.js';
 import type { FamilyDescriptor, BuildContext } from '../registry.js';
 import type { Allow, FamilyCore } from '../types.js';
+import { StoredRows } from '../shared/stored-rows.js';
+import { rerankExact } from '../shared/rerank.js';
+import type { DenseMatrix } from '../../core/matrix.js';
 
 /**
  * HNSW (Malkov & Yashunin 2018) behind the contract: the graph of src/search/hnsw/ with the
  * wrapper's labels as its ids. Its sections are the index memory's own regions (vectors, layer-0
- * links, upper layers, ...), written straight from the arena.
+ * links, upper layers, ...), written straight from the arena. With a lossy codec (f16, sq8) and
+ * `refine`, the float32 rows are also kept, outside the arena (row = label), and each search
+ * re-ranks the graph's best k x kFactor exactly (FAISS's IndexRefineFlat over IndexHNSWSQ).
  */
 export class HnswCore implements FamilyCore {
   readonly exact = false;
   readonly isTrained = true;
-  constructor(readonly hnsw: HnswIndex) {}
+  constructor(readonly hnsw: HnswIndex, readonly refined: StoredRows | null = null) {}
   get metric(): Metric { return this.hnsw.metric; }
   get dim(): number { return this.hnsw.dim; }
 
   add(data: Matrix, labels: Int32Array): void {
     if (data.kind !== 'dense') throw new KnnkitError('vectors', 'vectors: HNSW needs dense data; sparse (CSR) data is searched with "brute"');
+    if (this.refined && labels.length > 0 && labels[0] !== this.refined.rows) throw new KnnkitError('labels', `labels: expected ${this.refined.rows} next, got ${labels[0]}`);
     this.hnsw.add(data, labels);
+    this.refined?.append(data);
   }
 
   remove(labels: Int32Array): void {
@@ -38,12 +45,23 @@ export class HnswCore implements FamilyCore {
     };
   }
 
-  search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
-    return this.hnsw.search(queries as never, k, this.params(p, allow));
+  /** Candidates the graph returns: k, or k x kFactor (capped at the live points) to re-rank. */
+  private candidates(k: number, p: Record<string, unknown>): number {
+    return this.refined ? Math.min(this.hnsw.size, k * ((p.kFactor as number | undefined) ?? 4)) : k;
   }
 
-  searchAsync(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null, threads: number | undefined): Promise<SearchResult> {
-    return this.hnsw.searchAsync(queries as never, k, { ...this.params(p, allow), threads, minQueriesPerThread: p.minQueriesPerThread as number | undefined });
+  private refine(queries: Matrix, k: number, res: SearchResult): SearchResult {
+    if (!this.refined) return res;
+    return rerankExact(this.metric, this.refined.matrix() as DenseMatrix, queries as DenseMatrix, k, res.indices, res.k);
+  }
+
+  search(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null): SearchResult {
+    return this.refine(queries, k, this.hnsw.search(queries as never, this.candidates(k, p), this.params(p, allow)));
+  }
+
+  async searchAsync(queries: Matrix, k: number, p: Record<string, unknown>, allow: Allow | null, threads: number | undefined): Promise<SearchResult> {
+    const res = await this.hnsw.searchAsync(queries as never, this.candidates(k, p), { ...this.params(p, allow), threads, minQueriesPerThread: p.minQueriesPerThread as number | undefined });
+    return this.refine(queries, k, res);
   }
 
   rangeSearch(queries: Matrix, r: number, p: Record<string, unknown>, allow: Allow | null): RadiusResult {
@@ -51,12 +69,13 @@ export class HnswCore implements FamilyCore {
   }
 
   getVector(label: number): Float32Array {
+    if (this.refined && this.hnsw.has(label)) return this.refined.row(label);
     const v = this.hnsw.getVector(label);
     if (!v) throw new KnnkitError('id', `id: label ${label} is not live`);
     return v;
   }
 
-  memoryUsage(): number { return this.hnsw.memoryUsage(); }
+  memoryUsage(): number { return this.hnsw.memoryUsage() + (this.refined?.bytes() ?? 0); }
 
   /**
    * Section format 2: the arena image as one section (serialize.ts, hnswImage: the kernel's
@@ -68,11 +87,12 @@ export class HnswCore implements FamilyCore {
     const part = (name: string) => parts.find((p) => p.name === name)!.bytes;
     const [first, ...more] = hnswImage(this.hnsw);
     return {
-      state: header as unknown as Record<string, unknown>,
+      state: { ...header, ...(this.refined ? { refineRows: this.refined.rows } : {}) } as unknown as Record<string, unknown>,
       sections: [
         { name: 'hnsw.arena', data: first, more, type: 'u8' },
         { name: 'hnsw.labels', data: part('labels'), type: 'i32' },
         { name: 'hnsw.free', data: part('free'), type: 'i32' },
+        ...(this.refined ? this.refined.sections() : []),
       ],
     };
   }
@@ -86,6 +106,12 @@ function hnswOptions(ctx: BuildContext) {
     threads: o.threads as number, deterministic: o.deterministic as boolean,
     onProgress: ctx.onProgress,
   };
+}
+
+/** The float32 rows kept for re-ranking: refine with a lossy codec (f32 and bits are exact already). */
+function refineRows(dim: number, ctx: BuildContext): StoredRows | null {
+  const codec = ctx.options.codec;
+  return ctx.options.refine === true && (codec === 'f16' || codec === 'sq8') ? new StoredRows(dim, false) : null;
 }
 
 export const hnswFamily: FamilyDescriptor = {
@@ -106,22 +132,26 @@ export const hnswFamily: FamilyDescriptor = {
     { name: 'reorder', type: 'boolean', default: true, doc: 'renumber nodes in breadth-first order after a bulk build (cache locality)' },
     { name: 'reuseDeleted', type: 'boolean', default: true, doc: 'new points reuse the slots of removed ones' },
     { name: 'threads', type: 'integer', default: 1, min: 1, max: 1024, doc: 'threads that insert points (builds and large adds; hnswlib-style per-node locks): the links then vary from run to run, recall does not. The CLI\'s --threads sets it' },
+    { name: 'refine', type: 'boolean', default: false, doc: 'codecs f16 / sq8: also keep the float32 rows (outside the graph\'s memory) and re-rank the best k x kFactor exactly' },
     { name: 'deterministic', type: 'boolean', default: false, doc: 'reproducible builds (same data + seed = same graph): inserts serially whatever threads says, at the 1-thread build time' },
   ],
   searchParams: [
     { name: 'ef', type: 'integer', default: 64, min: 1, doc: 'beam width of the search (raised to k)' },
     { name: 'filterStrategy', type: 'enum', default: 'auto', choices: ['auto', 'graph', 'scan'], doc: 'filtered search: graph walk, exact scan of the allowed points, or the cost rule' },
+    { name: 'kFactor', type: 'integer', default: 4, min: 1, doc: 'with refine: candidates per result re-ranked exactly (FAISS IndexRefineFlat k_factor)' },
     { name: 'minQueriesPerThread', type: 'integer', min: 1, doc: 'searchAsync: fewer queries per worker thread than this run in the calling thread (default 64); given, threads counts workers (threads 1 = one worker), and 1 sends even one query to a worker (a server keeping its event loop free)' },
   ],
   sweep: 'ef',
   formatVersion: 2,
   recallFloor: 0.9,
   create(dim, ctx) {
-    return new HnswCore(new HnswIndex(dim, hnswOptions(ctx)));
+    return new HnswCore(new HnswIndex(dim, hnswOptions(ctx)), refineRows(dim, ctx));
   },
   build(data, ctx) {
     if (data.kind !== 'dense') throw new KnnkitError('data', 'data: HNSW needs dense data; sparse (CSR) data is searched with "brute"');
-    return new HnswCore(HnswIndex.build(data, hnswOptions(ctx)));
+    const rows = refineRows(data.cols, ctx);
+    rows?.append(data);
+    return new HnswCore(HnswIndex.build(data, hnswOptions(ctx)), rows);
   },
   load(env, ctx) {
     const h = env.header.state.core as unknown as Header;
@@ -138,6 +168,8 @@ export const hnswFamily: FamilyDescriptor = {
     // build threads are not part of the graph's format; the saved options carry them, so that
     // adds to a loaded index insert on as many threads as the build did (deterministic: serial)
     if (typeof ctx.options.threads === 'number' && ctx.options.deterministic !== true) hnsw.threads = ctx.options.threads;
-    return new HnswCore(hnsw);
+    const st = env.header.state.core as { refineRows?: number };
+    const rows = typeof st.refineRows === 'number' ? StoredRows.load(env, hnsw.dim, false, st.refineRows, ctx.view) : null;
+    return new HnswCore(hnsw, rows);
   },
 };

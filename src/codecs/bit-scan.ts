@@ -8,16 +8,23 @@ interface BitsExports {
   scanBlocked(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
   /** scanTopK for rows of exactly W words (W = 1..8): held1 .. held8 */
   [held: `held${number}`]: (base: number, n: number, q: number, nq: number, k: number, mask: number, outD: number, outI: number) => void;
+  /** k = 1 unmasked with the segment lower bound, rows of W = 3..8 words: pruned3 .. pruned8 */
+  [pruned: `pruned${number}`]: (base: number, n: number, q: number, nq: number, dim: number, cnt: number, scr: number, outD: number, outI: number) => void;
+  buildCounts(base: number, n: number, W: number, dim: number, cnt: number): void;
   packF32(src: number, nq: number, dim: number, W: number, dst: number): number;
 }
 
+/** Segments of the k = 1 lower bound (assembly/bits.ts SEG): 32 bytes of counts per row. */
+const SEGMENTS = 32;
+
 /**
  * Which WebAssembly scan answers: `'auto'` the fastest for the row width (rows of <= 8 words:
- * one query at a time with its words held in registers; wider: four queries per row load),
- * `'blocked'` the four-query scan at every width (the reference the other is tested and
- * benchmarked against). Both return the same neighbours and distances.
+ * one query at a time with its words held in registers; wider: four queries per row load; and
+ * k = 1 without a mask, after `prepareNearest`, the segment-bound scan), `'held'` the same
+ * without the bound, `'blocked'` the four-query scan at every width (the reference the others
+ * are tested and benchmarked against). All return the same neighbours and distances.
  */
-export type BitScanKernel = 'auto' | 'blocked';
+export type BitScanKernel = 'auto' | 'held' | 'blocked';
 
 /**
  * Exact k-NN over bit-packed rows by popcount (assembly/bits.ts, i64.popcnt), or its TypeScript
@@ -28,6 +35,9 @@ export class BitScan {
   private ex: BitsExports | null = null;
   private base = 1024;
   private scratch = 0;
+  /** segment counts and the bound scan's scratch (prepareNearest), 0 until then */
+  private cnt = 0;
+  private boundScratch = 0;
   readonly path: 'wasm' | 'ts';
 
   constructor(private codes: Uint8Array, private n: number, readonly words64: number, readonly kernel: BitScanKernel = 'auto') {
@@ -35,7 +45,7 @@ export class BitScan {
     this.path = loaded ? 'wasm' : 'ts';
     if (!loaded) return;
     this.ex = new WebAssembly.Instance(loaded.module, defaultImports()).exports as unknown as BitsExports;
-    this.scratch = this.base + n * words64 * 8;
+    this.scratch = align16(this.base + n * words64 * 8);
     // room for a batch of 256 float32 queries now, so that a first search does not pay a memory.grow
     const room = 256 * (words64 * 64 * 4 + words64 * 8 + 64);
     ensureMemory(this.ex.memory, this.scratch + room);
@@ -43,6 +53,29 @@ export class BitScan {
     // and written once, so that the OS maps those pages now: a first search writing into fresh
     // pages paid their faults (Binalpha, 140 queries: 179 kB of floats, ~0.15 ms of a 0.4 ms call)
     new Uint8Array(this.ex.memory.buffer, this.scratch, room).fill(0);
+  }
+
+  /**
+   * Readies the k = 1 lower-bound scan (rows of 3..8 words, WebAssembly, kernel 'auto'): per row
+   * the popcounts of 32 segments (32 bytes a row, built here once). Hamming distance >= the sum
+   * of |count differences|, so most rows are skipped without being scored; answers unchanged.
+   * Returns whether the bound scan is in use. kNN-Graph calls it at fit; a brute-force index
+   * (k of 10 and more) does not pay the memory.
+   */
+  prepareNearest(): boolean {
+    const W = this.words64;
+    if (!this.ex || this.kernel !== 'auto' || W < 3 || W > 8 || this.n === 0) return false;
+    if (this.cnt) return true;
+    const nb = (this.n + 15) >> 4;
+    // the query scratch is only used during a search, so it moves up behind the counts
+    this.cnt = this.scratch;
+    this.boundScratch = this.cnt + nb * SEGMENTS * 16;
+    this.scratch = align16(this.boundScratch + SEGMENTS * 16 + nb * 16 + 16);
+    const room = 256 * (W * 64 * 4 + W * 8 + 64);
+    ensureMemory(this.ex.memory, this.scratch + room);
+    new Uint8Array(this.ex.memory.buffer, this.boundScratch, this.scratch - this.boundScratch + room).fill(0);
+    this.ex.buildCounts(this.base, this.n, W, W * 64, this.cnt);
+    return true;
   }
 
   memoryUsage(): number { return this.ex ? this.ex.memory.buffer.byteLength : 0; }
@@ -101,7 +134,8 @@ export class BitScan {
   private scan(qOff: number, nq: number, k: number, mOff: number, dOff: number, iOff: number): void {
     const ex = this.ex!, W = this.words64;
     // rows of <= 8 words: the export compiled for this width (its own function, so its own registers)
-    if (this.kernel === 'auto' && W <= 8) ex[`held${W}`](this.base, this.n, qOff, nq, k, mOff, dOff, iOff);
+    if (this.cnt && k === 1 && mOff === 0) ex[`pruned${W}`](this.base, this.n, qOff, nq, W * 64, this.cnt, this.boundScratch, dOff, iOff);
+    else if (this.kernel !== 'blocked' && W <= 8) ex[`held${W}`](this.base, this.n, qOff, nq, k, mOff, dOff, iOff);
     else ex.scanBlocked(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
   }
 
@@ -126,3 +160,5 @@ export class BitScan {
     }
   }
 }
+
+function align16(x: number): number { return (x + 15) & ~15; }

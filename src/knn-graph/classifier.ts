@@ -319,7 +319,10 @@ function bitScanFor(M: DenseMatrix, always: boolean): BitScan | undefined {
   if (!always && M.rows * (codec.bytesPerVector / 8) > BIT_SCAN_MAX_WORDS) return undefined;
   const codes = new Uint8Array(M.rows * codec.bytesPerVector);
   codec.encode(M.data, M.rows, codes, 0, 'X');
-  return new BitScan(codes, M.rows, codec.bytesPerVector / 8);
+  const scan = new BitScan(codes, M.rows, codec.bytesPerVector / 8);
+  // the lookup is k = 1: the segment-bound scan skips most rows (same answers), built here at fit
+  scan.prepareNearest();
+  return scan;
 }
 
 function isFloat32Block(X: unknown): X is { data: Float32Array; rows: number; cols: number } {

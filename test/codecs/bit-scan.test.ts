@@ -10,9 +10,10 @@ import { cvpartitionStratifiedKFold } from '../../src/knn-graph/matlab-folds.js'
 import { setWasmMode } from '../../src/wasm/loader.js';
 import { sharedData } from '../helpers/data.js';
 
-// The held-register scan (rows of <= 8 words) and the four-query blocked scan (every width) must
-// return exactly the neighbours of a plain sort by (Hamming distance, row): same rows, same
-// distances, ties by the lower row, -1 / MAX padding when k exceeds the candidates.
+// The segment-bound scan (k = 1, after prepareNearest), the held-register scan (rows of <= 8
+// words) and the four-query blocked scan (every width) must return exactly the neighbours of a
+// plain sort by (Hamming distance, row): same rows, same distances, ties by the lower row,
+// -1 / MAX padding when k exceeds the candidates.
 
 /** 0/1 rows with few distinct patterns, so that equal distances and duplicate rows are common. */
 function binaryRows(n: number, d: number, rng: Rng, density: number): Float32Array {
@@ -70,7 +71,10 @@ test('bit scan: held and blocked kernels (and the TypeScript twin) equal the sor
       for (const k of [1, 3, n, n + 5]) {
         for (const m of [null, mask]) {
           const want = oracle(X, n, Q, nq, d, k, m);
-          const scans: [string, BitScan][] = (['auto', 'blocked'] as BitScanKernel[]).map((kk) => [kk, new BitScan(codes, n, W, kk)]);
+          const scans: [string, BitScan][] = (['auto', 'held', 'blocked'] as BitScanKernel[]).map((kk) => [kk, new BitScan(codes, n, W, kk)]);
+          const bound = new BitScan(codes, n, W);
+          assert.equal(bound.prepareNearest(), W >= 3 && W <= 8, `W ${W}: the bound scan is for 3..8 words`);
+          scans.push(['bound', bound]);
           setWasmMode('off');
           try { scans.push(['ts', new BitScan(codes, n, W)]); } finally { setWasmMode(undefined); }
           for (const [name, scan] of scans) {
@@ -87,7 +91,7 @@ test('bit scan: held and blocked kernels (and the TypeScript twin) equal the sor
   }
 });
 
-test('bit scan: held kernel equals the blocked kernel on the Binalpha folds (k = 1 and 5)', async (t) => {
+test('bit scan: bound and held kernels equal the blocked kernel on the Binalpha folds (k = 1 and 5)', async (t) => {
   const data = sharedData('binalpha.csv');
   if (data.skip) { t.skip(data.skip); return; }
   const ds = await readDataset(data.path);
@@ -95,11 +99,16 @@ test('bit scan: held kernel equals the blocked kernel on the Binalpha folds (k =
   for (const fold of cvpartitionStratifiedKFold(ds.y!, 10, 5).slice(0, 3)) {
     const tr = matrixTakeRows(X, fold.train) as DenseMatrix, te = matrixTakeRows(X, fold.test) as DenseMatrix;
     const { codes, W } = pack(tr.data, tr.rows, d);
-    const held = new BitScan(codes, tr.rows, W), blocked = new BitScan(codes, tr.rows, W, 'blocked');
+    const held = new BitScan(codes, tr.rows, W, 'held'), blocked = new BitScan(codes, tr.rows, W, 'blocked'), bound = new BitScan(codes, tr.rows, W);
+    assert.ok(bound.prepareNearest());
     for (const k of [1, 5]) {
-      const a = run(held, te.data, te.rows, d, k, null, true), b = run(blocked, te.data, te.rows, d, k, null, true);
-      assert.deepEqual(a, b, `k ${k}`);
-      if (k === 1) assert.deepEqual(a, oracle(tr.data, tr.rows, te.data, te.rows, d, 1, null), 'k 1: the sorted oracle');
+      const b = run(blocked, te.data, te.rows, d, k, null, true);
+      assert.deepEqual(run(held, te.data, te.rows, d, k, null, true), b, `held, k ${k}`);
+      assert.deepEqual(run(bound, te.data, te.rows, d, k, null, true), b, `bound, k ${k}`);
+      if (k === 1) assert.deepEqual(b, oracle(tr.data, tr.rows, te.data, te.rows, d, 1, null), 'k 1: the sorted oracle');
+      // the training rows as queries: every one has a distance-0 match (itself, or a lower duplicate)
+      const self = run(bound, tr.data, tr.rows, d, k, null, true);
+      assert.deepEqual(self, run(blocked, tr.data, tr.rows, d, k, null, true), `bound on the training rows, k ${k}`);
     }
   }
 });

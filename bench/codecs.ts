@@ -5,7 +5,8 @@
 // same load. Per row: bytes per vector (memoryUsage / n), build time, recall@10 against exact
 // float32 brute force, queries/s wall and per CPU-second (process.cpuUsage), load average.
 // HNSW rows (M 16, efConstruction 200, one build thread) per codec f32 / f16 / sq8: bytes per
-// vector (memoryUsage / n: vectors + links + ids), build wall and CPU seconds, recall@10 and
+// vector (memoryUsage / n: vectors + links + ids; sq8+refine adds the float32 rows kept for the
+// exact re-ranking of k x 4 candidates), build wall and CPU seconds, recall@10 and
 // queries per CPU-second at ef 32 / 64 / 128 (the queries searched --hnsw-repeat times), and the
 // f16 / sq8 graphs also searched by the TypeScript kernel (the same bytes loaded with
 // KNNKIT_WASM off) at ef 64, for the SIMD decode / TypeScript decode ratio.
@@ -93,12 +94,13 @@ function searchRow(idx: ReturnType<typeof createIndex>, ef: number, repeat: numb
 if (!noHnsw) {
   console.log(`HNSW (M 16, efConstruction 200, 1 build thread; search ${nq} queries x ${hnswRepeat}):`);
   const hrows: HRow[] = [];
-  for (const codec of ['f32', 'f16', 'sq8']) {
+  for (const [codec, extra] of [['f32', {}], ['f16', {}], ['sq8', {}], ['sq8', { refine: true }]] as [string, Record<string, unknown>][]) {
     const c0 = cpuNow(), t0 = performance.now();
-    const idx = createIndex('hnsw', X, { codec, M: 16, efConstruction: 200, threads: 1 });
+    const idx = createIndex('hnsw', X, { codec, M: 16, efConstruction: 200, threads: 1, ...extra });
+    const name = extra.refine ? `${codec}+refine` : codec;
     const buildS = (performance.now() - t0) / 1e3, buildCpu = cpuNow() - c0;
-    const row: HRow = { codec, bpv: idx.memoryUsage() / n, buildS, buildCpu, at: [32, 64, 128].map((ef) => searchRow(idx, ef, hnswRepeat)) };
-    if (codec !== 'f32') {
+    const row: HRow = { codec: name, bpv: idx.memoryUsage() / n, buildS, buildCpu, at: [32, 64, 128].map((ef) => searchRow(idx, ef, hnswRepeat)) };
+    if (codec !== 'f32' && !extra.refine) {
       // the same graph searched by the TypeScript kernel (decode per coordinate in JavaScript)
       setWasmMode('off');
       try {
@@ -109,7 +111,7 @@ if (!noHnsw) {
     }
     hrows.push(row);
     const at = row.at.map((a) => `ef ${a.ef}: recall ${fmt(a.recall, 3)} ${fmt(a.qps, 0)} q/s ${fmt(a.qpsCpu, 0)} q/CPU-s`).join(' | ');
-    console.log(`  hnsw ${codec.padEnd(4)} ${fmt(row.bpv, 1).padStart(7)} B/vec  build ${fmt(buildS, 1)} s (${fmt(buildCpu, 1)} CPU s)  ${at}` +
+    console.log(`  hnsw ${name.padEnd(10)} ${fmt(row.bpv, 1).padStart(7)} B/vec  build ${fmt(buildS, 1)} s (${fmt(buildCpu, 1)} CPU s)  ${at}` +
       (row.ts ? ` | TypeScript kernel ef 64: ${fmt(row.ts.qpsCpu, 0)} q/CPU-s` : '') + `  load ${load()}`);
   }
   const base = hrows[0];

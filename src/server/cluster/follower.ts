@@ -33,8 +33,11 @@ export class ShardFollower {
     private recover: () => Promise<boolean> = async () => false) {}
 
   private async tryRecover(why: string): Promise<void> {
+    const t0 = Date.now();
+    if (process.env.KNNKIT_CLUSTER_DEBUG) this.log(`${why}: loading the manifest's segments (applied ${this.shard.applied})`);
     try {
-      await withTimeout(this.recover(), 90_000, 'loading the sealed segment');
+      const loaded = await withTimeout(this.recover(), 90_000, 'loading the sealed segments');
+      if (process.env.KNNKIT_CLUSTER_DEBUG) this.log(`${why}: ${loaded ? 'loaded' : 'nothing newer to load'} in ${Date.now() - t0} ms`);
     } catch (e) {
       this.log(`${why}: sealed segment not loaded (${(e as Error).message}); following the stream`);
     }

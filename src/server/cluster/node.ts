@@ -362,7 +362,11 @@ export class ClusterNode {
       }));
     }
     const ok = await Promise.all(Object.entries(targets).map(([i, seq]) => a.shards[Number(i)].waitFor(seq, wait)));
-    if (ok.includes(false)) throw new ApiError(503, `Service unavailable: node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`);
+    if (ok.includes(false)) {
+      const msg = `node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`;
+      this.log(`503: ${msg}`); // a follower stuck for the whole read wait is worth a line in the node's log
+      throw new ApiError(503, `Service unavailable: ${msg}`);
+    }
     // a shard that reached the stream's last sequence as of t0 holds every write acknowledged before t0
     if (typeof c !== 'object' || !('maxLagSeq' in c)) for (const i of asked) if (targets[i] !== undefined) a.shards[i].caughtUpAt = Math.max(a.shards[i].caughtUpAt, t0);
   }

@@ -15,7 +15,12 @@
  * has a coarse clock), and the first call of a fresh module instance. With
  * --predict, also `KnnGraphClassifier#predict` on each trained fold (default options).
  *
- *   node --import tsx bench/bit-scan.ts [--folds 10] [--reps 101] [--predict]
+ * --crossover: where kNN-Graph's `lookup: 'auto'` should stop scanning. Generated 320-bit data
+ * (Binalpha-like: 36 prototypes, each bit flipped with probability 0.15), n training rows and
+ * 140 queries; the bound scan against the bit-packed HNSW walk at the classifier's defaults
+ * (M 32, construction beam 200, ef 16), warm ms per batch, interleaved.
+ *
+ *   node --import tsx bench/bit-scan.ts [--folds 10] [--reps 101] [--predict] [--crossover]
  */
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -29,6 +34,8 @@ import { readDataset } from '../src/io/index.js';
 import { KnnGraphClassifier } from '../src/knn-graph/index.js';
 import { cvpartitionStratifiedKFold } from '../src/knn-graph/matlab-folds.js';
 import { opt, flag, median, cpuNow, fmt } from './common.js';
+import { HnswIndex } from '../src/search/hnsw/hnsw-index.js';
+import { Rng } from '../src/core/rng.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const file = join(here, '..', '..', 'shared', 'data', 'binalpha.csv');
@@ -63,7 +70,37 @@ function timeFold(codes: Uint8Array, n: number, W: number, te: DenseMatrix): Rec
   return out;
 }
 
+function crossover(): void {
+  const d = 320, nq = 140, rng = new Rng(7);
+  const protos = Array.from({ length: 36 }, () => Float32Array.from({ length: d }, () => (rng.random() < 0.3 ? 1 : 0)));
+  const rows = (m: number) => {
+    const x = new Float32Array(m * d);
+    for (let i = 0; i < m; i++) { const p = protos[rng.int(36)]; for (let t = 0; t < d; t++) x[i * d + t] = rng.random() < 0.15 ? 1 - p[t] : p[t]; }
+    return x;
+  };
+  const codec = new BitsCodec(d), W = codec.bytesPerVector / 8;
+  console.log(`\ncrossover: generated ${d}-bit data, ${nq} queries, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+  console.log('| n | n x words | bound scan ms / batch | HNSW walk (bits, M 32, efC 200, ef 16) ms / batch | walk / scan |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const n of [1264, 2500, 5000, 10000, 20000]) {
+    const X = rows(n), Q = rows(nq);
+    const codes = new Uint8Array(n * codec.bytesPerVector);
+    codec.encode(X, n, codes, 0);
+    const scan = new BitScan(codes, n, W); scan.prepareNearest();
+    const idx = HnswIndex.build({ kind: 'dense', data: X, rows: n, cols: d }, { metric: 'euclidean', M: 32, efConstruction: 200, ef: 16, seed: 3, storage: 'bits' });
+    const qm = { kind: 'dense' as const, data: Q, rows: nq, cols: d };
+    const I = new Int32Array(nq), D = new Int32Array(nq);
+    const runs = [() => scan.searchF32(Q, nq, d, 1, I, D), () => idx.search(qm, 1, { ef: 16 })];
+    for (let r = 0; r < 10; r++) runs.forEach((f) => f());
+    const ts = [[], []] as number[][];
+    for (let r = 0; r < reps; r++) runs.forEach((f, i) => { const t = performance.now(); f(); ts[i].push(performance.now() - t); });
+    const [a, b] = ts.map(median);
+    console.log(`| ${n} | ${n * W} | ${fmt(a, 3)} | ${fmt(b, 3)} | ${fmt(b / a, 2)} |`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (flag('crossover')) { crossover(); return; }
   if (!existsSync(file)) { console.log(`skipped: ${file} not found (the shared datasets sit beside the repository)`); return; }
   const ds = await readDataset(file);
   const X = ds.X as DenseMatrix, y = ds.y!;

@@ -131,6 +131,12 @@ test('compaction: deletes after sealing stay deleted across a restart; a node ki
   const c = await startClusterNode(root, 'c', nats.urls, opts);
   nodes.push(c);
   await expectState(c, live, 'fresh node after compaction');
+  // GET /collections/s: the segments the fresh node loaded (the compacted manifests: 1-2 per shard)
+  const info = (await call(c.url, 'GET', '/collections/s')).json.result as { segments_count: number; config: { knnkit: { segments: { sealed: number; growing: number; points: number }[] } } };
+  const segs = info.config.knnkit.segments;
+  assert.equal(segs.reduce((n, x) => n + x.points, 0), live.size);
+  assert.ok(segs.every((x) => x.sealed >= 1 && x.sealed <= 2 && x.growing === 0), JSON.stringify(segs));
+  assert.equal(info.segments_count, segs.reduce((n, x) => n + x.sealed, 0));
 });
 
 /** count, scroll, retrieval (deleted ids absent) and exact searches equal the oracle's. */

@@ -58,9 +58,11 @@ export function clusterApp(node: ClusterNode, opts: { bodyLimit?: number } = {})
     const name = req.params.collection_name;
     const c = await node.configOf(name);
     const n = (await node.read(name, readConsistency(req))).count(null);
+    const segs = await node.segmentsOf(name);
     return ok(req, reply, {
-      status: 'green', optimizer_status: 'ok', points_count: n, indexed_vectors_count: n, segments_count: c.shards,
-      config: { params: { vectors: { size: c.size, distance: c.distance }, shard_number: c.shards, replication_factor: c.replicas }, knnkit: { family: c.family, options: c.familyOptions, streams: c.streams, applied: await node.applied(name) } },
+      status: 'green', optimizer_status: 'ok', points_count: n, indexed_vectors_count: n,
+      segments_count: segs.reduce((k, x) => k + x.sealed + (x.growing ? 1 : 0), 0),
+      config: { params: { vectors: { size: c.size, distance: c.distance }, shard_number: c.shards, replication_factor: c.replicas }, knnkit: { family: c.family, options: c.familyOptions, streams: c.streams, applied: await node.applied(name), segments: segs } },
       payload_schema: {},
     });
   });

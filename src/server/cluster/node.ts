@@ -393,6 +393,11 @@ export class ClusterNode {
     return (await this.read(name, consistency)).count(filter);
   }
 
+  /** Per shard on this node: sealed segments, points in the growing segment, live points. */
+  async segmentsOf(name: string): Promise<{ sealed: number; growing: number; points: number }[]> {
+    return (await this.attach(name)).shards.map((s) => ({ sealed: s.sealed.length, growing: s.growing.payloads.size, points: s.size }));
+  }
+
   /** Per shard: stream sequence applied on this node. */
   async applied(name: string): Promise<number[]> {
     return (await this.attach(name)).shards.map((s) => s.applied);

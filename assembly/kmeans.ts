@@ -199,3 +199,35 @@ export function interleave(X: usize, n: i32, d: i32, dst: usize): void {
     }
   }
 }
+
+/**
+ * The np best (lowest) of each score row (S: n rows of kp f32, the first k of a row real), nearest
+ * first, into lists (n x np i32, -1 past a row's k) and best (n x np f32): a sorted insertion that
+ * takes a score only when strictly lower than the current np-th (on equal scores the lower centre
+ * stays). The probe's selection after `scores`; the same loop in TypeScript cost as much as the
+ * scores themselves at nprobe 32.
+ */
+export function select(S: usize, n: i32, kp: i32, k: i32, np: i32, lists: usize, best: usize): void {
+  for (let i = 0; i < n; i++) {
+    const s = S + ((<usize>i * <usize>kp) << 2);
+    const L = lists + ((<usize>i * <usize>np) << 2), B = best + ((<usize>i * <usize>np) << 2);
+    let filled = 0;
+    let worst: f32 = Infinity;
+    for (let j = 0; j < k; j++) {
+      const v = load<f32>(s + (<usize>j << 2));
+      if (filled == np && !(v < worst)) continue;
+      let pos = filled < np ? filled++ : np - 1;
+      while (pos > 0) {
+        const u = load<f32>(B + (<usize>(pos - 1) << 2));
+        if (!(v < u)) break;
+        store<f32>(B + (<usize>pos << 2), u);
+        store<i32>(L + (<usize>pos << 2), load<i32>(L + (<usize>(pos - 1) << 2)));
+        pos--;
+      }
+      store<f32>(B + (<usize>pos << 2), v);
+      store<i32>(L + (<usize>pos << 2), j);
+      worst = load<f32>(B + (<usize>(np - 1) << 2));
+    }
+    for (let t = filled; t < np; t++) { store<i32>(L + (<usize>t << 2), -1); store<f32>(B + (<usize>t << 2), Infinity); }
+  }
+}

@@ -10,6 +10,7 @@ interface KMeansExports {
   assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void;
   scores(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number): void;
   interleave(X: number, n: number, d: number, dst: number): void;
+  select(S: number, n: number, kp: number, k: number, np: number, lists: number, best: number): void;
 }
 let kernel: { module: WebAssembly.Module; ex: KMeansExports } | null = null;
 
@@ -163,37 +164,33 @@ export function nearestCentres(X: Float32Array, n: number, d: number, centers: F
   const normsOff = PANELS_OFF + nPanels * 32 * d, rawOff = normsOff + nPanels * 32;
   const rows = Math.min(n, SCORE_CHUNK), quadRows = (rows + 3) & ~3;
   const xOff = rawOff + rows * d * 4, outOff = xOff + quadRows * d * 4;
+  const selOff = outOff + rows * kp * 4, selBytes = rows * np * 4;
   if (panelsOwner !== probeKey || probeKey?.centers !== centers || probeKey.kind !== kind || probeKey.k !== k || probeKey.d !== d) {
     writePanels(ex, centers, k, d, kind);
     probeKey = { centers, kind, k, d };
     panelsOwner = probeKey;
   }
-  ensureMemory(ex.memory, outOff + rows * kp * 4);
+  ensureMemory(ex.memory, selOff + 2 * selBytes);
   const bp = blockPanels(d);
   const mem = ex.memory.buffer;
-  const lists = new Int32Array(n * np).fill(-1), scores = new Float32Array(n * np).fill(Infinity);
-  const Xm = new Float32Array(mem, rawOff, rows * d), S = new Float32Array(mem, outOff, rows * kp);
+  const lists = new Int32Array(n * np), scores = new Float32Array(n * np);
+  const Xm = new Float32Array(mem, rawOff, rows * d);
+  const Lm = new Int32Array(mem, selOff, rows * np), Bm = new Float32Array(mem, selOff + selBytes, rows * np);
   for (let i0 = 0; i0 < n; i0 += SCORE_CHUNK) {
     const r = Math.min(SCORE_CHUNK, n - i0);
     Xm.set(X.subarray(i0 * d, (i0 + r) * d));
     ex.interleave(rawOff, r, d, xOff);
     ex.scores(xOff, r, d, PANELS_OFF, nPanels, normsOff, outOff, bp);
+    // each row's nprobe best, nearest first (ties to the lower centre), in the module
+    ex.select(outOff, r, kp, k, np, selOff, selOff + selBytes);
+    lists.set(Lm.subarray(0, r * np), i0 * np);
+    scores.set(Bm.subarray(0, r * np), i0 * np);
+    if (kind !== 'l2') continue;
     for (let i = 0; i < r; i++) {
       let xx = 0;
-      if (kind === 'l2') for (let t = (i0 + i) * d, e = t + d; t < e; t++) xx += X[t] * X[t];
-      const o = (i0 + i) * np, so = i * kp;
-      let filled = 0, worst = Infinity;
-      for (let j = 0; j < k; j++) {
-        const v = S[so + j];
-        // strictly better than the current nprobe-th only: on equal scores the lower centre stays
-        if (filled === np && !(v < worst)) continue;
-        let pos = filled < np ? filled++ : np - 1;
-        while (pos > 0 && v < scores[o + pos - 1]) { scores[o + pos] = scores[o + pos - 1]; lists[o + pos] = lists[o + pos - 1]; pos--; }
-        scores[o + pos] = v; lists[o + pos] = j;
-        worst = scores[o + np - 1];
-      }
+      for (let t = (i0 + i) * d, e = t + d; t < e; t++) xx += X[t] * X[t];
       // squared L2 = ||x||^2 + score, clamped at 0 against float32 cancellation
-      if (kind === 'l2') for (let t = o; t < o + filled; t++) scores[t] = Math.max(0, Math.fround(scores[t] + xx));
+      for (let t = (i0 + i) * np, e = t + np; t < e && lists[t] >= 0; t++) scores[t] = Math.max(0, Math.fround(scores[t] + xx));
     }
   }
   return { lists, scores };

@@ -74,15 +74,8 @@ export function held8(base: usize, n: i32, q: usize, nq: i32, k: i32, mask: usiz
     let worst = i32.MAX_VALUE, bestRow: usize = 0;
     const end = base + <usize>n * rowBytes;
     for (let r = base; r < end; r += rowBytes) {
-      let d = popcnt<u64>(load<u64>(r, 0) ^ a0);
-      if (W > 1) d += popcnt<u64>(load<u64>(r, 8) ^ a1);
-      if (W > 2) d += popcnt<u64>(load<u64>(r, 16) ^ a2);
-      if (W > 3) d += popcnt<u64>(load<u64>(r, 24) ^ a3);
-      if (W > 4) d += popcnt<u64>(load<u64>(r, 32) ^ a4);
-      if (W > 5) d += popcnt<u64>(load<u64>(r, 40) ^ a5);
-      if (W > 6) d += popcnt<u64>(load<u64>(r, 48) ^ a6);
-      if (W > 7) d += popcnt<u64>(load<u64>(r, 56) ^ a7);
-      if (<i32>d < worst) { worst = <i32>d; bestRow = r; }
+      const d = exactHeld(r, W, a0, a1, a2, a3, a4, a5, a6, a7);
+      if (d < worst) { worst = d; bestRow = r; }
     }
     const best = n > 0 && worst < i32.MAX_VALUE ? <i32>((bestRow - base) / rowBytes) : -1;
     store<i32>(outD + (<usize>i << 2), worst);
@@ -104,16 +97,9 @@ export function held8(base: usize, n: i32, q: usize, nq: i32, k: i32, mask: usiz
   let r = base;
   for (let j = 0; j < n; j++, r += rowBytes) {
     if (masked && load<u8>(mask + <usize>j) == 0) continue;
-    let d = popcnt<u64>(load<u64>(r, 0) ^ a0);
-    if (W > 1) d += popcnt<u64>(load<u64>(r, 8) ^ a1);
-    if (W > 2) d += popcnt<u64>(load<u64>(r, 16) ^ a2);
-    if (W > 3) d += popcnt<u64>(load<u64>(r, 24) ^ a3);
-    if (W > 4) d += popcnt<u64>(load<u64>(r, 32) ^ a4);
-    if (W > 5) d += popcnt<u64>(load<u64>(r, 40) ^ a5);
-    if (W > 6) d += popcnt<u64>(load<u64>(r, 48) ^ a6);
-    if (W > 7) d += popcnt<u64>(load<u64>(r, 56) ^ a7);
+    const d = exactHeld(r, W, a0, a1, a2, a3, a4, a5, a6, a7);
     // inlined: a call here would make V8 spill the held words (no callee-saved registers)
-    if (<i32>d < worst) worst = insert(outD, outI, i, k, <i32>d, j);
+    if (d < worst) worst = insert(outD, outI, i, k, d, j);
   }
 }
 
@@ -286,6 +272,7 @@ export function buildCounts(base: usize, n: i32, W: i32, dim: i32, cnt: usize): 
 // counts are <= 16 (padding rows 127), so the signed difference fits an i8 and abs is one op
 @inline function absDiffU8(a: v128, b: v128): v128 { return i8x16.abs(i8x16.sub(a, b)); }
 
+/** Hamming distance of the row at r to the query words a0 .. a(W-1) (W constant after inlining). */
 @inline function exactHeld(r: usize, W: i32, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, a6: u64, a7: u64): i32 {
   let d = popcnt<u64>(load<u64>(r, 0) ^ a0);
   if (W > 1) d += popcnt<u64>(load<u64>(r, 8) ^ a1);

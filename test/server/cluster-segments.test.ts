@@ -9,7 +9,7 @@ import { Collection } from '../../src/server/collection.js';
 import { ShardState } from '../../src/server/cluster/shard.js';
 import { decodeChange, encodeChange, type Change } from '../../src/server/cluster/codec.js';
 import { decodeSegment, encodeSegment, segmentChecksum, type SegmentData } from '../../src/server/cluster/segment.js';
-import { compactRun, mergeSegments } from '../../src/server/cluster/compaction.js';
+import { compactRun, deadRun, mergeSegments } from '../../src/server/cluster/compaction.js';
 import { compileFilter } from '../../src/server/filter.js';
 import { randomRows } from './cluster-helpers.js';
 
@@ -105,6 +105,13 @@ test('shard segments: deletes, overwrites and payload changes after sealing hide
   assert.deepEqual(compactRun(entries, 5, 40), [1, entries.length - 1], 'the run of small segments after the first (120-point) one');
   assert.equal(compactRun(entries, 10, 40), null);
   assert.deepEqual(compactRun(entries, 4, 1000), [0, entries.length - 1], 'all once there are 2k');
+  // a segment mostly hidden by newer ones is rewritten alone: its dead copies go, its tombstones stay
+  assert.equal(deadRun([segs[0]], 0.01), null, 'nothing newer hides anything');
+  const [x] = deadRun(segs, 0.1)!;
+  assert.equal(x, 0, 'segment 0 lost its deleted, overwritten and moved points');
+  const alone = mergeSegments(segs, 0, 0, make)!;
+  assert.ok(alone.payloads.size < segs[0].payloads.size && alone.tombstones.size === 0);
+  check(replay([alone, ...segs.slice(1)]), o, queries, 'after rewriting segment 0 alone');
   const suffix = mergeSegments(segs, 1, segs.length - 1, make)!;
   const afterSuffix = [segs[0], suffix];
   check(replay(afterSuffix), o, queries, 'after compacting segments 1..last');

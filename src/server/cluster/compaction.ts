@@ -23,6 +23,24 @@ export function compactRun(entries: readonly { points: number; tombstones: numbe
 }
 
 /**
+ * A segment to rewrite alone, as [x, x], or null: the oldest whose points are at least `fraction`
+ * hidden by newer segments (overwritten or deleted since it was sealed), so its dead copies stop
+ * costing memory and search time even when the segment counts never call for compaction.
+ */
+export function deadRun(segs: readonly SegmentData[], fraction: number): [number, number] | null {
+  const hidden = new Set<string>();
+  const dead: number[] = new Array(segs.length).fill(0);
+  for (let x = segs.length - 1; x >= 0; x--) {
+    const s = segs[x];
+    for (const id of s.payloads.keys()) if (hidden.has(s.keys.keyOf(id)!)) dead[x]++;
+    for (const k of s.tombstones.keys()) hidden.add(k);
+    for (const id of s.payloads.keys()) hidden.add(s.keys.keyOf(id)!);
+  }
+  for (let x = 0; x < segs.length; x++) if (dead[x] > 0 && dead[x] >= fraction * segs[x].payloads.size) return [x, x];
+  return null;
+}
+
+/**
  * The segments i..j of `segs` (a manifest's, oldest first) merged into one: each key's newest copy
  * in the run unless a newer segment (j + 1 onwards) hides it, and the run's tombstones that still
  * hide a copy in an older segment (0..i-1); everything else (overwritten and deleted points,

@@ -246,7 +246,7 @@ export class ClusterNode {
     for (const f of followers) f.start();
     const so = this.opts.seal ?? {};
     const sealer = new Sealer(this.segments, name, inc, config.streams, shards, {
-      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, compactSegments: so.compactSegments ?? 8, pauseMs: so.pauseMs ?? 0,
+      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, compactSegments: so.compactSegments ?? 8, deadFraction: so.deadFraction ?? 0.3, pauseMs: so.pauseMs ?? 0,
     }, (i) => this.publish(config, i, encodeChange({ op: 'seal' })), (m) => this.log(`${name}: ${m}`));
     sealer.start();
     return { config, shards, followers, sealer };

@@ -2,12 +2,12 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { decodeSegment, encodeSegment, segmentChecksum, type SegmentData } from './segment.js';
-import { compactRun, mergeSegments } from './compaction.js';
+import { compactRun, deadRun, mergeSegments } from './compaction.js';
 import type { Segment, ShardState } from './shard.js';
 
 /** One segment named by a manifest. */
 export interface SegmentEntry {
-  /** Object name in the segments store: `<collection>.<incarnation>.<shard>.<to>` (compacted: `...<to>.c<from>`). */
+  /** Object name in the segments store: `<collection>.<incarnation>.<shard>.<to>` (compacted: `...<to>.c<from>.<time>`). */
   name: string;
   from: number;
   to: number;
@@ -42,6 +42,8 @@ export interface SealOptions {
   leaseMs: number;
   /** Compaction: merge a run of this many small segments (at most `points` each), or all segments at twice as many (default 8). */
   compactSegments: number;
+  /** ... and rewrite a segment alone once this fraction of its points is hidden by newer ones (default 0.3). */
+  deadFraction: number;
   /** Test hook: a pause between a segment's upload and the manifest update (default 0). */
   pauseMs: number;
 }
@@ -206,19 +208,26 @@ export class Segments {
    */
   async compact(coll: string, inc: string, shard: ShardState, cur: { m: Manifest | null; rev: number }, o: SealOptions): Promise<boolean> {
     if (!cur.m) return false;
-    const run = compactRun(cur.m.segments, o.compactSegments, o.points);
+    const entries = cur.m.segments;
+    const inMemory = (e: SegmentEntry) => shard.sealed.find((x: Segment) => x.from === e.from && x.to === e.to);
+    let run = compactRun(entries, o.compactSegments, o.points);
+    if (!run) {
+      // a segment mostly overwritten or deleted since: checked only from memory (never worth a download)
+      const mem = entries.map(inMemory);
+      if (mem.length > 1 && mem.every(Boolean)) run = deadRun(mem.map((s) => s!.data(coll, shard.shard)), o.deadFraction);
+    }
     if (!run) return false;
     const [i, j] = run;
-    const entries = cur.m.segments;
     const source = async (e: SegmentEntry): Promise<SegmentData> => {
-      const s = shard.sealed.find((x: Segment) => x.from === e.from && x.to === e.to);
+      const s = inMemory(e);
       return s ? s.data(coll, shard.shard) : this.download(e);
     };
     const data: SegmentData[] = [];
     for (const e of entries) data.push(await source(e));
     const merged = mergeSegments(data, i, j, shard.makeIndex);
     const from = entries[i].from, to = entries[j].to;
-    const name = `${coll}.${inc}.${shard.shard}.${to}.c${from}`;
+    // unique per compaction: a segment rewritten alone keeps its range, and its old object must stay until the swap
+    const name = `${coll}.${inc}.${shard.shard}.${to}.c${from}.${Date.now().toString(36)}`;
     const was = entries.slice(i, j + 1).reduce((n, e) => n + e.points, 0);
     let entry: SegmentEntry | null = null, bytes: Uint8Array | null = null;
     if (merged) {

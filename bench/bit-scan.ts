@@ -20,7 +20,7 @@
  * 140 queries; the bound scan against the bit-packed HNSW walk at the classifier's defaults
  * (M 32, construction beam 200, ef 16), warm ms per batch, interleaved.
  *
- *   node --import tsx bench/bit-scan.ts [--folds 10] [--reps 101] [--predict] [--crossover]
+ *   npm run bench:bit-scan -- [--folds 10] [--reps 101] [--predict] [--crossover]
  */
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';

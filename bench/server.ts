@@ -12,7 +12,8 @@
 // HTTP ratios use), and the same queries in calls of 64 (what the server's micro-batching can
 // reach at best). Beside each autocannon level the CPU time is printed per request: the server
 // process's (user + system, from /proc) and the load generator's (this process), against the
-// in-process CPU time per query: on two cores the three share the same CPUs, so the ratio of
+// in-process CPU time per query (the server's split into its event loop, the main thread, and its
+// other threads: the search worker, V8's and libuv's helpers): on two cores the three share the same CPUs, so the ratio of
 // HTTP to in-process queries/s cannot exceed in-process CPU / (server + load generator CPU).
 // The load average is printed at the start and the end. Data: seeded clustered Gaussian vectors
 // (100 centres), queries drawn the same way. Bounded: a few minutes at 100k x 128.
@@ -55,6 +56,13 @@ function procCpuMs(pid: number): number | null {
   if (!existsSync(f)) return null;
   const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks (100 Hz)
+}
+/** CPU ms of a process's main thread (its event loop: the task whose id is the pid), from /proc; null elsewhere. */
+function mainThreadCpuMs(pid: number): number | null {
+  const f = `/proc/${pid}/task/${pid}/stat`;
+  if (!existsSync(f)) return null;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 const myCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -167,14 +175,15 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: 100 }, (_, q) => JSON.stringify({ vector: Array.from(row(QX, q)), limit: K, params: { hnsw_ef: EF } }));
     const levels = async (mode: string, ref: { qps: number; cpuUs: number }) => {
       for (const c of CONC) {
-        const s0 = procCpuMs(child.pid!), m0 = myCpuMs();
+        const s0 = procCpuMs(child.pid!), e0 = mainThreadCpuMs(child.pid!), m0 = myCpuMs();
         const r = await autocannon({
           url: `${url}/collections/bench/points/search`, connections: c, duration: Number(opt('seconds', '5')),
           requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
         });
         const ok = r['2xx'], bad = r.non2xx + r.errors;
         const s1 = procCpuMs(child.pid!), serverUs = s0 === null || s1 === null ? NaN : 1000 * (s1 - s0) / Math.max(1, ok), genUs = 1000 * (myCpuMs() - m0) / Math.max(1, ok);
-        console.log(`autocannon c=${String(c).padEnd(3)} ${mode} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / ref.qps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)  CPU/request: server ${fmt(serverUs, 0)} us, load generator ${fmt(genUs, 0)} us (in-process ${fmt(ref.cpuUs, 0)} us/query)  load ${load().split(' ')[0]}`);
+        const e1 = mainThreadCpuMs(child.pid!), loopUs = e0 === null || e1 === null ? NaN : 1000 * (e1 - e0) / Math.max(1, ok);
+        console.log(`autocannon c=${String(c).padEnd(3)} ${mode} search ${fmt(r.requests.average)} req/s (${(100 * r.requests.average / ref.qps).toFixed(0)} % of in-process)  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${ok} ok, ${bad} failed)  CPU/request: server ${fmt(serverUs, 0)} us (event loop ${fmt(loopUs, 0)}, other threads ${fmt(serverUs - loopUs, 0)}), load generator ${fmt(genUs, 0)} us (in-process ${fmt(ref.cpuUs, 0)} us/query)  load ${load().split(' ')[0]}`);
       }
     };
     await levels('worker    ', { qps: inQps, cpuUs: inCpuUs });

@@ -84,15 +84,23 @@ export class SearchBatcher {
   /** Starts the index searches of every queued group (a collection with a worker search in flight goes when it returns). */
   flush(): void {
     this.scheduled = false;
-    for (const lane of [...this.lanes.values()]) if (!lane.busy) this.run(lane);
+    for (const lane of [...this.lanes.values()]) if (!lane.busy) this.run(lane, true);
   }
 
-  private run(lane: Lane): void {
+  /**
+   * Searches a lane's queued groups: on the event loop when the collection does not offload, or
+   * when a lone query finds the lane idle at a flush (no worker search in flight: nothing to
+   * overlap with, and the hand-over, a message each way and two thread wake-ups, would cost about
+   * as much CPU as the walk and add its latency; `fromFlush` false: called as a worker search
+   * returned, under load, where the next batch keeps the worker busy); otherwise on the worker.
+   */
+  private run(lane: Lane, fromFlush = false): void {
     const groups = [...lane.groups.values()];
     lane.groups.clear();
     if (groups.length === 0) { this.lanes.delete(lane.c); return; }
     const c = lane.c;
-    if (this.threads === 0 || !c.offloads) {
+    const lone = fromFlush && groups.length === 1 && groups[0].items.length === 1 && c.gate.idle;
+    if (this.threads === 0 || !c.offloads || lone) {
       this.lanes.delete(c);
       for (const g of groups) {
         let hits: Hit[][];

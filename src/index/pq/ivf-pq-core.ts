@@ -127,7 +127,7 @@ export class IvfPqCore implements FamilyCore {
       R = this.residuals(X, this.coarse.assign(X, o.ivf.threads));
     }
     const m = o.m ?? defaultM(this.dim);
-    this.pq = o.coder ? o.coder.train(R, X, m, o.nbits) : ProductQuantizer.train(R, m, o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid });
+    this.pq = o.coder ? o.coder.train(R, X, m, o.nbits) : ProductQuantizer.train(R, m, o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid, threads: o.ivf?.threads });
     this.lists = new InvertedLists(this.nlist, this.pq.m, this.codeKind, this.kern?.arena ?? null);
     this.kern?.put('pqc', this.pq.centroids);
     this.setTable(this.coarse && this.kind === 'l2' && o.precomputedTable ? precomputeTable(this.coarse, this.pq) : null);

@@ -27,8 +27,11 @@ export class ProductQuantizer {
   /** Bytes per code as FAISS counts it: m * nbits / 8. */
   get codeSize(): number { return Math.ceil(this.m * this.nbits / 8); }
 
-  /** Learns the m codebooks, each by k-means on its columns of X (FAISS: 25 iterations, 256 points per centroid). */
-  static train(X: DenseMatrix, m: number, nbits: number, opts: { niter: number; seed: number; maxPointsPerCentroid: number }): ProductQuantizer {
+  /**
+   * Learns the m codebooks, each by k-means on its columns of X (FAISS: 25 iterations, 256 points
+   * per centroid), its assignment passes on `threads` threads (the same codebooks whatever the count).
+   */
+  static train(X: DenseMatrix, m: number, nbits: number, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }): ProductQuantizer {
     const d = X.cols;
     if (d % m !== 0) throw new KnnkitError('m', `m: got ${m}; expected a divisor of the dimension ${d}`);
     const ksub = 1 << nbits, dsub = d / m;
@@ -36,7 +39,7 @@ export class ProductQuantizer {
     const centroids = new Float32Array(m * ksub * dsub);
     for (let j = 0; j < m; j++) {
       const sub = subColumns(X, j * dsub, dsub);
-      centroids.set(trainCentroids(sub, ksub, { niter: opts.niter, seed: opts.seed + j, maxPointsPerCentroid: opts.maxPointsPerCentroid }), j * ksub * dsub);
+      centroids.set(trainCentroids(sub, ksub, { niter: opts.niter, seed: opts.seed + j, maxPointsPerCentroid: opts.maxPointsPerCentroid, threads: opts.threads }), j * ksub * dsub);
     }
     return new ProductQuantizer(d, m, nbits, centroids);
   }

@@ -3,7 +3,8 @@
 // knnkit serve through HTTP with the official Qdrant client (@qdrant/js-client-rest) beside the
 // same index family in process, on the same data: upsert throughput (batches of 256, wait=true:
 // every batch fsynced before it is acknowledged) and search queries/s with p50 / p99 latency at
-// 1, 8 and 64 concurrent requests (k = 10, HNSW M = 16, ef_construct = 100, ef = 64, Cosine).
+// 1, 8 and 64 concurrent requests (k = 10, HNSW M = 16, ef_construct = 100, ef = 64, Cosine), and
+// one-point upserts (wait=true) by autocannon at 1, 8 and 64 connections.
 // The server runs in a child process (its own event loop), on 127.0.0.1 only. The same searches
 // are then sent by autocannon (a lean HTTP load generator, fixed request bodies cycling over
 // the same queries as in process, 5 s per level), which shows the server's own capacity without
@@ -208,6 +209,17 @@ async function main(): Promise<void> {
       lat4.push(performance.now() - a);
     }
     console.log(`HTTP c=1    filtered search (same, integer payload index) ${fmt(lat4.length / ((performance.now() - t0) / 1000))} q/s  p50 ${fmt(pct(lat4, 0.5), 2)} ms  p99 ${fmt(pct(lat4, 0.99), 2)} ms`);
+    // upserts through the server at 1, 8 and 64 connections: one point per request, wait=true
+    // (acknowledged once its WAL record is fsynced; group commit shares an fsync between the
+    // requests that arrive together); ids N.. N+999 cycle, so after the first pass they overwrite
+    const upBodies = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ points: [{ id: N + i, vector: Array.from(row(QX, i % Q)), payload: { i: N + i, group: i % 10 } }] }));
+    for (const c of CONC) {
+      const r = await autocannon({
+        url: `${url}/collections/bench/points?wait=true`, connections: c, duration: Number(opt('seconds', '5')),
+        requests: upBodies.map((body) => ({ method: 'PUT' as const, headers: { 'content-type': 'application/json' }, body })),
+      });
+      console.log(`autocannon c=${String(c).padEnd(3)} upsert (1 point, wait=true) ${fmt(r.requests.average)} req/s  p50 ${fmt(r.latency.p50, 2)} ms  p99 ${fmt(r.latency.p99, 2)} ms  (${r['2xx']} ok, ${r.non2xx + r.errors} failed)  load ${load().split(' ')[0]}`);
+    }
     const metricsText = await (await fetch(`${url}/metrics`)).text();
     const mv = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
     console.log(`server micro-batching: ${mv('knnkit_search_batched_queries_total')} plain searches in ${mv('knnkit_search_batches_total')} index searches (${mv('knnkit_search_worker_batches_total')} on the worker thread)`);

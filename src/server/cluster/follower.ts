@@ -65,19 +65,46 @@ export class ShardFollower {
     if (name) this.jsm.consumers.delete(this.stream, name).catch(() => undefined);
   }
 
+  /**
+   * After a fetch that delivered nothing: is the stream ahead of this shard all the same? A
+   * follower whose next records were purged (sealed into segments) while the stream then stays
+   * idle gets no message at all, so no gap shows; asked at most every 5 s while idle (at once
+   * after a new consumer), the stream's first and last sequences tell. Records purged under the
+   * shard: load the manifest; records there but not delivered at two probes in a row: a new consumer.
+   */
+  private async probeIdle(): Promise<void> {
+    if (Date.now() - this.lastProbe < 5_000) return;
+    this.lastProbe = Date.now();
+    const info = await withTimeout(this.jsm.streams.info(this.stream), 3_000, 'stream info').catch(() => null);
+    if (!info) return;
+    const { first_seq: first, last_seq: last } = info.state;
+    if (first > this.shard.applied + 1) {
+      await this.tryRecover(`idle at ${this.shard.applied} below the stream's first sequence ${first}`);
+      throw new Error(`behind the purged stream start (${first})`);
+    }
+    // twice in a row at the same point: not a record that arrived just after the fetch expired
+    if (last > this.shard.applied && this.idleBehind === this.shard.applied) throw new Error(`idle at ${this.shard.applied} with the stream at ${last}`);
+    this.idleBehind = last > this.shard.applied ? this.shard.applied : -1;
+  }
+
+  private lastProbe = 0;
+  private idleBehind = -1;
+
   private async run(): Promise<void> {
     let failures = 0;
     await this.tryRecover('start');
     while (!this.stopped) {
       try {
-        this.consumer ??= await this.newConsumer();
+        if (!this.consumer) { this.consumer = await this.newConsumer(); this.lastProbe = 0; }
         const batch = await this.consumer.fetch({ max_messages: 512, expires: 2_000, idle_heartbeat: 1_000 });
         this.batch = batch;
         const guard = setTimeout(() => batch.stop(new Error('fetch outlived its expiry')), 8_000);
+        let got = 0;
         try {
           for await (const m of batch) {
             if (m.seq !== this.shard.applied + 1) throw new Error(`gap: got sequence ${m.seq} after ${this.shard.applied}`);
             this.shard.apply(decodeChange(m.data, `${this.stream}#${m.seq}`), m.seq);
+            got++;
           }
           // an iterator ended by stop(err) rethrows; one ended by expiry just returns
           await batch.closed().then((err) => { if (err) throw err; });
@@ -85,6 +112,7 @@ export class ShardFollower {
           clearTimeout(guard);
           this.batch = null;
         }
+        if (got === 0 && !this.stopped) await this.probeIdle();
         failures = 0;
       } catch (e) {
         if (this.stopped) break;

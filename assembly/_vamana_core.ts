@@ -1,4 +1,3 @@
-// @asc-flags --importMemory --initialMemory 2 --maximumMemory 65536
 // Vamana's GreedySearch (DiskANN, Subramanya et al. 2019, Algorithm 1) inside WebAssembly, so
 // that a query (or a build step's search) is one JS -> wasm call instead of one per distance.
 // The graph's memory is laid out by src/index/vamana/store.ts, the very arrays the TypeScript
@@ -11,7 +10,11 @@
 //   scratch  query, visited tags, the sorted list ℒ, the expanded set 𝒱, staging, accept mask,
 //            the accepted-result heap
 // The TypeScript walker (src/index/vamana/search.ts) is the same algorithm on the same arrays.
+// Compiled twice: assembly/vamana.ts (private memory: searches, inserts, the serial build) and
+// assembly/vamana_shared.ts (shared memory, threads: one instance per thread of the parallel
+// build, each with its own scratch, locking nodes as DiskANN's build does; see setLocks).
 import { l2sqBytes } from './_simd_dist';
+import { spinLock, spinUnlock } from './_spinlock';
 
 let DIM: i32 = 0;
 let ROWB: usize = 0;
@@ -30,6 +33,8 @@ let VI: usize = 0; let VD: usize = 0; let VCAP: i32 = 0;   // 𝒱 (build): ids 
 let XI: usize = 0; let XD: usize = 0;                     // one node's fresh neighbours
 let ACC: usize = 0;                                       // accept mask, one byte per node
 let PO: usize = 0; let PK: usize = 0;                     // RobustPrune: candidate order, dropped flags
+let LVA: usize = 0;                                       // RobustPrune: squared occlusion levels (32 f32)
+let LOCKS: usize = 0;                                     // parallel build: one i32 lock word per node, else 0
 let RI: usize = 0; let RD: usize = 0;                     // accepted results: max-heap of k
 let tag: u32 = 0;
 let vCount: i32 = 0;
@@ -49,7 +54,17 @@ export function setScratch(q: usize, tags: usize, cap: i32, li: usize, ld: usize
   tag = 0;
 }
 
-export function setPruneScratch(po: usize, pk: usize): void { PO = po; PK = pk; }
+export function setPruneScratch(po: usize, pk: usize, lv: usize): void { PO = po; PK = pk; LVA = lv; }
+
+/**
+ * Parallel build: `locks` is the address of cap i32 lock words (all 0 = free), or 0 to run
+ * without locking (searches, the serial build). Only the shared-memory module locks. With
+ * locks, a walk copies an expanded node's list under its lock, and insertNode writes N_out(p)
+ * under p's lock and each back edge under the target's lock (DiskANN's build).
+ */
+export function setLocks(locks: usize): void { LOCKS = ASC_FEATURE_THREADS ? locks : 0; }
+@inline function lockNode(v: i32): void { if (LOCKS != 0) spinLock(LOCKS + (<usize>v << 2)); }
+@inline function unlockNode(v: i32): void { if (LOCKS != 0) spinUnlock(LOCKS + (<usize>v << 2)); }
 
 export function setQueryAug(a: f32): void { QAUG = a; }
 export function expandedCount(): i32 { return vCount; }
@@ -129,8 +144,10 @@ export function search(start: i32, L: i32, collect: i32, k: i32): i32 {
     store<u8>(le + <usize>cur, 1);
     if (collect != 0 && vc < VCAP) { put(VD, VI, vc, dAt(ld, cur), p); vc++; }
     let next = cur + 1;
+    // 1. the unvisited, unpurged neighbours into XI, marked visited (branch-free, as HNSW's walk);
+    //    in a parallel build this is the copy of p's list, made under p's lock
+    lockNode(p);
     const base = adj + <usize>p * stride, dp = load<i32>(deg + (<usize>p << 2));
-    // 1. the unvisited, unpurged neighbours into XI, marked visited (branch-free, as HNSW's walk)
     let m = 0;
     for (let j = 0; j < dp; j++) {
       const u = load<i32>(base + (<usize>j << 2));
@@ -140,6 +157,7 @@ export function search(start: i32, L: i32, collect: i32, k: i32): i32 {
       store<i32>(xi + (<usize>m << 2), u);
       m += <i32>fresh;
     }
+    unlockNode(p);
     nd += <u32>m;
     // 1b. touch each vector's first cache line so that the misses overlap (wasm has no prefetch)
     for (let j = 0; j < m; j++) sink ^= load<u32>(vec + <usize>load<i32>(xi + (<usize>j << 2)) * rowb);
@@ -202,17 +220,21 @@ function newTag(): u32 {
   return tag;
 }
 
-/** Squared occlusion levels of the prune (src/index/vamana/prune.ts alphaLevels): 1, 1.2², ... below α², then α². */
-const LV = new StaticArray<f32>(32);
+/**
+ * Squared occlusion levels of the prune (src/index/vamana/prune.ts alphaLevels): 1, 1.2², ...
+ * below α², then α²; at LVA, in the instance's scratch (a static array would be one address
+ * for every instance on a shared memory).
+ */
 let NL: i32 = 0;
 const TAKEN: u8 = 255;
+@inline function lvAt(c: i32): f32 { return load<f32>(LVA + (<usize>c << 2)); }
 
 function setLevels(a2: f32): void {
   NL = 0;
   let c: f64 = 1;
   const alpha = Math.sqrt(<f64>a2);
-  while (c < alpha * (1 - 1e-9) && NL < 31) { LV[NL++] = <f32>(c * c); c *= 1.2; }
-  LV[NL++] = a2;
+  while (c < alpha * (1 - 1e-9) && NL < 31) { store<f32>(LVA + (<usize>NL << 2), <f32>(c * c)); NL++; c *= 1.2; }
+  store<f32>(LVA + (<usize>NL << 2), a2); NL++;
 }
 
 /**
@@ -220,9 +242,10 @@ function setLevels(a2: f32): void {
  * p): take them nearest first (ties by lower id, as src/index/vamana/prune.ts), keep p* and mark
  * every p' it covers, c² d²(p*, p') <= d²(p, p') (squared distances), with α applied in levels c
  * = 1, 1.2, ... α as DiskANN's implementation (prune.ts says why); PK holds per candidate the
- * number of levels that cover it (TAKEN once kept). Writes N_out(p) and its degree, returns the degree.
+ * number of levels that cover it (TAKEN once kept). Writes the kept ids to `out` (scratch: the
+ * caller stores them as N_out(p), under p's lock in a parallel build), returns their count.
  */
-function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
+function pruneInto(p: i32, n: i32, a2: f32, R: i32, out: usize): i32 {
   for (let i = 0; i < n; i++) { store<i32>(PO + (<usize>i << 2), i); store<u8>(PK + <usize>i, 0); }
   // insertion sort of the order by (distance, id): 𝒱 arrives nearly sorted (expansion order)
   for (let i = 1; i < n; i++) {
@@ -238,7 +261,6 @@ function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
   }
   setLevels(a2);
   const nl = NL;
-  const base = ADJ + <usize>p * STRIDE;
   let deg = 0;
   for (let t = 0; t < nl && deg < R; t++) {
     for (let i = 0; i < n && deg < R; i++) {
@@ -246,27 +268,38 @@ function pruneInto(p: i32, n: i32, a2: f32, R: i32): i32 {
       if (<i32>load<u8>(PK + <usize>oi) > t) continue;
       store<u8>(PK + <usize>oi, TAKEN);
       const star = iAt(VI, oi);
-      store<i32>(base + (<usize>deg << 2), star);
+      store<i32>(out + (<usize>deg << 2), star);
       deg++;
       for (let j = 0; j < n; j++) {
         const oj = iAt(PO, j);
         let c = <i32>load<u8>(PK + <usize>oj);
         if (c >= nl) continue;
         const dsj = dAt(VD, oj), d = nodeDist(star, iAt(VI, oj));
-        while (c < nl && unchecked(LV[c]) * d <= dsj) c++;
+        while (c < nl && lvAt(c) * d <= dsj) c++;
         store<u8>(PK + <usize>oj, <u8>c);
       }
     }
   }
-  store<i32>(DEG + (<usize>p << 2), deg);
   return deg;
+}
+
+/** N_out(v) ← the deg ids at `src`, under v's lock. */
+function writeList(v: i32, src: usize, deg: i32): void {
+  lockNode(v);
+  memory.copy(ADJ + <usize>v * STRIDE, src, <usize>deg << 2);
+  store<i32>(DEG + (<usize>v << 2), deg);
+  unlockNode(v);
 }
 
 /**
  * One step of Algorithm 3 for node p (src/index/vamana/build.ts insertNode, the same steps):
  * 𝒱 ← GreedySearch(medoid, x_p, L); N_out(p) ← RobustPrune(p, 𝒱 ∪ N_out(p), α, R); then each
  * j ∈ N_out(p) gets the back edge j → p, appended while j's slot (the build's 1.3 R) has room,
- * else by RobustPrune(j, N_out(j) ∪ {p}, α, R).
+ * else by RobustPrune(j, N_out(j) ∪ {p}, α, R). With locks (the parallel build), as DiskANN:
+ * p's list is copied under p's lock and the pruned list written under it; a back edge is
+ * appended under j's lock, or j's list is copied under it, pruned outside it (RobustPrune's
+ * distances are the expensive part) and written back under it. Without locks every copy reads
+ * what the serial build read, so the graph is the same.
  */
 export function insertNode(p: i32, medoid: i32, L: i32, a2: f32, R: i32): void {
   memory.copy(Q, VEC + <usize>p * ROWB, ROWB);
@@ -282,31 +315,42 @@ export function insertNode(p: i32, medoid: i32, L: i32, a2: f32, R: i32): void {
     store<u32>(tp, tg);
     put(VD, VI, n, dAt(VD, i), u); n++;
   }
-  const pb = ADJ + <usize>p * STRIDE, dp = load<i32>(DEG + (<usize>p << 2));
+  // N_out(p) as it stands (other threads may be adding back edges to p): copied into XI
+  lockNode(p);
+  const dp = load<i32>(DEG + (<usize>p << 2));
+  memory.copy(XI, ADJ + <usize>p * STRIDE, <usize>dp << 2);
+  unlockNode(p);
   for (let j = 0; j < dp; j++) {
-    const u = load<i32>(pb + (<usize>j << 2)), tp = TAGS + (<usize>u << 2);
+    const u = iAt(XI, j), tp = TAGS + (<usize>u << 2);
     if (load<u32>(tp) == tg) continue;
     store<u32>(tp, tg);
     put(VD, VI, n, nodeDist(p, u), u); n++;
   }
-  const deg = pruneInto(p, n, a2, R);
+  const deg = pruneInto(p, n, a2, R, XI);
+  writeList(p, XI, deg);
   for (let t = 0; t < deg; t++) {
-    const j = load<i32>(pb + (<usize>t << 2));
-    const jb = ADJ + <usize>j * STRIDE, dj = load<i32>(DEG + (<usize>j << 2));
+    const j = iAt(XI, t);
+    const jb = ADJ + <usize>j * STRIDE;
+    lockNode(j);
+    const dj = load<i32>(DEG + (<usize>j << 2));
     let has = false;
     for (let i = 0; i < dj; i++) if (load<i32>(jb + (<usize>i << 2)) == p) { has = true; break; }
-    if (has) continue;
-    if (dj < S) { store<i32>(jb + (<usize>dj << 2), p); store<i32>(DEG + (<usize>j << 2), dj + 1); continue; }
+    if (has) { unlockNode(j); continue; }
+    if (dj < S) { store<i32>(jb + (<usize>dj << 2), p); store<i32>(DEG + (<usize>j << 2), dj + 1); unlockNode(j); continue; }
+    memory.copy(VI, jb, <usize>dj << 2);
+    unlockNode(j);
     tg = newTag();
     store<u32>(TAGS + (<usize>j << 2), tg);
     let m = 0;
+    // compacts VI in place (m <= i: each id is read before its place is rewritten)
     for (let i = 0; i < dj; i++) {
-      const u = load<i32>(jb + (<usize>i << 2)), tp = TAGS + (<usize>u << 2);
+      const u = iAt(VI, i), tp = TAGS + (<usize>u << 2);
       if (load<u32>(tp) == tg) continue;
       store<u32>(tp, tg);
       put(VD, VI, m, nodeDist(j, u), u); m++;
     }
     if (load<u32>(TAGS + (<usize>p << 2)) != tg) { put(VD, VI, m, nodeDist(j, p), p); m++; }
-    pruneInto(j, m, a2, R);
+    const dn = pruneInto(j, m, a2, R, XD);
+    writeList(j, XD, dn);
   }
 }

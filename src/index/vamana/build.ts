@@ -1,4 +1,5 @@
 import type { Rng } from '../../core/rng.js';
+import { MIN_PARALLEL_POINTS, canBuildInParallel, passesParallel } from './build-parallel.js';
 import { LIVE, type VamanaGraph } from './graph.js';
 import type { Pruner } from './prune.js';
 import type { Walker } from './search.js';
@@ -14,6 +15,12 @@ export interface BuildParams {
   L: number;
   /** α of the second pass (and of later inserts and consolidation). */
   alpha: number;
+  /**
+   * Threads of the build's passes (the calling thread and threads - 1 workers of the shared
+   * pool, ./build-parallel.ts); 1 (or a graph on private memory, or fewer than
+   * MIN_PARALLEL_POINTS nodes) builds serially, the same graph for the same seed.
+   */
+  threads?: number;
 }
 
 /**
@@ -75,7 +82,8 @@ export function insertNode(g: VamanaGraph, s: Walker, pr: Pruner, p: number, L: 
  * The Vamana build (Algorithm 3) over every node of g: random R-regular start, entry point s =
  * the medoid, then two passes over the nodes in random order, the first with α = 1 (a sparse,
  * short-edged graph), the second with the user's α (adds the long edges that bound the number
- * of hops).
+ * of hops). With threads > 1 each pass's inserts are spread over worker threads, the passes
+ * separated by a barrier; the final prune to R stays on the calling thread.
  */
 export function buildVamana(g: VamanaGraph, s: Walker, pr: Pruner, p: BuildParams, rng: Rng, onProgress?: (x: { phase: string; done: number; total: number }) => void): void {
   const n = g.n;
@@ -84,12 +92,24 @@ export function buildVamana(g: VamanaGraph, s: Walker, pr: Pruner, p: BuildParam
   g.restride(Math.ceil(SLACK * g.R));
   randomRegular(g, rng);
   const alphas = [1, p.alpha];
-  for (let pass = 0; pass < 2; pass++) {
-    const perm = rng.permutation(n);
-    for (let i = 0; i < n; i++) {
-      if (g.flags[perm[i]] !== LIVE) continue;
-      insertNode(g, s, pr, perm[i], p.L, alphas[pass]);
-      if (onProgress && (i & 1023) === 1023) onProgress({ phase: `vamana pass ${pass + 1}`, done: i + 1, total: n });
+  const threads = p.threads ?? 1;
+  if (threads > 1 && n >= MIN_PARALLEL_POINTS && canBuildInParallel(g)) {
+    // both orders drawn first (the serial build's draws, in the same order), live nodes only
+    const orders = alphas.map(() => {
+      const perm = rng.permutation(n), order = new Int32Array(n);
+      let m = 0;
+      for (const v of perm) if (g.flags[v] === LIVE) order[m++] = v;
+      return order.subarray(0, m);
+    });
+    passesParallel(g, orders, p.L, alphas, threads, (pass, done) => onProgress?.({ phase: `vamana pass ${pass + 1}`, done, total: n }));
+  } else {
+    for (let pass = 0; pass < 2; pass++) {
+      const perm = rng.permutation(n);
+      for (let i = 0; i < n; i++) {
+        if (g.flags[perm[i]] !== LIVE) continue;
+        insertNode(g, s, pr, perm[i], p.L, alphas[pass]);
+        if (onProgress && (i & 1023) === 1023) onProgress({ phase: `vamana pass ${pass + 1}`, done: i + 1, total: n });
+      }
     }
   }
   // the slack let degrees reach 1.3 R: prune those nodes to R, then narrow the slots to R

@@ -1,11 +1,18 @@
 import { KnnkitError } from '../../core/errors.js';
+import { defaultThreads } from '../../parallel/index.js';
 import type { FamilyDescriptor, BuildContext } from '../registry.js';
 import { VamanaCore, spaceOf, type VamanaOptions } from './core.js';
 import { VamanaGraph } from './graph.js';
 
 function vamanaOptions(ctx: BuildContext): VamanaOptions {
   const o = ctx.options;
-  return { R: o.R as number, L: o.L as number, alpha: o.alpha as number, seed: o.seed as number, consolidateAt: o.consolidateAt as number };
+  const threads = typeof o.threads === 'number' ? o.threads : defaultThreads();
+  return { R: o.R as number, L: o.L as number, alpha: o.alpha as number, seed: o.seed as number, consolidateAt: o.consolidateAt as number, threads };
+}
+
+/** The graph of a new index: on shared memory when the build may use worker threads. */
+function newGraph(dim: number, o: VamanaOptions, ctx: BuildContext, capacity = 0): VamanaGraph {
+  return new VamanaGraph(dim, o.R, space(ctx), capacity, true, (o.threads ?? 1) > 1);
 }
 
 function space(ctx: BuildContext) {
@@ -33,7 +40,8 @@ export const vamanaFamily: FamilyDescriptor = {
     { name: 'R', type: 'integer', default: 64, min: 2, max: 1024, doc: 'maximum out-degree of a node', aliases: ['r', 'maxDegree'] },
     { name: 'L', type: 'integer', default: 100, min: 1, max: 100000, doc: 'list size of the build\'s greedy search (and of later inserts)', aliases: ['l', 'buildL', 'lBuild'] },
     { name: 'alpha', type: 'number', default: 1.2, min: 1, max: 4, doc: 'RobustPrune α of the second pass, inserts and consolidation (1 = no long edges)' },
-    { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the start graph and the pass orders (same data + seed = same graph)' },
+    { name: 'seed', type: 'integer', default: 100, min: 0, max: 0xffffffff, doc: 'seed of the start graph and the pass orders (same data + seed + threads 1 = same graph)' },
+    { name: 'threads', type: 'integer', min: 1, max: 1024, doc: 'threads of the build\'s two passes (default: every core; DiskANN-style per-node locks): the links then vary from run to run, recall does not; 1 = serial and reproducible. The CLI\'s --threads sets it' },
     { name: 'consolidateAt', type: 'number', default: 0.1, min: 0, max: 1, doc: 'consolidate lazily deleted nodes once this fraction of the nodes is deleted (0 = at every remove)' },
   ],
   searchParams: [
@@ -45,12 +53,12 @@ export const vamanaFamily: FamilyDescriptor = {
   recallFloor: 0.9,
   create(dim, ctx) {
     const o = vamanaOptions(ctx);
-    return new VamanaCore(ctx.metric, dim, o, new VamanaGraph(dim, o.R, space(ctx)));
+    return new VamanaCore(ctx.metric, dim, o, newGraph(dim, o, ctx));
   },
   build(data, ctx) {
     if (data.kind !== 'dense') throw new KnnkitError('data', 'data: the "vamana" index needs dense data; sparse (CSR) data is searched with "brute"');
     const o = vamanaOptions(ctx);
-    const core = new VamanaCore(ctx.metric, data.cols, o, new VamanaGraph(data.cols, o.R, space(ctx), data.rows));
+    const core = new VamanaCore(ctx.metric, data.cols, o, newGraph(data.cols, o, ctx, data.rows));
     core.addRows(data.data, data.rows, ctx.onProgress);
     return core;
   },

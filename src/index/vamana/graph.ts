@@ -1,7 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import type { Envelope, Section } from '../envelope.js';
 import { normSq, sqL2, sqL2Within } from './distance.js';
-import { WasmStore, vamanaModule } from './store.js';
+import { WasmStore, sharedMemoryWorks, vamanaModule } from './store.js';
 
 /** How the metric maps onto the graph's squared-L2 space (see ./distance.ts). */
 export type Space = 'l2' | 'cosine' | 'ip';
@@ -48,8 +48,12 @@ export class VamanaGraph {
   /** Width of a node's slot in `adj` (R, except during a build). */
   stride: number;
 
-  /** `wasm` false: ordinary typed arrays even when the kernel is available (view loads). */
-  constructor(readonly dim: number, readonly R: number, readonly space: Space, capacity = 0, wasm = true) {
+  /**
+   * `wasm` false: ordinary typed arrays even when the kernel is available (view loads).
+   * `shared`: the kernel's memory is shared (where that works), so that the build can run on
+   * worker threads (./build-parallel.ts); otherwise a private memory, as before.
+   */
+  constructor(readonly dim: number, readonly R: number, readonly space: Space, capacity = 0, wasm = true, private readonly shared = false) {
     this.stride = R;
     this.norms = space === 'cosine' ? new Float32Array(capacity) : null;
     this.aug = space === 'ip' ? new Float32Array(0) : null;
@@ -94,9 +98,10 @@ export class VamanaGraph {
   private relayout(cap: number, S: number): boolean {
     if (!this.store) {
       if (!this.wantWasm) return false;
-      const mod = vamanaModule();
+      const shared = this.shared && sharedMemoryWorks() && vamanaModule(true) !== null;
+      const mod = vamanaModule(shared);
       if (!mod) { this.wantWasm = false; return false; }
-      this.store = new WasmStore(mod, this.dim, this.space === 'ip');
+      this.store = new WasmStore(mod, this.dim, this.space === 'ip', shared);
     }
     const st = this.store, first = st.cap === 0;
     // neighbour staging: a slot's width during a build (1.3 R) with room to spare

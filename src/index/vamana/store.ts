@@ -1,4 +1,5 @@
 import { simd, relaxed } from '../../wasm/generated/vamana.js';
+import { simd as simdShared, relaxed as relaxedShared } from '../../wasm/generated/vamana_shared.js';
 import { loadEmbedded } from '../../wasm/loader.js';
 
 /** What assembly/vamana.ts exports. */
@@ -7,7 +8,8 @@ export interface VamanaExports {
   setScratch(q: number, tags: number, cap: number, li: number, ld: number, le: number, vi: number, vd: number, vcap: number,
     xi: number, xd: number, acc: number, ri: number, rd: number): void;
   setQueryAug(a: number): void;
-  setPruneScratch(po: number, pk: number): void;
+  setPruneScratch(po: number, pk: number, lv: number): void;
+  setLocks(locks: number): void;
   insertNode(p: number, medoid: number, L: number, a2: number, R: number): void;
   search(start: number, L: number, collect: number, k: number): number;
   drainAccepted(): number;
@@ -20,9 +22,55 @@ export interface VamanaExports {
  * KNNKIT_WASM=off give null, and the graph then lives in ordinary typed arrays walked by the
  * TypeScript GreedySearch).
  */
-export function vamanaModule(): WebAssembly.Module | null {
+export function vamanaModule(shared = false): WebAssembly.Module | null {
   if (typeof WebAssembly === 'undefined') return null;
-  try { return loadEmbedded('vamana', { simd, relaxed })?.module ?? null; } catch { return null; }
+  try {
+    return shared
+      ? loadEmbedded('vamana_shared', { simd: simdShared, relaxed: relaxedShared })?.module ?? null
+      : loadEmbedded('vamana', { simd, relaxed })?.module ?? null;
+  } catch { return null; }
+}
+
+/** Whether WebAssembly shared memory works here (Node; browsers need cross-origin isolation). */
+export function sharedMemoryWorks(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof WebAssembly === 'undefined') return false;
+  try { return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof SharedArrayBuffer; } catch { return false; }
+}
+
+/** Addresses of one kernel instance's scratch (assembly/_vamana_core.ts setScratch / setPruneScratch). */
+export interface ScratchBlock {
+  q: number; tags: number; li: number; ld: number; le: number; vi: number; vd: number; xi: number; xd: number;
+  acc: number; ri: number; rd: number; po: number; pk: number; lv: number;
+}
+
+/** Addresses of the graph regions (assembly/_vamana_core.ts setGraph). */
+export interface GraphRegions { dim: number; stride: number; vec: number; adj: number; deg: number; flags: number; aug: number }
+
+/** Carves one scratch block out of `take` for `cap` nodes, lists up to `lcap`, staging for `xcap` ids. */
+function takeScratch(take: (bytes: number) => number, dim: number, cap: number, lcap: number, xcap: number): ScratchBlock {
+  const q = take(dim * 4), tags = take(cap * 4);
+  const li = take((lcap + 1) * 4), ld = take((lcap + 1) * 4), le = take(lcap + 1);
+  // 𝒱 (at most every node) plus a slot of neighbours: RobustPrune's candidates
+  const vi = take((cap + xcap) * 4), vd = take((cap + xcap) * 4);
+  const xi = take(xcap * 4), xd = take(xcap * 4);
+  const acc = take(cap), ri = take((lcap + 1) * 4), rd = take((lcap + 1) * 4);
+  const po = take((cap + xcap) * 4), pk = take(cap + xcap), lv = take(32 * 4);
+  return { q, tags, li, ld, le, vi, vd, xi, xd, acc, ri, rd, po, pk, lv };
+}
+
+/** Points a kernel instance at the graph and at its own scratch block (clears its visited tags). */
+export function bindKernel(ex: VamanaExports, g: GraphRegions, s: ScratchBlock, cap: number): void {
+  ex.setGraph(g.dim, g.stride, g.vec, g.adj, g.deg, g.flags, g.aug);
+  ex.setScratch(s.q, s.tags, cap, s.li, s.ld, s.le, s.vi, s.vd, cap, s.xi, s.xd, s.acc, s.ri, s.rd);
+  ex.setPruneScratch(s.po, s.pk, s.lv);
+}
+
+/** Where the parallel build's extra regions lie (WasmStore.parallelRegion). */
+export interface ParallelRegion {
+  /** Address of cap i32 lock words, all 0. */
+  locks: number;
+  /** Scratch blocks of the worker threads 1 .. threads - 1. */
+  blocks: ScratchBlock[];
 }
 
 /** The graph's arrays, as VamanaGraph holds them. */
@@ -50,7 +98,10 @@ const align = (n: number) => (n + 15) & ~15;
 export class WasmStore {
   readonly memory: WebAssembly.Memory;
   readonly ex: VamanaExports;
-  private off = { vec: 0, adj: 0, deg: 0, flags: 0, aug: 0, q: 0, tags: 0, li: 0, ld: 0, le: 0, vi: 0, vd: 0, xi: 0, xd: 0, acc: 0, ri: 0, rd: 0, po: 0, pk: 0 };
+  private off = { vec: 0, adj: 0, deg: 0, flags: 0, aug: 0 };
+  private sc: ScratchBlock = { q: 0, tags: 0, li: 0, ld: 0, le: 0, vi: 0, vd: 0, xi: 0, xd: 0, acc: 0, ri: 0, rd: 0, po: 0, pk: 0, lv: 0 };
+  /** End of the layout (the parallel build's regions start here). */
+  private end = BASE;
   cap = 0;
   stride = 0;
   /** Longest list ℒ (and largest accepted heap) the scratch holds. */
@@ -59,8 +110,12 @@ export class WasmStore {
   /** Layouts so far (each clears the scratch, the accept mask included). */
   layouts = 0;
 
-  constructor(module: WebAssembly.Module, readonly dim: number, readonly hasAug: boolean) {
-    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+  /**
+   * `shared`: the memory is a SharedArrayBuffer and `module` the shared-memory kernel
+   * (assembly/vamana_shared.ts), so that the parallel build's worker threads write the same graph.
+   */
+  constructor(readonly module: WebAssembly.Module, readonly dim: number, readonly hasAug: boolean, readonly shared = false) {
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error('vamana kernel: abort'); } } });
     this.ex = inst.exports as unknown as VamanaExports;
   }
@@ -85,13 +140,8 @@ export class WasmStore {
     const o = this.off;
     o.vec = take(cap * d * 4); o.adj = take(cap * stride * 4); o.deg = take(cap * 4); o.flags = take(cap);
     o.aug = this.hasAug ? take(cap * 4) : 0;
-    o.q = take(d * 4); o.tags = take(cap * 4);
-    o.li = take((lcap + 1) * 4); o.ld = take((lcap + 1) * 4); o.le = take(lcap + 1);
-    // 𝒱 (at most every node) plus a slot of neighbours: RobustPrune's candidates
-    o.vi = take((cap + xcap) * 4); o.vd = take((cap + xcap) * 4);
-    o.xi = take(xcap * 4); o.xd = take(xcap * 4);
-    o.acc = take(cap); o.ri = take((lcap + 1) * 4); o.rd = take((lcap + 1) * 4);
-    o.po = take((cap + xcap) * 4); o.pk = take(cap + xcap);
+    this.sc = takeScratch(take, d, cap, lcap, xcap);
+    this.end = p;
     const have = this.memory.buffer.byteLength;
     if (p > have) this.memory.grow(Math.ceil((p - have) / 65536));
     new Uint8Array(this.memory.buffer, BASE, p - BASE).fill(0);
@@ -101,9 +151,30 @@ export class WasmStore {
       a.vectors.set(keep.vectors); a.degree.set(keep.degree); a.flags.set(keep.flags); a.adj.set(keep.adj);
       if (a.aug && keep.aug) a.aug.set(keep.aug);
     }
-    this.ex.setGraph(d, stride, o.vec, o.adj, o.deg, o.flags, o.aug);
-    this.ex.setScratch(o.q, o.tags, cap, o.li, o.ld, o.le, o.vi, o.vd, cap, o.xi, o.xd, o.acc, o.ri, o.rd);
-    this.ex.setPruneScratch(o.po, o.pk);
+    bindKernel(this.ex, this.regions(), this.sc, cap);
+  }
+
+  /** The graph regions' addresses (the parallel build's workers bind their instances to them). */
+  regions(): GraphRegions {
+    const o = this.off;
+    return { dim: this.dim, stride: this.stride, vec: o.vec, adj: o.adj, deg: o.deg, flags: o.flags, aug: o.aug };
+  }
+
+  /**
+   * The parallel build's regions past the end of the layout: cap lock words (zeroed) and one
+   * scratch block per worker thread (threads - 1), each as large as the calling thread's, so a
+   * worker's GreedySearch and RobustPrune are the serial ones. Valid until the next layout.
+   */
+  parallelRegion(threads: number): ParallelRegion {
+    let p = this.end;
+    const take = (bytes: number) => { const o = p; p += align(bytes); return o; };
+    const locks = take(this.cap * 4);
+    const blocks: ScratchBlock[] = [];
+    for (let t = 1; t < threads; t++) blocks.push(takeScratch(take, this.dim, this.cap, this.lcap, this.xcap));
+    const have = this.memory.buffer.byteLength;
+    if (p > have) this.memory.grow(Math.ceil((p - have) / 65536));
+    new Uint8Array(this.memory.buffer, this.end, p - this.end).fill(0);
+    return { locks, blocks };
   }
 
   /** Scratch for lists up to L (grows, keeping the graph, when L exceeds it). */
@@ -125,7 +196,7 @@ export class WasmStore {
 
   /** Fresh views of the scratch the walker reads and writes. */
   scratch(): ScratchViews {
-    const b = this.memory.buffer, o = this.off, c = this.cap, l = this.lcap + 1;
+    const b = this.memory.buffer, o = this.sc, c = this.cap, l = this.lcap + 1;
     return {
       q: new Float32Array(b, o.q, this.dim), li: new Int32Array(b, o.li, l), vi: new Int32Array(b, o.vi, c), vd: new Float32Array(b, o.vd, c),
       acc: new Uint8Array(b, o.acc, c), ri: new Int32Array(b, o.ri, l), rd: new Float32Array(b, o.rd, l),

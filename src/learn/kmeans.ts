@@ -41,8 +41,8 @@ interface Run { centers: Float32Array; objective: number[]; nIter: number; repai
 
 /**
  * k-means clustering with scikit-learn's surface (fit / predict / clusterCenters / inertia /
- * labels) and FAISS's training: Lloyd iterations whose assignment step is knnkit's blocked
- * WebAssembly brute-force scan over the centres (k = 1, exact), empty clusters repaired by
+ * labels) and FAISS's training: Lloyd iterations whose assignment step is the k-means tile
+ * kernel (kmeans-kernel.ts; on `threads` threads, kmeans-parallel.ts), empty clusters repaired by
  * splitting a large cluster (FAISS Clustering::train: cluster cj picked with probability
  * (n_j - 1) / (n - k), its centre copied and both copies pushed apart by a factor 1 +- 1/1024
  * on alternate coordinates), and training on a sample of at most maxPointsPerCentroid * k rows.

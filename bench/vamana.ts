@@ -2,6 +2,9 @@
 // the same data in the same run, one thread. Usage:
 //   node --import tsx bench/vamana.ts [--n 100000] [--queries 1000] [--dim 128] [--latent 16]
 //        [--R 64] [--build-l 100] [--l 10,20,40,80,160] [--ef 10,20,40,80,160] [--repeats 3] [--no-ts]
+//        [--threads 1] [--no-hnsw]
+// --threads: threads of the vamana build (default 1, beside HNSW's one-thread build; the build
+// CPU seconds count every thread); searches stay on one thread. --no-hnsw skips the HNSW part.
 // vamana searches with the WebAssembly kernel (assembly/vamana.ts); the same graph is also loaded
 // with the kernel off (setWasmMode('off'): the TypeScript walker) and swept beside it, unless --no-ts.
 // Summary: queries/s (wall and per CPU second) at the first sweep point with recall@10 >= 0.95,
@@ -22,11 +25,12 @@ const n = +opt('n', '100000'), nq = +opt('queries', '1000'), dim = +opt('dim', '
 const R = +opt('R', '64'), buildL = +opt('build-l', '100'), repeats = +opt('repeats', '3');
 const Ls = opt('l', '10,20,40,80,160').split(',').map(Number), efs = opt('ef', '10,20,40,80,160').split(',').map(Number);
 const K = 10;
+const threads = +opt('threads', '1');
 
 const all = flag('iso') ? gaussianClusters(n + nq, dim, 100, 42).data : subspaceClusters(n + nq, dim, latent, 100, 42);
 const X = { kind: 'dense' as const, data: all.subarray(0, n * dim), rows: n, cols: dim };
 const Q = { kind: 'dense' as const, data: all.slice(n * dim), rows: nq, cols: dim };
-console.log(`Vamana benchmark: ${n} x ${dim} (${flag('iso') ? 'isotropic Gaussian clusters' : `100 clusters on ${latent}-d subspaces`}), ${nq} queries, k=${K}, 1 thread, median of ${repeats}`);
+console.log(`Vamana benchmark: ${n} x ${dim} (${flag('iso') ? 'isotropic Gaussian clusters' : `100 clusters on ${latent}-d subspaces`}), ${nq} queries, k=${K}, searches on 1 thread, vamana build on ${threads}, median of ${repeats}`);
 
 let t = performance.now();
 const gt = createIndex('brute', X).search(Q, K).indices;
@@ -64,11 +68,11 @@ const out: Record<string, unknown> = { n, dim, nq, iso: flag('iso') };
 const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 t = performance.now();
 let c0 = cpu();
-const vam = createIndex('vamana', X, { R, L: buildL });
+const vam = createIndex('vamana', X, { R, L: buildL, threads });
 const vb = (performance.now() - t) / 1000, vbc = cpu() - c0;
 const kernel = (vam as unknown as { core: { kernel: string } }).core.kernel;
-console.log(`vamana (${kernel} walker) R=${R} L=${buildL} alpha=1.2: build ${vb.toFixed(1)} s (${vbc.toFixed(1)} CPU s), memory ${(vam.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
-out.vamana = { kernel, build: vb, buildCpu: vbc, memory: vam.memoryUsage(), rows: sweep('vamana', vam, 'L', Ls) };
+console.log(`vamana (${kernel} walker) R=${R} L=${buildL} alpha=1.2 threads=${threads}: build ${vb.toFixed(1)} s (${vbc.toFixed(1)} CPU s), memory ${(vam.memoryUsage() / 2 ** 20).toFixed(1)} MiB`);
+out.vamana = { kernel, threads, build: vb, buildCpu: vbc, memory: vam.memoryUsage(), rows: sweep('vamana', vam, 'L', Ls) };
 if (!flag('no-ts')) {
   // the same graph, searched by the TypeScript walker (the fallback)
   setWasmMode('off');
@@ -77,6 +81,7 @@ if (!flag('no-ts')) {
   console.log('vamana, same graph, TypeScript walker (KNNKIT_WASM=off):');
   out.vamanaTs = { rows: sweep('vam-ts', ts, 'L', Ls) };
 }
+if (flag('no-hnsw')) { console.log(JSON.stringify(out)); process.exit(0); }
 t = performance.now();
 c0 = cpu();
 const hn = createIndex('hnsw', X, { M: 16, efConstruction: 200 });

@@ -8,7 +8,7 @@ import { indexFromBytes } from '../../src/index/persist.js';
 import type { ManagedIndex } from '../../src/index/managed-index.js';
 import type { VamanaCore } from '../../src/index/vamana/core.js';
 import type { VamanaGraph } from '../../src/index/vamana/graph.js';
-import { MIN_PARALLEL_POINTS } from '../../src/index/vamana/build-parallel.js';
+import { MIN_PARALLEL_POINTS, lastParallelBuild } from '../../src/index/vamana/build-parallel.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import type { DenseMatrix } from '../../src/core/matrix.js';
 import { readFvecs, readIvecs } from '../../src/io/vecs.js';
@@ -63,12 +63,22 @@ function clustered(n: number, nq: number, d: number): { X: DenseMatrix; Q: Dense
   return { X: { kind: 'dense', data: all.subarray(0, n * d), rows: n, cols: d }, Q: { kind: 'dense', data: all.slice(n * d), rows: nq, cols: d } };
 }
 
-test('threads 2 on clustered data: recall@10 within 0.01 of the serial build, a well-formed graph, and a saved copy answers the same', { skip }, () => {
+test('threads 2 on clustered data: recall@10 within 0.01 of the serial build, a well-formed graph, and a saved copy answers the same', { skip }, async () => {
   const { X, Q } = clustered(6000, 300, 32);
   assert.ok(X.rows >= MIN_PARALLEL_POINTS);
   const truth = createIndex('brute', X).search(Q, K).indices;
   const opts = { R: 16, L: 40 };
-  const one = createIndex('vamana', X, { ...opts, threads: 1 }), two = createIndex('vamana', X, { ...opts, threads: 2 });
+  const one = createIndex('vamana', X, { ...opts, threads: 1 });
+  // the pool's worker starts with the first parallel build (under tsx, seconds on a loaded
+  // machine: a small build may end before it joins), and a worker is handed a new task only once
+  // the event loop has read its last reply: build until the worker took part
+  let two = createIndex('vamana', X, { ...opts, threads: 2 });
+  for (let a = 0; a < 20 && lastParallelBuild.byWorkers === 0; a++) {
+    await new Promise((r) => setTimeout(r, 250));
+    two = createIndex('vamana', X, { ...opts, threads: 2 });
+  }
+  assert.equal(lastParallelBuild.inserts, 2 * X.rows);
+  assert.ok(lastParallelBuild.byWorkers > 0, 'the worker thread inserted points');
   assert.equal(core(one).graph.store?.shared, false, 'threads 1: private memory, as before');
   assert.equal(core(two).graph.store?.shared, true, 'threads 2: the shared memory the workers write');
   checkGraph(core(two).graph);

@@ -21,6 +21,13 @@ export const MIN_PARALLEL_POINTS = 2048;
 /** Points the calling thread inserts between two progress reports. */
 const REPORT_EVERY = 256;
 
+/**
+ * @internal The last parallel build's split: inserts of both passes, and how many of them the
+ * worker threads made (a worker still starting when the build ends makes none; tests check
+ * that the workers took part).
+ */
+export const lastParallelBuild = { threads: 0, inserts: 0, byWorkers: 0 };
+
 const storeIds = new WeakMap<WasmStore, number>();
 let nextStoreId = 1;
 
@@ -65,11 +72,14 @@ export function passesParallel(g: VamanaGraph, orders: Int32Array[], L: number, 
   }
   const ex = st.ex;
   ex.setLocks(region.locks);
-  let failure: unknown;
+  let failure: unknown, mine = 0;
   try {
     for (let pass = 0; pass < orders.length; pass++) {
       if (pass > 0) awaitPass(job, pass - 1, () => report(pass - 1, doneOf(ctl, pass - 1)));
-      while (passLoop(ex, job, pass, -1, REPORT_EVERY) === REPORT_EVERY) report(pass, doneOf(ctl, pass));
+      for (let k = REPORT_EVERY; k === REPORT_EVERY; mine += k) {
+        k = passLoop(ex, job, pass, -1, REPORT_EVERY);
+        if (k === REPORT_EVERY) report(pass, doneOf(ctl, pass));
+      }
     }
   } catch (e) {
     failure = e;
@@ -87,4 +97,5 @@ export function passesParallel(g: VamanaGraph, orders: Int32Array[], L: number, 
   if (Atomics.load(ctl, C_FAILED) !== 0 || inserted !== total) {
     throw new KnnkitError('threads', `threads: a worker thread failed during the parallel vamana build (${inserted} of ${total} inserts of the two passes done); the index is incomplete: rebuild it, or build with threads: 1`);
   }
+  Object.assign(lastParallelBuild, { threads, inserts: total, byWorkers: total - mine });
 }

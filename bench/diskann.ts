@@ -22,6 +22,10 @@
 // hnsw and vamana in memory on the first m rows, beside.
 //   node --import tsx bench/diskann.ts --from-file --n 2000000 [--partition-rows 500000]
 //        [--build-only | --reuse-index]  (build now and serve later from the same --dir)
+//        [--async N]  (serve by searchAsync with N queries in flight, each overlapping its beam's
+//        W reads on libuv's pool; N = 1 measures one query's latency alone) [--no-two-threads]
+//        [--direct]  (serve with O_DIRECT reads: no page cache, every read a device read, as
+//        DiskANN; warm and cold then differ only by the device's own cache)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,8 +63,8 @@ const statsOf = (ix: VectorIndex) => (ix as ManagedIndex).core.searchStats!();
 
 // ---------------------------------------------------------------- worker: one thread's share
 if (!isMainThread) {
-  const { path, queries, from, to, L, W } = workerData as { path: string; queries: Float32Array; from: number; to: number; L: number; W: number; dim: number };
-  const ix = await loadIndex(path);
+  const { path, queries, from, to, L, W, direct } = workerData as { path: string; queries: Float32Array; from: number; to: number; L: number; W: number; dim: number; direct: boolean };
+  const ix = await loadIndex(path, { direct });
   const d = ix.dim;
   const Q = { kind: 'dense' as const, data: queries.subarray(from * d, to * d), rows: to - from, cols: d };
   parentPort!.once('message', () => {
@@ -79,9 +83,9 @@ async function serve(dir: string): Promise<void> {
   const gt = (await readDataset(join(dir, 'gt.ivecs'))).X as DenseMatrix;
   const gti = Int32Array.from(gt.data);
   const nq = Q.rows, Ls = opt('l', '20,50,100,200').split(',').map(Number), Ws = opt('w', '1,2,4,8').split(',').map(Number);
-  const cold = flag('cold'), repeats = cold ? 1 : 3;
+  const cold = flag('cold'), repeats = cold ? 1 : 3, inFlight = +opt('async', '0');
   const rss0 = process.memoryUsage().rss;
-  const ix = await loadIndex(path);
+  const ix = await loadIndex(path, { direct: flag('direct') });
   const rssLoaded = process.memoryUsage().rss;
   // the core's state, not persist(): persisting a file-served index reads its whole sector image
   // (1.4 GB at 2M), which the cold rows' RSS then showed until the next garbage collection
@@ -103,24 +107,26 @@ async function serve(dir: string): Promise<void> {
       for (let r = 0; r < repeats; r++) {
         if (cold) drop();
         const t0 = performance.now(), c0 = cpuNow();
-        const res = ix.search(Q, K, { L, beamWidth: W });
+        // --async N: searchAsync with N queries in flight, each overlapping its beam's W reads on
+        // libuv's pool (UV_THREADPOOL_SIZE 16 in this child); N = 1 is one query's latency alone
+        const res = inFlight > 0 ? await ix.searchAsync(Q, K, { L, beamWidth: W, threads: inFlight }) : ix.search(Q, K, { L, beamWidth: W });
         times.push(performance.now() - t0);
         cpu = (cpuNow() - c0) * 1000 / nq;
         rec = recallOf(res.indices, gti, nq);
         st = statsOf(ix);
       }
-      console.log(JSON.stringify({ kind: 'run', how, threads: 1, L, W, recall: rec, cpuMsPerQuery: cpu, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
+      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
     }
   }
   // two threads: two workers, each with its own loaded index over the same file, half the queries each
   const W2 = +opt('w2', '4');
-  for (const L of Ls) {
+  for (const L of flag('no-two-threads') ? [] : Ls) {
     const times: number[] = [];
     let rec = 0, rss = 0;
     const lat: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const half = Math.ceil(nq / 2);
-      const ws = [0, 1].map((i) => new Worker(WORKER_BOOT, { eval: true, workerData: { path, queries: Q.data, from: i * half, to: Math.min(nq, (i + 1) * half), L, W: W2 } }));
+      const ws = [0, 1].map((i) => new Worker(WORKER_BOOT, { eval: true, workerData: { path, queries: Q.data, from: i * half, to: Math.min(nq, (i + 1) * half), L, W: W2, direct: flag('direct') } }));
       await Promise.all(ws.map((w) => new Promise((res) => w.once('message', res))));
       if (cold) drop();
       const t0 = performance.now();
@@ -148,6 +154,7 @@ function serveAndPrint(dir: string, raw: number, cold: boolean): void {
   const loaded = lines.find((l) => (l.kind as unknown) === 'loaded')!;
   const runs = lines.filter((l) => (l.kind as unknown) === 'run');
   console.log(`served (child process): RSS ${(loaded.rss0 / 2 ** 20).toFixed(1)} MiB before the load (Node + tsx + the queries), ${(loaded.rssLoaded / 2 ** 20).toFixed(1)} MiB loaded (+${((loaded.rssLoaded - loaded.rss0) / 2 ** 20).toFixed(1)} MiB); index memoryUsage ${(loaded.memoryUsage / 2 ** 20).toFixed(1)} MiB (${(100 * loaded.memoryUsage / raw).toFixed(1)} % of raw); ${loaded.cacheNodes} cached nodes`);
+  if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each overlapping its W reads (UV_THREADPOOL_SIZE=16)`);
   console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q  hops/q  cpu ms/q  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
   for (const r of runs) {
     console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)}  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)}  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);

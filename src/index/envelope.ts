@@ -73,7 +73,7 @@ export interface Envelope {
    * A file envelope opened with its `path`: where a section lies in that file, so that a
    * disk-resident family (diskann) reads it positionally instead of into memory. Absent for bytes.
    */
-  locate?(name: string): { path: string; offset: number; bytes: number };
+  locate?(name: string): { path: string; offset: number; bytes: number; direct: boolean };
 }
 
 const enc = new TextEncoder();
@@ -228,7 +228,7 @@ export type ReadAt = (dest: Uint8Array, position: number) => number;
  * family's memory (`readInto`) or into a fresh array of its own type (`typed`, `section`), with
  * its CRC checked. Peak memory is the index, not the index plus the file.
  */
-export function openEnvelopeFile(readAt: ReadAt, size: number, opts: { source?: string; verify?: boolean; path?: string } = {}): Envelope {
+export function openEnvelopeFile(readAt: ReadAt, size: number, opts: { source?: string; verify?: boolean; path?: string; direct?: boolean } = {}): Envelope {
   const src = opts.source ? JSON.stringify(opts.source) : 'the index file';
   const bad = (why: string) => new KnnkitError('index', `index: ${src} is not a valid knnkit index: ${why}`);
   const read = (pos: number, len: number): Uint8Array => {
@@ -295,7 +295,7 @@ export function openEnvelopeFile(readAt: ReadAt, size: number, opts: { source?: 
     has: (name) => table.has(name),
     sectionNames: () => [...table.keys()],
     sectionBytes: (name) => get(name).bytes,
-    ...(opts.path !== undefined ? { locate: (name: string) => { const e = get(name); return { path: opts.path!, offset: e.offset, bytes: e.bytes }; } } : {}),
+    ...(opts.path !== undefined ? { locate: (name: string) => { const e = get(name); return { path: opts.path!, offset: e.offset, bytes: e.bytes, direct: opts.direct ?? false }; } } : {}),
     readInto,
     section(name) { const out = new Uint8Array(get(name).bytes); readInto(name, out); return out; },
     typed(name, ctor) {

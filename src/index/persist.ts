@@ -17,6 +17,13 @@ export interface LoadOptions {
   view?: boolean;
   /** Check every section's CRC-32 (default true; header and section table are always checked). */
   verify?: boolean;
+  /**
+   * A family that serves from the index file (diskann) reads it with O_DIRECT (Linux), as DiskANN
+   * does: no OS page cache holds the index and no read-ahead runs around each 4 KB read, so the
+   * RAM budget bounds all the memory the index uses and every read is a device read. Default
+   * false (buffered reads: repeated reads are served from the page cache). Other families ignore it.
+   */
+  direct?: boolean;
 }
 
 /** An index from an envelope (any family), or a legacy HNSW / kNN-Graph-era HNSW file. */
@@ -80,7 +87,7 @@ export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<V
     const head = new Uint8Array(8);
     file.readAt(head, 0);
     if (isEnvelope(head)) {
-      const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify, path });
+      const env = openEnvelopeFile(file.readAt, file.size, { source: path, verify: opts.verify, path, direct: opts.direct });
       // a family that cannot search the bytes in place gains nothing from reading the whole file;
       // one that reads its view from the file (viewReadsFile) gets the file envelope
       const family = getFamily(env.header.family, 'family');

@@ -25,7 +25,7 @@ export const summary = 'search a saved index: neighbours of a query file, with f
 /** The command's own flags (family flags must not reuse these names). */
 export const COMMON: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, threads: { type: 'string' }, filter: { type: 'string' }, out: { type: 'string' },
-  groundtruth: { type: 'string' }, label: { type: 'string' }, view: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  groundtruth: { type: 'string' }, label: { type: 'string' }, view: { type: 'boolean' }, direct: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 };
 
 /** Queries whose neighbours the human output shows when no --out is given. */
@@ -43,6 +43,8 @@ function usage(): string {
   --groundtruth FILE  .ivecs of true neighbour ids per query: prints recall@k
   --threads N         worker threads (default: all cores)
   --view              search straight from the file's bytes where the family can (no copy)
+  --direct            a family served from the file (diskann) reads it with O_DIRECT (Linux):
+                      no page cache, every read a device read (DiskANN's mode)
   --index NAME        check that the file holds this family
   --label COL|none    CSV label column to drop (default auto)
   --json              print one JSON object: {index, k, queries, runs: [{<sweep>, seconds, qps, recall}], out}
@@ -84,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- index, queries, filter, ground truth
   const t0 = performance.now();
-  const index = await loadIndex(indexPath, { view: o.view === true });
+  const index = await loadIndex(indexPath, { view: o.view === true, direct: o.direct === true });
   const loadSeconds = (performance.now() - t0) / 1000;
   const family = getFamily(index.kind);
   if (expected && expected !== 'auto' && expected.name !== family.name) {

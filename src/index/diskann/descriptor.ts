@@ -48,7 +48,7 @@ function load(env: Envelope, metric: Metric, dim: number): DiskState | null {
   const bytes = env.sectionBytes('diskann.sectors');
   if (bytes !== layout.sectorCount * SECTOR) throw bad(`a sector image of ${bytes} bytes; ${layout.sectorCount} sectors of ${SECTOR} expected`);
   const at = env.locate?.('diskann.sectors');
-  const source = at ? new FileSectors(at.path, at.offset, at.bytes) : new MemorySectors(env.typed('diskann.sectors', Uint8Array, true));
+  const source = at ? new FileSectors(at.path, at.offset, at.bytes, at.direct) : new MemorySectors(env.typed('diskann.sectors', Uint8Array, true));
   return { n, R, medoid: st.medoid, cosine: st.cosine, pq, codes, norms, layout, source, cacheNodes: Math.min(n, Math.max(0, st.cacheNodes | 0)) };
 }
 

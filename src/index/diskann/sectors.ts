@@ -1,6 +1,7 @@
 import { KnnkitError } from '../../core/errors.js';
 import { nodeFsSync } from '../../io/node-fs.js';
 import { SECTOR } from './layout.js';
+import { alignedSpan, BouncePool, directFlag } from './direct-io.js';
 
 /**
  * Where the sectors live. Reads are positional (sector x 4096 from the start of the sector
@@ -50,9 +51,16 @@ export class FileSectors implements SectorSource {
   readonly resident = false;
   private fd: number;
   private readonly fs = nodeFsSync();
+  /** O_DIRECT mode (`direct`): aligned bounce buffers for the reads in flight, sized at the first read. */
+  private pool: BouncePool | null = null;
 
-  constructor(readonly path: string, private readonly base: number, readonly bytes: number) {
-    this.fd = this.fs.openSync(path, 'r');
+  constructor(readonly path: string, private readonly base: number, readonly bytes: number, readonly direct = false) {
+    try {
+      this.fd = this.fs.openSync(path, direct ? this.fs.constants.O_RDONLY | directFlag(this.fs) : 'r');
+    } catch (e) {
+      if (e instanceof KnnkitError || !direct || (e as { code?: string }).code !== 'EINVAL') throw e;
+      throw new KnnkitError('direct', `direct: the file system of ${JSON.stringify(path)} does not take O_DIRECT reads (tmpfs, for one); load it without { direct: true }`);
+    }
     closer.register(this, this.fd, this);
   }
 
@@ -63,24 +71,73 @@ export class FileSectors implements SectorSource {
     return this.base + o;
   }
 
+  private truncated(sector: number): KnnkitError {
+    return new KnnkitError('index', `index: ${JSON.stringify(this.path)} is truncated (sector ${sector})`);
+  }
+
+  /**
+   * A bounce slot for a span of `bytes`: from the pool sized by the first read (a node's sectors,
+   * widened by at most one block), or a one-off buffer for a larger read.
+   */
+  private slotFor(bytes: number): { pool: BouncePool; slot: { buf: Uint8Array; offset: number } } {
+    this.pool ??= new BouncePool(this.fs, this.fd, bytes + SECTOR, 8);
+    const pool = bytes <= this.pool.slotBytes ? this.pool : new BouncePool(this.fs, this.fd, bytes, 1);
+    return { pool, slot: pool.take() };
+  }
+
   readSync(dest: Uint8Array, sector: number): void {
     const pos = this.check(dest, sector);
+    if (this.direct) {
+      const { start, bytes } = alignedSpan(pos, dest.length), need = pos - start + dest.length;
+      const { pool, slot } = this.slotFor(bytes);
+      try {
+        let got = 0;
+        while (got < need) {
+          const n = this.fs.readSync(this.fd, slot.buf, slot.offset + got, bytes - got, start + got);
+          if (n <= 0) throw this.truncated(sector);
+          got += n;
+        }
+        dest.set(slot.buf.subarray(slot.offset + pos - start, slot.offset + need));
+      } finally { pool.give(slot); }
+      return;
+    }
     let got = 0;
     while (got < dest.length) {
       const n = this.fs.readSync(this.fd, dest, got, dest.length - got, pos + got);
-      if (n <= 0) throw new KnnkitError('index', `index: ${JSON.stringify(this.path)} is truncated (sector ${sector})`);
+      if (n <= 0) throw this.truncated(sector);
       got += n;
     }
   }
 
   read(dest: Uint8Array, sector: number): Promise<void> {
     const pos = this.check(dest, sector);
+    const fail = (err: Error) => new KnnkitError('index', `index: reading ${JSON.stringify(this.path)}: ${err.message}`);
+    if (this.direct) {
+      const { start, bytes } = alignedSpan(pos, dest.length), need = pos - start + dest.length;
+      const { pool, slot } = this.slotFor(bytes);
+      return new Promise((resolve, reject) => {
+        const done = (e: KnnkitError | null): void => {
+          if (e === null) dest.set(slot.buf.subarray(slot.offset + pos - start, slot.offset + need));
+          pool.give(slot);
+          if (e) reject(e); else resolve();
+        };
+        const step = (got: number): void => {
+          if (got >= need) { done(null); return; }
+          this.fs.read(this.fd, slot.buf, slot.offset + got, bytes - got, start + got, (err, n) => {
+            if (err) done(fail(err));
+            else if (n <= 0) done(this.truncated(sector));
+            else step(got + n);
+          });
+        };
+        step(0);
+      });
+    }
     return new Promise((resolve, reject) => {
       const step = (got: number): void => {
         if (got >= dest.length) { resolve(); return; }
         this.fs.read(this.fd, dest, got, dest.length - got, pos + got, (err, n) => {
-          if (err) reject(new KnnkitError('index', `index: reading ${JSON.stringify(this.path)}: ${err.message}`));
-          else if (n <= 0) reject(new KnnkitError('index', `index: ${JSON.stringify(this.path)} is truncated (sector ${sector})`));
+          if (err) reject(fail(err));
+          else if (n <= 0) reject(this.truncated(sector));
           else step(got + n);
         });
       };
@@ -89,6 +146,11 @@ export class FileSectors implements SectorSource {
   }
 
   whole(): Uint8Array {
+    if (this.direct) {
+      // a one-off sequential read (a save): through the page cache, on a descriptor of its own
+      const plain = new FileSectors(this.path, this.base, this.bytes, false);
+      try { return plain.whole(); } finally { plain.close(); }
+    }
     const out = new Uint8Array(this.bytes);
     const chunk = 1 << 24;
     for (let o = 0; o < this.bytes; o += chunk) this.readSync(out.subarray(o, Math.min(this.bytes, o + chunk)), o / SECTOR);

@@ -75,9 +75,12 @@ function prepare(kind: string, data: MatrixInput, opts: IndexOptions, commonThre
   return { m, family, ctx, ids };
 }
 
-/** True when the family bulk-builds (labels 0..n-1, nothing to train) rather than create + add. */
+/**
+ * True when the family bulk-builds (labels 0..n-1) rather than create + train + add: it has a
+ * bulk build and either learns nothing or its build trains on the data itself (buildTrains).
+ */
 function bulkBuilds(family: FamilyDescriptor, build: unknown): boolean {
-  return build !== undefined && family.capabilities.train === false;
+  return build !== undefined && (family.capabilities.train === false || family.buildTrains === true);
 }
 
 /**

@@ -73,6 +73,11 @@ export interface FamilyDescriptor {
    * that memory is its view load, with no second copy of the file alive.
    */
   readonly viewReadsFile?: boolean;
+  /**
+   * The family trains (capabilities.train) but its bulk `build` trains on the data itself, so
+   * createIndex bulk-builds instead of create + train + add (HNSW: sq8 ranges).
+   */
+  readonly buildTrains?: boolean;
   /** A core from a saved envelope; `view` asks to use the envelope's bytes in place. */
   load(env: Envelope, ctx: BuildContext & { view: boolean }): FamilyCore;
 }

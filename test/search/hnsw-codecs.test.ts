@@ -287,3 +287,54 @@ test('hnsw f16 / sq8 with refine: the float32 rows re-rank k x kFactor exactly (
   // f32 storage keeps no second copy (it is exact already)
   assert.equal(createIndex('hnsw', X, { refine: true }).memoryUsage(), createIndex('hnsw', X).memoryUsage());
 });
+
+test('hnsw through the index contract: emptyIndex(..., sq8).train(sample) learns the ranges later adds use; f32 train learns nothing; createIndex still bulk-builds', () => {
+  const e = emptyIndex('hnsw', 30, { codec: 'sq8', M: 12, efConstruction: 100 });
+  assert.equal(e.capabilities.train, true);
+  e.train(rows(X, 0, 500));
+  e.add(X);
+  const part = new Sq8Codec(30);
+  part.train(rows(X, 0, 500));
+  const code = new Uint8Array(30), want = new Float32Array(30);
+  part.encode(X.data.subarray(1234 * 30, 1235 * 30), 1, code, 0);
+  part.decode(code, 0, want);
+  const decoded = e.getVector(1234);
+  assert.deepEqual(Array.from(decoded), Array.from(want), 'rows encoded with the sample\'s ranges');
+  assert.ok(recall(e.search(Q, 10), createIndex('brute', X).search(Q, 10)) >= 0.85);
+  assert.throws(() => e.train(X), (err: unknown) => err instanceof KnnkitError && /train/.test(err.message) && /sq8/.test(err.message));
+  // f32: nothing to learn (FAISS IndexHNSWFlat.train), the graph is the same as without train
+  const f = emptyIndex('hnsw', 30, { M: 12, efConstruction: 100 });
+  f.train(X);
+  f.add(X);
+  const g = emptyIndex('hnsw', 30, { M: 12, efConstruction: 100 });
+  g.add(X);
+  assert.deepEqual(Array.from(f.search(Q, 10).ids), Array.from(g.search(Q, 10).ids));
+  // createIndex keeps the bulk build (its breadth-first renumbering is what a built index answers with)
+  assert.deepEqual(Array.from(createIndex('hnsw', X, { M: 12, efConstruction: 100 }).search(Q, 10).ids), Array.from(createIndex('hnsw', X, { M: 12, efConstruction: 100, reorder: true }).search(Q, 10).ids));
+});
+
+test('hnsw sq8 + refine: rangeSearch applies r to the exact distances (never a point outside r, every distance the float32 one)', () => {
+  const ref = createIndex('hnsw', X, { codec: 'sq8', refine: true, M: 12, efConstruction: 100 });
+  const plain = createIndex('hnsw', X, { codec: 'sq8', M: 12, efConstruction: 100 });
+  const exact = createIndex('brute', X);
+  const k10 = exact.search(Q, 10);
+  const r = k10.distances[9]; // the first query's 10th distance: a handful of points inside for each query
+  const want = exact.rangeSearch(Q, r), got = ref.rangeSearch(Q, r), codes = plain.rangeSearch(Q, r);
+  let found = 0, total = 0, codeOutside = 0;
+  for (let q = 0; q < Q.rows; q++) {
+    const truth = new Map<number, number>();
+    for (let j = want.offsets[q]; j < want.offsets[q + 1]; j++) truth.set(want.indices[j], want.distances[j]);
+    total += truth.size;
+    for (let j = got.offsets[q]; j < got.offsets[q + 1]; j++) {
+      const id = got.indices[j];
+      assert.ok(truth.has(id), `query ${q}: ${id} at ${got.distances[j]} is outside r = ${r}`);
+      assert.ok(Math.abs(got.distances[j] - truth.get(id)!) <= 1e-5 * Math.max(1, got.distances[j]), `query ${q}: distance ${got.distances[j]} vs exact ${truth.get(id)}`);
+      if (j > got.offsets[q]) assert.ok(got.distances[j] >= got.distances[j - 1]);
+      found++;
+    }
+    for (let j = codes.offsets[q]; j < codes.offsets[q + 1]; j++) if (!truth.has(codes.indices[j])) codeOutside++;
+  }
+  assert.ok(total > Q.rows, `${total} points within r over ${Q.rows} queries`);
+  assert.ok(found / total >= 0.95, `refined range recall ${found / total}`);
+  assert.ok(codeOutside > 0 || found > 0, 'the codes\' own radius differs from the exact one');
+});

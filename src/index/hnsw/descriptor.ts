@@ -10,6 +10,7 @@ import type { FamilyDescriptor, BuildContext } from '../registry.js';
 import type { Allow, FamilyCore } from '../types.js';
 import { StoredRows } from '../shared/stored-rows.js';
 import { rerankExact } from '../shared/rerank.js';
+import { radiusByKnn } from '../../search/shared/radius-by-knn.js';
 import type { DenseMatrix } from '../../core/matrix.js';
 
 /**
@@ -64,9 +65,23 @@ export class HnswCore implements FamilyCore {
     return this.refine(queries, k, res);
   }
 
+  /**
+   * With refine, the radius is applied to the exact distances: k grows (doubling) until the
+   * k-th exactly re-ranked neighbour lies beyond r, so every point returned is within r by its
+   * float32 row and carries that distance (the codes' distances would admit points outside r
+   * and drop points inside it).
+   */
   rangeSearch(queries: Matrix, r: number, p: Record<string, unknown>, allow: Allow | null): RadiusResult {
-    return this.hnsw.radiusSearch(queries as never, r, this.params(p, allow));
+    if (!this.refined) return this.hnsw.radiusSearch(queries as never, r, this.params(p, allow));
+    return radiusByKnn(queries as DenseMatrix, r, this.hnsw.size, Math.max(16, (p.ef as number | undefined) ?? this.hnsw.ef), (row, k) => this.search(row, k, p, allow));
   }
+
+  /**
+   * Codec sq8 learns its per-dimension ranges from `sample` while the index is empty (otherwise
+   * the first add trains on its own rows); the other codecs learn nothing, so train is a no-op
+   * for them, as FAISS's IndexHNSWFlat.train.
+   */
+  train(sample: DenseMatrix): void { this.hnsw.train(sample); }
 
   getVector(label: number): Float32Array {
     if (this.refined && this.hnsw.has(label)) return this.refined.row(label);
@@ -123,7 +138,9 @@ export const hnswFamily: FamilyDescriptor = {
   supportsMetric: () => null,
   dataKinds: ['dense', 'binary'],
   codecs: ['f32', 'bits', 'f16', 'sq8'],
-  capabilities: { train: false, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false },
+  // train: sq8 learns its ranges (createIndex still bulk-builds: the build trains on its data)
+  capabilities: { train: true, add: true, remove: true, rangeSearch: true, getVector: true, view: true, sparse: false },
+  buildTrains: true,
   viewReadsFile: true,
   options: [
     { name: 'M', type: 'integer', default: 16, min: 2, max: 2048, doc: 'links per node and layer (2 M at layer 0)', aliases: ['m'] },

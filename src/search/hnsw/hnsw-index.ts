@@ -16,6 +16,7 @@ import { IdTable } from './ids.js';
 import { reorderSlots } from './reorder.js';
 import { canBuildInParallel, insertParallel, MIN_PARALLEL_POINTS } from './build-parallel.js';
 import { normaliseFilter, preferBruteForce, type HnswFilter } from './filter.js';
+import { radiusByKnn } from '../shared/radius-by-knn.js';
 import { HNSW_STORAGES, checkF16Range, codecKind, storageCodec, storageWords, unitRows, writeAffTable, type HnswStorage, type StorageCodec } from './codec-storage.js';
 
 export interface HnswOptions {
@@ -700,29 +701,7 @@ export class HnswIndex implements NeighborIndex {
   radiusSearch(queries: MatrixInput, r: number, params: HnswSearchParams = {}): RadiusResult {
     checkNumber('r', r, 0);
     const Q = toDense(queries, { name: 'queries', cols: this.dim });
-    const offsets = new Int32Array(Q.rows + 1);
-    const idx: number[] = [], dist: number[] = [];
-    for (let i = 0; i < Q.rows; i++) {
-      const row = rowsView(Q, i, i + 1);
-      let k = Math.min(this.live, Math.max(16, params.ef ?? this.ef));
-      for (;;) {
-        if (k === 0) break;
-        const res = this.search(row, k, { ...params, ef: Math.max(k, params.ef ?? this.ef) });
-        const last = res.distances[res.k - 1];
-        if (res.k >= this.live || !(last <= r) || res.indices[res.k - 1] < 0) {
-          for (let j = 0; j < res.k; j++) if (res.indices[j] >= 0 && res.distances[j] <= r) { idx.push(res.indices[j]); dist.push(res.distances[j]); }
-          break;
-        }
-        k = Math.min(this.live, k * 2);
-      }
-      offsets[i + 1] = idx.length;
-      // ties by id
-      const s = offsets[i], e = idx.length;
-      const order = Array.from({ length: e - s }, (_, j) => s + j).sort((a, b) => dist[a] - dist[b] || idx[a] - idx[b]);
-      const si = order.map((j) => idx[j]), sd = order.map((j) => dist[j]);
-      for (let j = 0; j < si.length; j++) { idx[s + j] = si[j]; dist[s + j] = sd[j]; }
-    }
-    return new RadiusResult(offsets, Int32Array.from(idx), Float32Array.from(dist));
+    return radiusByKnn(Q, r, this.live, Math.max(16, params.ef ?? this.ef), (row, k) => this.search(row, k, { ...params, ef: Math.max(k, params.ef ?? this.ef) }));
   }
 
   /**

@@ -24,6 +24,13 @@ export interface LoadOptions {
    * false (buffered reads: repeated reads are served from the page cache). Other families ignore it.
    */
   direct?: boolean;
+  /**
+   * A family served within a RAM budget (diskann): serve within this one instead of the budget
+   * it was built with (a byte count or "96MB"); the node cache is re-planned to what the budget
+   * leaves after the codes (DiskANN's nodes-to-cache, chosen at load). Refused where the codes
+   * alone do not fit, and for families without a budget.
+   */
+  ramBudget?: number | string;
 }
 
 /** An index from an envelope (any family), or a legacy HNSW / kNN-Graph-era HNSW file. */
@@ -35,18 +42,21 @@ export function indexFromBytes(bytes: Uint8Array | ArrayBuffer, opts: LoadOption
     throw new KnnkitError('index', `index: ${opts.source ? JSON.stringify(opts.source) : 'the bytes'} is not a knnkit index (unknown magic)`);
   }
   const env = decodeEnvelope(b, { source: opts.source, verify: opts.verify });
-  return fromEnvelope(env, opts.view ?? false);
+  return fromEnvelope(env, opts.view ?? false, opts.ramBudget);
 }
 
 /** @internal */
-export function fromEnvelope(env: Envelope, view: boolean): ManagedIndex {
+export function fromEnvelope(env: Envelope, view: boolean, ramBudget?: number | string): ManagedIndex {
   const h = env.header;
   const family = getFamily(h.family, 'family');
+  if (ramBudget !== undefined && !family.options.some((o) => o.name === 'ramBudget')) {
+    throw new KnnkitError('ramBudget', `ramBudget: the "${family.name}" index has no RAM budget to change at load (only families served from disk, such as diskann)`);
+  }
   if (h.familyVersion > family.formatVersion) {
     throw new KnnkitError('index', `index: the "${h.family}" section format version ${h.familyVersion} is newer than this knnkit reads (${family.formatVersion}); upgrade knnkit`);
   }
   const metric = resolveMetric(h.metric as MetricSpec);
-  const core = family.load(env, { metric, options: h.options, view: view && family.capabilities.view });
+  const core = family.load(env, { metric, options: h.options, view: view && family.capabilities.view, ...(ramBudget !== undefined ? { ramBudget } : {}) });
   const st = h.state.ids as { count: number; nextId: number; live: number; identity: boolean };
   let ids: IdMap;
   if (env.has('ids.table')) {
@@ -91,8 +101,8 @@ export async function loadIndex(path: string, opts: LoadOptions = {}): Promise<V
       // a family that cannot search the bytes in place gains nothing from reading the whole file;
       // one that reads its view from the file (viewReadsFile) gets the file envelope
       const family = getFamily(env.header.family, 'family');
-      if (!opts.view || !family.capabilities.view) return fromEnvelope(env, false);
-      if (family.viewReadsFile) return fromEnvelope(env, true);
+      if (!opts.view || !family.capabilities.view) return fromEnvelope(env, false, opts.ramBudget);
+      if (family.viewReadsFile) return fromEnvelope(env, true, opts.ramBudget);
     }
   } finally {
     file.close();

@@ -79,7 +79,7 @@ export interface FamilyDescriptor {
    */
   readonly buildTrains?: boolean;
   /** A core from a saved envelope; `view` asks to use the envelope's bytes in place. */
-  load(env: Envelope, ctx: BuildContext & { view: boolean }): FamilyCore;
+  load(env: Envelope, ctx: BuildContext & { view: boolean; ramBudget?: number | string }): FamilyCore;
 }
 
 const FAMILIES = new Map<string, FamilyDescriptor>();

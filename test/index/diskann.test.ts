@@ -159,7 +159,7 @@ test('diskann from a built vamana index: the same graph laid out in sectors answ
 
 test('diskann: loadIndex(path, { direct: true }) reads with O_DIRECT through aligned buffers and answers as buffered reads do', async (t) => {
   if (process.platform !== 'linux') { t.skip('O_DIRECT is Linux only'); return; }
-  const dir = mkdtempSync(join(process.cwd(), '.knnkit-direct-'));
+  const dir = mkdtempSync(join(tmpdir(), 'knnkit-direct-'));
   try {
     const idx = createIndex('diskann', base, { R: 32, L: 50, ramBudget: '256KiB' });
     const path = join(dir, 'd.knnkit');
@@ -185,6 +185,29 @@ test('diskann: loadIndex(path, { direct: true }) reads with O_DIRECT through ali
     const again = join(dir, 'again.knnkit');
     await saveIndex(direct, again);
     assert.deepEqual(Array.from((await loadIndex(again)).search(queries, 10, { L: 40 }).ids), Array.from(want.ids));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('diskann: loadIndex(path, { ramBudget }) re-plans the cache at load; a budget the codes overflow, or one given to a family without a budget, is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knnkit-diskann-budget-'));
+  try {
+    const idx = createIndex('diskann', base, { R: 32, L: 50, ramBudget: '1MiB' });
+    const path = join(dir, 'd.knnkit');
+    await saveIndex(idx, path);
+    const full = await loadIndex(path);
+    const small = await loadIndex(path, { ramBudget: '300KiB' });
+    const fullCache = core(full).state!.cacheNodes, smallCache = core(small).state!.cacheNodes;
+    assert.ok(fullCache > smallCache && smallCache > 0, `cache ${fullCache} at 1 MiB, ${smallCache} at 300 KiB`);
+    assert.ok(small.memoryUsage() <= 300 * 1024, `served ${small.memoryUsage()} bytes within 300 KiB`);
+    const a = full.search(queries, 10, { L: 40 }), b = small.search(queries, 10, { L: 40 });
+    assert.deepEqual(Array.from(b.ids), Array.from(a.ids), 'the cache changes reads, not answers');
+    assert.ok(core(small).searchStats().readsPerQuery > core(full).searchStats().readsPerQuery);
+    await assert.rejects(loadIndex(path, { ramBudget: '10KiB' }), (e: unknown) => e instanceof KnnkitError && /ramBudget/.test(e.message));
+    const hn = join(dir, 'h.knnkit');
+    await saveIndex(createIndex('hnsw', base), hn);
+    await assert.rejects(loadIndex(hn, { ramBudget: '1MB' }), (e: unknown) => e instanceof KnnkitError && /ramBudget/.test(e.message) && /hnsw/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -45,6 +45,8 @@ function usage(): string {
   --view              search straight from the file's bytes where the family can (no copy)
   --direct            a family served from the file (diskann) reads it with O_DIRECT (Linux):
                       no page cache, every read a device read (DiskANN's mode)
+  --ram-budget B      serve a diskann index within B (e.g. 96MB) instead of its build budget:
+                      the node cache is re-planned around the codes
   --index NAME        check that the file holds this family
   --label COL|none    CSV label column to drop (default auto)
   --json              print one JSON object: {index, k, queries, runs: [{<sweep>, seconds, qps, recall}], out}
@@ -86,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- index, queries, filter, ground truth
   const t0 = performance.now();
-  const index = await loadIndex(indexPath, { view: o.view === true, direct: o.direct === true });
+  const index = await loadIndex(indexPath, { view: o.view === true, direct: o.direct === true, ...(o['ram-budget'] !== undefined ? { ramBudget: String(o['ram-budget']) } : {}) });
   const loadSeconds = (performance.now() - t0) / 1000;
   const family = getFamily(index.kind);
   if (expected && expected !== 'auto' && expected.name !== family.name) {

@@ -3,7 +3,7 @@ import type { Metric } from '../../metrics/types.js';
 import { ProductQuantizer } from '../pq/product-quantizer.js';
 import type { Envelope } from '../envelope.js';
 import type { BuildContext, FamilyDescriptor } from '../registry.js';
-import { parseBytes } from './budget.js';
+import { planRam, parseBytes } from './budget.js';
 import type { DiskannOptions, DiskState } from './build.js';
 import { DiskannCore } from './core.js';
 import { SECTOR, SectorLayout } from './layout.js';
@@ -30,7 +30,7 @@ export function diskannOptions(ctx: Pick<BuildContext, "options">): DiskannOptio
  * positionally where it lies in the index file (a file envelope's `locate`), or, for an index
  * loaded from bytes, kept as a copy in memory.
  */
-function load(env: Envelope, metric: Metric, dim: number): DiskState | null {
+function load(env: Envelope, metric: Metric, dim: number, ramBudget: number | string | undefined): DiskState | null {
   const st = env.header.state.core as { n: number; R: number; medoid: number; cosine: boolean; m: number; nbits: number; cacheNodes: number; nodeBytes: number; sectorCount: number };
   const bad = (why: string) => new KnnkitError('index', `index: the saved diskann index is inconsistent: ${why}`);
   if (!st || st.n === 0) return null;
@@ -49,7 +49,10 @@ function load(env: Envelope, metric: Metric, dim: number): DiskState | null {
   if (bytes !== layout.sectorCount * SECTOR) throw bad(`a sector image of ${bytes} bytes; ${layout.sectorCount} sectors of ${SECTOR} expected`);
   const at = env.locate?.('diskann.sectors');
   const source = at ? new FileSectors(at.path, at.offset, at.bytes, at.direct) : new MemorySectors(env.typed('diskann.sectors', Uint8Array, true));
-  return { n, R, medoid: st.medoid, cosine: st.cosine, pq, codes, norms, layout, source, cacheNodes: Math.min(n, Math.max(0, st.cacheNodes | 0)) };
+  // a budget given at load re-plans the cache around the saved codes (DiskANN chooses its
+  // nodes-to-cache when it loads, too); planRam refuses a budget the codes alone overflow
+  const cacheNodes = ramBudget === undefined ? st.cacheNodes | 0 : planRam(n, dim, R, st.cosine, { ramBudget: parseBytes(ramBudget, 'ramBudget'), pqBytes: m }).cacheNodes;
+  return { n, R, medoid: st.medoid, cosine: st.cosine, pq, codes, norms, layout, source, cacheNodes: Math.min(n, Math.max(0, cacheNodes)) };
 }
 
 /**
@@ -105,6 +108,7 @@ export const diskannFamily: FamilyDescriptor = {
     return { ...report };
   },
   load(env, ctx) {
-    return new DiskannCore(ctx.metric, env.header.dim, diskannOptions(ctx), load(env, ctx.metric, env.header.dim));
+    const c = ctx.ramBudget === undefined ? ctx : { ...ctx, options: { ...ctx.options, ramBudget: ctx.ramBudget } };
+    return new DiskannCore(ctx.metric, env.header.dim, diskannOptions(c), load(env, ctx.metric, env.header.dim, ctx.ramBudget));
   },
 };

@@ -132,12 +132,15 @@ export function buildOptionsFromFlags(family: FamilyDescriptor, o: ParsedArgs['o
   return { options, ignored };
 }
 
-/** Refuses every build flag (a saved index was given: its options are in the file). */
-export function refuseBuildFlags(o: ParsedArgs['options'], source: string): void {
+/**
+ * Refuses every build flag (a saved index was given: its options are in the file), except the
+ * command's own flags (`own`: query's --ram-budget re-plans a diskann cache at load).
+ */
+export function refuseBuildFlags(o: ParsedArgs['options'], source: string, own: Record<string, unknown> = {}): void {
   // a flag that is also some family's search parameter (vamana / diskann --l) is a search flag here
   const search = familyFlagOwners(['search']);
   for (const flag of familyFlagOwners(['build']).keys()) {
-    if (o[flag] !== undefined && !search.has(flag)) throw new KnnkitError('--' + flag, `--${flag}: is a build option, but ${source} is a saved index (its options are in the file; knnkit info shows them)`);
+    if (o[flag] !== undefined && !search.has(flag) && !(flag in own)) throw new KnnkitError('--' + flag, `--${flag}: is a build option, but ${source} is a saved index (its options are in the file; knnkit info shows them)`);
   }
 }
 

@@ -51,19 +51,30 @@ export class IdMap {
   constructor(private capacity = 16) {}
 
   static restore(ext: Float64Array, count: number, nextId: number): IdMap {
-    const m = new IdMap(count);
-    m.ext = new Float64Array(Math.max(16, count));
-    m.ext.set(ext.subarray(0, count));
-    m.count = count;
-    m.nextId = nextId;
     let live = 0, identity = true;
     for (let l = 0; l < count; l++) {
       if (ext[l] >= 0) live++;
       if (ext[l] !== l) identity = false;
     }
+    // the identity keeps no table (a saved identity would otherwise cost 8 bytes per point
+    // twice over while loading: the copy and its source)
+    const m = identity ? IdMap.identityOf(count, nextId) : new IdMap(count);
+    if (identity) return m;
+    m.ext = new Float64Array(Math.max(16, count));
+    m.ext.set(ext.subarray(0, count));
+    m.count = count;
+    m.nextId = nextId;
     m.live = live;
-    if (!identity) m.buildLookup();
-    else m.ext = null;
+    m.buildLookup();
+    return m;
+  }
+
+  /** Labels 0..count-1 as their own ids, all live: no table at all. */
+  static identityOf(count: number, nextId = count): IdMap {
+    const m = new IdMap(count);
+    m.count = count;
+    m.live = count;
+    m.nextId = nextId;
     return m;
   }
 

@@ -62,9 +62,7 @@ export function fromEnvelope(env: Envelope, view: boolean, ramBudget?: number | 
   if (env.has('ids.table')) {
     ids = IdMap.restore(env.typed('ids.table', Float64Array, true), st.count, st.nextId);
   } else {
-    const t = new Float64Array(st.count);
-    for (let i = 0; i < st.count; i++) t[i] = i;
-    ids = IdMap.restore(t, st.count, st.nextId);
+    ids = IdMap.identityOf(st.count, st.nextId);
   }
   const dead = env.has('ids.dead') ? env.typed('ids.dead', Uint8Array, true) : null;
   return new ManagedIndex(family, core, h.options, ids, dead);

@@ -138,6 +138,15 @@ test('diskann CLI: knnkit build --ram-budget, knnkit query --l 20,100 --beam-wid
     assert.deepEqual(runs.map((x) => x.L), [20, 100]);
     for (const run of runs) for (const key of ['recall', 'qps', 'p50Ms', 'p99Ms', 'readsPerQuery']) assert.ok(Number.isFinite(run[key]), `${key} in ${JSON.stringify(run)}`);
     assert.ok(runs[1].recall >= 0.9 && runs[1].readsPerQuery > runs[0].readsPerQuery, JSON.stringify(runs));
+    // --ram-budget at query time: a smaller cache, more reads, the same answers
+    const small = await cli(['query', out, q, '--groundtruth', gt, '--l', '100', '--beam-width', '2', '--ram-budget', '250KB', '--json']);
+    assert.equal(small.code, 0, small.err);
+    const s = (JSON.parse(small.out).runs as Record<string, number>[])[0];
+    assert.equal(s.recall, runs[1].recall);
+    assert.ok(s.readsPerQuery > runs[1].readsPerQuery, `${s.readsPerQuery} reads with 250KB vs ${runs[1].readsPerQuery} with 400KB`);
+    const bad = await cli(['query', out, q, '--ram-budget', '1KB']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /ramBudget/);
   } finally {
     t.remove();
   }

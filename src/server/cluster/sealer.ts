@@ -296,11 +296,15 @@ export class Sealer {
   private lastCheck: number[];
   stopped = false;
 
-  /** `mark(shard)` publishes the seal mark to the shard's stream and answers its sequence. */
-  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: ShardState[], private o: SealOptions,
+  /**
+   * `shards()`: the shards this node may seal now (held, caught up and assigned to it: the
+   * sealer lease is contested only among a shard's replicas). `mark(shard)` publishes the seal
+   * mark to the shard's stream and answers its sequence.
+   */
+  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: () => ShardState[], private o: SealOptions,
     private mark: (shard: number) => Promise<number>, private log: (m: string) => void) {
-    this.lastSeal = shards.map(() => Date.now());
-    this.lastCheck = shards.map(() => Date.now());
+    this.lastSeal = streams.map(() => Date.now());
+    this.lastCheck = streams.map(() => Date.now());
   }
 
   start(): void {
@@ -310,7 +314,7 @@ export class Sealer {
   }
 
   private async tick(): Promise<void> {
-    for (const s of this.shards) {
+    for (const s of this.shards()) {
       if (this.stopped) return;
       const now = Date.now();
       const cut = s.unsealed >= this.o.points || (s.unsealed > 0 && now - this.lastSeal[s.shard] >= this.o.intervalMs);

@@ -295,6 +295,8 @@ export class ClusterNode {
     // the sealer of a shard is elected (sealer leases) among the nodes assigned it and caught up
     a.sealer = new Sealer(this.segments, name, inc, config.streams, () => a.shards.filter((s, i): s is ShardState => !!s && a.ready[i] && a.want[i]), {
       points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: this.leaseMs, compactSegments: so.compactSegments ?? 8, deadFraction: so.deadFraction ?? 0.3, pauseMs: so.pauseMs ?? 0,
+      // compaction's merge and index build on a worker thread: a large HNSW merge must not stall this node's requests
+      mergeIndex: so.mergeOnThread ? undefined : { family: config.family, familyOptions: config.familyOptions, size: config.size, distance: config.distance },
     }, (i) => this.publish(config, i, encodeChange({ op: 'seal' })), (m) => this.log(`${name}: ${m}`));
     this.reassign(a);
     a.sealer.start();

@@ -3,6 +3,8 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { decodeSegment, encodeSegment, segmentChecksum, type SegmentData } from './segment.js';
 import { compactRun, deadRun, mergeSegments } from './compaction.js';
+import { mergeOffThread } from './compaction-worker.js';
+import type { MergeTask } from './compaction-task.js';
 import type { Segment, ShardState } from './shard.js';
 
 /** One segment named by a manifest. */
@@ -46,6 +48,10 @@ export interface SealOptions {
   deadFraction: number;
   /** Test hook: a pause between a segment's upload and the manifest update (default 0). */
   pauseMs: number;
+  /** The collection's index config: compaction merges on a worker thread with it (absent: on the calling thread). */
+  mergeIndex?: MergeTask['index'];
+  /** Merge on the calling thread even where a worker could (tests, debugging). */
+  mergeOnThread?: boolean;
 }
 
 /** Every JetStream call of the sealer is bounded: a request lost in a server failover must not hang a seal. */
@@ -224,14 +230,22 @@ export class Segments {
     };
     const data: SegmentData[] = [];
     for (const e of entries) data.push(await source(e));
-    const merged = mergeSegments(data, i, j, shard.makeIndex);
+    let merged: SegmentData | null, bytes: Uint8Array | null = null;
+    if (o.mergeIndex) {
+      const t0 = performance.now();
+      const r = await mergeOffThread(data, i, j, o.mergeIndex);
+      merged = r?.data ?? null; bytes = r?.bytes ?? null;
+      this.log(`merged ${coll}/${shard.shard} segments ${i}..${j} on a worker thread in ${(performance.now() - t0).toFixed(0)} ms`);
+    } else {
+      merged = mergeSegments(data, i, j, shard.makeIndex);
+    }
     const from = entries[i].from, to = entries[j].to;
     // unique per compaction: a segment rewritten alone keeps its range, and its old object must stay until the swap
     const name = `${coll}.${inc}.${shard.shard}.${to}.c${from}.${Date.now().toString(36)}`;
     const was = entries.slice(i, j + 1).reduce((n, e) => n + e.points, 0);
-    let entry: SegmentEntry | null = null, bytes: Uint8Array | null = null;
+    let entry: SegmentEntry | null = null;
     if (merged) {
-      bytes = encodeSegment(merged);
+      bytes ??= encodeSegment(merged);
       this.log(`compacting ${name}: segments ${i}..${j} of ${entries.length}, ${was} -> ${merged.payloads.size} points, ${merged.tombstones.size} tombstones, ${bytes.length} bytes`);
       await this.put(name, bytes);
       entry = { name, from, to, sha256: segmentChecksum(bytes), bytes: bytes.length, points: merged.payloads.size, tombstones: merged.tombstones.size };

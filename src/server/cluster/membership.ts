@@ -61,7 +61,7 @@ export class Membership {
   private async beat(): Promise<void> {
     if (this.stopped) return;
     try { await this.renew(); } catch (e) { this.log(`node lease not renewed (${(e as Error).message}); retrying`); }
-    try { await this.refresh(); } catch (e) { this.log(`node leases not read (${(e as Error).message}); keeping the last live set`); }
+    try { await bounded(this.refresh(), this.leaseMs, 'reading the node leases'); } catch (e) { this.log(`node leases not read (${(e as Error).message}); keeping the last live set`); }
   }
 
   /**

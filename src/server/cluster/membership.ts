@@ -89,10 +89,13 @@ export class Membership {
   async refresh(): Promise<void> {
     const keys: string[] = [];
     for await (const k of await bounded(this.meta.keys('nodes.>'), 3_000, 'listing node leases')) keys.push(k);
+    // a node live before and missing from the listing is read by its key (a listing cut short must not kill it)
+    for (const id of this.live.keys()) if (!keys.includes(`nodes.${id}`)) keys.push(`nodes.${id}`);
     const now = Date.now();
     const next = new Map<string, NodeLease>();
     for (const k of keys) {
-      const e = await bounded(this.meta.get(k), 3_000, 'reading a node lease').catch(() => null);
+      // a lease that cannot be read is not an expired one: the whole read fails and the last live set stays
+      const e = await bounded(this.meta.get(k), 3_000, `reading the node lease ${k}`);
       if (!e || e.operation !== 'PUT') continue;
       const l = e.json<NodeLease>();
       if (l.until > now) next.set(l.id, l);

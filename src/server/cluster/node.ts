@@ -89,14 +89,16 @@ interface Attached {
 }
 
 /**
- * A knnkit node of a cluster on NATS JetStream (issue 18, first slice). Writes go to the shard
- * streams (one stream per collection shard, subjects knnkit.wal.<collection>.<shard>, R3,
- * deduplicated by message id) and are acknowledged only after JetStream's publish ack, which
- * JetStream sends once a quorum of the stream's replicas has stored the message. Every node is
- * a query node: it follows each shard stream with an ordered consumer from the first message,
- * applies the changes to one in-memory index per shard, and answers a search by asking every
- * shard for its top k and merging. Node state is only a cache of the streams: a node that dies
- * loses nothing, and a new one rebuilds by replaying them.
+ * A knnkit node of a cluster on NATS JetStream (issue 18). Writes go to the shard streams (one
+ * stream per collection shard, subjects knnkit.wal.<collection>.<shard>, R3, deduplicated by
+ * message id) and are acknowledged only after JetStream's publish ack, which JetStream sends once
+ * a quorum of the stream's replicas has stored the message. A node serving HTTP keeps a liveness
+ * lease (membership.ts) and follows only the shards assigned to it among the live nodes
+ * (assignment.ts): it loads each one's sealed segments, replays the stream after them, and
+ * applies the changes to in-memory indexes. Any node answers any read by asking every shard for
+ * its top k (its own copy, or a replica over HTTP: remote.ts) and merging. Node state is only a
+ * cache of the streams and segments: a node that dies loses nothing, and its shards move to the
+ * live nodes once its lease expires.
  */
 export class ClusterNode {
   private collections = new Map<string, Promise<Attached>>();

@@ -25,9 +25,13 @@ export interface Replica { id: string; url: string }
  */
 export class RemoteShard implements ShardReader {
   private consistency: Consistency;
+  /** Per call: an eventual read waits for nothing, so a replica silent for 5 s is skipped; others may wait up to the read wait. */
+  private readonly timeoutMs: number;
+
   /** `waitMs`: the routing node's read wait, which the replica applies (each call is cut at it + 5 s). */
   constructor(private collection: string, private shard: number, private replicas: Replica[], consistency: Consistency, private waitMs: number) {
     this.consistency = restrict(consistency, shard);
+    this.timeoutMs = this.consistency === 'eventual' ? 5_000 : waitMs + 5_000;
   }
 
   private async call(op: ShardOp): Promise<unknown> {
@@ -38,7 +42,7 @@ export class RemoteShard implements ShardReader {
       try {
         res = await fetch(`${r.url}/internal/shards/${encodeURIComponent(this.collection)}/${this.shard}`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ consistency: this.consistency, wait_ms: this.waitMs, ...op }), signal: AbortSignal.timeout(this.waitMs + 5_000),
+          body: JSON.stringify({ consistency: this.consistency, wait_ms: this.waitMs, ...op }), signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (e) {
         tried.push(`${r.id}: ${(e as Error).message}`);

@@ -28,7 +28,8 @@ type P = { collection_name: string; id?: string };
 /**
  * The Qdrant REST routes a cluster node serves (the single server's collection and point routes
  * but payload indexes, snapshots and BM25). Every node answers every request: writes go to the
- * shard streams, reads to the node's replicas of the shards. Reads take a consistency
+ * shard streams, reads to this node's copies of the shards it holds and to other nodes' for the
+ * rest (GET /cluster: the live nodes; /internal/shards: one shard's read for another node). Reads take a consistency
  * (consistency.ts; default strong: the node first applies what the streams held when the
  * request came; without a NATS quorum it answers from what it has).
  */

@@ -116,6 +116,15 @@ test('cluster nodes: liveness leases, 4 shards on 3 nodes with 2 replicas each, 
     return true;
   }, 30_000, 'each node to hold exactly its assigned shards');
   for (const n of nodes) assert.ok((await heldOf(n, coll)).length < SHARDS, `node ${n.id} holds fewer than all shards`);
+  // the internal shard read: 409 from a node not holding the shard (the router then asks the next), 400 for what no node accepts
+  const notHolder = nodes.find((n) => !replicasOf(coll, 0, ids, 2).includes(n.id))!;
+  const r409 = await call(notHolder.url, 'POST', `/internal/shards/${coll}/0`, { consistency: 'eventual', op: 'count', filter: { filters: [], ids: null } });
+  assert.equal(r409.status, 409, JSON.stringify(r409.json));
+  assert.match(String((r409.json.status as Json).error), new RegExp(`does not hold shard 0 of ${coll}`));
+  const r400 = await call(nodes[0].url, 'POST', `/internal/shards/${coll}/0`, { consistency: 'sometimes', op: 'count', filter: { filters: [], ids: null } });
+  assert.equal(r400.status, 400);
+  assert.match(String((r400.json.status as Json).error), /consistency: got "sometimes"/);
+  assert.equal((await call(nodes[0].url, 'POST', `/internal/shards/${coll}/9`, { consistency: 'eventual', op: 'count', filter: { filters: [], ids: null } })).status, 400);
   await checkAll(nodes, 'three nodes');
 
   // SIGKILL the node holding the most shards: answers stay equal at once (the other replica answers)

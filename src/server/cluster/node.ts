@@ -11,8 +11,7 @@ import type { Payload } from '../filter.js';
 import { pointKey, type PointId } from '../point-id.js';
 import { compileFilter } from '../filter.js';
 import { encodeChange, shardOf, type SelectChange } from './codec.js';
-import { CollectionView, LocalShard, scoreOf, type ShardReader } from './view.js';
-import { compileSpec, type FilterSpec } from './view.js';
+import { CollectionView, compileSpec, LocalShard, scoreOf, type FilterSpec, type ShardReader } from './view.js';
 import { replicasOf } from './assignment.js';
 import { Membership } from './membership.js';
 import { RemoteShard, type Replica, type ShardAnswer, type ShardOp } from './remote.js';
@@ -147,16 +146,17 @@ export class ClusterNode {
     // sealed segments (create is idempotent); bounded: a node must not hang at start
     const store = await bounded(new Objm(js).create(SEGMENT_STORE, { replicas: opts.replicas ?? 3, storage: StorageType.File }), 20_000, 'opening the segment store');
     const node = new ClusterNode(opts, nc, js, jsm, meta, store);
-    void node.watchDeletes(0);
+    void node.watchCollections(0);
     return node;
   }
 
   /**
-   * Collections deleted through any node are detached here (followers stopped, memory freed).
-   * Started in the background and retried: right after a server loss the watch's consumer can
+   * Collections deleted through any node are detached here (followers stopped, memory freed);
+   * on a node in the shard assignment, every collection (existing or new) is attached, so the
+   * node follows its assigned shards before any request needs them. Started in the background and retried: right after a server loss the watch's consumer can
    * take a while to create, and a node must not fail to start for it.
    */
-  private async watchDeletes(attempt: number): Promise<void> {
+  private async watchCollections(attempt: number): Promise<void> {
     if (this.closed) return;
     try {
       const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.LastValue });
@@ -172,7 +172,7 @@ export class ClusterNode {
       if (this.closed) return;
       this.log(`metadata watch: ${(err as Error).message}; retrying`);
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
-      return this.watchDeletes(attempt + 1);
+      return this.watchCollections(attempt + 1);
     }
   }
 

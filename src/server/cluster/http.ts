@@ -89,11 +89,11 @@ export function clusterApp(node: ClusterNode, opts: { bodyLimit?: number } = {})
   // Qdrant's cluster info, with knnkit's node leases: the live nodes, their addresses and the shards each holds caught up
   app.get('/cluster', async (req, reply) => {
     const m = node.membership;
-    const live = m ? [...m.live.values()].sort((a, b) => (a.id < b.id ? -1 : 1)) : [];
+    const live = [...m.live.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     return ok(req, reply, {
-      status: m ? 'enabled' : 'disabled', peer_id: node.opts.nodeId,
+      status: 'enabled', peer_id: node.opts.nodeId,
       peers: Object.fromEntries(live.map((l) => [l.id, { uri: l.url }])),
-      knnkit: { lease_ms: m?.leaseMs ?? null, live_nodes: live.map((l) => ({ id: l.id, url: l.url, lease_until: new Date(l.until).toISOString(), shards: l.shards })) },
+      knnkit: { lease_ms: m.leaseMs, live_nodes: live.map((l) => ({ id: l.id, url: l.url, lease_until: new Date(l.until).toISOString(), shards: l.shards })) },
     });
   });
 

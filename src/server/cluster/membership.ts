@@ -33,7 +33,15 @@ export class Membership {
   live = new Map<string, NodeLease>();
   onChange: () => void = () => undefined;
 
-  constructor(private meta: KV, readonly nodeId: string, readonly url: string | null, readonly leaseMs: number, private log: (m: string) => void) {}
+  /** `url`: null for an in-process node (in the live set, never assigned shards) until it serves HTTP (announce). */
+  constructor(private meta: KV, readonly nodeId: string, public url: string | null, readonly leaseMs: number, private log: (m: string) => void) {}
+
+  /** The node now serves HTTP at `url`: written to its lease at once (bounded), then the live set read. */
+  async announce(url: string): Promise<void> {
+    this.url = url;
+    await this.renew();
+    await this.refresh();
+  }
 
   private get key(): string { return `nodes.${this.nodeId}`; }
 

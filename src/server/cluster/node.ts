@@ -104,11 +104,16 @@ export class ClusterNode {
   private closed = false;
 
   readonly segments: Segments;
-  /** Node liveness leases (membership.ts); null until serveAt() (an in-process node follows every shard). */
-  membership: Membership | null = null;
+  /** Node liveness leases (membership.ts): every node keeps one; only a node serving HTTP (serveAt) is assigned shards. */
+  readonly membership: Membership;
   private constructor(readonly opts: ClusterNodeOptions, readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly meta: KV, readonly store: ObjectStore) {
     this.segments = new Segments(meta, store, jsm, opts.nodeId, (m) => this.log(m));
+    this.membership = new Membership(meta, opts.nodeId, null, this.leaseMs, (x) => this.log(x));
+    this.membership.onChange = () => { for (const p of this.collections.values()) void p.then((a) => this.reassign(a), () => undefined); };
   }
+
+  /** In the shard assignment (serving HTTP); an in-process node follows every shard of the collections it is asked about. */
+  private get assigning(): boolean { return this.membership.url !== null; }
 
   private get leaseMs(): number { return this.opts.seal?.leaseMs ?? 15_000; }
 
@@ -119,10 +124,7 @@ export class ClusterNode {
    * node) the node follows every shard of the collections it is asked about.
    */
   async serveAt(url: string): Promise<void> {
-    const m = new Membership(this.meta, this.opts.nodeId, url, this.leaseMs, (x) => this.log(x));
-    await m.start();
-    this.membership = m;
-    m.onChange = () => { for (const p of this.collections.values()) void p.then((a) => this.reassign(a), () => undefined); };
+    await this.membership.announce(url);
     for (const p of this.collections.values()) void p.then((a) => this.reassign(a), () => undefined);
     for (const name of await this.listCollections().catch(() => [])) void this.attach(name).catch((e) => this.log(`attaching ${name}: ${(e as Error).message}`));
   }
@@ -146,6 +148,7 @@ export class ClusterNode {
     // sealed segments (create is idempotent); bounded: a node must not hang at start
     const store = await bounded(new Objm(js).create(SEGMENT_STORE, { replicas: opts.replicas ?? 3, storage: StorageType.File }), 20_000, 'opening the segment store');
     const node = new ClusterNode(opts, nc, js, jsm, meta, store);
+    await node.membership.start(); // the node's liveness lease nodes.<id> (url null until it serves HTTP)
     void node.watchCollections(0);
     return node;
   }
@@ -166,7 +169,7 @@ export class ClusterNode {
         const name = e.key.slice('collections.'.length);
         if (e.operation !== 'PUT') await this.detach(name);
         // a node in the shard assignment follows its shards of every collection from its creation
-        else if (this.membership) void this.attach(name).catch((err) => this.log(`attaching ${name}: ${(err as Error).message}`));
+        else if (this.assigning) void this.attach(name).catch((err) => this.log(`attaching ${name}: ${(err as Error).message}`));
       }
     } catch (err) {
       if (this.closed) return;
@@ -184,7 +187,7 @@ export class ClusterNode {
     this.collections.delete(name);
     const a = await p.catch(() => null);
     if (a) await this.stopAttached(a);
-    this.membership?.setHeld(name, []);
+    this.membership.setHeld(name, []);
   }
 
   private async stopAttached(a: Attached): Promise<void> {
@@ -307,22 +310,21 @@ export class ClusterNode {
 
   /** The shard's replicas (node ids, preference order) among the live nodes serving HTTP. */
   replicasOf(name: string, shard: number): string[] {
-    const m = this.membership;
-    if (!m) return [this.opts.nodeId];
-    const ids = m.servingIds();
+    if (!this.assigning) return [this.opts.nodeId];
+    const ids = this.membership.servingIds();
     return replicasOf(name, shard, ids, Math.min(this.opts.shardReplicas ?? 2, ids.length));
   }
 
   /**
    * Follows the shards now assigned to this node and drops, after a grace of two lease times
    * (readers may still be routed here meanwhile, while the new replicas catch up), those no
-   * longer assigned. An in-process node (no membership) follows every shard.
+   * longer assigned. An in-process node (not serving HTTP) follows every shard.
    */
   private reassign(a: Attached): void {
     if (a.detached || this.closed) return;
     const name = a.config.name;
     for (let i = 0; i < a.config.shards; i++) {
-      const want = !this.membership || this.replicasOf(name, i).includes(this.opts.nodeId);
+      const want = !this.assigning || this.replicasOf(name, i).includes(this.opts.nodeId);
       a.want[i] = want;
       if (want) {
         if (a.drops[i]) { clearTimeout(a.drops[i]!); a.drops[i] = null; }
@@ -342,7 +344,7 @@ export class ClusterNode {
     shard.log = (m) => this.log(`${name}/${i}: ${m}`);
     const f = new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`), () => this.segments.loadInto(name, inc, shard));
     a.shards[i] = shard; a.followers[i] = f; a.ready[i] = false;
-    if (this.membership) this.log(`${name}/${i}: assigned here; following it`);
+    if (this.assigning) this.log(`${name}/${i}: assigned here; following it`);
     f.start();
     void this.markReady(a, i, shard);
   }
@@ -370,7 +372,7 @@ export class ClusterNode {
   }
 
   private advertise(a: Attached): void {
-    this.membership?.setHeld(a.config.name, a.ready.flatMap((r, i) => (r ? [i] : [])));
+    this.membership.setHeld(a.config.name, a.ready.flatMap((r, i) => (r ? [i] : [])));
   }
 
   // ---- writes ----
@@ -520,7 +522,7 @@ export class ClusterNode {
       const remote = this.remoteReplicas(name, i);
       if (remote.length && (!own || remote[0].advertised)) { readers.push(new RemoteShard(name, i, remote, consistency, wait)); continue; }
       if (own && await this.readyIn(a, i, wait) && a.shards[i]) { readers.push(new LocalShard(a.shards[i]!, score)); local.push(a.shards[i]!); continue; }
-      throw new ApiError(503, `Service unavailable: shard ${i} of collection ${name} has no live replica (${this.membership ? `live nodes: ${[...this.membership.live.keys()].join(', ')}` : 'this node does not hold it'})`);
+      throw new ApiError(503, `Service unavailable: shard ${i} of collection ${name} has no live replica (${this.assigning ? `live nodes: ${[...this.membership.live.keys()].join(', ')}` : 'this node does not hold it'})`);
     }
     await this.catchUp(a, consistency, local);
     return new CollectionView(config, readers);
@@ -529,7 +531,7 @@ export class ClusterNode {
   /** Other live nodes to ask for a shard: those advertising it caught up (assignment order first), then the other assigned ones. */
   private remoteReplicas(name: string, shard: number): (Replica & { advertised: boolean })[] {
     const m = this.membership;
-    if (!m) return [];
+    if (!this.assigning) return [];
     const assigned = this.replicasOf(name, shard);
     const rank = (id: string) => { const r = assigned.indexOf(id); return r < 0 ? assigned.length : r; };
     const out: (Replica & { advertised: boolean })[] = [];
@@ -601,7 +603,7 @@ export class ClusterNode {
     this.closed = true;
     this.stopWatch();
     // the lease first: the other nodes reassign this node's shards without waiting for the TTL
-    await this.membership?.stop();
+    await this.membership.stop();
     for (const p of this.collections.values()) {
       const a = await p.catch(() => null);
       if (a) await this.stopAttached(a);

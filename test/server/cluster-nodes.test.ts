@@ -5,7 +5,8 @@
 // nodes for the shards it does not hold. A node SIGKILLed: searches keep equal answers (fail-over
 // to the other replica at once), its lease expires and its shards move to the survivors; writes
 // acknowledged before and after are all retrievable. The node restarted under the same id takes
-// its lease over. Two nodes SIGKILLed at once: a shard with no live replica is a 503 naming it,
+// its lease over. A node hung (SIGSTOP) is no longer asked once its lease expires, and takes its
+// shards back when it resumes. Two nodes SIGKILLed at once: a shard with no live replica is a 503 naming it,
 // never a partial answer, until the survivor takes the shards over. Loopback only; every process
 // started here is stopped.
 import { test, after } from 'node:test';
@@ -70,7 +71,7 @@ test('cluster nodes: liveness leases, 4 shards on 3 nodes with 2 replicas each, 
   result(await call(nodes[0].url, 'PUT', `/collections/${coll}`, { vectors: { size: DIM, distance: 'Euclid' }, shard_number: SHARDS }), 'create');
   result(await call(s, 'PUT', `/collections/${coll}`, { vectors: { size: DIM, distance: 'Euclid' }, knnkit: { index: 'brute' } }), 'create single');
 
-  const rows = randomRows(2400, DIM, 21);
+  const rows = randomRows(2600, DIM, 21);
   const acked = new Set<number>();
   let next = 0;
   /** Upserts `n` points round-robin over `to` (the next node when one fails) and on the single server. */
@@ -151,6 +152,22 @@ test('cluster nodes: liveness leases, 4 shards on 3 nodes with 2 replicas each, 
   await ingest(200, [byId(victim.id)]);
   const three = ids.map(byId);
   await checkAll(three, 'after the restart');
+
+  // a node hung (SIGSTOP): once its lease expires no read is routed to it; resumed (SIGCONT), it
+  // renews its lease and holds its shards again
+  const hung = three[1];
+  hung.child.kill('SIGSTOP');
+  try {
+    const others = three.filter((n) => n !== hung);
+    await until(async () => (await Promise.all(others.map(liveOf))).every((l) => !l.includes(hung.id)), 4 * LEASE_MS, `${hung.id}'s lease to expire while it hangs`);
+    await until(async () => (await Promise.all(others.map((n) => heldOf(n, coll)))).every((h) => h.filter((x) => x.ready && x.assigned).length === SHARDS), 30_000, 'the two others to hold every shard');
+    await ingest(100, others);
+    await checkAll(others, `${hung.id} hung`);
+  } finally {
+    hung.child.kill('SIGCONT');
+  }
+  await until(async () => (await Promise.all(three.map(liveOf))).every((l) => l.join() === 'a,b,c'), 20_000, `${hung.id} live again`);
+  await checkAll(three, `${hung.id} resumed`);
 
   // two nodes SIGKILLed at once: the survivor holds fewer than all shards; a shard whose replicas
   // both died is a 503 naming it (never a partial answer) until their leases expire and the

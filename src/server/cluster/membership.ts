@@ -19,8 +19,10 @@ export interface NodeLease {
  * written by compare-and-swap on the revision it last wrote or read, so a node restarted under
  * the same id takes the key over in one update) and reads everyone's every leaseMs / 3. A node
  * is live while its lease is unexpired (wall clocks, as the sealer leases: nodes' clocks must
- * agree to well within the TTL). A node closing deletes its key, so the others reassign its
- * shards at once instead of after the TTL. `onChange` runs when the set of live nodes changes.
+ * agree to well within the TTL); a node already live is declared dead only once this node's own
+ * renewals have succeeded for a full lease time: a bucket that took no writes (a NATS failover
+ * longer than the TTL) let no node renew, so expiries then prove nothing. A node closing deletes
+ * its key, so the others reassign its shards at once instead of after the TTL. `onChange` runs when the set of live nodes changes.
  */
 export class Membership {
   private rev = 0;
@@ -29,6 +31,8 @@ export class Membership {
   private stopped = false;
   private readonly started = new Date().toISOString();
   private held: Record<string, number[]> = {};
+  /** Since when this node's lease renewals have succeeded without a failure in between (0: the last one failed). */
+  private okSince = 0;
   /** The live nodes as of the last read (this node always included while running). */
   live = new Map<string, NodeLease>();
   onChange: () => void = () => undefined;
@@ -52,6 +56,7 @@ export class Membership {
   /** Writes the lease (bounded; a start without a NATS quorum fails) and starts renewing. */
   async start(): Promise<void> {
     await this.renew();
+    this.okSince = Date.now();
     await this.refresh();
     this.timer = setInterval(() => { if (!this.busy) this.busy = this.beat().finally(() => { this.busy = null; }); }, Math.max(50, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
@@ -68,7 +73,13 @@ export class Membership {
 
   private async beat(): Promise<void> {
     if (this.stopped) return;
-    try { await this.renew(); } catch (e) { this.log(`node lease not renewed (${(e as Error).message}); retrying`); }
+    try {
+      await this.renew();
+      this.okSince ||= Date.now();
+    } catch (e) {
+      this.okSince = 0;
+      this.log(`node lease not renewed (${(e as Error).message}); retrying`);
+    }
     try { await bounded(this.refresh(), this.leaseMs, 'reading the node leases'); } catch (e) { this.log(`node leases not read (${(e as Error).message}); keeping the last live set`); }
   }
 
@@ -106,7 +117,9 @@ export class Membership {
       const e = await bounded(this.meta.get(k), 3_000, `reading the node lease ${k}`);
       if (!e || e.operation !== 'PUT') continue;
       const l = e.json<NodeLease>();
-      if (l.until > now) next.set(l.id, l);
+      // no node is declared dead before the bucket has taken writes for a full lease time: while
+      // it could not (a NATS failover), no node could renew, and an expiry proves nothing
+      if (l.until > now || (this.live.has(l.id) && (this.okSince === 0 || now - this.okSince < this.leaseMs))) next.set(l.id, l);
     }
     if (!this.stopped) next.set(this.nodeId, this.record());
     const before = [...this.live.keys()].sort().join(',');

@@ -36,7 +36,8 @@ interface Manifest { seq: number; node: string; segments: { name: string; points
 
 test('compaction: deletes after sealing stay deleted across a restart; a node killed mid-compaction loses nothing', { skip: skip ?? false, timeout: 300_000 }, async () => {
   nats = await startNatsCluster(3);
-  const opts = ['--replicas', '3', '--publish-deadline-ms', '20000', '--read-wait-ms', '30000', '--seal-points', '100000', '--seal-ms', '1500', '--lease-ms', '3000', '--compact-segments', '3'];
+  // every node holds every shard (--shard-replicas 3): a node started later must load both shards' segments
+  const opts = ['--replicas', '3', '--publish-deadline-ms', '20000', '--read-wait-ms', '30000', '--seal-points', '100000', '--seal-ms', '1500', '--lease-ms', '3000', '--compact-segments', '3', '--shard-replicas', '3'];
   for (const id of ['a', 'b']) nodes.push(await startClusterNode(root, id, nats.urls, [...opts, '--seal-pause-ms', '2500']));
   const [a, b] = nodes;
   assert.equal((await call(a.url, 'PUT', '/collections/s', { vectors: { size: DIM, distance: 'Euclid' }, shard_number: 2 })).status, 200);

@@ -46,6 +46,10 @@ test('3 NATS servers, 2 nodes: acknowledged upserts survive a SIGKILLed server; 
   // node b knows only two servers: the first (killed below) and the second
   const b = await ClusterNode.start({ servers: [nats!.urls[0], nats!.urls[1]], nodeId: 'b', replicas: 3, readWaitMs: 30_000, log });
   nodes.push(b);
+  // in-process nodes keep liveness leases too (no HTTP address: in the live set, never assigned shards)
+  await a.membership.refresh();
+  assert.deepEqual([...a.membership.live.keys()].sort(), ['a', 'b']);
+  assert.equal(a.membership.live.get('b')!.url, null);
   await a.createCollection({ name: 'pts', size: DIM, distance: 'Euclid', shards: 4 });
   await assert.rejects(b.createCollection({ name: 'pts', size: DIM, distance: 'Euclid', shards: 4 }), /already exists/);
   await assert.rejects(a.createCollection({ name: 'bad.name', size: DIM, distance: 'Euclid' }), /collection name/);

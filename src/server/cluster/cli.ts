@@ -6,7 +6,8 @@ A node of a knnkit cluster on NATS JetStream (docs/cluster.md): the single serve
 routes for collections and points (upsert, retrieve, delete and payload changes by ids or filter,
 count, scroll, search, query; not payload indexes, snapshots or BM25);
 writes go to replicated JetStream streams (one per collection shard) and are answered once
-JetStream has acknowledged them; every node follows every shard and answers any request.
+JetStream has acknowledged them; each node holds its assigned shards and answers any request,
+asking the nodes holding the other shards (GET /cluster lists the live nodes).
 Needs the npm packages @nats-io/transport-node, @nats-io/jetstream, @nats-io/kv and @nats-io/obj.
 
 options:
@@ -15,11 +16,15 @@ options:
   --host HOST                listen address (default 127.0.0.1)
   --port PORT                port (default 6333; 0 = any free port, printed on start)
   --replicas N               stream / bucket replicas of new collections (default 3)
+  --shard-replicas R         knnkit nodes holding each shard in memory (default 2, at most
+                             the live nodes); the others ask them over HTTP
+  --advertise URL            base URL other nodes reach this one on (default: the listening one)
   --publish-deadline-ms MS   how long a write retries before a 503 (default 30000)
   --read-wait-ms MS          how long a read waits to catch up (default 10000), then 503
   --seal-points N            seal a shard's growing segment after N changed points (default 100000)
   --seal-ms MS               ... or after MS with any change (default 60000)
-  --lease-ms MS              sealer lease time to live (default 15000)
+  --lease-ms MS              node and sealer lease time to live (default 15000); a killed
+                             node's shards move to other nodes once its lease expires
   --compact-segments K       merge the newest K small segments of a shard, all at 2K (default 8)
   --seal-pause-ms MS         test hook: pause between segment upload and manifest (default 0)
 

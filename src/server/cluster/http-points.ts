@@ -6,9 +6,9 @@ import { keyToId, pointKey, type PointId } from '../point-id.js';
 import type { Selector } from './codec.js';
 import { readConsistency, writeResult } from './consistency.js';
 import type { ClusterNode } from './node.js';
-import { clusterQuery } from './query.js';
+import { clusterQuery, filterSpec } from './query.js';
 import type { KeyHit } from './shard.js';
-import type { CollectionView } from './view.js';
+import { NO_FILTER, type CollectionView } from './view.js';
 
 type Body = Record<string, unknown>;
 type P = { collection_name: string; id?: string };
@@ -31,10 +31,11 @@ function selector(b: Body): Selector {
 }
 
 /** Qdrant's ScoredPoint list for hits, read from the same view as the hits. */
-function scored(v: CollectionView, hits: KeyHit[], b: Body): unknown[] {
+async function scored(v: CollectionView, hits: KeyHit[], b: Body): Promise<unknown[]> {
   const sel = payloadSelector(b.with_payload, false), vec = wantVector(b.with_vector);
+  const got = sel || vec ? await v.getMany(hits.map((h) => h.key)) : null;
   return hits.map((h) => {
-    const p = sel || vec ? v.get(h.key) : null;
+    const p = got?.get(h.key);
     return { id: keyToId(h.key), version: 0, score: h.score, payload: sel && p ? sel(p.payload) : null, vector: vec && p ? Array.from(p.vector) : null };
   });
 }
@@ -95,8 +96,9 @@ export function clusterPointRoutes(app: FastifyInstance, node: ClusterNode): voi
     const sel = payloadSelector(b.with_payload, true), vec = wantVector(b.with_vector);
     const v = await node.read(name(req), readConsistency(req));
     const out = [];
+    const got = await v.getMany(keys);
     for (const k of keys) {
-      const p = v.get(k);
+      const p = got.get(k);
       if (p) out.push({ id: keyToId(k), payload: sel ? sel(p.payload) : null, vector: vec ? Array.from(p.vector) : null });
     }
     return ok(req, reply, out);
@@ -105,61 +107,62 @@ export function clusterPointRoutes(app: FastifyInstance, node: ClusterNode): voi
   app.get<{ Params: P }>('/collections/:collection_name/points/:id', async (req, reply) => {
     const raw = req.params.id!;
     const key = pointKey(/^\d+$/.test(raw) ? Number(raw) : raw, 'id');
-    const p = (await node.read(name(req), readConsistency(req))).get(key);
+    const p = await (await node.read(name(req), readConsistency(req))).get(key);
     if (!p) throw notFound(`No point with id ${raw} found`);
     return ok(req, reply, { id: keyToId(key), payload: p.payload, vector: Array.from(p.vector) });
   });
 
   app.post<{ Params: P }>('/collections/:collection_name/points/count', async (req, reply) => {
-    const f = compileFilter(req.body && typeof req.body === 'object' ? (req.body as Body).filter : undefined);
-    return ok(req, reply, { count: (await node.read(name(req), readConsistency(req))).count(f) });
+    const f = filterSpec(req.body && typeof req.body === 'object' ? (req.body as Body).filter : undefined, 'filter');
+    return ok(req, reply, { count: await (await node.read(name(req), readConsistency(req))).count(f) });
   });
 
   app.post<{ Params: P }>('/collections/:collection_name/points/scroll', async (req, reply) => {
     const b = (req.body ?? {}) as Body;
     const limit = intIn(b.limit, 10, 0, 100000, 'limit');
     const from = b.offset == null ? null : pointKey(b.offset, 'offset');
-    const f = compileFilter(b.filter);
+    const f = filterSpec(b.filter, 'filter');
     const sel = payloadSelector(b.with_payload, true), vec = wantVector(b.with_vector);
     const v = await node.read(name(req), readConsistency(req));
-    const res = v.scroll(from, limit, f);
-    const points = res.keys.map((k) => { const p = v.get(k)!; return { id: keyToId(k), payload: sel ? sel(p.payload) : null, vector: vec ? Array.from(p.vector) : null }; });
+    const res = await v.scroll(from, limit, f);
+    const got = sel || vec ? await v.getMany(res.keys) : null;
+    const points = res.keys.map((k) => { const p = got?.get(k); return { id: keyToId(k), payload: sel && p ? sel(p.payload) : null, vector: vec && p ? Array.from(p.vector) : null }; });
     return ok(req, reply, { points, next_page_offset: res.next === null ? null : keyToId(res.next) });
   });
 
-  const searchOne = (v: CollectionView, b: Body, where: string) => {
+  const searchOne = async (v: CollectionView, b: Body, where: string) => {
     if (!b || typeof b !== 'object') throw badRequest(`${where}: expected a search request`);
     const vector = parseVector(b.vector, v.config.size, `${where}.vector`, false);
     const limit = intIn(b.limit, 10, 0, 100000, `${where}.limit`), offset = intIn(b.offset, 0, 0, 1000000, `${where}.offset`);
     const prm = (b.params ?? {}) as { hnsw_ef?: number | null };
     // score_threshold and params as the single server; a query without prefetch is a search
-    return scored(v, clusterQuery(v, { query: Array.from(vector), limit, offset, filter: b.filter, score_threshold: b.score_threshold, params: { hnsw_ef: prm.hnsw_ef } }, null, where), b);
+    return scored(v, await clusterQuery(v, { query: Array.from(vector), limit, offset, filter: b.filter, score_threshold: b.score_threshold, params: { hnsw_ef: prm.hnsw_ef } }, NO_FILTER, where), b);
   };
   app.post<{ Params: P }>('/collections/:collection_name/points/search', async (req, reply) => {
     const b = body(req);
     const v = await node.read(name(req), readConsistency(req));
-    return ok(req, reply, searchOne(v, b, 'search'));
+    return ok(req, reply, await searchOne(v, b, 'search'));
   });
   app.post<{ Params: P }>('/collections/:collection_name/points/search/batch', async (req, reply) => {
     const list = body(req).searches;
     if (!Array.isArray(list)) throw badRequest('searches: expected a list of search requests');
     const v = await node.read(name(req), readConsistency(req));
-    return ok(req, reply, list.map((b, i) => searchOne(v, b as Body, `searches[${i}]`)));
+    return ok(req, reply, await Promise.all(list.map((b, i) => searchOne(v, b as Body, `searches[${i}]`))));
   });
-  const queryOne = (v: CollectionView, b: Body, where: string) => {
+  const queryOne = async (v: CollectionView, b: Body, where: string) => {
     if (!b || typeof b !== 'object') throw badRequest(`${where}: expected a query request`);
     if (b.using != null && b.using !== '') throw badRequest(`${where}.using: got ${JSON.stringify(b.using)}; collections have one unnamed vector`);
-    return { points: scored(v, clusterQuery(v, b, null, where), b) };
+    return { points: await scored(v, await clusterQuery(v, b, NO_FILTER, where), b) };
   };
   app.post<{ Params: P }>('/collections/:collection_name/points/query', async (req, reply) => {
     const b = (req.body ?? {}) as Body;
     const v = await node.read(name(req), readConsistency(req));
-    return ok(req, reply, queryOne(v, b, 'query'));
+    return ok(req, reply, await queryOne(v, b, 'query'));
   });
   app.post<{ Params: P }>('/collections/:collection_name/points/query/batch', async (req, reply) => {
     const list = body(req).searches;
     if (!Array.isArray(list)) throw badRequest('searches: expected a list of query requests');
     const v = await node.read(name(req), readConsistency(req));
-    return ok(req, reply, list.map((b, i) => queryOne(v, b as Body, `searches[${i}]`)));
+    return ok(req, reply, await Promise.all(list.map((b, i) => queryOne(v, b as Body, `searches[${i}]`))));
   });
 }

@@ -7,11 +7,14 @@ import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { Collection, DISTANCES, type Distance } from '../collection.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
-import type { CompiledFilter, Payload } from '../filter.js';
+import type { Payload } from '../filter.js';
 import { pointKey, type PointId } from '../point-id.js';
 import { compileFilter } from '../filter.js';
 import { encodeChange, shardOf, type SelectChange } from './codec.js';
-import { CollectionView } from './view.js';
+import { CollectionView, compileSpec, LocalShard, scoreOf, type FilterSpec, type ShardReader } from './view.js';
+import { replicasOf } from './assignment.js';
+import { Membership } from './membership.js';
+import { RemoteShard, type Replica, type ShardAnswer, type ShardOp } from './remote.js';
 import { ShardFollower } from './follower.js';
 import { bounded, Sealer, Segments, type SealOptions } from './sealer.js';
 import { ShardState, type KeyHit } from './shard.js';
@@ -43,6 +46,11 @@ export interface ClusterNodeOptions {
   publishTimeoutMs?: number;
   /** How long a strong read waits for the node to catch up with the streams (default 10 s). */
   readWaitMs?: number;
+  /**
+   * How many live nodes hold each shard (default 2, at most the number of live nodes serving
+   * HTTP): the shard's replicas, chosen by rendezvous hashing (assignment.ts).
+   */
+  shardReplicas?: number;
   /** Sealing of segments (docs/cluster.md, "Sealed segments"); defaults in sealer.ts. */
   seal?: Partial<SealOptions>;
   log?: (msg: string) => void;
@@ -67,28 +75,58 @@ const METRIC: Record<Distance, string> = { Cosine: 'cosine', Euclid: 'euclidean'
 
 interface Attached {
   config: ClusterCollectionConfig;
-  shards: ShardState[];
-  followers: ShardFollower[];
+  inc: string;
+  /** The shards this node follows (null: not held); `ready` once caught up with the stream as of their start. */
+  shards: (ShardState | null)[];
+  followers: (ShardFollower | null)[];
+  ready: boolean[];
+  /** Shards assigned to this node now (a shard no longer assigned is dropped after the grace). */
+  want: boolean[];
+  drops: (NodeJS.Timeout | null)[];
   sealer: Sealer;
+  detached: boolean;
 }
 
 /**
- * A knnkit node of a cluster on NATS JetStream (issue 18, first slice). Writes go to the shard
- * streams (one stream per collection shard, subjects knnkit.wal.<collection>.<shard>, R3,
- * deduplicated by message id) and are acknowledged only after JetStream's publish ack, which
- * JetStream sends once a quorum of the stream's replicas has stored the message. Every node is
- * a query node: it follows each shard stream with an ordered consumer from the first message,
- * applies the changes to one in-memory index per shard, and answers a search by asking every
- * shard for its top k and merging. Node state is only a cache of the streams: a node that dies
- * loses nothing, and a new one rebuilds by replaying them.
+ * A knnkit node of a cluster on NATS JetStream (issue 18). Writes go to the shard streams (one
+ * stream per collection shard, subjects knnkit.wal.<collection>.<shard>, R3, deduplicated by
+ * message id) and are acknowledged only after JetStream's publish ack, which JetStream sends once
+ * a quorum of the stream's replicas has stored the message. A node serving HTTP keeps a liveness
+ * lease (membership.ts) and follows only the shards assigned to it among the live nodes
+ * (assignment.ts): it loads each one's sealed segments, replays the stream after them, and
+ * applies the changes to in-memory indexes. Any node answers any read by asking every shard for
+ * its top k (its own copy, or a replica over HTTP: remote.ts) and merging. Node state is only a
+ * cache of the streams and segments: a node that dies loses nothing, and its shards move to the
+ * live nodes once its lease expires.
  */
 export class ClusterNode {
   private collections = new Map<string, Promise<Attached>>();
   private closed = false;
 
   readonly segments: Segments;
+  /** Node liveness leases (membership.ts): every node keeps one; only a node serving HTTP (serveAt) is assigned shards. */
+  readonly membership: Membership;
   private constructor(readonly opts: ClusterNodeOptions, readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly meta: KV, readonly store: ObjectStore) {
     this.segments = new Segments(meta, store, jsm, opts.nodeId, (m) => this.log(m));
+    this.membership = new Membership(meta, opts.nodeId, null, this.leaseMs, (x) => this.log(x));
+    this.membership.onChange = () => { for (const p of this.collections.values()) void p.then((a) => this.reassign(a), () => undefined); };
+  }
+
+  /** In the shard assignment (serving HTTP); an in-process node follows every shard of the collections it is asked about. */
+  private get assigning(): boolean { return this.membership.url !== null; }
+
+  private get leaseMs(): number { return this.opts.seal?.leaseMs ?? 15_000; }
+
+  /**
+   * Joins the cluster's shard assignment as a node serving HTTP at `url`: writes its liveness
+   * lease `nodes.<id>`, attaches every collection, and from then on follows only the shards
+   * assigned to it (recomputed whenever the live node set changes). Without it (an in-process
+   * node) the node follows every shard of the collections it is asked about.
+   */
+  async serveAt(url: string): Promise<void> {
+    await this.membership.announce(url);
+    for (const p of this.collections.values()) void p.then((a) => this.reassign(a), () => undefined);
+    for (const name of await this.listCollections().catch(() => [])) void this.attach(name).catch((e) => this.log(`attaching ${name}: ${(e as Error).message}`));
   }
 
   static async start(opts: ClusterNodeOptions): Promise<ClusterNode> {
@@ -110,29 +148,34 @@ export class ClusterNode {
     // sealed segments (create is idempotent); bounded: a node must not hang at start
     const store = await bounded(new Objm(js).create(SEGMENT_STORE, { replicas: opts.replicas ?? 3, storage: StorageType.File }), 20_000, 'opening the segment store');
     const node = new ClusterNode(opts, nc, js, jsm, meta, store);
-    void node.watchDeletes(0);
+    await node.membership.start(); // the node's liveness lease nodes.<id> (url null until it serves HTTP)
+    void node.watchCollections(0);
     return node;
   }
 
   /**
-   * Collections deleted through any node are detached here (followers stopped, memory freed).
-   * Started in the background and retried: right after a server loss the watch's consumer can
+   * Collections deleted through any node are detached here (followers stopped, memory freed);
+   * on a node in the shard assignment, every collection (existing or new) is attached, so the
+   * node follows its assigned shards before any request needs them. Started in the background and retried: right after a server loss the watch's consumer can
    * take a while to create, and a node must not fail to start for it.
    */
-  private async watchDeletes(attempt: number): Promise<void> {
+  private async watchCollections(attempt: number): Promise<void> {
     if (this.closed) return;
     try {
-      const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.UpdatesOnly });
+      const w = await this.meta.watch({ key: 'collections.>', include: KvWatchInclude.LastValue });
       if (this.closed) { w.stop(); return; }
       this.stopWatch = () => w.stop();
       for await (const e of w) {
-        if (e.operation !== 'PUT') await this.detach(e.key.slice('collections.'.length));
+        const name = e.key.slice('collections.'.length);
+        if (e.operation !== 'PUT') await this.detach(name);
+        // a node in the shard assignment follows its shards of every collection from its creation
+        else if (this.assigning) void this.attach(name).catch((err) => this.log(`attaching ${name}: ${(err as Error).message}`));
       }
     } catch (err) {
       if (this.closed) return;
       this.log(`metadata watch: ${(err as Error).message}; retrying`);
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
-      return this.watchDeletes(attempt + 1);
+      return this.watchCollections(attempt + 1);
     }
   }
 
@@ -143,7 +186,15 @@ export class ClusterNode {
     if (!p) return;
     this.collections.delete(name);
     const a = await p.catch(() => null);
-    if (a) { await a.sealer.stop(); await Promise.all(a.followers.map((f) => f.stop())); }
+    if (a) await this.stopAttached(a);
+    this.membership.setHeld(name, []);
+  }
+
+  private async stopAttached(a: Attached): Promise<void> {
+    a.detached = true;
+    for (const t of a.drops) if (t) clearTimeout(t);
+    await a.sealer.stop();
+    await Promise.all(a.followers.map((f) => f?.stop()));
   }
 
   /** Names of the collections in the metadata bucket. */
@@ -239,17 +290,89 @@ export class ClusterNode {
 
   private async startFollowing(name: string): Promise<Attached> {
     const config = await this.readConfig(name);
-    const shards = config.streams.map((_, i) => new ShardState(i, () => Collection.makeIndex(config), config.size));
-    shards.forEach((sh, i) => { sh.log = (m) => this.log(`${name}/${i}: ${m}`); });
     const inc = config.createdAt.replace(/\D/g, '');
-    const followers = shards.map((shard, i) => new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`), () => this.segments.loadInto(name, inc, shard)));
-    for (const f of followers) f.start();
+    const n = config.shards;
+    const a: Attached = {
+      config, inc, shards: Array(n).fill(null), followers: Array(n).fill(null), ready: Array(n).fill(false),
+      want: Array(n).fill(false), drops: Array(n).fill(null), sealer: null as unknown as Sealer, detached: false,
+    };
     const so = this.opts.seal ?? {};
-    const sealer = new Sealer(this.segments, name, inc, config.streams, shards, {
-      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: so.leaseMs ?? 15_000, compactSegments: so.compactSegments ?? 8, deadFraction: so.deadFraction ?? 0.3, pauseMs: so.pauseMs ?? 0,
+    // the sealer of a shard is elected (sealer leases) among the nodes assigned it and caught up
+    a.sealer = new Sealer(this.segments, name, inc, config.streams, () => a.shards.filter((s, i): s is ShardState => !!s && a.ready[i] && a.want[i]), {
+      points: so.points ?? 100_000, intervalMs: so.intervalMs ?? 60_000, leaseMs: this.leaseMs, compactSegments: so.compactSegments ?? 8, deadFraction: so.deadFraction ?? 0.3, pauseMs: so.pauseMs ?? 0,
+      // compaction's merge and index build on a worker thread: a large HNSW merge must not stall this node's requests
+      mergeIndex: so.mergeOnThread ? undefined : { family: config.family, familyOptions: config.familyOptions, size: config.size, distance: config.distance },
     }, (i) => this.publish(config, i, encodeChange({ op: 'seal' })), (m) => this.log(`${name}: ${m}`));
-    sealer.start();
-    return { config, shards, followers, sealer };
+    this.reassign(a);
+    a.sealer.start();
+    return a;
+  }
+
+  /** The shard's replicas (node ids, preference order) among the live nodes serving HTTP. */
+  replicasOf(name: string, shard: number): string[] {
+    if (!this.assigning) return [this.opts.nodeId];
+    const ids = this.membership.servingIds();
+    return replicasOf(name, shard, ids, Math.min(this.opts.shardReplicas ?? 2, ids.length));
+  }
+
+  /**
+   * Follows the shards now assigned to this node and drops, after a grace of two lease times
+   * (readers may still be routed here meanwhile, while the new replicas catch up), those no
+   * longer assigned. An in-process node (not serving HTTP) follows every shard.
+   */
+  private reassign(a: Attached): void {
+    if (a.detached || this.closed) return;
+    const name = a.config.name;
+    for (let i = 0; i < a.config.shards; i++) {
+      const want = !this.assigning || this.replicasOf(name, i).includes(this.opts.nodeId);
+      a.want[i] = want;
+      if (want) {
+        if (a.drops[i]) { clearTimeout(a.drops[i]!); a.drops[i] = null; }
+        if (!a.shards[i]) this.follow(a, i);
+      } else if (a.shards[i] && !a.drops[i]) {
+        this.log(`${name}/${i}: no longer assigned here; dropping it in ${2 * this.leaseMs} ms`);
+        a.drops[i] = setTimeout(() => { a.drops[i] = null; if (!a.want[i]) void this.unfollow(a, i); }, 2 * this.leaseMs);
+        a.drops[i]!.unref();
+      }
+    }
+  }
+
+  private follow(a: Attached, i: number): void {
+    const { config, inc } = a;
+    const name = config.name;
+    const shard = new ShardState(i, () => Collection.makeIndex(config), config.size);
+    shard.log = (m) => this.log(`${name}/${i}: ${m}`);
+    const f = new ShardFollower(this.js, this.jsm, config.streams[i], shard, (m) => this.log(`${name}/${i}: ${m}`), () => this.segments.loadInto(name, inc, shard));
+    a.shards[i] = shard; a.followers[i] = f; a.ready[i] = false;
+    if (this.assigning) this.log(`${name}/${i}: assigned here; following it`);
+    f.start();
+    void this.markReady(a, i, shard);
+  }
+
+  /** A followed shard is ready (answers reads, advertised, may seal) once it applied the stream's last sequence as of its start. */
+  private async markReady(a: Attached, i: number, shard: ShardState): Promise<void> {
+    const live = () => !a.detached && !this.closed && a.shards[i] === shard;
+    let target = -1;
+    while (live() && target < 0) {
+      const info = await withTimeout(this.jsm.streams.info(a.config.streams[i]), 3_000).catch(() => null);
+      if (info) target = info.state.last_seq; else await new Promise((r) => setTimeout(r, 500));
+    }
+    while (live() && !await shard.waitFor(target, 1_000)) { /* still catching up */ }
+    if (!live()) return;
+    a.ready[i] = true;
+    this.advertise(a);
+  }
+
+  private async unfollow(a: Attached, i: number): Promise<void> {
+    const f = a.followers[i];
+    a.shards[i] = null; a.followers[i] = null; a.ready[i] = false;
+    this.advertise(a);
+    this.log(`${a.config.name}/${i}: dropped (assigned elsewhere)`);
+    await f?.stop();
+  }
+
+  private advertise(a: Attached): void {
+    this.membership.setHeld(a.config.name, a.ready.flatMap((r, i) => (r ? [i] : [])));
   }
 
   // ---- writes ----
@@ -334,73 +457,144 @@ export class ClusterNode {
   // ---- reads ----
 
   /**
-   * Waits until the node has applied what the request must see (see Consistency). When the
-   * streams cannot be asked (no NATS quorum: nothing new can be acknowledged either), strong and
-   * bounded reads are served from what the node has, as eventual ones. Waits at most readWaitMs,
-   * then 503.
+   * Waits until this node's shards `held` have applied what the request must see (see
+   * Consistency). When the streams cannot be asked (no NATS quorum: nothing new can be
+   * acknowledged either), strong and bounded reads are served from what the node has, as
+   * eventual ones. Waits at most readWaitMs, then 503.
    */
-  private async catchUp(a: Attached, c: Consistency): Promise<void> {
-    if (c === 'eventual') return;
-    const wait = this.opts.readWaitMs ?? 10_000;
+  private async catchUp(a: Attached, c: Consistency, held: ShardState[], wait = this.opts.readWaitMs ?? 10_000): Promise<void> {
+    if (c === 'eventual' || !held.length) return;
     let targets: Record<number, number> = {};
     let asked: number[] = [];
     const t0 = Date.now();
+    const byShard = new Map(held.map((s) => [s.shard, s]));
     if (typeof c === 'object' && 'after' in c) {
-      targets = c.after;
-      for (const i of Object.keys(targets)) {
-        if (!a.shards[Number(i)]) throw badRequest(`after: shard ${i}; collection ${a.config.name} has shards 0..${a.shards.length - 1}`);
-      }
+      for (const [i, seq] of Object.entries(c.after)) if (byShard.has(Number(i))) targets[Number(i)] = seq;
     } else {
       const lag = typeof c === 'object' && 'maxLagSeq' in c ? c.maxLagSeq : 0;
       // bounded by time: only shards not confirmed caught up within the bound are asked
       asked = typeof c === 'object' && 'maxLagMs' in c
-        ? a.shards.filter((s) => t0 - s.caughtUpAt > c.maxLagMs).map((s) => s.shard)
-        : a.shards.map((s) => s.shard);
+        ? held.filter((s) => t0 - s.caughtUpAt > c.maxLagMs).map((s) => s.shard)
+        : held.map((s) => s.shard);
       await Promise.all(asked.map(async (i) => {
         const info = await withTimeout(this.jsm.streams.info(a.config.streams[i]), 2_000).catch(() => null);
         if (info) targets[i] = Math.max(0, info.state.last_seq - lag);
       }));
     }
-    const ok = await Promise.all(Object.entries(targets).map(([i, seq]) => a.shards[Number(i)].waitFor(seq, wait)));
+    const ok = await Promise.all(Object.entries(targets).map(([i, seq]) => byShard.get(Number(i))!.waitFor(seq, wait)));
     if (ok.includes(false)) {
-      const msg = `node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${a.shards.map((s) => s.applied).join(',')}; needed ${JSON.stringify(targets)})`;
+      const msg = `node ${this.opts.nodeId} did not catch up with collection ${a.config.name}'s streams within ${wait} ms (applied ${held.map((s) => `${s.shard}:${s.applied}`).join(',')}; needed ${JSON.stringify(targets)})`;
       this.log(`503: ${msg}`); // a follower stuck for the whole read wait is worth a line in the node's log
       throw new ApiError(503, `Service unavailable: ${msg}`);
     }
     // a shard that reached the stream's last sequence as of t0 holds every write acknowledged before t0
-    if (typeof c !== 'object' || !('maxLagSeq' in c)) for (const i of asked) if (targets[i] !== undefined) a.shards[i].caughtUpAt = Math.max(a.shards[i].caughtUpAt, t0);
+    if (typeof c !== 'object' || !('maxLagSeq' in c)) for (const i of asked) if (targets[i] !== undefined) byShard.get(i)!.caughtUpAt = Math.max(byShard.get(i)!.caughtUpAt, t0);
   }
 
-  /** The collection as this request may read it, once the consistency wait is over. */
+  /** Waits (bounded) for a held shard to be ready; false when it is not held or not ready in time. */
+  private async readyIn(a: Attached, i: number, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (a.shards[i] && !a.ready[i] && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    return !!a.shards[i] && a.ready[i];
+  }
+
+  /**
+   * The collection as this request may read it: per shard this node's copy when it holds it
+   * caught up, else a replica over HTTP (those advertising the shard in their node lease first,
+   * then the other assigned ones), else this node's copy once caught up; then the consistency
+   * wait on the local shards (remote ones wait on their node).
+   */
   async read(name: string, consistency: Consistency = 'strong'): Promise<CollectionView> {
     const a = await this.attach(name);
-    await this.catchUp(a, consistency);
-    return new CollectionView(a.config, a.shards);
+    const { config } = a;
+    if (typeof consistency === 'object' && 'after' in consistency) {
+      for (const i of Object.keys(consistency.after)) {
+        if (!(Number(i) < config.shards)) throw badRequest(`after: shard ${i}; collection ${config.name} has shards 0..${config.shards - 1}`);
+      }
+    }
+    const wait = this.opts.readWaitMs ?? 10_000;
+    const score = scoreOf(config.distance === 'Cosine' || config.distance === 'Dot');
+    const readers: ShardReader[] = [];
+    const local: ShardState[] = [];
+    for (let i = 0; i < config.shards; i++) {
+      const own = a.shards[i];
+      if (own && a.ready[i]) { readers.push(new LocalShard(own, score)); local.push(own); continue; }
+      const remote = this.remoteReplicas(name, i);
+      if (remote.length && (!own || remote[0].advertised)) { readers.push(new RemoteShard(name, i, remote, consistency, wait)); continue; }
+      if (own && await this.readyIn(a, i, wait) && a.shards[i]) { readers.push(new LocalShard(a.shards[i]!, score)); local.push(a.shards[i]!); continue; }
+      throw new ApiError(503, `Service unavailable: shard ${i} of collection ${name} has no live replica (${this.assigning ? `live nodes: ${[...this.membership.live.keys()].join(', ')}` : 'this node does not hold it'})`);
+    }
+    await this.catchUp(a, consistency, local);
+    return new CollectionView(config, readers);
   }
 
-  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number; filter?: CompiledFilter | null } = {}): Promise<KeyHit[]> {
+  /** Other live nodes to ask for a shard: those advertising it caught up (assignment order first), then the other assigned ones. */
+  private remoteReplicas(name: string, shard: number): (Replica & { advertised: boolean })[] {
+    const m = this.membership;
+    if (!this.assigning) return [];
+    const assigned = this.replicasOf(name, shard);
+    const rank = (id: string) => { const r = assigned.indexOf(id); return r < 0 ? assigned.length : r; };
+    const out: (Replica & { advertised: boolean })[] = [];
+    for (const l of m.live.values()) {
+      if (l.id === this.opts.nodeId || !l.url) continue;
+      const advertised = (l.shards[name] ?? []).includes(shard);
+      if (advertised || assigned.includes(l.id)) out.push({ id: l.id, url: l.url, advertised });
+    }
+    return out.sort((x, y) => Number(y.advertised) - Number(x.advertised) || rank(x.id) - rank(y.id));
+  }
+
+  /**
+   * A read of one shard for another node (remote.ts): 409 when this node does not hold the shard
+   * caught up (waiting a little for one it is catching up), else the consistency wait and the read.
+   */
+  async serveShard(name: string, shard: number, consistency: Consistency, op: ShardOp, waitMs?: number): Promise<ShardAnswer> {
+    const a = await this.attach(name);
+    if (!Number.isInteger(shard) || shard < 0 || shard >= a.config.shards) throw badRequest(`shard: got ${shard}; collection ${name} has shards 0..${a.config.shards - 1}`);
+    if (!await this.readyIn(a, shard, Math.min(5_000, this.opts.readWaitMs ?? 10_000))) throw new ApiError(409, `node ${this.opts.nodeId} does not hold shard ${shard} of ${name} (caught up)`);
+    const s = a.shards[shard]!;
+    // the routing node's read wait, not this node's: its client gets its 503 on its own terms
+    await this.catchUp(a, consistency, [s], Math.min(waitMs ?? Infinity, this.opts.readWaitMs ?? 10_000));
+    const applied = s.applied;
+    const score = scoreOf(a.config.distance === 'Cosine' || a.config.distance === 'Dot');
+    const f = (x: FilterSpec) => compileSpec(x);
+    switch (op.op) {
+      case 'search': return { applied, result: s.search(Float32Array.from(op.vector), op.k, op.params ?? {}, score, f(op.filter)) };
+      case 'get': return { applied, result: op.keys.flatMap((k) => { const p = s.get(k); return p ? [[k, { vector: Array.from(p.vector), payload: p.payload }]] : []; }) };
+      case 'scroll': return { applied, result: s.scroll(op.from, op.limit, f(op.filter)) };
+      case 'count': return { applied, result: s.count(f(op.filter)) };
+      default: throw badRequest(`op: got ${JSON.stringify((op as { op: unknown }).op)}; expected search, get, scroll or count`);
+    }
+  }
+
+  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number; filter?: FilterSpec } = {}): Promise<KeyHit[]> {
     const { config } = await this.attach(name);
     if (vector.length !== config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${config.size}`);
     return (await this.read(name, o.consistency ?? 'strong')).search(vector, limit, o);
   }
 
   async retrieve(name: string, id: PointId, consistency: Consistency = 'strong'): Promise<{ id: PointId; vector: number[]; payload: Payload } | null> {
-    const got = (await this.read(name, consistency)).get(pointKey(id));
+    const got = await (await this.read(name, consistency)).get(pointKey(id));
     return got ? { id, vector: Array.from(got.vector), payload: got.payload } : null;
   }
 
-  async count(name: string, consistency: Consistency = 'strong', filter: CompiledFilter | null = null): Promise<number> {
+  async count(name: string, consistency: Consistency = 'strong', filter: FilterSpec | undefined = undefined): Promise<number> {
     return (await this.read(name, consistency)).count(filter);
   }
 
-  /** Per shard on this node: sealed segments, points in the growing segment, live points. */
-  async segmentsOf(name: string): Promise<{ sealed: number; growing: number; points: number }[]> {
-    return (await this.attach(name)).shards.map((s) => ({ sealed: s.sealed.length, growing: s.growing.payloads.size, points: s.size }));
+  /** Per shard held on this node: sealed segments, points in the growing segment, live points (null: not held here). */
+  async segmentsOf(name: string): Promise<({ sealed: number; growing: number; points: number } | null)[]> {
+    return (await this.attach(name)).shards.map((s) => (s ? { sealed: s.sealed.length, growing: s.growing.payloads.size, points: s.size } : null));
   }
 
-  /** Per shard: stream sequence applied on this node. */
-  async applied(name: string): Promise<number[]> {
-    return (await this.attach(name)).shards.map((s) => s.applied);
+  /** Per shard: stream sequence applied on this node (null: not held here). */
+  async applied(name: string): Promise<(number | null)[]> {
+    return (await this.attach(name)).shards.map((s) => s?.applied ?? null);
+  }
+
+  /** The shards this node holds of a collection, and whether each is caught up. */
+  async held(name: string): Promise<{ shard: number; ready: boolean; assigned: boolean }[]> {
+    const a = await this.attach(name);
+    return a.shards.flatMap((s, i) => (s ? [{ shard: i, ready: a.ready[i], assigned: a.want[i] }] : []));
   }
 
   /** Stops following and closes the connection (drained: in-flight publishes finish). */
@@ -408,9 +602,11 @@ export class ClusterNode {
     if (this.closed) return;
     this.closed = true;
     this.stopWatch();
+    // the lease first: the other nodes reassign this node's shards without waiting for the TTL
+    await this.membership.stop();
     for (const p of this.collections.values()) {
       const a = await p.catch(() => null);
-      if (a) { await a.sealer.stop(); await Promise.all(a.followers.map((f) => f.stop())); }
+      if (a) await this.stopAttached(a);
     }
     await this.nc.drain().catch(() => this.nc.close());
   }

@@ -1,9 +1,9 @@
 import { badRequest, notFound } from '../errors.js';
-import { compileFilter, type CompiledFilter } from '../filter.js';
+import { compileFilter } from '../filter.js';
 import { intIn, parseVector } from '../http.js';
 import { pointKey } from '../point-id.js';
 import type { KeyHit } from './shard.js';
-import type { CollectionView } from './view.js';
+import { andSpec, NO_FILTER, type CollectionView, type FilterSpec } from './view.js';
 
 type Body = Record<string, unknown>;
 
@@ -11,11 +11,9 @@ type Body = Record<string, unknown>;
 const RRF_K = 2;
 const PREFETCH_KEYS = ['query', 'prefetch', 'filter', 'limit', 'params', 'score_threshold', 'using', 'lookup_from'];
 
-/** Both filters (a prefetch's and the request's). */
-function and(a: CompiledFilter | null, b: CompiledFilter | null): CompiledFilter | null {
-  if (!a || !b) return a ?? b;
-  const ids = a.requiredIds && b.requiredIds ? new Set([...a.requiredIds].filter((k) => b.requiredIds!.has(k))) : (a.requiredIds ?? b.requiredIds);
-  return { test: (k, p) => a.test(k, p) && b.test(k, p), required: [...a.required, ...b.required], requiredIds: ids, pure: a.pure && b.pure, usesIds: a.usesIds || b.usesIds };
+/** The request's filter, checked here (a 400 naming where it is) and sent as written to the shards. */
+export function filterSpec(raw: unknown, where: string): FilterSpec {
+  return compileFilter(raw, where) ? { filters: [raw], ids: null } : NO_FILTER;
 }
 
 function threshold(v: unknown, where: string): number | undefined {
@@ -32,19 +30,20 @@ function threshold(v: unknown, where: string): number | undefined {
  * searches every shard and merges; no query lists points in id order. BM25 text queries need
  * a text index, which cluster shards do not have: 400.
  */
-export function clusterQuery(v: CollectionView, body: Body, outer: CompiledFilter | null, where: string): KeyHit[] {
+export async function clusterQuery(v: CollectionView, body: Body, outer: FilterSpec, where: string): Promise<KeyHit[]> {
   const limit = intIn(body.limit, 10, 0, 100000, `${where}.limit`);
   const offset = intIn(body.offset, 0, 0, 1000000, `${where}.offset`);
-  const filter = and(compileFilter(body.filter, `${where}.filter`), outer);
+  const filter = andSpec(filterSpec(body.filter, `${where}.filter`), outer);
   const prm = (body.params ?? {}) as Body;
   const ef = (prm.hnsw_ef as number | null) ?? undefined;
   const thr = threshold(body.score_threshold, where);
   const pre = body.prefetch == null ? [] : Array.isArray(body.prefetch) ? body.prefetch as Body[] : [body.prefetch as Body];
-  const sub = pre.map((pf, i) => {
+  const sub: KeyHit[][] = [];
+  for (const [i, pf] of pre.entries()) {
     if (!pf || typeof pf !== 'object') throw badRequest(`${where}.prefetch[${i}]: expected a query object`);
     for (const k of Object.keys(pf)) if (!PREFETCH_KEYS.includes(k)) throw badRequest(`${where}.prefetch[${i}]: unknown field ${JSON.stringify(k)}`);
-    return clusterQuery(v, { ...pf, offset: 0 }, filter, `${where}.prefetch[${i}]`);
-  });
+    sub.push(await clusterQuery(v, { ...pf, offset: 0 }, filter, `${where}.prefetch[${i}]`));
+  }
   let q = body.query;
   if (q && typeof q === 'object' && !Array.isArray(q) && 'nearest' in (q as Body)) q = (q as Body).nearest;
   const qo = q && typeof q === 'object' && !Array.isArray(q) ? q as Body : null;
@@ -62,13 +61,13 @@ export function clusterQuery(v: CollectionView, body: Body, outer: CompiledFilte
     throw badRequest(`${where}.query.text: cluster nodes have no text index; BM25 queries are served by the single server only`);
   } else if (q === undefined || q === null) {
     if (sub.length) throw badRequest(`${where}.query: prefetch needs a query (a vector, or {fusion: "rrf"})`);
-    hits = v.scroll(null, offset + limit, filter).keys.slice(offset).map((key) => ({ key, score: 0 }));
+    hits = (await v.scroll(null, offset + limit, filter)).keys.slice(offset).map((key) => ({ key, score: 0 }));
   } else {
     let vector: ArrayLike<number>, exclude: string | undefined;
     if (Array.isArray(q)) vector = parseVector(q, v.config.size, `${where}.query`, false);
     else if (typeof q === 'number' || typeof q === 'string') {
       exclude = pointKey(q, `${where}.query`);
-      const p = v.get(exclude);
+      const p = await v.get(exclude);
       if (!p) throw notFound(`No point with id ${JSON.stringify(q)} found (${where}.query)`);
       vector = p.vector;
     } else throw badRequest(`${where}.query: expected a vector or a point id`);
@@ -76,10 +75,9 @@ export function clusterQuery(v: CollectionView, body: Body, outer: CompiledFilte
     if (sub.length) {
       // re-score the prefetched points: the search among them alone (exact for brute force
       // shards; an HNSW shard searching a small allowed set scans it)
-      const ids = new Set<string>(sub.flat().map((h) => h.key));
-      f = and(f, { test: (k) => ids.has(k), required: [], requiredIds: ids, pure: true, usesIds: true });
+      f = andSpec(f, { filters: [], ids: [...new Set(sub.flat().map((h) => h.key))] });
     }
-    hits = v.search(vector, limit, { offset, filter: f, ef, exclude });
+    hits = await v.search(vector, limit, { offset, filter: f, ef, exclude });
   }
   if (thr !== undefined) hits = hits.filter((h) => (higherBetter ? h.score >= thr : h.score <= thr));
   return hits;

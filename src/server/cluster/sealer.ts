@@ -3,6 +3,8 @@ import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { decodeSegment, encodeSegment, segmentChecksum, type SegmentData } from './segment.js';
 import { compactRun, deadRun, mergeSegments } from './compaction.js';
+import { mergeOffThread } from './compaction-worker.js';
+import type { MergeTask } from './compaction-task.js';
 import type { Segment, ShardState } from './shard.js';
 
 /** One segment named by a manifest. */
@@ -46,6 +48,10 @@ export interface SealOptions {
   deadFraction: number;
   /** Test hook: a pause between a segment's upload and the manifest update (default 0). */
   pauseMs: number;
+  /** The collection's index config: compaction merges on a worker thread with it (absent: on the calling thread). */
+  mergeIndex?: MergeTask['index'];
+  /** Merge on the calling thread even where a worker could (tests, debugging). */
+  mergeOnThread?: boolean;
 }
 
 /** Every JetStream call of the sealer is bounded: a request lost in a server failover must not hang a seal. */
@@ -224,14 +230,22 @@ export class Segments {
     };
     const data: SegmentData[] = [];
     for (const e of entries) data.push(await source(e));
-    const merged = mergeSegments(data, i, j, shard.makeIndex);
+    let merged: SegmentData | null, bytes: Uint8Array | null = null;
+    if (o.mergeIndex) {
+      const t0 = performance.now();
+      const r = await mergeOffThread(data, i, j, o.mergeIndex);
+      merged = r?.data ?? null; bytes = r?.bytes ?? null;
+      this.log(`merged ${coll}/${shard.shard} segments ${i}..${j} on a worker thread in ${(performance.now() - t0).toFixed(0)} ms`);
+    } else {
+      merged = mergeSegments(data, i, j, shard.makeIndex);
+    }
     const from = entries[i].from, to = entries[j].to;
     // unique per compaction: a segment rewritten alone keeps its range, and its old object must stay until the swap
     const name = `${coll}.${inc}.${shard.shard}.${to}.c${from}.${Date.now().toString(36)}`;
     const was = entries.slice(i, j + 1).reduce((n, e) => n + e.points, 0);
-    let entry: SegmentEntry | null = null, bytes: Uint8Array | null = null;
+    let entry: SegmentEntry | null = null;
     if (merged) {
-      bytes = encodeSegment(merged);
+      bytes ??= encodeSegment(merged);
       this.log(`compacting ${name}: segments ${i}..${j} of ${entries.length}, ${was} -> ${merged.payloads.size} points, ${merged.tombstones.size} tombstones, ${bytes.length} bytes`);
       await this.put(name, bytes);
       entry = { name, from, to, sha256: segmentChecksum(bytes), bytes: bytes.length, points: merged.payloads.size, tombstones: merged.tombstones.size };
@@ -296,11 +310,15 @@ export class Sealer {
   private lastCheck: number[];
   stopped = false;
 
-  /** `mark(shard)` publishes the seal mark to the shard's stream and answers its sequence. */
-  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: ShardState[], private o: SealOptions,
+  /**
+   * `shards()`: the shards this node may seal now (held, caught up and assigned to it: the
+   * sealer lease is contested only among a shard's replicas). `mark(shard)` publishes the seal
+   * mark to the shard's stream and answers its sequence.
+   */
+  constructor(private segs: Segments, private coll: string, private inc: string, private streams: string[], private shards: () => ShardState[], private o: SealOptions,
     private mark: (shard: number) => Promise<number>, private log: (m: string) => void) {
-    this.lastSeal = shards.map(() => Date.now());
-    this.lastCheck = shards.map(() => Date.now());
+    this.lastSeal = streams.map(() => Date.now());
+    this.lastCheck = streams.map(() => Date.now());
   }
 
   start(): void {
@@ -310,7 +328,7 @@ export class Sealer {
   }
 
   private async tick(): Promise<void> {
-    for (const s of this.shards) {
+    for (const s of this.shards()) {
       if (this.stopped) return;
       const now = Date.now();
       const cut = s.unsealed >= this.o.points || (s.unsealed > 0 && now - this.lastSeal[s.shard] >= this.o.intervalMs);

@@ -4,8 +4,16 @@ import { Rng } from '../core/rng.js';
 import { defaultThreads } from '../parallel/index.js';
 import { assignNearest, assignNearestTs, nearestCentres, sqDist } from './kmeans-kernel.js';
 import { ParallelAssigner } from './kmeans-parallel.js';
+import { YinyangAssigner } from './kmeans-yinyang.js';
 
 export { assignNearest, nearestCentres };
+
+/**
+ * Lloyd's assignment step: 'lloyd' scores every centre for every row each pass; 'yinyang'
+ * (kmeans-yinyang.ts) skips the centres that bounds rule out, with the same labels bit for bit
+ * (WebAssembly only: without it 'lloyd' runs); 'auto' (default) takes yinyang from k >= 64.
+ */
+export type KMeansAlgorithm = 'auto' | 'lloyd' | 'yinyang';
 
 /** How the first centres are chosen: greedy k-means++ (scikit-learn's), FAISS's random rows, or given centres. */
 export type KMeansInit = 'k-means++' | 'random' | DenseInput;
@@ -34,6 +42,8 @@ export interface KMeansParams {
    * the same whatever the count. Node only; 1 elsewhere.
    */
   threads?: number;
+  /** The assignment step's algorithm (scikit-learn's `algorithm`): same results whichever. Default 'auto'. */
+  algorithm?: KMeansAlgorithm;
 }
 
 /** One Lloyd run's record. */
@@ -60,6 +70,7 @@ export class KMeans {
   readonly seed: number;
   readonly maxPointsPerCentroid: number;
   readonly threads: number;
+  readonly algorithm: KMeansAlgorithm;
   private centers_: DenseMatrix | null = null;
   private labels_: Int32Array | null = null;
   private inertia_ = NaN;
@@ -80,6 +91,7 @@ export class KMeans {
     if (!(mp === Infinity || (Number.isInteger(mp) && mp >= 1))) throw invalidParam('maxPointsPerCentroid', mp, 'an integer >= 1 or Infinity');
     this.maxPointsPerCentroid = mp;
     this.threads = params.threads === undefined ? defaultThreads() : checkInteger('threads', params.threads, 1, 1024);
+    this.algorithm = checkAlgorithm(params.algorithm);
   }
 
   /** Learns the centres from the rows of X. */
@@ -95,7 +107,7 @@ export class KMeans {
     let best: { run: Run; labels: Int32Array; inertia: number } | null = null;
     for (let r = 0; r < this.nInit; r++) {
       const c0 = given ? given.data.slice() : this.init === 'random' ? randomInit(train, k, rng) : kmeansPlusPlus(train, k, rng);
-      const run = lloyd(train, c0, k, this.maxIter, tolAbs, rng, this.threads);
+      const run = lloyd(train, c0, k, this.maxIter, tolAbs, rng, this.threads, true, this.algorithm);
       const { labels, inertia } = labelsInertia(m, run.centers, k, this.threads);
       if (!best || inertia < best.inertia) best = { run, labels, inertia };
     }
@@ -152,12 +164,18 @@ export class KMeans {
  * of at most maxPointsPerCentroid * k rows, `init` centres (random distinct rows by default),
  * niter Lloyd iterations with empty-cluster repair. Returns the k x d centres.
  */
-export function trainCentroids(X: DenseMatrix, k: number, opts: { niter: number; seed: number; maxPointsPerCentroid?: number; init?: 'random' | 'k-means++'; threads?: number }): Float32Array {
+export function trainCentroids(X: DenseMatrix, k: number, opts: { niter: number; seed: number; maxPointsPerCentroid?: number; init?: 'random' | 'k-means++'; threads?: number; algorithm?: KMeansAlgorithm }): Float32Array {
   if (X.rows < k) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train ${k} centres; expected at least ${k} rows`);
   const rng = new Rng(opts.seed);
   const train = sampleRows(X, (opts.maxPointsPerCentroid ?? 256) * k, rng);
   const c0 = opts.init === 'k-means++' ? kmeansPlusPlus(train, k, rng) : randomInit(train, k, rng);
-  return lloyd(train, c0, k, opts.niter, 0, rng, opts.threads ?? 1, false).centers;
+  return lloyd(train, c0, k, opts.niter, 0, rng, opts.threads ?? 1, false, checkAlgorithm(opts.algorithm)).centers;
+}
+
+function checkAlgorithm(a: KMeansAlgorithm | undefined): KMeansAlgorithm {
+  if (a === undefined) return 'auto';
+  if (a !== 'auto' && a !== 'lloyd' && a !== 'yinyang') throw invalidParam('algorithm', a, '"auto", "lloyd" or "yinyang"');
+  return a;
 }
 
 /** At most `max` distinct rows of X, drawn with the seeded permutation (FAISS samples a random subset). */
@@ -269,23 +287,28 @@ function labelsInertia(X: DenseMatrix, centers: Float32Array, k: number, threads
  * skips the per-iteration objective (a float64 distance per row and pass, about a tenth of a
  * pass's time at d = 128): FAISS-style training (trainCentroids) never reads it.
  */
-function lloyd(X: DenseMatrix, c: Float32Array, k: number, maxIter: number, tolAbs: number, rng: Rng, threads: number, track = true): Run {
+function lloyd(X: DenseMatrix, c: Float32Array, k: number, maxIter: number, tolAbs: number, rng: Rng, threads: number, track = true, algorithm: KMeansAlgorithm = 'auto'): Run {
   const n = X.rows, d = X.cols, data = X.data;
   // one assigner for every pass: with threads > 1 the rows go to shared memory once
   const assigner = threads > 1 ? ParallelAssigner.create(data, n, d, k, threads) : null;
+  // Yinyang's bounds (its first pass is the tile kernel's full pass, on the threads): the labels
+  // of nearestOf, bit for bit, scoring a few per cent of the centres in later passes
+  const bounded = algorithm === 'yinyang' || (algorithm === 'auto' && k >= 64 && maxIter > 1)
+    ? YinyangAssigner.create(data, n, d, k, (cc) => nearestOf(X, cc, k, threads, assigner))
+    : null;
+  const nearest = (cc: Float32Array): Int32Array => (bounded ? bounded.assign(cc).slice() : nearestOf(X, cc, k, threads, assigner));
   const sums = new Float64Array(k * d), counts = new Float64Array(k);
   const objective: number[] = [];
   let prev: Int32Array | null = null, repairs = 0, it = 0;
   while (it < maxIter) {
     it++;
     let labels: Int32Array;
+    labels = nearest(c);
     if (track) {
-      const r = assign(X, c, k, threads, assigner);
-      labels = r.labels;
       let obj = 0;
-      for (let i = 0; i < n; i++) obj += r.dist[i];
+      for (let i = 0; i < n; i++) obj += sqDist(data, i * d, c, labels[i] * d, d);
       objective.push(obj);
-    } else labels = nearestOf(X, c, k, threads, assigner);
+    }
     let same = prev !== null;
     if (prev) for (let i = 0; i < n && same; i++) if (prev[i] !== labels[i]) same = false;
     if (same) break; // strict convergence: the update would not move any centre

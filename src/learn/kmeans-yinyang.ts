@@ -17,18 +17,29 @@
 // kernel prefers j over a only if D_j^2 - D_a^2 <= 2E; bounds from scores carry +-E.
 import { loadEmbedded, defaultImports, ensureMemory } from '../wasm/loader.js';
 import * as kmeansWasm from '../wasm/generated/kmeans.js';
-import { assignNearest } from './kmeans-kernel.js';
+import { assignNearest, sqDist, writePanels, blockPanels, type KMeansExports } from './kmeans-kernel.js';
 
-interface GroupExports {
-  memory: WebAssembly.Memory;
+interface GroupExports extends KMeansExports {
   groupScores(X: number, d: number, P: number, N: number, jobs: number, nJobs: number, out: number): void;
+  groupMins(S: number, n: number, kp: number, k: number, groupOf: number, G: number, labels: number, best: number, gmins: number): void;
 }
+
+/** Rows per `scores` call of the first pass (a multiple of 4: the 4-row tile's sums only). */
+const FIRST_CHUNK = 256;
 
 /** Per-iteration record: rows whose bounds failed, and centres scored (out of n k). */
 export interface YinyangPass { rows: number; scored: number }
 
 /** Scores per kernel call (4 per panel): bounds the module's scratch. */
 const OUT_CAP = 1 << 18;
+
+/**
+ * Past this fraction of the n k scores a pass runs the tile kernel's full pass instead: one
+ * score of groupScores (4 centres a panel, one row) cost 2-3 of the tile's (4 x 8 register
+ * tile) on 128-d unclustered data (50k x 1,024: 72-82 % scored in 0.8-1.1 CPU s, against
+ * 0.44 for the full pass).
+ */
+const FULL_FRACTION = 0.3;
 
 /**
  * Repeated assignments of the same n rows to moving centres (Lloyd's passes) with Yinyang's
@@ -43,17 +54,19 @@ export class YinyangAssigner {
   private readonly lower: Float64Array;
   private readonly xnorm: Float64Array;
   private readonly prev: Float32Array;
+  /** 1 where a row failed the global filter this pass */
+  private readonly fail: Uint8Array;
   private readonly G: number;
   /** slot -> centre (-1: padding), group -> first panel, centre -> group */
   private slotId = new Int32Array(0);
   private groupPanel = new Int32Array(0);
   private groupOf: Int32Array = new Int32Array(0);
-  /** the groups' means and radii (max distance of a member to its mean) at the first pass */
-  private groupMean = new Float32Array(0);
-  private groupRadius = new Float64Array(0);
-  private offGP = 0; private offGN = 0;
+  private offP8 = 0; private offQ = 0; private offS = 0;
+  private offGO = 0; private offML = 0; private offMB = 0; private offMG = 0;
   private offX = 0; private offP = 0; private offN = 0; private offJobs = 0; private offOut = 0;
   private first = true;
+  /** consecutive passes that fell back to the full pass */
+  private fallbacks = 0;
 
   private constructor(private readonly ex: GroupExports, private readonly X: Float32Array, readonly n: number, readonly d: number, readonly k: number, private readonly full: (c: Float32Array) => Int32Array) {
     this.G = Math.max(1, Math.round(k / 10));
@@ -62,6 +75,7 @@ export class YinyangAssigner {
     this.lower = new Float64Array(n * this.G);
     this.xnorm = new Float64Array(n);
     this.prev = new Float32Array(k * d);
+    this.fail = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let t = i * d, e = t + d; t < e; t++) s += X[t] * X[t];
@@ -92,15 +106,6 @@ export class YinyangAssigner {
       for (let g = 0; g < G; g++) if (cnt[g] > 0) for (let t = 0; t < d; t++) gc[g * d + t] = sums[g * d + t] / cnt[g];
     }
     this.groupOf = gl;
-    this.groupMean = Float32Array.from(gc);
-    this.groupRadius = new Float64Array(G);
-    for (let j = 0; j < k; j++) {
-      const g = gl[j];
-      let r = 0;
-      for (let t = 0; t < d; t++) { const v = c[j * d + t] - gc[g * d + t]; r += v * v; }
-      r = Math.sqrt(r) * (1 + 1e-12);
-      if (r > this.groupRadius[g]) this.groupRadius[g] = r;
-    }
     const members: number[][] = Array.from({ length: G }, () => []);
     for (let j = 0; j < k; j++) members[gl[j]].push(j);
     this.groupPanel = new Int32Array(G + 1);
@@ -116,10 +121,17 @@ export class YinyangAssigner {
     this.offX = 1024;
     this.offP = this.offX + n * d * 4;
     this.offN = this.offP + slots * d * 4;
-    const gSlots = (G + 3) & ~3;
-    this.offGP = this.offN + slots * 4;
-    this.offGN = this.offGP + gSlots * d * 4;
-    this.offJobs = this.offGN + gSlots * 4;
+    // the first pass: 8-wide panels and norms of the tile kernel, a chunk of rows in quads, its scores
+    const p8 = Math.ceil(k / 8);
+    this.offP8 = this.offN + slots * 4;
+    this.offQ = this.offP8 + p8 * 32 * d + p8 * 32;
+    this.offS = this.offQ + FIRST_CHUNK * d * 4;
+    // groupOf (k i32), a chunk's labels, best scores and group minima
+    this.offGO = this.offS + FIRST_CHUNK * p8 * 32;
+    this.offML = this.offGO + k * 4;
+    this.offMB = this.offML + FIRST_CHUNK * 4;
+    this.offMG = this.offMB + FIRST_CHUNK * 4;
+    this.offJobs = this.offMG + FIRST_CHUNK * G * 4;
     this.offOut = this.offJobs + Math.ceil(OUT_CAP / 4) * 12 + 12 * G;
     ensureMemory(this.ex.memory, this.offOut + (OUT_CAP + 4 * slots) * 4);
     new Float32Array(this.ex.memory.buffer, this.offX, n * d).set(this.X.subarray(0, n * d));
@@ -139,48 +151,61 @@ export class YinyangAssigner {
   }
 
   /**
-   * The first pass: the tile kernel's labels, u = the exact distance to the own centre (float64,
-   * rounded up), and lb_g = D(x, m_g) - r_g from the group means m_g (scored by groupScores, less
-   * their float32 error) and radii r_g: a valid bound for every member of g at n G d cost, where
-   * scoring every centre for exact per-group bounds cost 4x the tile's full pass.
+   * The first pass: every score of the tile kernel (assembly/kmeans.ts `scores`: the 4-row tile,
+   * the same sums as `assign`, so the same labels), from which u (the own centre's score + E) and
+   * exact per-group bounds (each group's best score other than the own centre, - E). Bounds from
+   * the group means and radii alone (D(x, m_g) - r_g) left 18 % of the centres scored in the next
+   * pass (100k x 128, k 1,024) against 2 % with these, and made 20k x 64, k 256 fall back.
    */
   private firstPass(c: Float32Array): void {
-    const { n, d, G } = this;
+    const { n, d, k, G } = this, ex = this.ex;
     this.layout(c);
-    this.labels.set(this.full(c));
-    const X = this.X, labels = this.labels;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let t = 0, xo = i * d, co = labels[i] * d; t < d; t++) { const v = X[xo + t] - c[co + t]; s += v * v; }
-      this.upper[i] = Math.sqrt(s) * (1 + 1e-12);
-    }
-    const gSlots = (G + 3) & ~3, gPanels = gSlots >> 2;
-    this.writeCentres(this.groupMean, Int32Array.from({ length: gSlots }, (_, s) => (s < G ? s : -1)), this.offGP, this.offGN);
-    let gmax2 = 0;
-    for (let g = 0; g < G; g++) {
-      let s = 0;
-      for (let t = g * d, e = t + d; t < e; t++) s += this.groupMean[t] * this.groupMean[t];
-      if (s > gmax2) gmax2 = s;
-    }
-    const gmax = Math.sqrt(gmax2), gamma = (d + 2) * 2 ** -23 * 1.01;
-    const mem = this.ex.memory.buffer;
-    const jobs = new Int32Array(mem, this.offJobs, (this.offOut - this.offJobs) >> 2);
-    const out = new Float32Array(mem, this.offOut, OUT_CAP + 4 * this.slotId.length);
-    const batch = Math.max(1, Math.floor(OUT_CAP / gSlots));
-    for (let i0 = 0; i0 < n; i0 += batch) {
-      const i1 = Math.min(n, i0 + batch);
-      for (let i = i0; i < i1; i++) { const j = (i - i0) * 3; jobs[j] = i; jobs[j + 1] = 0; jobs[j + 2] = gPanels; }
-      this.ex.groupScores(this.offX, d, this.offGP, this.offGN, this.offJobs, i1 - i0, this.offOut);
-      for (let i = i0; i < i1; i++) {
-        const xn = this.xnorm[i], xx = xn * xn, E = gamma * (gmax2 + 2 * xn * gmax) + 1e-30;
-        for (let g = 0, o = (i - i0) * gSlots; g < G; g++) {
-          this.lower[i * G + g] = Math.max(0, Math.sqrt(Math.max(0, out[o + g] + xx - E)) - this.groupRadius[g]);
-        }
+    const p8 = Math.ceil(k / 8), kp = p8 * 8;
+    writePanels(ex, c, k, d, 'l2', this.offP8);
+    const cmax = maxNorm(c, k, d), gamma = (d + 2) * 2 ** -23 * 1.01;
+    const gmin = new Float64Array(G), groupOf = this.groupOf;
+    const row = (i: number, S: Float32Array, o: number): void => {
+      // argmin, ties to the lower centre (the tile's rule)
+      let best = Infinity, b = 0;
+      for (let j = 0; j < k; j++) if (S[o + j] < best) { best = S[o + j]; b = j; }
+      gmin.fill(Infinity);
+      for (let j = 0; j < k; j++) { const g = groupOf[j]; if (j !== b && S[o + j] < gmin[g]) gmin[g] = S[o + j]; }
+      const xn = this.xnorm[i], xx = xn * xn, E = gamma * (cmax * cmax + 2 * xn * cmax) + 1e-30;
+      this.labels[i] = b;
+      this.upper[i] = Math.sqrt(Math.max(0, best + xx + E));
+      for (let g = 0; g < G; g++) this.lower[i * G + g] = Math.sqrt(Math.max(0, gmin[g] + xx - E));
+    };
+    const n4 = n & ~3, bp = blockPanels(d), mem = ex.memory.buffer;
+    new Int32Array(mem, this.offGO, k).set(groupOf);
+    const ML = new Int32Array(mem, this.offML, FIRST_CHUNK), MB = new Float32Array(mem, this.offMB, FIRST_CHUNK);
+    const MG = new Float32Array(mem, this.offMG, FIRST_CHUNK * G);
+    for (let i0 = 0; i0 < n4; i0 += FIRST_CHUNK) {
+      const r = Math.min(FIRST_CHUNK, n4 - i0);
+      ex.interleave(this.offX + i0 * d * 4, r, d, this.offQ);
+      ex.scores(this.offQ, r, d, this.offP8, p8, this.offP8 + p8 * 32 * d, this.offS, bp);
+      ex.groupMins(this.offS, r, kp, k, this.offGO, G, this.offML, this.offMB, this.offMG);
+      for (let i = i0; i < i0 + r; i++) {
+        const q = i - i0, xn = this.xnorm[i], xx = xn * xn, E = gamma * (cmax * cmax + 2 * xn * cmax) + 1e-30;
+        this.labels[i] = ML[q];
+        this.upper[i] = Math.sqrt(Math.max(0, MB[q] + xx + E));
+        for (let g = 0; g < G; g++) this.lower[i * G + g] = Math.sqrt(Math.max(0, MG[q * G + g] + xx - E));
       }
     }
-    this.passes.push({ rows: n, scored: n * this.k });
-    this.prev.set(c.subarray(0, this.k * d));
+    // the last n % 4 rows: groupScores over every centre (the tile's order of sums too)
     this.writeCentres(c);
+    const slots = this.slotId.length;
+    if (n4 < n) {
+      const jobs = new Int32Array(ex.memory.buffer, this.offJobs, 3 * (n - n4));
+      for (let i = n4; i < n; i++) { jobs[(i - n4) * 3] = i; jobs[(i - n4) * 3 + 1] = 0; jobs[(i - n4) * 3 + 2] = slots >> 2; }
+      ex.groupScores(this.offX, d, this.offP, this.offN, this.offJobs, n - n4, this.offOut);
+      const out = new Float32Array(ex.memory.buffer, this.offOut, (n - n4) * slots), byId = new Float32Array(k);
+      for (let i = n4; i < n; i++) {
+        for (let s = 0; s < slots; s++) { const j = this.slotId[s]; if (j >= 0) byId[j] = out[(i - n4) * slots + s]; }
+        row(i, byId, 0);
+      }
+    }
+    this.passes.push({ rows: n, scored: n * k });
+    this.prev.set(c.subarray(0, k * d));
     this.first = false;
   }
 
@@ -191,36 +216,60 @@ export class YinyangAssigner {
     if (this.first) {
       this.firstPass(c);
       return labels;
-    } else {
-      // bounds move by the centres' shifts (rounded up a little: float64 rounding of the shift)
-      const delta = new Float64Array(k), gdelta = new Float64Array(G);
-      for (let j = 0; j < k; j++) {
-        let s = 0;
-        for (let t = j * d, e = t + d; t < e; t++) { const v = c[t] - this.prev[t]; s += v * v; }
-        delta[j] = Math.sqrt(s) * (1 + 1e-12);
-        const g = this.groupOf[j];
-        if (delta[j] > gdelta[g]) gdelta[g] = delta[j];
-      }
-      for (let i = 0; i < n; i++) {
-        upper[i] += delta[labels[i]];
-        for (let g = 0, o = i * G; g < G; g++) lower[o + g] -= gdelta[g];
-      }
     }
-    this.prev.set(c.subarray(0, k * d));
-    this.writeCentres(c);
-    let cmax2 = 0;
+    if (this.fallbacks >= 2) {
+      // the bounds failed twice in a row: plain passes from here (bounds no longer kept)
+      labels.set(this.full(c));
+      this.passes.push({ rows: n, scored: n * k });
+      return labels;
+    }
+    // bounds move by the centres' shifts (rounded up a little: float64 rounding of the shift)
+    const delta = new Float64Array(k), gdelta = new Float64Array(G);
     for (let j = 0; j < k; j++) {
       let s = 0;
-      for (let t = j * d, e = t + d; t < e; t++) s += c[t] * c[t];
-      if (s > cmax2) cmax2 = s;
+      for (let t = j * d, e = t + d; t < e; t++) { const v = c[t] - this.prev[t]; s += v * v; }
+      delta[j] = Math.sqrt(s) * (1 + 1e-12);
+      const g = this.groupOf[j];
+      if (delta[j] > gdelta[g]) gdelta[g] = delta[j];
     }
-    const cmax = Math.sqrt(cmax2);
+    this.prev.set(c.subarray(0, k * d));
+    const cmax = maxNorm(c, k, d), cmax2 = cmax * cmax;
     const gamma = (d + 2) * 2 ** -23 * 1.01;
+    const gp = this.groupPanel, slotId = this.slotId, groupOf = this.groupOf;
+    // phase 1: move the bounds, apply the global filter, count the panels the group filter keeps
+    const fail = this.fail;
+    let rows = 0, panels = 0;
+    for (let i = 0; i < n; i++) {
+      const lo = i * G, a = labels[i];
+      const u = upper[i] + delta[a];
+      upper[i] = u;
+      const E = gamma * (cmax2 + 2 * xnorm[i] * cmax) + 1e-30;
+      const need = u * u + 2 * E;
+      let min = Infinity;
+      for (let g = 0; g < G; g++) { const l = lower[lo + g] - gdelta[g]; lower[lo + g] = l; if (l < min) min = l; }
+      // global filter: every other centre is farther than the own one by more than the float32 error
+      if (min > 0 && min * min > need) { fail[i] = 0; continue; }
+      fail[i] = 1;
+      rows++;
+      const ga = groupOf[a];
+      for (let g = 0; g < G; g++) {
+        const lb = lower[lo + g];
+        if (g === ga || lb <= 0 || lb * lb <= need) panels += gp[g + 1] - gp[g];
+      }
+    }
+    // too little to skip (unclustered data): the tile kernel's full pass, keeping the bounds valid
+    if (panels * 4 > FULL_FRACTION * n * slotId.length) {
+      this.fullPass(c, fail);
+      this.fallbacks++;
+      this.passes.push({ rows, scored: n * k });
+      return labels;
+    }
+    this.fallbacks = 0;
+    this.writeCentres(c);
     const mem = this.ex.memory.buffer;
     const jobs = new Int32Array(mem, this.offJobs, (this.offOut - this.offJobs) >> 2);
-    const out = new Float32Array(mem, this.offOut, OUT_CAP + 4 * this.slotId.length);
-    let nJobs = 0, nOut = 0, rows = 0, scored = 0;
-    const gp = this.groupPanel, slotId = this.slotId;
+    const out = new Float32Array(mem, this.offOut, OUT_CAP + 4 * slotId.length);
+    let nJobs = 0, nOut = 0, scored = 0;
     const flush = (): void => {
       if (nJobs === 0) return;
       this.ex.groupScores(this.offX, d, this.offP, this.offN, this.offJobs, nJobs, this.offOut);
@@ -242,47 +291,72 @@ export class YinyangAssigner {
           o2 += np * 4;
         }
         // the scored groups' lower bounds: their nearest centre other than the row's new one
+        // (the old centre's group is always scored: a beaten old centre enters its group's bound)
         const lo = i * G;
         for (; jb < j2; jb++) {
           const p0 = jobs[jb * 3 + 1], np = jobs[jb * 3 + 2];
           let m = Infinity;
           for (let s = 0; s < np * 4; s++) { const id = slotId[p0 * 4 + s]; if (id !== bj && out[o + s] < m) m = out[o + s]; }
           o += np * 4;
-          lower[lo + this.groupOf[slotId[p0 * 4]]] = Math.sqrt(Math.max(0, m + xx - E));
+          lower[lo + groupOf[slotId[p0 * 4]]] = Math.sqrt(Math.max(0, m + xx - E));
         }
-        // (the old centre's group is always scored: a beaten old centre is in its group's new bound)
         labels[i] = bj;
         upper[i] = Math.sqrt(Math.max(0, best + xx + E));
       }
       nJobs = 0; nOut = 0;
     };
+    // phase 2: score the kept groups of the rows that failed the global filter
     for (let i = 0; i < n; i++) {
-      const lo = i * G, a = labels[i];
+      if (fail[i] === 0) continue;
+      const lo = i * G, ga = groupOf[labels[i]];
       const E = gamma * (cmax2 + 2 * xnorm[i] * cmax) + 1e-30;
-      const u = upper[i], need = u * u + 2 * E;
-      let min = Infinity;
-      for (let g = 0; g < G; g++) if (lower[lo + g] < min) min = lower[lo + g];
-      // global filter: every other centre is farther than the own one by more than the float32 error
-      if (min > 0 && min * min > need) continue;
-      rows++;
-      const ga = a >= 0 ? this.groupOf[a] : -1;
-      let nNew = 0;
+      const need = upper[i] * upper[i] + 2 * E;
       for (let g = 0; g < G; g++) {
         const lb = lower[lo + g];
         // group filter (the own group always: its bound excludes the own centre)
         if (g !== ga && lb > 0 && lb * lb > need) continue;
         const np = gp[g + 1] - gp[g];
         if (np === 0) continue;
-        jobs[(nJobs + nNew) * 3] = i; jobs[(nJobs + nNew) * 3 + 1] = gp[g]; jobs[(nJobs + nNew) * 3 + 2] = np;
-        nNew++;
+        jobs[nJobs * 3] = i; jobs[nJobs * 3 + 1] = gp[g]; jobs[nJobs * 3 + 2] = np;
+        nJobs++;
         nOut += np * 4;
       }
-      nJobs += nNew;
       if (nOut >= OUT_CAP) flush();
     }
     flush();
     this.passes.push({ rows, scored });
-    this.first = false;
     return labels;
   }
+
+  /**
+   * The tile kernel's full pass in place of the group scoring. The bounds stay valid: u becomes
+   * the exact distance to the new centre (float64, rounded up); a group's bound still holds for
+   * its members, and a row's old centre, when beaten, enters its group's bound by its exact distance.
+   */
+  private fullPass(c: Float32Array, fail: Uint8Array): void {
+    const { n, d, G } = this, X = this.X, labels = this.labels;
+    const fresh = this.full(c);
+    for (let i = 0; i < n; i++) {
+      const a = labels[i], b = fresh[i];
+      if (fail[i] === 0 && a === b) continue; // bounds untouched: still valid
+      if (a !== b) {
+        const lo = i * G + this.groupOf[a];
+        const da = Math.sqrt(sqDist(X, i * d, c, a * d, d)) * (1 - 1e-12);
+        if (da < this.lower[lo]) this.lower[lo] = da;
+      }
+      this.upper[i] = Math.sqrt(sqDist(X, i * d, c, b * d, d)) * (1 + 1e-12);
+      labels[i] = b;
+    }
+  }
+}
+
+/** The largest ||c|| of the k centres (float64). */
+function maxNorm(c: Float32Array, k: number, d: number): number {
+  let m = 0;
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = j * d, e = t + d; t < e; t++) s += c[t] * c[t];
+    if (s > m) m = s;
+  }
+  return Math.sqrt(m);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KMeans, trainCentroids } from '../../src/learn/kmeans.js';
+import { KMeans, trainCentroids, trainCentroidsLabelled, nearestOf } from '../../src/learn/kmeans.js';
 import { assignNearest } from '../../src/learn/kmeans-kernel.js';
 import { YinyangAssigner } from '../../src/learn/kmeans-yinyang.js';
 import { KnnkitError } from '../../src/core/errors.js';
@@ -93,8 +93,19 @@ test('Yinyang assignment: the tile kernel\'s labels pass after pass, scoring a s
 test('trainCentroids: the same centroids with algorithm lloyd, yinyang and auto', () => {
   const X = gaussianClusters(5000, 32, 50, 17);
   const a = trainCentroids(X, 128, { niter: 10, seed: 1, algorithm: 'lloyd' });
+  // (auto: yinyang here, k >= 64 and d >= 32)
   same(trainCentroids(X, 128, { niter: 10, seed: 1, algorithm: 'yinyang' }), a, 'yinyang');
   same(trainCentroids(X, 128, { niter: 10, seed: 1 }), a, 'auto');
+});
+
+test('trainCentroidsLabelled: the final centres\' labels of the training rows are nearestOf\'s; null when a sample was drawn', () => {
+  const X = gaussianClusters(6000, 48, 40, 23);
+  for (const algorithm of ['lloyd', 'yinyang'] as const) {
+    const r = trainCentroidsLabelled(X, 100, { niter: 6, seed: 3, algorithm });
+    same(r.labels!, nearestOf(X, r.centers, 100), `${algorithm}: labels`);
+    same(r.centers, trainCentroids(X, 100, { niter: 6, seed: 3, algorithm }), `${algorithm}: centres`);
+  }
+  assert.equal(trainCentroidsLabelled(X, 100, { niter: 6, seed: 3, maxPointsPerCentroid: 20 }).labels, null);
 });
 
 test('KMeans: a bad algorithm is a KnnkitError naming it', () => {

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { KMeans, trainCentroids, trainCentroidsLabelled, nearestOf } from '../../src/learn/kmeans.js';
 import { assignNearest } from '../../src/learn/kmeans-kernel.js';
@@ -6,6 +6,9 @@ import { YinyangAssigner } from '../../src/learn/kmeans-yinyang.js';
 import { KnnkitError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { gaussianClusters } from '../helpers/data.js';
+import { closeSharedPool } from '../../src/parallel/pool.js';
+
+after(() => closeSharedPool());
 
 type M = { data: Float32Array; rows: number; cols: number };
 
@@ -106,6 +109,17 @@ test('trainCentroidsLabelled: the final centres\' labels of the training rows ar
     same(r.centers, trainCentroids(X, 100, { niter: 6, seed: 3, algorithm }), `${algorithm}: centres`);
   }
   assert.equal(trainCentroidsLabelled(X, 100, { niter: 6, seed: 3, maxPointsPerCentroid: 20 }).labels, null);
+});
+
+test('Yinyang KMeans on 2 threads: the one-thread result (bounded passes, and full passes on the pool where the bounds give up)', () => {
+  const clustered = gaussianClusters(20_000, 64, 50, 29), u = uniform(20_000, 32, 31);
+  for (const [X, k, what] of [[clustered, 160, 'clustered'], [u, 100, 'uniform']] as const) {
+    const opts = { nClusters: k, init: firstRows(X, k), maxIter: 8, tol: 0, maxPointsPerCentroid: Infinity, algorithm: 'yinyang' as const };
+    const one = new KMeans({ ...opts, threads: 1 }).fit(X), two = new KMeans({ ...opts, threads: 2 }).fit(X);
+    same(two.labels, one.labels, `${what}: labels`);
+    same(two.clusterCenters.data, one.clusterCenters.data, `${what}: centres`);
+    same(one.labels, new KMeans({ ...opts, algorithm: 'lloyd', threads: 2 }).fit(X).labels, `${what}: lloyd labels`);
+  }
 });
 
 test('KMeans: a bad algorithm is a KnnkitError naming it', () => {

@@ -303,22 +303,33 @@ export function groupScores(X: usize, d: i32, P: usize, N: usize, jobs: usize, n
  * Per score row (S: n rows of kp f32, the first k real, as `scores` writes them): the argmin
  * (ties to the lower centre, `assign`'s rule) into labels (i32) and its score into best (f32), and
  * per group g of the centres (groupOf: i32[k]) the lowest score of its centres other than the
- * argmin into gmins (n x G f32, +Infinity for none): the Yinyang first pass's bounds.
+ * argmin into gmins (n x G f32, +Infinity for none): the Yinyang first pass's bounds. One sweep
+ * takes every group's minimum; the argmin's group alone is swept again without it, through
+ * its members (slots: i32 centre per slot, -1 padding; groupSlot: i32[G + 1] first slot of each).
  */
-export function groupMins(S: usize, n: i32, kp: i32, k: i32, groupOf: usize, G: i32, labels: usize, best: usize, gmins: usize): void {
+export function groupMins(S: usize, n: i32, kp: i32, k: i32, groupOf: usize, G: i32, slots: usize, groupSlot: usize, labels: usize, best: usize, gmins: usize): void {
   for (let i = 0; i < n; i++) {
     const s = S + ((<usize>i * <usize>kp) << 2);
-    let bv: f32 = Infinity, b = 0;
-    for (let j = 0; j < k; j++) { const v = load<f32>(s + (<usize>j << 2)); if (v < bv) { bv = v; b = j; } }
-    store<i32>(labels + (<usize>i << 2), b);
-    store<f32>(best + (<usize>i << 2), bv);
     const gm = gmins + ((<usize>i * <usize>G) << 2);
     for (let g = 0; g < G; g++) store<f32>(gm + (<usize>g << 2), Infinity);
+    let bv: f32 = Infinity, b = 0;
     for (let j = 0; j < k; j++) {
-      if (j == b) continue;
       const v = load<f32>(s + (<usize>j << 2));
       const p = gm + (<usize>load<i32>(groupOf + (<usize>j << 2)) << 2);
       if (v < load<f32>(p)) store<f32>(p, v);
+      if (v < bv) { bv = v; b = j; }
     }
+    store<i32>(labels + (<usize>i << 2), b);
+    store<f32>(best + (<usize>i << 2), bv);
+    const gb = load<i32>(groupOf + (<usize>b << 2));
+    let m: f32 = Infinity;
+    const se = load<i32>(groupSlot + (<usize>(gb + 1) << 2));
+    for (let q = load<i32>(groupSlot + (<usize>gb << 2)); q < se; q++) {
+      const id = load<i32>(slots + (<usize>q << 2));
+      if (id < 0 || id == b) continue;
+      const v = load<f32>(s + (<usize>id << 2));
+      if (v < m) m = v;
+    }
+    store<f32>(gm + (<usize>gb << 2), m);
   }
 }

@@ -21,7 +21,7 @@ import { assignNearest, sqDist, writePanels, blockPanels, type KMeansExports } f
 
 interface GroupExports extends KMeansExports {
   groupScores(X: number, d: number, P: number, N: number, jobs: number, nJobs: number, out: number): void;
-  groupMins(S: number, n: number, kp: number, k: number, groupOf: number, G: number, labels: number, best: number, gmins: number): void;
+  groupMins(S: number, n: number, kp: number, k: number, groupOf: number, G: number, slots: number, groupSlot: number, labels: number, best: number, gmins: number): void;
 }
 
 /** Rows per `scores` call of the first pass (a multiple of 4: the 4-row tile's sums only). */
@@ -62,7 +62,7 @@ export class YinyangAssigner {
   private groupPanel = new Int32Array(0);
   private groupOf: Int32Array = new Int32Array(0);
   private offP8 = 0; private offQ = 0; private offS = 0;
-  private offGO = 0; private offML = 0; private offMB = 0; private offMG = 0;
+  private offGO = 0; private offSL = 0; private offGS = 0; private offML = 0; private offMB = 0; private offMG = 0;
   private offX = 0; private offP = 0; private offN = 0; private offJobs = 0; private offOut = 0;
   private first = true;
   /** consecutive passes that fell back to the full pass */
@@ -128,7 +128,9 @@ export class YinyangAssigner {
     this.offS = this.offQ + FIRST_CHUNK * d * 4;
     // groupOf (k i32), a chunk's labels, best scores and group minima
     this.offGO = this.offS + FIRST_CHUNK * p8 * 32;
-    this.offML = this.offGO + k * 4;
+    this.offSL = this.offGO + k * 4;
+    this.offGS = this.offSL + slots * 4;
+    this.offML = this.offGS + (G + 1) * 4;
     this.offMB = this.offML + FIRST_CHUNK * 4;
     this.offMG = this.offMB + FIRST_CHUNK * 4;
     this.offJobs = this.offMG + FIRST_CHUNK * G * 4;
@@ -177,13 +179,16 @@ export class YinyangAssigner {
     };
     const n4 = n & ~3, bp = blockPanels(d), mem = ex.memory.buffer;
     new Int32Array(mem, this.offGO, k).set(groupOf);
+    new Int32Array(mem, this.offSL, this.slotId.length).set(this.slotId);
+    const GS = new Int32Array(mem, this.offGS, G + 1);
+    for (let g = 0; g <= G; g++) GS[g] = this.groupPanel[g] * 4;
     const ML = new Int32Array(mem, this.offML, FIRST_CHUNK), MB = new Float32Array(mem, this.offMB, FIRST_CHUNK);
     const MG = new Float32Array(mem, this.offMG, FIRST_CHUNK * G);
     for (let i0 = 0; i0 < n4; i0 += FIRST_CHUNK) {
       const r = Math.min(FIRST_CHUNK, n4 - i0);
       ex.interleave(this.offX + i0 * d * 4, r, d, this.offQ);
       ex.scores(this.offQ, r, d, this.offP8, p8, this.offP8 + p8 * 32 * d, this.offS, bp);
-      ex.groupMins(this.offS, r, kp, k, this.offGO, G, this.offML, this.offMB, this.offMG);
+      ex.groupMins(this.offS, r, kp, k, this.offGO, G, this.offSL, this.offGS, this.offML, this.offMB, this.offMG);
       for (let i = i0; i < i0 + r; i++) {
         const q = i - i0, xn = this.xnorm[i], xx = xn * xn, E = gamma * (cmax * cmax + 2 * xn * cmax) + 1e-30;
         this.labels[i] = ML[q];

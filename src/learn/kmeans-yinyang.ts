@@ -30,6 +30,9 @@ const FIRST_CHUNK = 256;
 /** Per-iteration record: rows whose bounds failed, and centres scored (out of n k). */
 export interface YinyangPass { rows: number; scored: number }
 
+/** @internal The passes of the last Yinyang run (benches and tests report the fraction scored). */
+export const yinyangStats: { passes: YinyangPass[]; n: number; k: number } = { passes: [], n: 0, k: 0 };
+
 /** Scores per kernel call (4 per panel): bounds the module's scratch. */
 const OUT_CAP = 1 << 18;
 
@@ -56,6 +59,9 @@ export class YinyangAssigner {
   private readonly prev: Float32Array;
   /** 1 where a row failed the global filter this pass */
   private readonly fail: Uint8Array;
+  /** phase 1's kept groups, row after row (keptEnd[i]: the end of row i's), up to 4 a row on average */
+  private readonly kept: Int32Array;
+  private readonly keptEnd: Int32Array;
   private readonly G: number;
   /** slot -> centre (-1: padding), group -> first panel, centre -> group */
   private slotId = new Int32Array(0);
@@ -76,6 +82,9 @@ export class YinyangAssigner {
     this.xnorm = new Float64Array(n);
     this.prev = new Float32Array(k * d);
     this.fail = new Uint8Array(n);
+    this.kept = new Int32Array(4 * n);
+    this.keptEnd = new Int32Array(n);
+    yinyangStats.passes = this.passes; yinyangStats.n = n; yinyangStats.k = k;
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let t = i * d, e = t + d; t < e; t++) s += X[t] * X[t];
@@ -242,8 +251,8 @@ export class YinyangAssigner {
     const gamma = (d + 2) * 2 ** -23 * 1.01;
     const gp = this.groupPanel, slotId = this.slotId, groupOf = this.groupOf;
     // phase 1: move the bounds, apply the global filter, count the panels the group filter keeps
-    const fail = this.fail;
-    let rows = 0, panels = 0;
+    const fail = this.fail, kept = this.kept, keptEnd = this.keptEnd;
+    let rows = 0, panels = 0, nk = 0, overflow = false;
     for (let i = 0; i < n; i++) {
       const lo = i * G, a = labels[i];
       const u = upper[i] + delta[a];
@@ -259,8 +268,12 @@ export class YinyangAssigner {
       const ga = groupOf[a];
       for (let g = 0; g < G; g++) {
         const lb = lower[lo + g];
-        if (g === ga || lb <= 0 || lb * lb <= need) panels += gp[g + 1] - gp[g];
+        if (g !== ga && lb > 0 && lb * lb > need) continue;
+        panels += gp[g + 1] - gp[g];
+        // the kept groups, for phase 2 (past the buffer, phase 2 applies the filter again)
+        if (nk < kept.length) kept[nk++] = g; else overflow = true;
       }
+      keptEnd[i] = nk;
     }
     // too little to skip (unclustered data): the tile kernel's full pass, keeping the bounds valid
     if (panels * 4 > FULL_FRACTION * n * slotId.length) {
@@ -311,7 +324,19 @@ export class YinyangAssigner {
       nJobs = 0; nOut = 0;
     };
     // phase 2: score the kept groups of the rows that failed the global filter
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, k0 = 0; i < n && !overflow; i++) {
+      if (fail[i] === 0) continue;
+      for (let q = k0; q < keptEnd[i]; q++) {
+        const g = kept[q], np = gp[g + 1] - gp[g];
+        if (np === 0) continue;
+        jobs[nJobs * 3] = i; jobs[nJobs * 3 + 1] = gp[g]; jobs[nJobs * 3 + 2] = np;
+        nJobs++;
+        nOut += np * 4;
+      }
+      k0 = keptEnd[i];
+      if (nOut >= OUT_CAP) flush();
+    }
+    for (let i = 0; i < n && overflow; i++) {
       if (fail[i] === 0) continue;
       const lo = i * G, ga = groupOf[labels[i]];
       const E = gamma * (cmax2 + 2 * xnorm[i] * cmax) + 1e-30;

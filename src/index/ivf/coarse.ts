@@ -50,7 +50,7 @@ export class CoarseQuantiser {
   }
 
   static train(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }): CoarseQuantiser {
-    return CoarseQuantiser.trainLabelled(X, nlist, kind, spherical, opts).quantiser;
+    return CoarseQuantiser.trainLabelled(X, nlist, kind, spherical, opts, false).quantiser;
   }
 
   /**
@@ -58,8 +58,8 @@ export class CoarseQuantiser {
    * can give it for a few per cent of a pass: L2, not spherical, trained on X itself (no sample);
    * else null (the caller runs `assign`).
    */
-  static trainLabelled(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }): { quantiser: CoarseQuantiser; lists: Int32Array | null } {
-    const { centers: c, labels } = trainCentroidsLabelled(X, nlist, opts, kind === 'l2' && !spherical);
+  static trainLabelled(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }, withLists = true): { quantiser: CoarseQuantiser; lists: Int32Array | null } {
+    const { centers: c, labels } = trainCentroidsLabelled(X, nlist, opts, withLists && kind === 'l2' && !spherical);
     if (spherical) {
       const n = normalizeRows(denseMatrix(c, nlist, X.cols));
       c.set(n.data);

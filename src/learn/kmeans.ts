@@ -12,8 +12,9 @@ export { assignNearest, nearestCentres };
  * Lloyd's assignment step: 'lloyd' scores every centre for every row each pass; 'yinyang'
  * (kmeans-yinyang.ts) skips the centres that bounds rule out, with the same labels bit for bit
  * (WebAssembly only: without it 'lloyd' runs); 'auto' (default) takes yinyang from k >= 64 and
- * d >= 32 (below, its per-row bookkeeping outweighs the scores it saves: PQ codebooks, d = 8,
- * k = 256, 65,536 rows, 25 passes: 0.53-0.71 CPU s against 0.38-0.42 plain, even at 1 % scored).
+ * d >= 32 while its bounds (n k / 10 float64) fit in 256 MiB. Below d 32 its per-row
+ * bookkeeping outweighs the scores it saves (PQ codebooks, d = 8, k = 256, 65,536 rows, 25
+ * passes: 0.53-0.71 CPU s against 0.38-0.42 plain, even at 1 % scored).
  */
 export type KMeansAlgorithm = 'auto' | 'lloyd' | 'yinyang';
 
@@ -309,7 +310,9 @@ function lloyd(X: DenseMatrix, c: Float32Array, k: number, maxIter: number, tolA
   const assigner = threads > 1 ? ParallelAssigner.create(data, n, d, k, threads) : null;
   // Yinyang's bounds (its first pass is the tile kernel's full pass, on the threads): the labels
   // of nearestOf, bit for bit, scoring a few per cent of the centres in later passes
-  const bounded = algorithm === 'yinyang' || (algorithm === 'auto' && k >= 64 && d >= 32 && maxIter > 1)
+  // (auto: also within 256 MiB of float64 group bounds, n x k/10: the training sample of
+  // FAISS's default, 256 x 1,024 rows at k = 1,024, needs 214 MB)
+  const bounded = algorithm === 'yinyang' || (algorithm === 'auto' && k >= 64 && d >= 32 && maxIter > 1 && n * Math.round(k / 10) * 8 <= 2 ** 28)
     ? YinyangAssigner.create(data, n, d, k, (cc) => nearestOf(X, cc, k, threads, assigner))
     : null;
   const nearest = (cc: Float32Array): Int32Array => (bounded ? bounded.assign(cc).slice() : nearestOf(X, cc, k, threads, assigner));

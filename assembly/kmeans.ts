@@ -231,3 +231,105 @@ export function select(S: usize, n: i32, kp: i32, k: i32, np: i32, lists: usize,
     for (let t = filled; t < np; t++) { store<i32>(L + (<usize>t << 2), -1); store<f32>(B + (<usize>t << 2), Infinity); }
   }
 }
+
+/**
+ * Scores ||c||^2 - 2 <x, c> of chosen (row, centre group) pairs: the bounded (Yinyang) Lloyd
+ * step's recomputation (src/learn/kmeans-yinyang.ts). Each score is summed exactly as `assign`'s
+ * tile sums it (start at ||c||^2, then acc + x[t] * (-2 c[t]) for t = 0 .. d-1 in float32, `mac`),
+ * so a row's argmin over the scored centres is the one `assign` finds among them, bit for bit.
+ *   X      rows, row-major (d f32 each)
+ *   P      centre panels of 4: panel p = d x 4 f32 holding -2 c[t] of its 4 centres at t * 4 + l
+ *   N      f32[4 * panels]: ||c||^2, +Infinity for padding slots
+ *   jobs   i32 triples (row, first panel, panels): one per (row, group of consecutive panels)
+ *   out    f32: 4 scores per panel, job after job
+ * Up to 4 panels run side by side (independent accumulators hide the add latency).
+ */
+export function groupScores(X: usize, d: i32, P: usize, N: usize, jobs: usize, nJobs: i32, out: usize): void {
+  const panelBytes = <usize>d << 4;
+  let o = out;
+  for (let j = 0; j < nJobs; j++) {
+    const jb = jobs + <usize>j * 12;
+    const x0 = X + <usize>load<i32>(jb) * (<usize>d << 2);
+    let p = load<i32>(jb, 4);
+    const pe = p + load<i32>(jb, 8);
+    for (; p + 4 <= pe; p += 4) {
+      let q = P + <usize>p * panelBytes;
+      const nb = N + (<usize>p << 4);
+      let a0 = v128.load(nb), a1 = v128.load(nb, 16), a2 = v128.load(nb, 32), a3 = v128.load(nb, 48);
+      let xp = x0;
+      const qEnd = q + panelBytes;
+      while (q < qEnd) {
+        const s = v128.load32_splat(xp);
+        a0 = mac(a0, s, v128.load(q));
+        a1 = mac(a1, s, v128.load(q + panelBytes));
+        a2 = mac(a2, s, v128.load(q + 2 * panelBytes));
+        a3 = mac(a3, s, v128.load(q + 3 * panelBytes));
+        q += 16; xp += 4;
+      }
+      v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+      o += 64;
+    }
+    for (; p + 2 <= pe; p += 2) {
+      let q = P + <usize>p * panelBytes;
+      const nb = N + (<usize>p << 4);
+      let a0 = v128.load(nb), a1 = v128.load(nb, 16);
+      let xp = x0;
+      const qEnd = q + panelBytes;
+      while (q < qEnd) {
+        const s = v128.load32_splat(xp);
+        a0 = mac(a0, s, v128.load(q));
+        a1 = mac(a1, s, v128.load(q + panelBytes));
+        q += 16; xp += 4;
+      }
+      v128.store(o, a0); v128.store(o, a1, 16);
+      o += 32;
+    }
+    if (p < pe) {
+      let q = P + <usize>p * panelBytes;
+      let a0 = v128.load(N + (<usize>p << 4));
+      let xp = x0;
+      const qEnd = q + panelBytes;
+      while (q < qEnd) {
+        a0 = mac(a0, v128.load32_splat(xp), v128.load(q));
+        q += 16; xp += 4;
+      }
+      v128.store(o, a0);
+      o += 16;
+    }
+  }
+}
+
+/**
+ * Per score row (S: n rows of kp f32, the first k real, as `scores` writes them): the argmin
+ * (ties to the lower centre, `assign`'s rule) into labels (i32) and its score into best (f32), and
+ * per group g of the centres (groupOf: i32[k]) the lowest score of its centres other than the
+ * argmin into gmins (n x G f32, +Infinity for none): the Yinyang first pass's bounds. One sweep
+ * takes every group's minimum; the argmin's group alone is swept again without it, through
+ * its members (slots: i32 centre per slot, -1 padding; groupSlot: i32[G + 1] first slot of each).
+ */
+export function groupMins(S: usize, n: i32, kp: i32, k: i32, groupOf: usize, G: i32, slots: usize, groupSlot: usize, labels: usize, best: usize, gmins: usize): void {
+  for (let i = 0; i < n; i++) {
+    const s = S + ((<usize>i * <usize>kp) << 2);
+    const gm = gmins + ((<usize>i * <usize>G) << 2);
+    for (let g = 0; g < G; g++) store<f32>(gm + (<usize>g << 2), Infinity);
+    let bv: f32 = Infinity, b = 0;
+    for (let j = 0; j < k; j++) {
+      const v = load<f32>(s + (<usize>j << 2));
+      const p = gm + (<usize>load<i32>(groupOf + (<usize>j << 2)) << 2);
+      if (v < load<f32>(p)) store<f32>(p, v);
+      if (v < bv) { bv = v; b = j; }
+    }
+    store<i32>(labels + (<usize>i << 2), b);
+    store<f32>(best + (<usize>i << 2), bv);
+    const gb = load<i32>(groupOf + (<usize>b << 2));
+    let m: f32 = Infinity;
+    const se = load<i32>(groupSlot + (<usize>(gb + 1) << 2));
+    for (let q = load<i32>(groupSlot + (<usize>gb << 2)); q < se; q++) {
+      const id = load<i32>(slots + (<usize>q << 2));
+      if (id < 0 || id == b) continue;
+      const v = load<f32>(s + (<usize>id << 2));
+      if (v < m) m = v;
+    }
+    store<f32>(gm + (<usize>gb << 2), m);
+  }
+}

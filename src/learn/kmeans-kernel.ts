@@ -5,7 +5,7 @@
 import { loadEmbedded, defaultImports, ensureMemory } from '../wasm/loader.js';
 import * as kmeansWasm from '../wasm/generated/kmeans.js';
 
-interface KMeansExports {
+export interface KMeansExports {
   memory: WebAssembly.Memory;
   assign(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number, state: number): void;
   scores(X: number, n: number, d: number, panels: number, nPanels: number, norms: number, out: number, blockPanels: number): void;
@@ -44,7 +44,7 @@ export function sqDist(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, b
 }
 
 /** Centre blocks of at most 256 KiB of panels: half of this machine kind's 512 KiB L2, so a block stays there while every row quad sweeps it. */
-function blockPanels(d: number): number {
+export function blockPanels(d: number): number {
   return Math.max(1, Math.floor(262144 / (d * 32)));
 }
 
@@ -52,12 +52,13 @@ function blockPanels(d: number): number {
  * Writes the k centres (k x d, row-major) as the kernel's panels: panel g, value t, lane l holds
  * w c_{8g+l}[t]; norms ||c||^2 (l2, w = -2: scores ||c||^2 - 2 <x, c>) or 1 (ip, w = -1:
  * 1 - <x, c>). Padding centres of the last panel get +Infinity: never nearest, never kept.
+ * The panels start at byte `off`, the norms right after them.
  */
-function writePanels(ex: KMeansExports, centers: Float32Array, k: number, d: number, kind: 'l2' | 'ip'): void {
-  const nPanels = Math.ceil(k / 8), normsOff = PANELS_OFF + nPanels * 32 * d;
+export function writePanels(ex: KMeansExports, centers: Float32Array, k: number, d: number, kind: 'l2' | 'ip', off = PANELS_OFF): void {
+  const nPanels = Math.ceil(k / 8), normsOff = off + nPanels * 32 * d;
   ensureMemory(ex.memory, normsOff + nPanels * 32);
   const mem = ex.memory.buffer;
-  const P = new Float32Array(mem, PANELS_OFF, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
+  const P = new Float32Array(mem, off, nPanels * 8 * d), N = new Float32Array(mem, normsOff, nPanels * 8);
   const w = kind === 'l2' ? -2 : -1;
   P.fill(0); N.fill(Infinity);
   for (let j = 0; j < k; j++) {

@@ -1,6 +1,6 @@
 import { KnnkitError } from '../../core/errors.js';
 import { denseMatrix, type DenseMatrix } from '../../core/matrix.js';
-import { nearestCentres, nearestOf, trainCentroids } from '../../learn/kmeans.js';
+import { nearestCentres, nearestOf, trainCentroidsLabelled } from '../../learn/kmeans.js';
 import type { Metric } from '../../metrics/types.js';
 import { BruteForce } from '../../search/brute-force/brute-force.js';
 
@@ -50,12 +50,21 @@ export class CoarseQuantiser {
   }
 
   static train(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }): CoarseQuantiser {
-    const c = trainCentroids(X, nlist, opts);
+    return CoarseQuantiser.trainLabelled(X, nlist, kind, spherical, opts, false).quantiser;
+  }
+
+  /**
+   * train, and the list of every row of X (what `assign(X)` returns, bit for bit) where k-means
+   * can give it for a few per cent of a pass: L2, not spherical, trained on X itself (no sample);
+   * else null (the caller runs `assign`).
+   */
+  static trainLabelled(X: DenseMatrix, nlist: number, kind: ScoreKind, spherical: boolean, opts: { niter: number; seed: number; maxPointsPerCentroid: number; threads?: number }, withLists = true): { quantiser: CoarseQuantiser; lists: Int32Array | null } {
+    const { centers: c, labels } = trainCentroidsLabelled(X, nlist, opts, withLists && kind === 'l2' && !spherical);
     if (spherical) {
       const n = normalizeRows(denseMatrix(c, nlist, X.cols));
       c.set(n.data);
     }
-    return new CoarseQuantiser(c, nlist, X.cols, kind);
+    return { quantiser: new CoarseQuantiser(c, nlist, X.cols, kind), lists: kind === 'l2' && !spherical ? labels : null };
   }
 
   private get engine(): BruteForce {

@@ -123,8 +123,9 @@ export class IvfPqCore implements FamilyCore {
     if (o.ivf) {
       const nlist = o.ivf.nlist ?? defaultNlist(X.rows);
       if (X.rows < nlist) throw new KnnkitError('sample', `sample: ${X.rows} rows cannot train nlist = ${nlist} lists; expected at least ${nlist} rows (FAISS advises 39 per list)`);
-      this.coarse = CoarseQuantiser.train(X, nlist, this.kind, isCosine(this.metric), o.ivf);
-      R = this.residuals(X, this.coarse.assign(X, o.ivf.threads));
+      const t = CoarseQuantiser.trainLabelled(X, nlist, this.kind, isCosine(this.metric), o.ivf);
+      this.coarse = t.quantiser;
+      R = this.residuals(X, t.lists ?? this.coarse.assign(X, o.ivf.threads));
     }
     const m = o.m ?? defaultM(this.dim);
     this.pq = o.coder ? o.coder.train(R, X, m, o.nbits) : ProductQuantizer.train(R, m, o.nbits, { niter: o.pqIter, seed: o.seed, maxPointsPerCentroid: o.maxPointsPerCentroid, threads: o.ivf?.threads });

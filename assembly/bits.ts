@@ -227,7 +227,7 @@ function firstOther(s: usize, from: i32, to: i32): i32 {
   return to;
 }
 
-// ---- k = 1 with a lower bound (kNN-Graph's lookup) ---------------------------------------------
+// ---- k = 1 with a lower bound: sums of absolute differences (kernel 'absdiff', the reference) --
 //
 // Hamming(q, x) >= sum over segments s of |popcount(q_s) - popcount(x_s)| (a bit that differs
 // inside s changes the count by one at most). The dimensions are cut into SEG = 32 segments;

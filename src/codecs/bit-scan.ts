@@ -61,8 +61,9 @@ export class BitScan {
   }
 
   /**
-   * Readies the k = 1 lower-bound scan (rows of 3..8 words, WebAssembly, kernel 'auto'): per row
-   * the popcounts of 32 segments (32 bytes a row, built here once). Hamming distance >= the sum
+   * Readies the k = 1 lower-bound scan (rows of 3..8 words, WebAssembly, kernel 'auto' or
+   * 'absdiff'): per row the popcounts of 32 segments (35 bytes a row with their sum and a padding
+   * flag; 32 for 'absdiff'), built here once. Hamming distance >= the sum
    * of |count differences|, so most rows are skipped without being scored; answers unchanged.
    * Returns whether the bound scan is in use. kNN-Graph calls it at fit; a brute-force index
    * (k of 10 and more) does not pay the memory.

@@ -75,11 +75,11 @@ export class BitScan {
     // the query scratch is only used during a search, so it moves up behind the counts
     this.cnt = this.scratch;
     if (this.kernel === 'auto') {
-      // min-sum kernel: groups of 64 rows; scratch: the query's counts, the bounds, 76 bytes of
+      // min-sum kernel: groups of 64 rows; scratch: two queries' counts and bounds, 108 bytes of
       // temporaries and the segment starts (assembly/bits.ts nearestMin)
       const ng = (this.n + 63) >> 6;
       this.boundScratch = align16(this.cnt + ng * MIN_GROUP_BYTES);
-      this.scratch = align16(this.boundScratch + SEGMENTS * 16 + ng * 64 + 76 + 4 * (SEGMENTS + 1));
+      this.scratch = align16(this.boundScratch + 2 * (SEGMENTS * 16 + ng * 64) + 108 + 4 * (SEGMENTS + 1));
     } else {
       const nb = (this.n + 15) >> 4;
       this.boundScratch = this.cnt + nb * SEGMENTS * 16;

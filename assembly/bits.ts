@@ -227,7 +227,7 @@ function firstOther(s: usize, from: i32, to: i32): i32 {
   return to;
 }
 
-// ---- k = 1 with a lower bound (kNN-Graph's lookup) ---------------------------------------------
+// ---- k = 1 with a lower bound: sums of absolute differences (kernel 'absdiff', the reference) --
 //
 // Hamming(q, x) >= sum over segments s of |popcount(q_s) - popcount(x_s)| (a bit that differs
 // inside s changes the count by one at most). The dimensions are cut into SEG = 32 segments;
@@ -363,3 +363,236 @@ export function pruned5(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: u
 export function pruned6(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestPruned(base, n, q, nq, 6, dim, cnt, scr, outD, outI); }
 export function pruned7(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestPruned(base, n, q, nq, 7, dim, cnt, scr, outD, outI); }
 export function pruned8(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestPruned(base, n, q, nq, 8, dim, cnt, scr, outD, outI); }
+
+// ---- k = 1 with the min-sum bound (the default) ------------------------------------------------
+//
+// The same segment bound, with two vector operations a segment instead of three: since
+// |a - b| = a + b - 2 min(a, b), sum_s |q_s - x_s| = P(q) + P(x) - 2 S with S = sum_s min(q_s, x_s)
+// and P a point's sum of segment counts. Per 16 rows the kernel accumulates S with i8x16.min_u
+// and a wrapping i8x16.add, i.e. S mod 256, and recovers S exactly once per 16 rows in i16 lanes:
+// S lies in [lo, min(P(q), P(x))] with lo = max(0, P(q) + P(x) - D) (a min(a, b) >= a + b - L_s
+// per segment; D = sum_s L_s), an interval narrower than 256 when D <= 510, so
+// S = lo + ((S mod 256 - lo) mod 256). Counts are capped at MCAP = 15 on both sides (only
+// 16-bit segments, W = 8, are affected; capping is 1-Lipschitz, so the bound stays a lower bound
+// and D <= 32 x 15 = 480). The bound, P(q) + P(x) - 2 S, is narrowed to u8 with saturation (255
+// reads "at least 255"). Four 16-row blocks (a group of 64 rows) share each load of the query's
+// count, so that a segment of 16 rows costs one load, one min and one add; the absolute-difference
+// kernel above spent a subtraction, an abs, a saturating add and a reload of the query's count.
+// A group (MGROUP bytes) is walked by one pointer with constant offsets:
+//   for each segment s: [block 0..3] x 16 rows of capped counts, 64 bytes;
+//   P(x) of the 64 rows as i16, 128 bytes; a 0xff byte per padding row (n .. 64 ceil(n / 64)),
+//   OR-ed into the bound so that padding rows are never candidates, 64 bytes.
+
+const MSEG = 32;
+const MCAP = 15;
+const MGROUP = MSEG * 64 + 128 + 64;
+
+/**
+ * Popcount of bits [0, b) of the packed row at p, given cw[w] = popcount of its words before w
+ * (i32s). Loop-free; reads word b >> 6 even when b is the row's end (then masked to nothing).
+ */
+@inline function prefixCount(p: usize, cw: usize, b: i32): i32 {
+  const x = load<u64>(p + (<usize>(b >> 6) << 3)) & (((<u64>1) << <u64>(b & 63)) - 1);
+  return load<i32>(cw + (<usize>(b >> 6) << 2)) + <i32>popcnt<u64>(x);
+}
+
+/** cw[0 .. W] of the row at p (for prefixCount). */
+@inline function wordCounts(p: usize, W: i32, cw: usize): void {
+  let c = 0;
+  store<i32>(cw, 0);
+  for (let w = 0; w < W; w++) { c += <i32>popcnt<u64>(load<u64>(p + (<usize>w << 3))); store<i32>(cw + (<usize>(w + 1) << 2), c); }
+}
+
+/** Capped count of segment s of the row at p, its cw filled; bounds: MSEG + 1 i32 segment starts. */
+@inline function segCount(p: usize, cw: usize, bounds: usize, s: i32): i32 {
+  const at = bounds + (<usize>s << 2);
+  return min(prefixCount(p, cw, load<i32>(at, 4)) - prefixCount(p, cw, load<i32>(at)), MCAP);
+}
+
+/** The MSEG + 1 segment starts (s dim / MSEG) into bounds: no division per query. */
+@inline function segBounds(dim: i32, bounds: usize): void {
+  for (let s = 0; s <= MSEG; s++) store<i32>(bounds + (<usize>s << 2), (s * dim) / MSEG);
+}
+
+/**
+ * Capped segment counts of the n rows at base and their sums, in groups of 64 rows, into cnt
+ * (ceil(n / 64) x MGROUP bytes); cw: 44 + 4 (MSEG + 1) bytes of scratch.
+ */
+export function buildMinCounts(base: usize, n: i32, W: i32, dim: i32, cnt: usize, cw: usize): void {
+  const ng = (n + 63) >> 6, bounds = cw + 40;
+  segBounds(dim, bounds);
+  for (let g = 0; g < ng; g++) {
+    const c = cnt + <usize>g * MGROUP;
+    for (let r = 0; r < 64; r++) {
+      const j = (g << 6) + r, o = c + <usize>r;
+      const p = base + ((<usize>j * <usize>W) << 3);
+      if (j < n) wordCounts(p, W, cw);
+      let sum = 0;
+      for (let s = 0; s < MSEG; s++) {
+        const u = j < n ? segCount(p, cw, bounds, s) : 0;
+        store<u8>(o + <usize>(s << 6), <u8>u);
+        sum += u;
+      }
+      store<i16>(c + <usize>((MSEG << 6) + (r << 1)), <i16>sum);
+      // padding rows: their bound is forced to 255 (never a candidate while the best is below)
+      store<u8>(c + <usize>((MSEG << 6) + 128 + r), <u8>(j < n ? 0 : 0xff));
+    }
+  }
+}
+
+/**
+ * Eight rows' bound from S mod 256 (e, i16 lanes) and P(x) (px): S = lo + ((e - lo) mod 256)
+ * with lo = max(0, P(q) + P(x) - D) (pqD = P(q) - D), then P(q) + P(x) - 2 S.
+ */
+@inline function bound8(e: v128, px: v128, pq: v128, pqD: v128): v128 {
+  const lo = i16x8.max_s(i16x8.add(px, pqD), i16x8.splat(0));
+  const S = i16x8.add(lo, v128.and(i16x8.sub(e, lo), i16x8.splat(0xff)));
+  return i16x8.sub(i16x8.add(px, pq), i16x8.shl(S, 1));
+}
+
+/** The bounds of 16 rows, saturated to u8, from their sum of minima mod 256 (acc); px: their P(x) as i16. */
+@inline function finishBound(acc: v128, pq: v128, pqD: v128, px: usize, pad: usize): v128 {
+  return v128.or(v128.load(pad), i8x16.narrow_i16x8_u(
+    bound8(i16x8.extend_low_i8x16_u(acc), v128.load(px), pq, pqD),
+    bound8(i16x8.extend_high_i8x16_u(acc), v128.load(px, 16), pq, pqD)));
+}
+
+/** The query's capped counts, splatted, into qs; returns their sum P(q). */
+@inline function queryCounts(qi: usize, W: i32, cw: usize, bounds: usize, qs: usize): i32 {
+  wordCounts(qi, W, cw);
+  let sum = 0, lo = 0;
+  for (let s = 0; s < MSEG; s++) {
+    const hi = prefixCount(qi, cw, load<i32>(bounds + (<usize>(s + 1) << 2)));
+    const v = min(hi - lo, MCAP);
+    lo = hi;
+    v128.store(qs + (<usize>s << 4), i8x16.splat(<i8>v));
+    sum += v;
+  }
+  return sum;
+}
+
+/**
+ * Seed and exact pass of query qi over its bounds bnd (nb blocks), mnAt: per lane the least
+ * bound (16 bytes) and a block holding it (16 bytes). Writes distance and row to outD / outI.
+ */
+@inline function exactPass(base: usize, n: i32, qi: usize, W: i32, bnd: usize, nb: i32, mnAt: usize, oD: usize, oI: usize): void {
+  const rowBytes = <usize>W << 3;
+  const a0 = load<u64>(qi, 0);
+  const a1 = W > 1 ? load<u64>(qi, 8) : 0, a2 = W > 2 ? load<u64>(qi, 16) : 0, a3 = W > 3 ? load<u64>(qi, 24) : 0;
+  const a4 = W > 4 ? load<u64>(qi, 32) : 0, a5 = W > 5 ? load<u64>(qi, 40) : 0, a6 = W > 6 ? load<u64>(qi, 48) : 0, a7 = W > 7 ? load<u64>(qi, 56) : 0;
+  // (2) seed: the exact distances of up to SEED rows of near-least bound (per lane, the row
+  // of that lane's least bound)
+  let m = 255, seed = i32.MAX_VALUE, seen = 0, best = -1;
+  for (let l = 0; l < 16; l++) m = min(m, <i32>load<u8>(mnAt + <usize>l));
+  for (let l = 0; l < 16 && seen < SEED; l++) {
+    if (<i32>load<u8>(mnAt + <usize>l) > m + 2) continue;
+    // block numbers wrap at 256 (beyond 4,096 rows): the row is then another one, whose exact
+    // distance is still at least the answer's, so the pass below stays exact
+    const j = (<i32>load<u8>(mnAt + 16 + <usize>l) << 4) + l;
+    if (j < n) { seed = min(seed, exactHeld(base + <usize>j * rowBytes, W, a0, a1, a2, a3, a4, a5, a6, a7)); seen++; }
+  }
+  // (3) every row in order whose bound is below the running best; seed + 1 admits the
+  // lowest row at the seed's distance, as the plain scan would have kept it
+  let worst = seed == i32.MAX_VALUE ? seed : seed + 1;
+  let below = i8x16.splat(<i8>min(worst, 255));
+  for (let blk = 0; blk < nb; blk++) {
+    const b0 = v128.load(bnd + (<usize>blk << 4));
+    let bits = worst > 255 ? 0xffff : i8x16.bitmask(i8x16.lt_u(b0, below));
+    while (bits != 0) {
+      const l = ctz(bits); bits &= bits - 1;
+      const j = (blk << 4) + l;
+      if (j >= n) break;
+      const d = exactHeld(base + <usize>j * rowBytes, W, a0, a1, a2, a3, a4, a5, a6, a7);
+      if (d < worst) {
+        // rare: the block's remaining lanes are re-tested against the new best, so that the
+        // loop needs no per-row bound test
+        worst = d; best = j;
+        below = i8x16.splat(<i8>min(worst, 255));
+        if (worst <= 255) bits &= i8x16.bitmask(i8x16.lt_u(b0, below));
+      }
+    }
+  }
+  store<i32>(oD, worst);
+  store<i32>(oI, best);
+}
+
+/**
+ * Nearest row of each query (k = 1, no mask) for rows of W (constant, 3..8) words, by the min-sum
+ * bound; two queries at a time share each load of the rows' counts. scr: 2 MSEG x 16 +
+ * 2 ceil(n / 64) x 64 + 108 + 4 (MSEG + 1) bytes of scratch.
+ */
+@inline function nearestMin(base: usize, n: i32, q: usize, nq: i32, W: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void {
+  const rowBytes = <usize>W << 3, ng = (n + 63) >> 6, nb = ng << 2;
+  const qs0 = scr, qs1 = qs0 + (MSEG << 4), bnd0 = qs1 + (MSEG << 4), bnd1 = bnd0 + (<usize>ng << 6);
+  const tmp = bnd1 + (<usize>ng << 6), cw = tmp + 64, bounds = cw + 44;
+  const qEnd = qs0 + (<usize>MSEG << 4), qGap = qs1 - qs0;
+  segBounds(dim, bounds);
+  // D: the largest possible sum of capped counts
+  let capDim = 0;
+  for (let s = 0; s < MSEG; s++) capDim += min(load<i32>(bounds + (<usize>(s + 1) << 2)) - load<i32>(bounds + (<usize>s << 2)), MCAP);
+  for (let i = 0; i < nq; i += 2) {
+    const qi = q + <usize>i * rowBytes, two = i + 1 < nq;
+    // an odd last query is paired with itself
+    const qj = two ? qi + rowBytes : qi;
+    if (n == 0) {
+      store<i32>(outD + (<usize>i << 2), i32.MAX_VALUE); store<i32>(outI + (<usize>i << 2), -1);
+      if (two) { store<i32>(outD + (<usize>(i + 1) << 2), i32.MAX_VALUE); store<i32>(outI + (<usize>(i + 1) << 2), -1); }
+      continue;
+    }
+    const p0 = queryCounts(qi, W, cw, bounds, qs0), p1 = queryCounts(qj, W, cw, bounds, qs1);
+    const pq0 = i16x8.splat(<i16>p0), pqD0 = i16x8.splat(<i16>(p0 - capDim));
+    const pq1 = i16x8.splat(<i16>p1), pqD1 = i16x8.splat(<i16>(p1 - capDim));
+    // (1) the bounds of both queries; per lane their minimum and a block holding it
+    let mn0 = i8x16.splat(-1), at0 = i8x16.splat(0), mn1 = i8x16.splat(-1), at1 = i8x16.splat(0), blkNo = i8x16.splat(0);
+    let c = cnt, o = bnd0;
+    for (let g = 0; g < ng; g++) {
+      // sum_s min(q_s, x_s) mod 256 of the group's 4 x 16 rows, for each query
+      let a0 = i8x16.splat(0), a1 = i8x16.splat(0), a2 = i8x16.splat(0), a3 = i8x16.splat(0);
+      let b0 = i8x16.splat(0), b1 = i8x16.splat(0), b2 = i8x16.splat(0), b3 = i8x16.splat(0);
+      for (let x = qs0; x < qEnd; x += 16, c += 64) {
+        const u = v128.load(x), v = v128.load(x + qGap);
+        const r0 = v128.load(c), r1 = v128.load(c, 16), r2 = v128.load(c, 32), r3 = v128.load(c, 48);
+        a0 = i8x16.add(a0, i8x16.min_u(r0, u)); b0 = i8x16.add(b0, i8x16.min_u(r0, v));
+        a1 = i8x16.add(a1, i8x16.min_u(r1, u)); b1 = i8x16.add(b1, i8x16.min_u(r1, v));
+        a2 = i8x16.add(a2, i8x16.min_u(r2, u)); b2 = i8x16.add(b2, i8x16.min_u(r2, v));
+        a3 = i8x16.add(a3, i8x16.min_u(r3, u)); b3 = i8x16.add(b3, i8x16.min_u(r3, v));
+      }
+      const one = i8x16.splat(1);
+      {
+        const f0 = finishBound(a0, pq0, pqD0, c, c + 128), f1 = finishBound(a1, pq0, pqD0, c + 32, c + 144);
+        const f2 = finishBound(a2, pq0, pqD0, c + 64, c + 160), f3 = finishBound(a3, pq0, pqD0, c + 96, c + 176);
+        v128.store(o, f0); v128.store(o, f1, 16); v128.store(o, f2, 32); v128.store(o, f3, 48);
+        // any block holding the lane's least bound will do for the seed (ties resolved below)
+        let k = blkNo;
+        mn0 = i8x16.min_u(mn0, f0); at0 = v128.bitselect(k, at0, i8x16.eq(f0, mn0)); k = i8x16.add(k, one);
+        mn0 = i8x16.min_u(mn0, f1); at0 = v128.bitselect(k, at0, i8x16.eq(f1, mn0)); k = i8x16.add(k, one);
+        mn0 = i8x16.min_u(mn0, f2); at0 = v128.bitselect(k, at0, i8x16.eq(f2, mn0)); k = i8x16.add(k, one);
+        mn0 = i8x16.min_u(mn0, f3); at0 = v128.bitselect(k, at0, i8x16.eq(f3, mn0));
+      }
+      {
+        const f0 = finishBound(b0, pq1, pqD1, c, c + 128), f1 = finishBound(b1, pq1, pqD1, c + 32, c + 144);
+        const f2 = finishBound(b2, pq1, pqD1, c + 64, c + 160), f3 = finishBound(b3, pq1, pqD1, c + 96, c + 176);
+        const o1 = o + (bnd1 - bnd0);
+        v128.store(o1, f0); v128.store(o1, f1, 16); v128.store(o1, f2, 32); v128.store(o1, f3, 48);
+        let k = blkNo;
+        mn1 = i8x16.min_u(mn1, f0); at1 = v128.bitselect(k, at1, i8x16.eq(f0, mn1)); k = i8x16.add(k, one);
+        mn1 = i8x16.min_u(mn1, f1); at1 = v128.bitselect(k, at1, i8x16.eq(f1, mn1)); k = i8x16.add(k, one);
+        mn1 = i8x16.min_u(mn1, f2); at1 = v128.bitselect(k, at1, i8x16.eq(f2, mn1)); k = i8x16.add(k, one);
+        mn1 = i8x16.min_u(mn1, f3); at1 = v128.bitselect(k, at1, i8x16.eq(f3, mn1));
+      }
+      blkNo = i8x16.add(blkNo, i8x16.splat(4));
+      c += 192;
+      o += 64;
+    }
+    v128.store(tmp, mn0); v128.store(tmp, at0, 16); v128.store(tmp, mn1, 32); v128.store(tmp, at1, 48);
+    exactPass(base, n, qi, W, bnd0, nb, tmp, outD + (<usize>i << 2), outI + (<usize>i << 2));
+    if (two) exactPass(base, n, qj, W, bnd1, nb, tmp + 32, outD + (<usize>(i + 1) << 2), outI + (<usize>(i + 1) << 2));
+  }
+}
+
+export function minb3(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 3, dim, cnt, scr, outD, outI); }
+export function minb4(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 4, dim, cnt, scr, outD, outI); }
+export function minb5(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 5, dim, cnt, scr, outD, outI); }
+export function minb6(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 6, dim, cnt, scr, outD, outI); }
+export function minb7(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 7, dim, cnt, scr, outD, outI); }
+export function minb8(base: usize, n: i32, q: usize, nq: i32, dim: i32, cnt: usize, scr: usize, outD: usize, outI: usize): void { nearestMin(base, n, q, nq, 8, dim, cnt, scr, outD, outI); }

@@ -8,23 +8,28 @@ interface BitsExports {
   scanBlocked(base: number, n: number, q: number, nq: number, W: number, k: number, mask: number, outD: number, outI: number): void;
   /** scanTopK for rows of exactly W words (W = 1..8): held1 .. held8 */
   [held: `held${number}`]: (base: number, n: number, q: number, nq: number, k: number, mask: number, outD: number, outI: number) => void;
-  /** k = 1 unmasked with the segment lower bound, rows of W = 3..8 words: pruned3 .. pruned8 */
-  [pruned: `pruned${number}`]: (base: number, n: number, q: number, nq: number, dim: number, cnt: number, scr: number, outD: number, outI: number) => void;
+  /** k = 1 unmasked with the segment lower bound, rows of W = 3..8 words: minb3 .. minb8 (min-sum), pruned3 .. pruned8 (absolute differences) */
+  [bound: `${'minb' | 'pruned'}${number}`]: (base: number, n: number, q: number, nq: number, dim: number, cnt: number, scr: number, outD: number, outI: number) => void;
   buildCounts(base: number, n: number, W: number, dim: number, cnt: number): void;
+  buildMinCounts(base: number, n: number, W: number, dim: number, cnt: number, cw: number): void;
   packF32(src: number, nq: number, dim: number, W: number, dst: number): number;
 }
 
-/** Segments of the k = 1 lower bound (assembly/bits.ts SEG): 32 bytes of counts per row. */
+/** Segments of the k = 1 lower bound (assembly/bits.ts SEG and MSEG). */
 const SEGMENTS = 32;
+/** Bytes of the min-sum kernel's table per 64-row group (assembly/bits.ts MGROUP): counts, P(x), padding flags. */
+const MIN_GROUP_BYTES = SEGMENTS * 64 + 128 + 64;
 
 /**
  * Which WebAssembly scan answers: `'auto'` the fastest for the row width (rows of <= 8 words:
  * one query at a time with its words held in registers; wider: four queries per row load; and
- * k = 1 without a mask, after `prepareNearest`, the segment-bound scan), `'held'` the same
+ * k = 1 without a mask, after `prepareNearest`, the segment-bound scan with the bound computed
+ * as a sum of minima), `'absdiff'` the same with the earlier bound kernel (sums of absolute
+ * differences; kept as the reference the min-sum kernel is benchmarked against), `'held'`
  * without the bound, `'blocked'` the four-query scan at every width (the reference the others
- * are tested and benchmarked against). All return the same neighbours and distances.
+ * are tested against). All return the same neighbours and distances.
  */
-export type BitScanKernel = 'auto' | 'held' | 'blocked';
+export type BitScanKernel = 'auto' | 'absdiff' | 'held' | 'blocked';
 
 /**
  * Exact k-NN over bit-packed rows by popcount (assembly/bits.ts, i64.popcnt), or its TypeScript
@@ -56,25 +61,35 @@ export class BitScan {
   }
 
   /**
-   * Readies the k = 1 lower-bound scan (rows of 3..8 words, WebAssembly, kernel 'auto'): per row
-   * the popcounts of 32 segments (32 bytes a row, built here once). Hamming distance >= the sum
+   * Readies the k = 1 lower-bound scan (rows of 3..8 words, WebAssembly, kernel 'auto' or
+   * 'absdiff'): per row the popcounts of 32 segments (35 bytes a row with their sum and a padding
+   * flag; 32 for 'absdiff'), built here once. Hamming distance >= the sum
    * of |count differences|, so most rows are skipped without being scored; answers unchanged.
    * Returns whether the bound scan is in use. kNN-Graph calls it at fit; a brute-force index
    * (k of 10 and more) does not pay the memory.
    */
   prepareNearest(): boolean {
     const W = this.words64;
-    if (!this.ex || this.kernel !== 'auto' || W < 3 || W > 8 || this.n === 0) return false;
+    if (!this.ex || (this.kernel !== 'auto' && this.kernel !== 'absdiff') || W < 3 || W > 8 || this.n === 0) return false;
     if (this.cnt) return true;
-    const nb = (this.n + 15) >> 4;
     // the query scratch is only used during a search, so it moves up behind the counts
     this.cnt = this.scratch;
-    this.boundScratch = this.cnt + nb * SEGMENTS * 16;
-    this.scratch = align16(this.boundScratch + SEGMENTS * 16 + nb * 16 + 16);
+    if (this.kernel === 'auto') {
+      // min-sum kernel: groups of 64 rows; scratch: two queries' counts and bounds, 108 bytes of
+      // temporaries and the segment starts (assembly/bits.ts nearestMin)
+      const ng = (this.n + 63) >> 6;
+      this.boundScratch = align16(this.cnt + ng * MIN_GROUP_BYTES);
+      this.scratch = align16(this.boundScratch + 2 * (SEGMENTS * 16 + ng * 64) + 108 + 4 * (SEGMENTS + 1));
+    } else {
+      const nb = (this.n + 15) >> 4;
+      this.boundScratch = this.cnt + nb * SEGMENTS * 16;
+      this.scratch = align16(this.boundScratch + SEGMENTS * 16 + nb * 16 + 16);
+    }
     const room = 256 * (W * 64 * 4 + W * 8 + 64);
     ensureMemory(this.ex.memory, this.scratch + room);
     new Uint8Array(this.ex.memory.buffer, this.boundScratch, this.scratch - this.boundScratch + room).fill(0);
-    this.ex.buildCounts(this.base, this.n, W, W * 64, this.cnt);
+    if (this.kernel === 'auto') this.ex.buildMinCounts(this.base, this.n, W, W * 64, this.cnt, this.boundScratch);
+    else this.ex.buildCounts(this.base, this.n, W, W * 64, this.cnt);
     return true;
   }
 
@@ -134,7 +149,7 @@ export class BitScan {
   private scan(qOff: number, nq: number, k: number, mOff: number, dOff: number, iOff: number): void {
     const ex = this.ex!, W = this.words64;
     // rows of <= 8 words: the export compiled for this width (its own function, so its own registers)
-    if (this.cnt && k === 1 && mOff === 0) ex[`pruned${W}`](this.base, this.n, qOff, nq, W * 64, this.cnt, this.boundScratch, dOff, iOff);
+    if (this.cnt && k === 1 && mOff === 0) ex[`${this.kernel === 'auto' ? 'minb' : 'pruned'}${W}`](this.base, this.n, qOff, nq, W * 64, this.cnt, this.boundScratch, dOff, iOff);
     else if (this.kernel !== 'blocked' && W <= 8) ex[`held${W}`](this.base, this.n, qOff, nq, k, mOff, dOff, iOff);
     else ex.scanBlocked(this.base, this.n, qOff, nq, W, k, mOff, dOff, iOff);
   }

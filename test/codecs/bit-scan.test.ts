@@ -10,10 +10,11 @@ import { cvpartitionStratifiedKFold } from '../../src/knn-graph/matlab-folds.js'
 import { setWasmMode } from '../../src/wasm/loader.js';
 import { sharedData } from '../helpers/data.js';
 
-// The segment-bound scan (k = 1, after prepareNearest), the held-register scan (rows of <= 8
-// words) and the four-query blocked scan (every width) must return exactly the neighbours of a
-// plain sort by (Hamming distance, row): same rows, same distances, ties by the lower row,
-// -1 / MAX padding when k exceeds the candidates.
+// The segment-bound scans (k = 1, after prepareNearest: the min-sum kernel, the default, and the
+// abs-difference one), the held-register scan (rows of <= 8 words) and the four-query blocked
+// scan (every width) must return exactly the neighbours of a plain sort by (Hamming distance,
+// row): same rows, same distances, ties by the lower row, -1 / MAX padding when k exceeds the
+// candidates.
 
 /** 0/1 rows with few distinct patterns, so that equal distances and duplicate rows are common. */
 function binaryRows(n: number, d: number, rng: Rng, density: number): Float32Array {
@@ -72,9 +73,11 @@ test('bit scan: held and blocked kernels (and the TypeScript twin) equal the sor
         for (const m of [null, mask]) {
           const want = oracle(X, n, Q, nq, d, k, m);
           const scans: [string, BitScan][] = (['auto', 'held', 'blocked'] as BitScanKernel[]).map((kk) => [kk, new BitScan(codes, n, W, kk)]);
-          const bound = new BitScan(codes, n, W);
-          assert.equal(bound.prepareNearest(), W >= 3 && W <= 8, `W ${W}: the bound scan is for 3..8 words`);
-          scans.push(['bound', bound]);
+          for (const kk of ['auto', 'absdiff'] as BitScanKernel[]) {
+            const bound = new BitScan(codes, n, W, kk);
+            assert.equal(bound.prepareNearest(), W >= 3 && W <= 8, `W ${W}: the bound scan is for 3..8 words`);
+            scans.push([`bound ${kk}`, bound]);
+          }
           setWasmMode('off');
           try { scans.push(['ts', new BitScan(codes, n, W)]); } finally { setWasmMode(undefined); }
           for (const [name, scan] of scans) {
@@ -100,15 +103,37 @@ test('bit scan: bound and held kernels equal the blocked kernel on the Binalpha 
     const tr = matrixTakeRows(X, fold.train) as DenseMatrix, te = matrixTakeRows(X, fold.test) as DenseMatrix;
     const { codes, W } = pack(tr.data, tr.rows, d);
     const held = new BitScan(codes, tr.rows, W, 'held'), blocked = new BitScan(codes, tr.rows, W, 'blocked'), bound = new BitScan(codes, tr.rows, W);
-    assert.ok(bound.prepareNearest());
+    const absdiff = new BitScan(codes, tr.rows, W, 'absdiff');
+    assert.ok(bound.prepareNearest() && absdiff.prepareNearest());
     for (const k of [1, 5]) {
       const b = run(blocked, te.data, te.rows, d, k, null, true);
       assert.deepEqual(run(held, te.data, te.rows, d, k, null, true), b, `held, k ${k}`);
       assert.deepEqual(run(bound, te.data, te.rows, d, k, null, true), b, `bound, k ${k}`);
+      assert.deepEqual(run(absdiff, te.data, te.rows, d, k, null, true), b, `abs-difference bound, k ${k}`);
       if (k === 1) assert.deepEqual(b, oracle(tr.data, tr.rows, te.data, te.rows, d, 1, null), 'k 1: the sorted oracle');
       // the training rows as queries: every one has a distance-0 match (itself, or a lower duplicate)
       const self = run(bound, tr.data, tr.rows, d, k, null, true);
       assert.deepEqual(self, run(blocked, tr.data, tr.rows, d, k, null, true), `bound on the training rows, k ${k}`);
+    }
+  }
+});
+
+test('bit scan: the min-sum bound equals the oracle at every width 3..8, past 4,096 rows, on sparse and dense rows', () => {
+  // 4,500 rows: the seed's u8 block numbers wrap (256 blocks of 16 rows); dense rows fill the
+  // segments (counts capped at 15 for W = 8) and push the sum of minima past 255 (kept mod 256);
+  // few prototypes: many equal distances, so ties by the lower row are exercised
+  const rng = new Rng(31);
+  for (const d of [130, 256, 300, 384, 448, 512]) {
+    for (const density of [0.1, 0.5, 0.95]) {
+      const n = 4500, nq = 5;
+      const X = binaryRows(n, d, rng, density), Q = binaryRows(nq, d, rng, density);
+      Q.set(X.subarray(4400 * d, 4401 * d), 0);
+      Q.set(X.subarray(17 * d, 18 * d), d);
+      const { codes, W } = pack(X, n, d);
+      const scan = new BitScan(codes, n, W);
+      assert.ok(scan.prepareNearest());
+      const at = `d ${d} (W ${W}) density ${density}`;
+      assert.deepEqual(run(scan, Q, nq, d, 1, null, true), oracle(X, n, Q, nq, d, 1, null), at);
     }
   }
 });

@@ -51,7 +51,7 @@ test('knnkit reproduce knn-graph --json: every method, fractions in [0, 1], dete
     const j = JSON.parse(r.out);
     // both files are named "small": the JSON keeps one entry per name (the later); the report API keeps both
     assert.deepEqual(Object.keys(j.datasets), ['small']);
-    assert.deepEqual(j.protocol.knnGraph, { maxIter: 5, ef: 16, lookup: 'graph', efConstruction: 'n up to 2500 training rows, else 200' });
+    assert.deepEqual(j.protocol.knnGraph, { maxIter: 5, ef: 16, lookup: 'auto', efConstruction: 'n up to 2500 training rows, else 200' });
     const withBeam = await capture(['reproduce', 'knn-graph', '--data', csv, '--folds', '2', '--methods', 'knn-graph-reference', '--ef-construction', '12', '--json']);
     assert.equal(withBeam.code, 0, withBeam.err);
     assert.equal(JSON.parse(withBeam.out).protocol.knnGraph.efConstruction, 12);

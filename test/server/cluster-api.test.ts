@@ -120,6 +120,14 @@ test('cluster API: scroll, query, payload changes and delete by filter equal the
   const batch = result(await call(b, 'POST', '/collections/c/points/query/batch', { searches: [queries[0], queries[3]] }), 'query batch') as Json[];
   assert.deepEqual(batch.map(norm), [norm(result(await call(s, 'POST', '/collections/c/points/query', queries[0]), 'q') as Json), norm(result(await call(s, 'POST', '/collections/c/points/query', queries[3]), 'q') as Json)]);
 
+  // search params as the single server: hnsw_ef on brute-force shards ignored, exact honoured; a bad exact is a 400 naming it
+  const withParams = { vector: q, limit: 6, params: { hnsw_ef: 16, exact: true } };
+  const wantP = (result(await call(s, 'POST', '/collections/c/points/search', withParams), 'search params single') as Json[]).map((h) => h.id);
+  assert.deepEqual((result(await call(b, 'POST', '/collections/c/points/search', withParams), 'search params') as Json[]).map((h) => h.id), wantP);
+  const badExact = await call(a, 'POST', '/collections/c/points/search', { vector: q, limit: 3, params: { exact: 'yes' } });
+  assert.equal(badExact.status, 400);
+  assert.match(String((badExact.json.status as Json).error), /search\.params\.exact: got "yes"/);
+
   // consistency knobs: bounded staleness by time and by sequences; bad values name the parameter
   for (const qs of ['consistency=bounded&max_lag_ms=5000', 'max_lag_ms=0', 'consistency=bounded&max_lag_seq=2', 'consistency=eventual', 'consistency=strong']) {
     assert.equal((result(await call(b, 'POST', `/collections/c/points/count?${qs}`, {}), qs) as Json).count, wantCount);

@@ -39,6 +39,8 @@ function check(s: ShardState, o: Oracle, queries: number[][], what: string): voi
   for (const q of queries) {
     const want = Array.from(truth.search([q], 10).ids).map((i) => keys[i]);
     assert.deepEqual(s.search(Float32Array.from(q), 10, {}, (d) => d).map((h) => h.key), want, `${what}: search`);
+    // Qdrant's params (hnsw_ef, exact) reach brute-force segments too: ignored, not an error
+    assert.deepEqual(s.search(Float32Array.from(q), 10, { ef: 8, exact: true }, (d) => d).map((h) => h.key), want, `${what}: search with params`);
     const wantEven = keys.filter((k) => o.get(k)!.p.even === true);
     const te = createIndex('brute', wantEven.map((k) => o.get(k)!.v), { metric: 'euclidean' });
     assert.deepEqual(s.search(Float32Array.from(q), 5, {}, (d) => d, even).map((h) => h.key), Array.from(te.search([q], 5).ids).map((i) => wantEven[i]), `${what}: filtered search`);
@@ -182,12 +184,32 @@ test('HNSW segments: points hidden after sealing are filtered inside the graph s
     }
     return hit / (qs.length * 10);
   };
+  // params.exact: brute force's neighbours from the HNSW segments (hidden points excluded, a
+  // filter honoured), where the graph at ef 10 misses some
+  const even = compileFilter({ must: [{ has_id: keys.filter((k) => Number(k) % 2 === 0).map(Number) }] });
+  const evenKeys = keys.filter((k) => Number(k) % 2 === 0);
+  const truthEven = createIndex('brute', evenKeys.map((k) => o.get(k)!), { metric: 'euclidean' });
+  const exactCheck = (t: ShardState, what: string) => {
+    let approxMiss = 0;
+    for (const q of randomRows(20, D, 302)) {
+      const want = Array.from(truth.search([q], 10).ids).map((i) => keys[i]);
+      const got = t.search(Float32Array.from(q), 10, { ef: 10, exact: true }, (d) => d).map((h) => h.key);
+      assert.deepEqual(got, want, `${what}: exact search`);
+      const approx = t.search(Float32Array.from(q), 10, { ef: 10 }, (d) => d).map((h) => h.key);
+      approxMiss += approx.filter((k) => !want.includes(k)).length;
+      assert.deepEqual(t.search(Float32Array.from(q), 5, { exact: true }, (d) => d, even).map((h) => h.key), Array.from(truthEven.search([q], 5).ids).map((i) => evenKeys[i]), `${what}: exact filtered search`);
+    }
+    return approxMiss;
+  };
+  const miss = exactCheck(s, 'in memory');
+  process.stderr.write(`cluster-segments: HNSW at ef 10 missed ${miss} of 200 true neighbours; params.exact missed none\n`);
   const r1 = recall(s);
   apply({ op: 'seal' });
   const segs = s.sealed.map((g) => { const b = encodeSegment(g.data('c', 0)); return decodeSegment(b, 'seg', segmentChecksum(b)); });
   const t = new ShardState(0, makeH, D);
   t.loadSegments(segs, seq);
   const r2 = recall(t);
+  exactCheck(t, 'reloaded');
   process.stderr.write(`cluster-segments: HNSW 4 x 500 sealed + 30 % hidden, recall@10 ${r1.toFixed(3)} in memory, ${r2.toFixed(3)} reloaded (view)\n`);
   assert.ok(r1 >= 0.9 && r2 >= 0.9, `recall ${r1}, ${r2}`);
   assert.equal(t.size, o.size);

@@ -134,9 +134,9 @@ export function clusterPointRoutes(app: FastifyInstance, node: ClusterNode): voi
     if (!b || typeof b !== 'object') throw badRequest(`${where}: expected a search request`);
     const vector = parseVector(b.vector, v.config.size, `${where}.vector`, false);
     const limit = intIn(b.limit, 10, 0, 100000, `${where}.limit`), offset = intIn(b.offset, 0, 0, 1000000, `${where}.offset`);
-    const prm = (b.params ?? {}) as { hnsw_ef?: number | null };
+    const prm = (b.params ?? {}) as { hnsw_ef?: number | null; exact?: boolean | null };
     // score_threshold and params as the single server; a query without prefetch is a search
-    return scored(v, await clusterQuery(v, { query: Array.from(vector), limit, offset, filter: b.filter, score_threshold: b.score_threshold, params: { hnsw_ef: prm.hnsw_ef } }, NO_FILTER, where), b);
+    return scored(v, await clusterQuery(v, { query: Array.from(vector), limit, offset, filter: b.filter, score_threshold: b.score_threshold, params: { hnsw_ef: prm.hnsw_ef, exact: prm.exact } }, NO_FILTER, where), b);
   };
   app.post<{ Params: P }>('/collections/:collection_name/points/search', async (req, reply) => {
     const b = body(req);

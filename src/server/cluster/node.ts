@@ -566,7 +566,7 @@ export class ClusterNode {
     }
   }
 
-  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; offset?: number; filter?: FilterSpec } = {}): Promise<KeyHit[]> {
+  async search(name: string, vector: ArrayLike<number>, limit: number, o: { consistency?: Consistency; ef?: number; exact?: boolean; offset?: number; filter?: FilterSpec } = {}): Promise<KeyHit[]> {
     const { config } = await this.attach(name);
     if (vector.length !== config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${config.size}`);
     return (await this.read(name, o.consistency ?? 'strong')).search(vector, limit, o);

@@ -36,6 +36,8 @@ export async function clusterQuery(v: CollectionView, body: Body, outer: FilterS
   const filter = andSpec(filterSpec(body.filter, `${where}.filter`), outer);
   const prm = (body.params ?? {}) as Body;
   const ef = (prm.hnsw_ef as number | null) ?? undefined;
+  if (prm.exact != null && typeof prm.exact !== 'boolean') throw badRequest(`${where}.params.exact: got ${JSON.stringify(prm.exact)}; expected true, false or null`);
+  let exact = prm.exact === true;
   const thr = threshold(body.score_threshold, where);
   const pre = body.prefetch == null ? [] : Array.isArray(body.prefetch) ? body.prefetch as Body[] : [body.prefetch as Body];
   const sub: KeyHit[][] = [];
@@ -73,11 +75,11 @@ export async function clusterQuery(v: CollectionView, body: Body, outer: FilterS
     } else throw badRequest(`${where}.query: expected a vector or a point id`);
     let f = filter;
     if (sub.length) {
-      // re-score the prefetched points: the search among them alone (exact for brute force
-      // shards; an HNSW shard searching a small allowed set scans it)
+      // re-score the prefetched points exactly, among them alone (as the single server)
       f = andSpec(f, { filters: [], ids: [...new Set(sub.flat().map((h) => h.key))] });
+      exact = true;
     }
-    hits = await v.search(vector, limit, { offset, filter: f, ef, exclude });
+    hits = await v.search(vector, limit, { offset, filter: f, ef, exact, exclude });
   }
   if (thr !== undefined) hits = hits.filter((h) => (higherBetter ? h.score >= thr : h.score <= thr));
   return hits;

@@ -1,6 +1,7 @@
 import { denseMatrix } from '../../core/matrix.js';
 import { KeyMap } from '../../index/ids.js';
 import type { FilterInput, VectorIndex } from '../../index/types.js';
+import { getFamily } from '../../index/registry.js';
 import { compileFilter, type CompiledFilter, type Payload } from '../filter.js';
 import { compareKeys } from '../point-id.js';
 import type { Change, SelectChange } from './codec.js';
@@ -278,7 +279,10 @@ export class ShardState {
 
   /**
    * The shard's k nearest (among the filter's points): each segment's k nearest among its live
-   * points, merged; `score` maps a true distance to Qdrant's score.
+   * points, merged; `score` maps a true distance to Qdrant's score. `params`: the request's
+   * search parameters (`ef`, and `exact: true`, Qdrant's `params.exact`: exact neighbours from
+   * an approximate index too, as the single server answers it); a segment's index gets those its
+   * family declares.
    */
   search(query: Float32Array, k: number, params: Record<string, unknown>, score: (d: number) => number, filter: CompiledFilter | null = null): KeyHit[] {
     if (this.size === 0 || k <= 0) return [];
@@ -288,9 +292,14 @@ export class ShardState {
       if (s.live === 0) continue;
       // the allowed set goes into the index's search (never a post-filter: k hits among the
       // allowed); a sealed segment's hidden points are excluded the same way
-      let allow: FilterInput | null = null;
+      let allow: Set<number> | ((id: number) => boolean) | null = null;
       if (filter) { allow = s.allowed(filter); if (allow.size === 0) continue; } else if (s.dead.size) { const dead = s.dead; allow = (id: number) => !dead.has(id); }
-      const r = s.index.search(q, k, allow ? { ...params, filter: allow } : params);
+      const p = segmentParams(s.index, params, allow);
+      if (p === null) {
+        for (const h of exactScan(s, query, k, allow)) found.push(h);
+        continue;
+      }
+      const r = s.index.search(q, k, p);
       for (let i = 0; i < r.ids.length; i++) if (r.ids[i] >= 0) found.push({ key: s.keys.keyOf(r.ids[i])!, d: r.distances[i] });
     }
     if (this.sealed.length) found.sort((a, b) => a.d - b.d);
@@ -303,4 +312,37 @@ export class ShardState {
     const id = at.keys.get(key)!;
     return { vector: at.index.getVector(id), payload: at.payloads.get(id) ?? {} };
   }
+}
+
+/**
+ * A segment index's search parameters for a request: the request's that the index's family
+ * declares (an `ef` sent to brute-force segments is not an error, as on the single server), the
+ * allowed ids, and for `exact` on an approximate index its exact scan of the allowed points
+ * (every live point when nothing is excluded). null: the family has no scan of its own, the
+ * caller scans the stored vectors.
+ */
+function segmentParams(index: VectorIndex, params: Record<string, unknown>, allow: FilterInput | null): Record<string, unknown> | null {
+  const declared = new Set(getFamily(index.kind).searchParams.map((o) => o.name));
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(params)) if (declared.has(name) && v !== undefined) out[name] = v;
+  if (allow) out.filter = allow;
+  if (params.exact === true && !index.exact) {
+    if (!declared.has('filterStrategy')) return null;
+    out.filterStrategy = 'scan';
+    if (!allow) out.filter = () => true;
+  }
+  return out;
+}
+
+/** A segment's exact k nearest among its allowed live points, by the stored vectors (true distances). */
+function exactScan(s: Segment, query: Float32Array, k: number, allow: Set<number> | ((id: number) => boolean) | null): { key: string; d: number }[] {
+  const metric = s.index.metric;
+  const all: { id: number; d: number }[] = [];
+  const ids = allow instanceof Set ? allow : s.payloads.keys();
+  for (const id of ids) {
+    if (typeof allow === 'function' && !allow(id)) continue;
+    all.push({ id, d: metric.distance(query, 0, s.index.getVector(id), 0, query.length) });
+  }
+  all.sort((a, b) => a.d - b.d || a.id - b.id);
+  return all.slice(0, k).map((h) => ({ key: s.keys.keyOf(h.id)!, d: h.d }));
 }

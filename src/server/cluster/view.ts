@@ -66,7 +66,8 @@ export class LocalShard implements ShardReader {
   async count(filter: FilterSpec): Promise<number> { return this.state.count(compileSpec(filter)); }
 }
 
-export interface ViewSearch { offset?: number; ef?: number; filter?: FilterSpec; exclude?: string }
+/** `exact`: Qdrant's `params.exact`, exact neighbours from approximate shards too. */
+export interface ViewSearch { offset?: number; ef?: number; exact?: boolean; filter?: FilterSpec; exclude?: string }
 
 /**
  * A collection as one request reads it, after the request's consistency wait: scatter-gather
@@ -85,7 +86,9 @@ export class CollectionView {
     if (vector.length !== this.config.size) throw badRequest(`vector: got ${vector.length} dimensions; expected ${this.config.size}`);
     if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: got ${limit}; expected a non-negative integer`);
     const q = Float32Array.from(vector);
-    const params: Record<string, unknown> = o.ef !== undefined ? { ef: o.ef } : {};
+    const params: Record<string, unknown> = {};
+    if (o.ef !== undefined) params.ef = o.ef;
+    if (o.exact) params.exact = true;
     const offset = o.offset ?? 0;
     // one more when a point is excluded (a query by point id does not return the point itself)
     const k = limit + offset + (o.exclude !== undefined ? 1 : 0);

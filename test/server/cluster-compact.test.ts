@@ -22,6 +22,8 @@ let nats: NatsCluster | null = null;
 const nodes: NodeChild[] = [];
 
 after(async () => {
+  // KNNKIT_CLUSTER_LOG_DIR: each node's stderr tail there (diagnosis of a failed run)
+  if (process.env.KNNKIT_CLUSTER_LOG_DIR) for (const n of nodes) (await import('node:fs')).writeFileSync(join(process.env.KNNKIT_CLUSTER_LOG_DIR, `compact-${n.id}-${n.child.pid}.log`), n.err());
   for (const n of nodes) await sigkillChild(n.child);
   await nats?.stop();
 });

@@ -129,7 +129,8 @@ function transpile(dir: string): string[] {
     }
   };
   walk(join(root, 'src'));
-  files.push(fileURLToPath(import.meta.url), join(here, 'common.ts'));
+  // bench/common.ts re-exports test/helpers/data.ts's generators
+  files.push(fileURLToPath(import.meta.url), join(here, 'common.ts'), join(root, 'test', 'helpers', 'data.ts'));
   try {
     const esbuild = createRequire(import.meta.url)('esbuild') as { buildSync(o: object): unknown };
     esbuild.buildSync({ entryPoints: files, outdir: out, outbase: root, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });

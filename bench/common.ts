@@ -41,7 +41,9 @@ export function lastJson<T>(stdout: string): T {
 
 /** A failed child's last error line (for a one-line "skipped"/"failed" note). */
 export function lastErrorLine(r: { stderr?: string | null; error?: Error }): string {
-  return (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? '';
+  // the error's own line, not Node's version banner that follows an uncaught exception's stack
+  const lines = (r.stderr || r.error?.message || '').trim().split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  return lines.find((l) => /^\w*(Error|Exception)\b/.test(l)) ?? lines.pop() ?? '';
 }
 
 /**

@@ -25,7 +25,7 @@ export const summary = 'search a saved index: neighbours of a query file, with f
 /** The command's own flags (family flags must not reuse these names). */
 export const COMMON: Record<string, OptionSpec> = {
   k: { type: 'string' }, index: { type: 'string' }, threads: { type: 'string' }, filter: { type: 'string' }, out: { type: 'string' },
-  groundtruth: { type: 'string' }, label: { type: 'string' }, view: { type: 'boolean' }, direct: { type: 'boolean' }, 'ram-budget': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  groundtruth: { type: 'string' }, label: { type: 'string' }, view: { type: 'boolean' }, direct: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 };
 
 /** Queries whose neighbours the human output shows when no --out is given. */
@@ -79,7 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const gtPath = o.groundtruth === undefined ? undefined : String(o.groundtruth);
   if (gtPath !== undefined && formatOf(gtPath) !== 'ivecs') throw new KnnkitError('--groundtruth', `--groundtruth: got ${JSON.stringify(gtPath)}; expected an .ivecs file`);
   const expected = o.index === undefined ? undefined : familyOption(o, false);
-  refuseBuildFlags(o, indexPath, COMMON);
+  // --ram-budget is diskann's build flag, taken here too: it re-plans the node cache at load
+  refuseBuildFlags(o, indexPath, { 'ram-budget': true });
   await checkInputFile(indexPath);
   await checkInputFile(queryPath);
   if (filterPath !== undefined) await checkInputFile(filterPath, '--filter');

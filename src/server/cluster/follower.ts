@@ -96,7 +96,10 @@ export class ShardFollower {
     while (!this.stopped) {
       try {
         if (!this.consumer) { this.consumer = await this.newConsumer(); this.lastProbe = 0; }
-        const batch = await this.consumer.fetch({ max_messages: 512, expires: 2_000, idle_heartbeat: 1_000 });
+        // bounded too: only the batch below is guarded, and a fetch that never answered (seen
+        // right after this node's own seal and purge) stalled the follower with no error: the
+        // shard's sealer then renewed its lease for ever without seeing the new records
+        const batch = await withTimeout(this.consumer.fetch({ max_messages: 512, expires: 2_000, idle_heartbeat: 1_000 }), 10_000, 'starting a fetch');
         this.batch = batch;
         const guard = setTimeout(() => batch.stop(new Error('fetch outlived its expiry')), 8_000);
         let got = 0;

@@ -72,7 +72,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * keeps every record after the manifest's sequence, so nothing is lost.
  */
 export class Segments {
+  /** Per stream, the first sequence this node has seen the stream purged to (a failed purge is retried). */
+  private purgedTo = new Map<string, number>();
+
   constructor(private meta: KV, private obj: ObjectStore, private jsm: JetStreamManager, private nodeId: string, private log: (m: string) => void) {}
+
+  /**
+   * Purges `stream` below `m.seq + 1` (the records up to the manifest are in segments). A purge
+   * that fails or times out (a NATS failover, a loaded machine) is retried at the next tick even
+   * when nothing new was sealed: otherwise an idle shard kept those records until its next write.
+   */
+  private async purge(stream: string, m: Manifest): Promise<void> {
+    const to = m.seq + 1;
+    if ((this.purgedTo.get(stream) ?? 0) >= to) return;
+    await bounded(this.jsm.streams.purge(stream, { seq: to }), 10_000, `purging ${stream}`)
+      .then(() => { this.purgedTo.set(stream, Math.max(to, this.purgedTo.get(stream) ?? 0)); })
+      .catch((e) => this.log(`purge of ${stream} below ${to} failed (${(e as Error).message}); retried at the next tick`));
+  }
 
   /** The shard's manifest; `m` is null when there is none of this incarnation (rev: the key's revision for a CAS, 0 if no key). */
   async manifest(coll: string, inc: string, shard: number): Promise<{ m: Manifest | null; rev: number }> {
@@ -179,7 +195,10 @@ export class Segments {
     const base = cur.m?.seq ?? 0;
     const pending = shard.sealed.filter((s) => s.to > base);
     if (!pending.length) {
-      if (cur.m) await this.sweep(coll, inc, shard.shard, cur.m, o).catch((e) => this.log(`orphans of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
+      if (cur.m) {
+        await this.purge(stream, cur.m);
+        await this.sweep(coll, inc, shard.shard, cur.m, o).catch((e) => this.log(`orphans of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
+      }
       return cur;
     }
     if (pending[0].from > base + 1) throw new Error(`segments of ${coll}/${shard.shard} start at ${pending[0].from}, the manifest ends at ${base}`);
@@ -200,7 +219,7 @@ export class Segments {
     await this.ensureStored(named);
     this.log(`sealed ${named[named.length - 1].name}; manifest at sequence ${m.seq}, ${m.segments.length} segments`);
     // the records up to seq are in segments: purge them (keeps seq + 1 onwards)
-    await bounded(this.jsm.streams.purge(stream, { seq: m.seq + 1 }), 10_000, `purging ${stream}`).catch((e) => this.log(`purge of ${stream} below ${m.seq + 1} failed (${(e as Error).message}); the next seal purges`));
+    await this.purge(stream, m);
     await this.sweep(coll, inc, shard.shard, m, o).catch((e) => this.log(`orphans of ${coll}/${shard.shard} not deleted yet (${(e as Error).message})`));
     return { m, rev: await this.manifest(coll, inc, shard.shard).then((x) => x.rev) };
   }
@@ -335,13 +354,19 @@ export class Sealer {
       if (!cut && now - this.lastCheck[s.shard] < this.o.intervalMs) continue;
       this.lastCheck[s.shard] = now;
       try {
-        if (!await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) { this.lastSeal[s.shard] = now; continue; }
-        if (cut && !s.growing.empty) {
+        const held = await this.segs.lease(this.coll, s.shard, this.o.leaseMs);
+        if (process.env.KNNKIT_CLUSTER_DEBUG) this.log(`tick ${this.coll}/${s.shard}: lease ${held ? 'held' : 'elsewhere'}, applied ${s.applied}, unsealed ${s.unsealed}, cut ${cut}`);
+        if (!held) { this.lastSeal[s.shard] = now; continue; }
+        const sealing = cut && !s.growing.empty;
+        if (sealing) {
           const seq = await this.mark(s.shard);
           if (!await s.waitFor(seq, 30_000)) throw new Error(`the seal mark at sequence ${seq} was not applied within 30 s`);
         }
         const cur = await this.segs.publish(this.coll, this.inc, this.streams[s.shard], s, this.o);
-        this.lastSeal[s.shard] = Date.now();
+        // the interval runs from the last seal, not from the last check: the checks come every
+        // interval too, and restarting the clock at each one left cut = false for as long as
+        // the timer's jitter kept the gap under the interval (an idle shard's changes unsealed)
+        if (sealing) this.lastSeal[s.shard] = Date.now();
         if (!this.stopped && await this.segs.lease(this.coll, s.shard, this.o.leaseMs)) await this.segs.compact(this.coll, this.inc, s, cur, this.o);
       } catch (e) {
         this.log(`seal of ${this.coll}/${s.shard} failed (${(e as Error).message}); retried later`);

@@ -44,7 +44,21 @@ export class Membership {
   async announce(url: string): Promise<void> {
     this.url = url;
     await this.renew();
-    await this.refresh();
+    await this.refreshOrKeep('announce');
+  }
+
+  /**
+   * The live set read now, or (the listing not answered in time: a NATS server just lost, a
+   * loaded machine) this node alone until the next beat reads it: a slow listing must not fail
+   * a node's start, as it once failed a test's node after a server was SIGKILLed.
+   */
+  private async refreshOrKeep(why: string): Promise<void> {
+    try {
+      await this.refresh();
+    } catch (e) {
+      if (!this.live.has(this.nodeId)) this.live.set(this.nodeId, this.record());
+      this.log(`node leases not read at ${why} (${(e as Error).message}); read again at the next beat`);
+    }
   }
 
   private get key(): string { return `nodes.${this.nodeId}`; }
@@ -57,7 +71,7 @@ export class Membership {
   async start(): Promise<void> {
     await this.renew();
     this.okSince = Date.now();
-    await this.refresh();
+    await this.refreshOrKeep('start');
     this.timer = setInterval(() => { if (!this.busy) this.busy = this.beat().finally(() => { this.busy = null; }); }, Math.max(50, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
   }

@@ -72,7 +72,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * keeps every record after the manifest's sequence, so nothing is lost.
  */
 export class Segments {
-  /** Per stream, the first sequence this node has seen the stream purged to (a failed purge is retried). */
+  /** Per stream and incarnation, the first sequence this node purged it to (a failed purge is retried). */
   private purgedTo = new Map<string, number>();
 
   constructor(private meta: KV, private obj: ObjectStore, private jsm: JetStreamManager, private nodeId: string, private log: (m: string) => void) {}
@@ -83,10 +83,11 @@ export class Segments {
    * when nothing new was sealed: otherwise an idle shard kept those records until its next write.
    */
   private async purge(stream: string, m: Manifest): Promise<void> {
-    const to = m.seq + 1;
-    if ((this.purgedTo.get(stream) ?? 0) >= to) return;
+    // per incarnation: a collection deleted and created again reuses its streams' names
+    const key = `${stream}@${m.incarnation}`, to = m.seq + 1;
+    if ((this.purgedTo.get(key) ?? 0) >= to) return;
     await bounded(this.jsm.streams.purge(stream, { seq: to }), 10_000, `purging ${stream}`)
-      .then(() => { this.purgedTo.set(stream, Math.max(to, this.purgedTo.get(stream) ?? 0)); })
+      .then(() => { this.purgedTo.set(key, Math.max(to, this.purgedTo.get(key) ?? 0)); })
       .catch((e) => this.log(`purge of ${stream} below ${to} failed (${(e as Error).message}); retried at the next tick`));
   }
 

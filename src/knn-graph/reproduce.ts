@@ -17,7 +17,7 @@ import { AUTO_CANDIDATES, dictionarySize, FULL_SOLVE_MAX, type KnnGraphOptions, 
  * (by default the very folds of MATLAB's cvpartition for the seed, as in the authors' Demo.m),
  * accuracy and macro precision / recall / F1 per fold (classes = union of true and predicted,
  * 0/0 = 0), training seconds (everything fit does) and inference seconds (predicting the whole
- * test fold: the first call after fit, and the median of 3 more, warm), each averaged over the folds.
+ * test fold: the first call after fit, and the median of 11 more, warm), each averaged over the folds.
  */
 export const METHODS = ['knn-graph-reference', 'knn-graph-support', 'cv-knn', 'enn', 'kd-tree', 'hnsw-knn', '1nn', 'weighted-knn'] as const;
 export type MethodKey = typeof METHODS[number];
@@ -30,7 +30,7 @@ export interface MethodResult {
 }
 
 /** Repeated predictions per fold for the warm inference time (answers are not used). */
-const WARM_REPEATS = 3;
+const WARM_REPEATS = 11;
 
 /** Median seconds of `WARM_REPEATS` more calls of `predict` (the first call pays JIT and cold caches). */
 function warmSeconds(predict: () => unknown): number {

@@ -133,7 +133,7 @@ const TABLES: Array<{ title: string; key: keyof MethodResult; fmt: (v: number) =
   { title: 'Table 2b. Macro recall (%)', key: 'macroRecall', fmt: (v) => (v * 100).toFixed(2) },
   { title: 'Table 2c. Macro F1 (%)', key: 'macroF1', fmt: (v) => (v * 100).toFixed(2) },
   { title: 'Table 3. Inference seconds per test fold', key: 'inferSeconds', fmt: (v) => v.toPrecision(3) },
-  { title: 'Table 3b. Inference seconds per test fold, warm (median of 3 more calls of the same prediction)', key: 'inferWarmSeconds', fmt: (v) => v.toPrecision(3) },
+  { title: 'Table 3b. Inference seconds per test fold, warm (median of 11 more calls of the same prediction)', key: 'inferWarmSeconds', fmt: (v) => v.toPrecision(3) },
   { title: 'Table 4. Training seconds per fold', key: 'trainSeconds', fmt: (v) => v.toPrecision(3) },
 ];
 

@@ -103,19 +103,20 @@ async function serve(dir: string): Promise<void> {
   for (const W of Ws) {
     for (const L of Ls) {
       const times: number[] = [];
-      let st: Record<string, number> = {}, rec = 0, cpu = 0;
+      let st: Record<string, number> = {}, rec = 0, cpu = 0, sys = 0;
       for (let r = 0; r < repeats; r++) {
         if (cold) drop();
-        const t0 = performance.now(), c0 = cpuNow();
+        const t0 = performance.now(), c0 = cpuNow(), s0 = process.cpuUsage().system;
         // --async N: searchAsync with N queries in flight, each overlapping its beam's W reads on
         // libuv's pool (UV_THREADPOOL_SIZE 16 in this child); N = 1 is one query's latency alone
         const res = inFlight > 0 ? await ix.searchAsync(Q, K, { L, beamWidth: W, threads: inFlight }) : ix.search(Q, K, { L, beamWidth: W });
         times.push(performance.now() - t0);
         cpu = (cpuNow() - c0) * 1000 / nq;
+        sys = (process.cpuUsage().system - s0) / 1000 / nq; // kernel's share (reads, io_uring / pool threads included)
         rec = recallOf(res.indices, gti, nq);
         st = statsOf(ix);
       }
-      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
+      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, sysMsPerQuery: sys, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
     }
   }
   // two threads: two workers, each with its own loaded index over the same file, half the queries each
@@ -155,9 +156,9 @@ function serveAndPrint(dir: string, raw: number, cold: boolean): void {
   const runs = lines.filter((l) => (l.kind as unknown) === 'run');
   console.log(`served (child process): RSS ${(loaded.rss0 / 2 ** 20).toFixed(1)} MiB before the load (Node + tsx + the queries), ${(loaded.rssLoaded / 2 ** 20).toFixed(1)} MiB loaded (+${((loaded.rssLoaded - loaded.rss0) / 2 ** 20).toFixed(1)} MiB); index memoryUsage ${(loaded.memoryUsage / 2 ** 20).toFixed(1)} MiB (${(100 * loaded.memoryUsage / raw).toFixed(1)} % of raw); ${loaded.cacheNodes} cached nodes`);
   if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each overlapping its W reads (UV_THREADPOOL_SIZE=16)`);
-  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q  hops/q  cpu ms/q  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
+  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q  hops/q  cpu ms/q (sys)  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
   for (const r of runs) {
-    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)}  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)}  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);
+    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)}  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)} (${r.sysMsPerQuery === undefined ? '-' : r.sysMsPerQuery.toFixed(2)})  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);
   }
 }
 

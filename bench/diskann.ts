@@ -86,6 +86,7 @@ async function serve(dir: string): Promise<void> {
   const cold = flag('cold'), repeats = cold ? 1 : 3, inFlight = +opt('async', '0');
   const rss0 = process.memoryUsage().rss;
   const ix = await loadIndex(path, { direct: flag('direct') });
+  ((ix as ManagedIndex).core as DiskannCore).traceReads = inFlight > 0;
   const rssLoaded = process.memoryUsage().rss;
   // the core's state, not persist(): persisting a file-served index reads its whole sector image
   // (1.4 GB at 2M), which the cold rows' RSS then showed until the next garbage collection
@@ -116,7 +117,19 @@ async function serve(dir: string): Promise<void> {
         rec = recallOf(res.indices, gti, nq);
         st = statsOf(ix);
       }
-      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, sysMsPerQuery: sys, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
+      // wasted reads (pipelined): nodes the timed pass read that the rounds' walk (the synchronous
+      // search, same L and W, run now untimed) does not read, per query
+      let wasted: number | undefined;
+      if (inFlight > 0) {
+        const core = (ix as ManagedIndex).core as DiskannCore;
+        const piped = core.lastSearchStats().readNodes!;
+        ix.search(Q, K, { L, beamWidth: W });
+        const rounds = core.lastSearchStats().readNodes!;
+        let w = 0;
+        for (let q = 0; q < nq; q++) { const r = new Set(rounds[q]); for (const v of piped[q]) if (!r.has(v)) w++; }
+        wasted = w / nq;
+      }
+      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, sysMsPerQuery: sys, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, wastedPerQuery: wasted, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
     }
   }
   // two threads: two workers, each with its own loaded index over the same file, half the queries each
@@ -155,10 +168,10 @@ function serveAndPrint(dir: string, raw: number, cold: boolean): void {
   const loaded = lines.find((l) => (l.kind as unknown) === 'loaded')!;
   const runs = lines.filter((l) => (l.kind as unknown) === 'run');
   console.log(`served (child process): RSS ${(loaded.rss0 / 2 ** 20).toFixed(1)} MiB before the load (Node + tsx + the queries), ${(loaded.rssLoaded / 2 ** 20).toFixed(1)} MiB loaded (+${((loaded.rssLoaded - loaded.rss0) / 2 ** 20).toFixed(1)} MiB); index memoryUsage ${(loaded.memoryUsage / 2 ** 20).toFixed(1)} MiB (${(100 * loaded.memoryUsage / raw).toFixed(1)} % of raw); ${loaded.cacheNodes} cached nodes`);
-  if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each overlapping its W reads (UV_THREADPOOL_SIZE=16)`);
-  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q  hops/q  cpu ms/q (sys)  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
+  if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each keeping up to W reads in flight, pipelined (UV_THREADPOOL_SIZE=16${process.env.UV_USE_IO_URING === '1' ? ', UV_USE_IO_URING=1' : ''}); hops = longest chain of dependent reads; wasted = reads the rounds' walk does not make`);
+  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q (wasted)  hops/q  cpu ms/q (sys)  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
   for (const r of runs) {
-    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)}  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)} (${r.sysMsPerQuery === undefined ? '-' : r.sysMsPerQuery.toFixed(2)})  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);
+    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)} (${r.wastedPerQuery === undefined ? '-' : r.wastedPerQuery.toFixed(1)})  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)} (${r.sysMsPerQuery === undefined ? '-' : r.sysMsPerQuery.toFixed(2)})  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);
   }
 }
 

@@ -111,7 +111,7 @@ export class BeamSearcher {
   readNodes(): Int32Array { return this.readId.subarray(0, this.readCount); }
 
   /** Scratch bytes (visited tags, list, read buffers). */
-  bytes(): number { return this.tags.byteLength + this.buf.byteLength + this.listId.byteLength * 3 + this.fullId.byteLength * 3 + this.lut.byteLength; }
+  bytes(): number { return this.tags.byteLength + this.buf.byteLength + this.listId.byteLength * 3 + this.fullId.byteLength * 3 + this.readId.byteLength + this.lut.byteLength + this.slotNode.byteLength * 4; }
 
   /** The read buffer of pending node i (its sector(s)). */
   slot(i: number): Uint8Array {

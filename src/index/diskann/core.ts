@@ -31,6 +31,8 @@ export class DiskannCore implements FamilyCore {
    * the bench and the tests compare the pipelined walk's reads with the rounds' (wasted reads).
    */
   traceReads = false;
+  /** Searchers of finished `searchAsync` lanes, reused by the next call. */
+  private idle: BeamSearcher[] = [];
 
   constructor(readonly metric: Metric, readonly dim: number, readonly opts: DiskannOptions, state: DiskState | null) {
     this.st = null;
@@ -46,6 +48,7 @@ export class DiskannCore implements FamilyCore {
     const cache = NodeCache.build(s.source, s.layout, s.n, s.medoid, s.cacheNodes);
     this.graph = { n: s.n, dim: this.dim, R: s.R, medoid: s.medoid, metric: this.metric, pq: s.pq, codes: s.codes, cache, layout: s.layout, cosine: s.cosine };
     this.searcher = null;
+    this.idle = [];
   }
 
   add(data: Matrix, labels: Int32Array): void {
@@ -59,6 +62,18 @@ export class DiskannCore implements FamilyCore {
   /** Builds from rows with progress (the descriptor's bulk build). */
   buildFrom(rows: Float32Array, n: number, onProgress?: (p: { phase: string; done: number; total: number }) => void): void {
     this.attach(buildDisk(rows, n, this.dim, this.metric.dotForm?.kind === 'cosine', this.opts, onProgress).state);
+  }
+
+  /**
+   * A searcher for a `searchAsync` lane: one left idle by an earlier call when its W matches
+   * (its n visit tags, 4 bytes per node, 8 MB at 2M, are allocated once, not per call: a server
+   * answers one query per call), else a new one. A lane that fails drops its searcher.
+   */
+  private takeSearcher(W: number): BeamSearcher {
+    const i = this.idle.findIndex((x) => x.W === W);
+    if (i >= 0) return this.idle.splice(i, 1)[0];
+    if (this.idle.length >= 8) this.idle.shift(); // bound what idle lanes of other W values hold
+    return new BeamSearcher(this.graph!, W);
   }
 
   private beam(W: number): BeamSearcher {
@@ -141,8 +156,8 @@ export class DiskannCore implements FamilyCore {
     const { L, W, scan, accept } = plan;
     const src = this.st!.source, qd = queries.data, d = this.dim, nq = queries.rows;
     const heap = new TopK(k);
-    const s = scan ? null : new BeamSearcher(this.graph!, W);
-    return new Promise((resolve, reject) => {
+    const s = scan ? null : this.takeSearcher(W);
+    return new Promise<void>((resolve, reject) => {
       let qi = -1, t0 = 0, failed = false;
       /** Issues reads until W are in flight or ℒ has nothing unpicked; then, if none is in flight, ends the query and begins the next. */
       const run = (): void => {
@@ -154,7 +169,7 @@ export class DiskannCore implements FamilyCore {
               s.finish(k, accept, heap, out.indices, out.distances, qi * k);
               stats.record(qi, s.stats, performance.now() - t0, s.readNodes());
             }
-            if (cursor.next >= nq) { resolve(); return; }
+            if (cursor.next >= nq) { if (s) this.idle.push(s); resolve(); return; }
             qi = cursor.next++;
             t0 = performance.now();
             if (s === null) { this.scanRow(qd, qi, k, allow!, heap, out, stats); qi = -1; continue; }
@@ -214,11 +229,12 @@ export class DiskannCore implements FamilyCore {
 
   searchStats(): Record<string, number> { return this.stats.summary(); }
 
-  /** RAM held: codes, codebooks, norms, cache and one searcher's scratch (not the sectors, unless resident). */
+  /** RAM held: codes, codebooks, norms, cache and the searchers' scratch (at least one's; not the sectors, unless resident). */
   memoryUsage(): number {
     const st = this.st;
     if (!st) return 0;
-    const scratch = this.searcher?.bytes() ?? st.n * 4 + 4 * st.layout.readBytes;
+    const held = (this.searcher?.bytes() ?? 0) + this.idle.reduce((t, x) => t + x.bytes(), 0);
+    const scratch = held > 0 ? held : st.n * 4 + 4 * st.layout.readBytes;
     return st.codes.byteLength + st.pq.centroids.byteLength + (st.norms?.byteLength ?? 0) + this.graph!.cache.bytes() + scratch
       + (st.source.resident ? st.source.bytes : 0);
   }

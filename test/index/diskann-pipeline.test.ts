@@ -163,3 +163,20 @@ test('diskann pipelined: a failed read rejects the search with its error; the in
     restore();
   }
 });
+
+test('diskann visited set: each node added once, growth keeps every key, clear empties it', async () => {
+  const { VisitedSet } = await import('../../src/index/diskann/visited.js');
+  const v = new VisitedSet(16);
+  const rng = new Rng(5), keys = new Set<number>();
+  for (let i = 0; i < 20000; i++) {
+    const u = rng.int(2_000_000);
+    assert.equal(v.add(u), !keys.has(u), `key ${u}`);
+    keys.add(u);
+  }
+  for (const u of keys) assert.equal(v.add(u), false);
+  assert.ok(v.bytes >= 2 * keys.size * 4);
+  v.clear();
+  assert.equal(v.add(0), true);
+  assert.equal(v.add(0), false);
+  for (const u of [...keys].slice(0, 100)) assert.equal(v.add(u), true);
+});

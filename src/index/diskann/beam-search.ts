@@ -4,6 +4,7 @@ import type { Metric } from '../../metrics/types.js';
 import type { ProductQuantizer } from '../pq/product-quantizer.js';
 import type { NodeCache } from './cache.js';
 import type { SectorLayout } from './layout.js';
+import { VisitedSet } from './visited.js';
 
 /** What the walk reads: the in-RAM part of a disk index (codes, cache) and its layout. */
 export interface DiskGraph {
@@ -52,8 +53,7 @@ export interface QueryCounters { reads: number; bytes: number; hops: number; cac
  */
 export class BeamSearcher {
   private readonly g: DiskGraph;
-  private tags: Uint32Array;
-  private epoch = 0;
+  private readonly visited = new VisitedSet();
   private listId: Int32Array;
   private listD: Float64Array;
   private listExp: Uint8Array;
@@ -90,7 +90,6 @@ export class BeamSearcher {
 
   constructor(g: DiskGraph, readonly W: number) {
     this.g = g;
-    this.tags = new Uint32Array(g.n);
     this.listId = new Int32Array(1); this.listD = new Float64Array(1); this.listExp = new Uint8Array(1);
     this.lut = new Float32Array(g.pq.m * g.pq.ksub);
     this.q = new Float32Array(g.dim);
@@ -110,8 +109,8 @@ export class BeamSearcher {
   /** The nodes this query read from disk (not the cached ones), in the order they were read. */
   readNodes(): Int32Array { return this.readId.subarray(0, this.readCount); }
 
-  /** Scratch bytes (visited tags, list, read buffers). */
-  bytes(): number { return this.tags.byteLength + this.buf.byteLength + this.listId.byteLength * 3 + this.fullId.byteLength * 3 + this.readId.byteLength + this.lut.byteLength + this.slotNode.byteLength * 4; }
+  /** Scratch bytes (visited set, list, read buffers). */
+  bytes(): number { return this.visited.bytes + this.buf.byteLength + this.listId.byteLength * 3 + this.fullId.byteLength * 3 + this.readId.byteLength + this.lut.byteLength + this.slotNode.byteLength * 4; }
 
   /** The read buffer of pending node i (its sector(s)). */
   slot(i: number): Uint8Array {
@@ -138,13 +137,13 @@ export class BeamSearcher {
     }
     g.pq.lutL2(q, 0, this.lut);
     if (this.listId.length < L + 1) { this.listId = new Int32Array(L + 1); this.listD = new Float64Array(L + 1); this.listExp = new Uint8Array(L + 1); }
-    if (++this.epoch === 0xffffffff) { this.tags.fill(0); this.epoch = 1; }
+    this.visited.clear();
     if (this.freeCount !== this.W) throw new KnnkitError('index', `index: a query began with ${this.W - this.freeCount} reads of the previous one in flight`);
     this.L = L; this.size = 0; this.fullCount = 0; this.pendingCount = 0; this.readCount = 0; this.open = 0; this.depth = 0;
     const st = this.stats;
     st.reads = 0; st.bytes = 0; st.hops = 0; st.cacheHits = 0;
     if (g.medoid < 0) return;
-    this.tags[g.medoid] = this.epoch;
+    this.visited.add(g.medoid);
     this.listId[0] = g.medoid; this.listD[0] = this.pqDist(g.medoid); this.listExp[0] = 0;
     this.size = 1;
   }
@@ -255,12 +254,11 @@ export class BeamSearcher {
     this.fullD[this.fullCount++] = g.metric.reduced(this.qRaw, this.qOff, f32, w, d);
     const deg = i32[w + d];
     if (deg < 0 || deg > g.R) throw new KnnkitError('index', `index: node ${v} has degree ${deg} in its sector (R = ${g.R}; corrupt index)`);
-    const tags = this.tags, ep = this.epoch, ids = this.listId, ds = this.listD, ex = this.listExp, L = this.L;
+    const visited = this.visited, ids = this.listId, ds = this.listD, ex = this.listExp, L = this.L;
     for (let j = 0; j < deg; j++) {
       const u = i32[w + d + 1 + j];
       if (u < 0 || u >= n) throw new KnnkitError('index', `index: node ${v} links to ${u} in its sector (n = ${n}; corrupt index)`);
-      if (tags[u] === ep) continue;
-      tags[u] = ep;
+      if (!visited.add(u)) continue;
       const du = this.pqDist(u);
       const size = this.size;
       if (size === L && du >= ds[L - 1]) continue;

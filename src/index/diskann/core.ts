@@ -66,8 +66,8 @@ export class DiskannCore implements FamilyCore {
 
   /**
    * A searcher for a `searchAsync` lane: one left idle by an earlier call when its W matches
-   * (its n visit tags, 4 bytes per node, 8 MB at 2M, are allocated once, not per call: a server
-   * answers one query per call), else a new one. A lane that fails drops its searcher.
+   * (its scratch is allocated once, not per call: a server answers one query per call), else a
+   * new one. A lane that fails drops its searcher.
    */
   private takeSearcher(W: number): BeamSearcher {
     const i = this.idle.findIndex((x) => x.W === W);
@@ -234,7 +234,7 @@ export class DiskannCore implements FamilyCore {
     const st = this.st;
     if (!st) return 0;
     const held = (this.searcher?.bytes() ?? 0) + this.idle.reduce((t, x) => t + x.bytes(), 0);
-    const scratch = held > 0 ? held : st.n * 4 + 4 * st.layout.readBytes;
+    const scratch = held > 0 ? held : 65536 + 4 * st.layout.readBytes;
     return st.codes.byteLength + st.pq.centroids.byteLength + (st.norms?.byteLength ?? 0) + this.graph!.cache.bytes() + scratch
       + (st.source.resident ? st.source.bytes : 0);
   }

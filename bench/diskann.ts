@@ -24,6 +24,7 @@
 //        [--build-only | --reuse-index]  (build now and serve later from the same --dir)
 //        [--async N]  (serve by searchAsync with N queries in flight, each overlapping its beam's
 //        W reads on libuv's pool; N = 1 measures one query's latency alone) [--no-two-threads]
+//        [--no-warm | --no-cold]  (serve cold only / warm only)
 //        [--direct]  (serve with O_DIRECT reads: no page cache, every read a device read, as
 //        DiskANN; warm and cold then differ only by the device's own cache)
 import { spawnSync } from 'node:child_process';
@@ -296,7 +297,7 @@ async function fileMain(): Promise<void> {
   }
   console.log(`index file ${(statSync(join(dir, 'index.knnkit')).size / 2 ** 20).toFixed(0)} MiB`);
   if (flag('build-only')) return; // serve later, on a quiet machine, with --reuse-index
-  serveAndPrint(dir, raw, false);
+  if (!flag('no-warm')) serveAndPrint(dir, raw, false);
   if (!flag('no-cold')) serveAndPrint(dir, raw, true);
   console.log(uptime());
   const pn = +opt('peer-n', '0');

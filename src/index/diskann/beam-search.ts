@@ -54,6 +54,10 @@ export interface QueryCounters { reads: number; bytes: number; hops: number; cac
 export class BeamSearcher {
   private readonly g: DiskGraph;
   private readonly visited = new VisitedSet();
+  /** The unvisited out-neighbours of the node being expanded (R slots). */
+  private readonly nbr: Int32Array;
+  /** Sum of the touched code bytes, kept so that the touch loop is not dropped as dead code. */
+  touched = 0;
   private listId: Int32Array;
   private listD: Float64Array;
   private listExp: Uint8Array;
@@ -97,6 +101,7 @@ export class BeamSearcher {
     this.bf32 = new Float32Array(this.buf.buffer);
     this.bi32 = new Int32Array(this.buf.buffer);
     this.pending = new Int32Array(W);
+    this.nbr = new Int32Array(g.R);
     this.slotNode = new Int32Array(W);
     this.slotDepth = new Int32Array(W);
     this.freeSlots = Int32Array.from({ length: W }, (_, i) => W - 1 - i);
@@ -254,11 +259,24 @@ export class BeamSearcher {
     this.fullD[this.fullCount++] = g.metric.reduced(this.qRaw, this.qOff, f32, w, d);
     const deg = i32[w + d];
     if (deg < 0 || deg > g.R) throw new KnnkitError('index', `index: node ${v} has degree ${deg} in its sector (R = ${g.R}; corrupt index)`);
-    const visited = this.visited, ids = this.listId, ds = this.listD, ex = this.listExp, L = this.L;
+    // Three passes over the out-list. The PQ codes (n x m bytes, 64 MB at 2M) are read at random,
+    // ~170 ns more per neighbour than from cache (measured): first the unvisited neighbours (the
+    // visited set is in cache), then one load per code line for all of them (independent loads
+    // the core overlaps, as DiskANN's prefetch does), then their ADC distances and the inserts,
+    // in the out-list's order (the walk is the one-pass loop's).
+    const visited = this.visited, nbr = this.nbr, codes = g.codes, m = g.pq.m, base = w + d + 1;
+    let c = 0;
     for (let j = 0; j < deg; j++) {
-      const u = i32[w + d + 1 + j];
+      const u = i32[base + j];
       if (u < 0 || u >= n) throw new KnnkitError('index', `index: node ${v} links to ${u} in its sector (n = ${n}; corrupt index)`);
-      if (!visited.add(u)) continue;
+      if (visited.add(u)) nbr[c++] = u;
+    }
+    let touch = 0;
+    for (let t = 0; t < c; t++) touch += codes[nbr[t] * m];
+    this.touched = touch;
+    const ids = this.listId, ds = this.listD, ex = this.listExp, L = this.L;
+    for (let t = 0; t < c; t++) {
+      const u = nbr[t];
       const du = this.pqDist(u);
       const size = this.size;
       if (size === L && du >= ds[L - 1]) continue;
@@ -266,7 +284,7 @@ export class BeamSearcher {
       let lo = 0, hi = size;
       while (lo < hi) { const mid = (lo + hi) >> 1; if (ds[mid] <= du) lo = mid + 1; else hi = mid; }
       const last = size < L ? size : L - 1;
-      for (let t = last; t > lo; t--) { ids[t] = ids[t - 1]; ds[t] = ds[t - 1]; ex[t] = ex[t - 1]; }
+      for (let t2 = last; t2 > lo; t2--) { ids[t2] = ids[t2 - 1]; ds[t2] = ds[t2 - 1]; ex[t2] = ex[t2 - 1]; }
       ids[lo] = u; ds[lo] = du; ex[lo] = 0;
       if (lo < this.open) this.open = lo;
       if (size < L) this.size = size + 1;

@@ -24,10 +24,11 @@
 //        [--build-only | --reuse-index]  (build now and serve later from the same --dir)
 //        [--async N]  (serve by searchAsync with N queries in flight, each overlapping its beam's
 //        W reads on libuv's pool; N = 1 measures one query's latency alone) [--no-two-threads]
+//        [--no-warm | --no-cold]  (serve cold only / warm only)
 //        [--direct]  (serve with O_DIRECT reads: no page cache, every read a device read, as
 //        DiskANN; warm and cold then differ only by the device's own cache)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -76,6 +77,32 @@ if (!isMainThread) {
   parentPort!.postMessage('ready');
 }
 
+/**
+ * CPU ticks (utime + stime, 1/100 s) of this process's threads, summed by thread name (Linux):
+ * the main thread, libuv's pool ('libuv-worker'), io_uring's kernel threads ('iou-sqp-PID' polls
+ * the submission ring, 'iou-wrk-PID' runs the reads that would block). io-wq workers that exit
+ * during a pass take their ticks with them, so the process total (cpuUsage) is the one to trust.
+ */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/-\d+$/, '').replace(/^node$/, t === String(process.pid) ? 'main' : 'node');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+    }
+  } catch { /* not Linux */ }
+  return out;
+}
+
+/** Per-thread-name CPU ms per query between two threadTicks snapshots. */
+function threadMs(a: Map<string, number>, b: Map<string, number>, nq: number): Record<string, number> {
+  const r: Record<string, number> = {};
+  for (const [k, v] of b) { const d = (v - (a.get(k) ?? 0)) * 10 / nq; if (d > 0) r[k] = +d.toFixed(3); }
+  return r;
+}
+
 // ---------------------------------------------------------------- serve: the child process
 async function serve(dir: string): Promise<void> {
   const path = join(dir, 'index.knnkit');
@@ -86,6 +113,7 @@ async function serve(dir: string): Promise<void> {
   const cold = flag('cold'), repeats = cold ? 1 : 3, inFlight = +opt('async', '0');
   const rss0 = process.memoryUsage().rss;
   const ix = await loadIndex(path, { direct: flag('direct') });
+  ((ix as ManagedIndex).core as DiskannCore).traceReads = inFlight > 0;
   const rssLoaded = process.memoryUsage().rss;
   // the core's state, not persist(): persisting a file-served index reads its whole sector image
   // (1.4 GB at 2M), which the cold rows' RSS then showed until the next garbage collection
@@ -103,19 +131,33 @@ async function serve(dir: string): Promise<void> {
   for (const W of Ws) {
     for (const L of Ls) {
       const times: number[] = [];
-      let st: Record<string, number> = {}, rec = 0, cpu = 0;
+      let st: Record<string, number> = {}, rec = 0, cpu = 0, sys = 0, byThread: Record<string, number> = {};
       for (let r = 0; r < repeats; r++) {
         if (cold) drop();
-        const t0 = performance.now(), c0 = cpuNow();
+        const t0 = performance.now(), c0 = cpuNow(), s0 = process.cpuUsage().system, tk0 = threadTicks();
         // --async N: searchAsync with N queries in flight, each overlapping its beam's W reads on
         // libuv's pool (UV_THREADPOOL_SIZE 16 in this child); N = 1 is one query's latency alone
         const res = inFlight > 0 ? await ix.searchAsync(Q, K, { L, beamWidth: W, threads: inFlight }) : ix.search(Q, K, { L, beamWidth: W });
         times.push(performance.now() - t0);
         cpu = (cpuNow() - c0) * 1000 / nq;
+        sys = (process.cpuUsage().system - s0) / 1000 / nq; // kernel's share (reads, io_uring / pool threads included)
+        byThread = threadMs(tk0, threadTicks(), nq);
         rec = recallOf(res.indices, gti, nq);
         st = statsOf(ix);
       }
-      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss }));
+      // wasted reads (pipelined): nodes the timed pass read that the rounds' walk (the synchronous
+      // search, same L and W, run now untimed) does not read, per query
+      let wasted: number | undefined;
+      if (inFlight > 0) {
+        const core = (ix as ManagedIndex).core as DiskannCore;
+        const piped = core.lastSearchStats().readNodes!;
+        ix.search(Q, K, { L, beamWidth: W });
+        const rounds = core.lastSearchStats().readNodes!;
+        let w = 0;
+        for (let q = 0; q < nq; q++) { const r = new Set(rounds[q]); for (const v of piped[q]) if (!r.has(v)) w++; }
+        wasted = w / nq;
+      }
+      console.log(JSON.stringify({ kind: 'run', how, threads: 1, inFlight, L, W, recall: rec, cpuMsPerQuery: cpu, sysMsPerQuery: sys, qps: nq / (median(times) / 1000), p50Ms: st.p50Ms, p99Ms: st.p99Ms, readsPerQuery: st.readsPerQuery, wastedPerQuery: wasted, hopsPerQuery: st.hopsPerQuery, cacheHitsPerQuery: st.cacheHitsPerQuery, rss: process.memoryUsage().rss, cpuMsByThread: byThread }));
     }
   }
   // two threads: two workers, each with its own loaded index over the same file, half the queries each
@@ -154,10 +196,11 @@ function serveAndPrint(dir: string, raw: number, cold: boolean): void {
   const loaded = lines.find((l) => (l.kind as unknown) === 'loaded')!;
   const runs = lines.filter((l) => (l.kind as unknown) === 'run');
   console.log(`served (child process): RSS ${(loaded.rss0 / 2 ** 20).toFixed(1)} MiB before the load (Node + tsx + the queries), ${(loaded.rssLoaded / 2 ** 20).toFixed(1)} MiB loaded (+${((loaded.rssLoaded - loaded.rss0) / 2 ** 20).toFixed(1)} MiB); index memoryUsage ${(loaded.memoryUsage / 2 ** 20).toFixed(1)} MiB (${(100 * loaded.memoryUsage / raw).toFixed(1)} % of raw); ${loaded.cacheNodes} cached nodes`);
-  if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each overlapping its W reads (UV_THREADPOOL_SIZE=16)`);
-  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q  hops/q  cpu ms/q  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
+  if (runs.some((r) => r.inFlight > 0)) console.log(`  one thread, searchAsync with ${runs.find((r) => r.inFlight > 0)!.inFlight} queries in flight, each keeping up to W reads in flight, pipelined (UV_THREADPOOL_SIZE=16${process.env.UV_USE_IO_URING === '1' ? ', UV_USE_IO_URING=1' : ''}); hops = longest chain of dependent reads; wasted = reads the rounds' walk does not make`);
+  console.log(`  threads  W    L  recall@10     q/s   p50 ms   p99 ms  reads/q (wasted)  hops/q  cpu ms/q (sys)  RSS MiB (+ over pre-load)  (${cold ? `cold: page cache dropped before each pass by ${(runs[0]?.how as unknown as string) ?? '?'}` : 'page cache warm'})`);
   for (const r of runs) {
-    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)}  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)}  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})`);
+    const byThread = (r as unknown as { cpuMsByThread?: Record<string, number> }).cpuMsByThread;
+    console.log(`  ${String(r.threads).padStart(7)} ${String(r.W).padStart(2)} ${String(r.L).padStart(4)}  ${r.recall.toFixed(4)}  ${fmt(r.qps).padStart(8)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${r.p99Ms === undefined ? '      -' : r.p99Ms.toFixed(3).padStart(7)}  ${r.readsPerQuery === undefined ? '      -' : r.readsPerQuery.toFixed(1).padStart(7)} (${r.wastedPerQuery === undefined ? '-' : r.wastedPerQuery.toFixed(1)})  ${r.hopsPerQuery === undefined ? '     -' : r.hopsPerQuery.toFixed(1).padStart(6)}  ${r.cpuMsPerQuery === undefined ? '       -' : r.cpuMsPerQuery.toFixed(3).padStart(8)} (${r.sysMsPerQuery === undefined ? '-' : r.sysMsPerQuery.toFixed(2)})  ${(r.rss / 2 ** 20).toFixed(1).padStart(7)} (+${((r.rss - loaded.rss0) / 2 ** 20).toFixed(1)})${byThread && Object.keys(byThread).length ? `  CPU ms/q by thread: ${Object.entries(byThread).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
   }
 }
 
@@ -254,7 +297,7 @@ async function fileMain(): Promise<void> {
   }
   console.log(`index file ${(statSync(join(dir, 'index.knnkit')).size / 2 ** 20).toFixed(0)} MiB`);
   if (flag('build-only')) return; // serve later, on a quiet machine, with --reuse-index
-  serveAndPrint(dir, raw, false);
+  if (!flag('no-warm')) serveAndPrint(dir, raw, false);
   if (!flag('no-cold')) serveAndPrint(dir, raw, true);
   console.log(uptime());
   const pn = +opt('peer-n', '0');

@@ -37,9 +37,10 @@ function divisorAtMost(d: number, cap: number): number {
 }
 
 /**
- * The RAM plan. Always in RAM per node: the PQ code (m bytes), the walk's visited tag (4), the
- * cache slot index (4) and, for cosine, the vector's norm (4, for getVector); fixed: the
- * codebooks and the query's ADC table (256 x d floats each) and the read buffers. With a budget,
+ * The RAM plan. Always in RAM per node: the PQ code (m bytes), the cache slot index (4) and, for
+ * cosine, the vector's norm (4, for getVector); fixed: the codebooks and the query's ADC table
+ * (256 x d floats each), the read buffers and the walk's visited set (a hash set of the few
+ * thousand nodes a query meets, ./visited.ts; it was a 4-byte tag per node). With a budget,
  * the codes take the largest m dividing d that fits in 3/4 of what is left (at most d / 2,
  * i.e. sub-spaces of >= 2 coordinates; DiskANN's 100k SIFT example uses 32 bytes for d = 128)
  * and the cache takes the rest in whole node records (4 d + 4 + 4 R bytes each). Explicit
@@ -49,7 +50,7 @@ export function planRam(n: number, d: number, R: number, cosine: boolean, o: { r
   const nbits = n >= 256 ? 8 : Math.max(0, Math.floor(Math.log2(Math.max(1, n))));
   const layout = new SectorLayout(n, d, R);
   const fixed = 2 * (1 << nbits) * d * 4 + (o.beamWidth ?? 16) * layout.readBytes + 65536;
-  const perNode = 8 + (cosine ? 4 : 0);
+  const perNode = 4 + (cosine ? 4 : 0);
   const cost = (m: number, cache: number) => fixed + n * (perNode + m) + cache * layout.nodeBytes;
   if (o.pqBytes !== undefined && d % o.pqBytes !== 0) throw invalidParam('pqBytes', o.pqBytes, `a divisor of the dimension ${d} (bytes per PQ code)`);
   const B = o.ramBudget;
@@ -61,7 +62,7 @@ export function planRam(n: number, d: number, R: number, cosine: boolean, o: { r
   const room = B - fixed - n * perNode;
   const m = o.pqBytes ?? divisorAtMost(d, Math.min(d % 2 === 0 ? d / 2 : d, (0.75 * room) / Math.max(1, n)));
   if (m < 1 || cost(m, 0) > B) {
-    throw new KnnkitError('ramBudget', `ramBudget: got ${B} bytes; ${n} nodes of dimension ${d} need at least ${cost(Math.max(1, m), 0)} bytes (${o.pqBytes ?? 1}-byte PQ codes, visited tags and codebooks); give a larger budget or "0" for none`);
+    throw new KnnkitError('ramBudget', `ramBudget: got ${B} bytes; ${n} nodes of dimension ${d} need at least ${cost(Math.max(1, m), 0)} bytes (${o.pqBytes ?? 1}-byte PQ codes, cache slots and codebooks); give a larger budget or "0" for none`);
   }
   const fit = Math.max(0, Math.floor((B - cost(m, 0)) / layout.nodeBytes));
   const cacheNodes = Math.min(n, o.cacheNodes ?? fit);

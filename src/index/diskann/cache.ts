@@ -18,12 +18,11 @@ export class NodeCache {
   /** 32-bit words per record. */
   readonly words: number;
 
-  private constructor(n: number, layout: SectorLayout, nodes: Int32Array, records: Uint8Array) {
-    this.slot = new Int32Array(nodes.length > 0 ? n : 0).fill(-1);
-    for (let i = 0; i < nodes.length; i++) this.slot[nodes[i]] = i;
+  private constructor(slot: Int32Array, count: number, layout: SectorLayout, records: Uint8Array) {
+    this.slot = slot;
     this.f32 = new Float32Array(records.buffer, records.byteOffset, records.length >> 2);
     this.i32 = new Int32Array(records.buffer, records.byteOffset, records.length >> 2);
-    this.count = nodes.length;
+    this.count = count;
     this.words = layout.nodeBytes >> 2;
   }
 
@@ -39,14 +38,16 @@ export class NodeCache {
   /** BFS from the medoid through the sector image, up to `budget` nodes. */
   static build(source: SectorSource, layout: SectorLayout, n: number, medoid: number, budget: number): NodeCache {
     const want = Math.min(budget, n);
-    if (want <= 0 || medoid < 0) return new NodeCache(n, layout, new Int32Array(0), new Uint8Array(0));
+    if (want <= 0 || medoid < 0) return new NodeCache(new Int32Array(0), 0, layout, new Uint8Array(0));
     const nb = layout.nodeBytes, d = layout.dim, R = layout.R;
     const records = new Uint8Array(want * nb);
     const order = new Int32Array(want);
-    const seen = new Uint8Array(n);
+    // the slot map doubles as the BFS's seen marks (a node's slot is its place in the BFS order):
+    // no second n-sized array at load, where the peak RSS of a budgeted process is set
+    const slot = new Int32Array(n).fill(-1);
     const buf = new Uint8Array(layout.readBytes);
     const bi = new Int32Array(buf.buffer);
-    order[0] = medoid; seen[medoid] = 1;
+    order[0] = medoid; slot[medoid] = 0;
     let head = 0, tail = 1;
     // the queue is `order` itself: the first `want` nodes met breadth-first are the cached ones
     while (head < tail) {
@@ -60,9 +61,9 @@ export class NodeCache {
       for (let j = 0; j < deg && tail < want; j++) {
         const u = bi[w + d + 1 + j];
         if (u < 0 || u >= n) throw new KnnkitError('index', `index: node ${v} links to ${u} in its sector (n = ${n}; corrupt index)`);
-        if (!seen[u]) { seen[u] = 1; order[tail++] = u; }
+        if (slot[u] < 0) { slot[u] = tail; order[tail++] = u; }
       }
     }
-    return new NodeCache(n, layout, order.subarray(0, tail), records.subarray(0, tail * nb));
+    return new NodeCache(slot, tail, layout, records.subarray(0, tail * nb));
   }
 }

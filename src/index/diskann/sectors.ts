@@ -3,10 +3,15 @@ import { nodeFsSync } from '../../io/node-fs.js';
 import { SECTOR } from './layout.js';
 import { alignedSpan, BouncePool, directFlag } from './direct-io.js';
 
+/** Called once when a read has landed (null) or failed. */
+export type ReadDone = (err: Error | null) => void;
+
 /**
  * Where the sectors live. Reads are positional (sector x 4096 from the start of the sector
- * image): `readSync` for the synchronous search, `read` for the concurrent one (on libuv's
- * thread pool, UV_THREADPOOL_SIZE threads: a beam of W reads per query runs in parallel).
+ * image): `readSync` for the synchronous search; `readInto` for the concurrent one (libuv:
+ * io_uring with UV_USE_IO_URING=1, else its thread pool of UV_THREADPOOL_SIZE threads), a plain
+ * callback because the pipelined walk issues one read per completion and a promise per read
+ * adds allocations and a microtask hop to each; `read` is the same as a promise.
  */
 export interface SectorSource {
   /** Bytes of the sector image. */
@@ -14,6 +19,8 @@ export interface SectorSource {
   /** True when the image is in this process's memory (built, or loaded from bytes). */
   readonly resident: boolean;
   readSync(dest: Uint8Array, sector: number): void;
+  /** Starts a read; `done` is always called later, never from inside `readInto` itself. */
+  readInto(dest: Uint8Array, sector: number, done: ReadDone): void;
   read(dest: Uint8Array, sector: number): Promise<void>;
   /** The whole image (a save writes it into the envelope; a file source reads it once). */
   whole(): Uint8Array;
@@ -30,12 +37,20 @@ export class MemorySectors implements SectorSource {
     if (o + dest.length > this.image.length) throw new KnnkitError('index', `index: sector ${sector} lies outside the ${this.image.length}-byte sector image (corrupt index)`);
     dest.set(this.image.subarray(o, o + dest.length));
   }
-  read(dest: Uint8Array, sector: number): Promise<void> {
-    this.readSync(dest, sector);
-    return Promise.resolve();
+  readInto(dest: Uint8Array, sector: number, done: ReadDone): void {
+    // completes on a later microtask, in issue order: the walk's caller must not be re-entered
+    let err: Error | null = null;
+    try { this.readSync(dest, sector); } catch (e) { err = e as Error; }
+    queueMicrotask(() => done(err));
   }
+  read(dest: Uint8Array, sector: number): Promise<void> { return promised(this, dest, sector); }
   whole(): Uint8Array { return this.image; }
   close(): void {}
+}
+
+/** `read` from `readInto`. */
+function promised(src: SectorSource, dest: Uint8Array, sector: number): Promise<void> {
+  return new Promise((resolve, reject) => src.readInto(dest, sector, (e) => { if (e) reject(e); else resolve(); }));
 }
 
 /** Closes file descriptors of sources that were dropped without close() (indexes have no close). */
@@ -109,41 +124,42 @@ export class FileSectors implements SectorSource {
     }
   }
 
-  read(dest: Uint8Array, sector: number): Promise<void> {
-    const pos = this.check(dest, sector);
+  readInto(dest: Uint8Array, sector: number, done: ReadDone): void {
+    let pos: number;
+    try { pos = this.check(dest, sector); } catch (e) { queueMicrotask(() => done(e as Error)); return; }
     const fail = (err: Error) => new KnnkitError('index', `index: reading ${JSON.stringify(this.path)}: ${err.message}`);
     if (this.direct) {
       const { start, bytes } = alignedSpan(pos, dest.length), need = pos - start + dest.length;
       const { pool, slot } = this.slotFor(bytes);
-      return new Promise((resolve, reject) => {
-        const done = (e: KnnkitError | null): void => {
-          if (e === null) dest.set(slot.buf.subarray(slot.offset + pos - start, slot.offset + need));
-          pool.give(slot);
-          if (e) reject(e); else resolve();
-        };
-        const step = (got: number): void => {
-          if (got >= need) { done(null); return; }
-          this.fs.read(this.fd, slot.buf, slot.offset + got, bytes - got, start + got, (err, n) => {
-            if (err) done(fail(err));
-            else if (n <= 0) done(this.truncated(sector));
-            else step(got + n);
-          });
-        };
-        step(0);
-      });
-    }
-    return new Promise((resolve, reject) => {
+      const end = (e: Error | null): void => {
+        if (e === null) dest.set(slot.buf.subarray(slot.offset + pos - start, slot.offset + need));
+        pool.give(slot);
+        done(e);
+      };
       const step = (got: number): void => {
-        if (got >= dest.length) { resolve(); return; }
-        this.fs.read(this.fd, dest, got, dest.length - got, pos + got, (err, n) => {
-          if (err) reject(fail(err));
-          else if (n <= 0) reject(this.truncated(sector));
+        this.fs.read(this.fd, slot.buf, slot.offset + got, bytes - got, start + got, (err, n) => {
+          if (err) end(fail(err));
+          else if (n <= 0) end(this.truncated(sector));
+          else if (got + n >= need) end(null);
           else step(got + n);
         });
       };
       step(0);
-    });
+      return;
+    }
+    // one fs.read per sector (a short read, which a regular file gives only at its end, continues)
+    const step = (got: number): void => {
+      this.fs.read(this.fd, dest, got, dest.length - got, pos + got, (err, n) => {
+        if (err) done(fail(err));
+        else if (n <= 0) done(this.truncated(sector));
+        else if (got + n >= dest.length) done(null);
+        else step(got + n);
+      });
+    };
+    step(0);
   }
+
+  read(dest: Uint8Array, sector: number): Promise<void> { return promised(this, dest, sector); }
 
   whole(): Uint8Array {
     if (this.direct) {

@@ -2,7 +2,7 @@ import type { QueryCounters } from './beam-search.js';
 
 /**
  * Per-query counters of one search call (DiskANN's QueryStats): sector reads, bytes read,
- * hops (beam rounds), cache hits and wall time. `summary` gives the means and the latency
+ * hops (beam rounds; pipelined: the longest chain of dependent reads), cache hits and wall time. `summary` gives the means and the latency
  * percentiles the CLI and the bench print.
  */
 export class SearchStats {
@@ -11,8 +11,11 @@ export class SearchStats {
   readonly hops: Int32Array;
   readonly cacheHits: Int32Array;
   readonly ms: Float64Array;
+  /** The nodes each query read, when traced (DiskannCore.traceReads); else null. */
+  readonly readNodes: Int32Array[] | null;
 
-  constructor(readonly queries: number) {
+  constructor(readonly queries: number, trace = false) {
+    this.readNodes = trace ? new Array<Int32Array>(queries) : null;
     this.reads = new Int32Array(queries);
     this.bytes = new Float64Array(queries);
     this.hops = new Int32Array(queries);
@@ -20,7 +23,8 @@ export class SearchStats {
     this.ms = new Float64Array(queries);
   }
 
-  record(q: number, c: QueryCounters, ms: number): void {
+  record(q: number, c: QueryCounters, ms: number, readNodes?: Int32Array): void {
+    if (this.readNodes) this.readNodes[q] = readNodes ? readNodes.slice() : new Int32Array(0);
     this.reads[q] = c.reads; this.bytes[q] = c.bytes; this.hops[q] = c.hops; this.cacheHits[q] = c.cacheHits; this.ms[q] = ms;
   }
 

@@ -19,6 +19,20 @@ import { defaultThreads } from '../../parallel/index.js';
  */
 const BATCH_QUERIES = 1024;
 
+/**
+ * The (query, list) pairs of a batch (b queries from pair p0 of probes, nprobe per query) grouped
+ * by list, queries ascending within a list: list l's queries at qs[start[l] .. start[l + 1]).
+ * A small function of its own, as drainBatch: V8 compiled the search's one big loop nest three
+ * times (40-57 ms each on a background thread) during the first searches.
+ */
+function groupByList(probes: Int32Array, p0: number, b: number, nprobe: number, sizes: Int32Array, start: Int32Array, fill: Int32Array, qs: Int32Array): void {
+  const nlist = sizes.length, p1 = p0 + b * nprobe;
+  start.fill(0);
+  for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && sizes[l] > 0) start[l + 1]++; }
+  for (let l = 0; l < nlist; l++) { start[l + 1] += start[l]; fill[l] = start[l]; }
+  for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && sizes[l] > 0) qs[fill[l]++] = ((t - p0) / nprobe) | 0; }
+}
+
 /** Build options of the IVF families' coarse level. */
 export interface IvfOptions {
   /** Lists; undefined = defaultNlist(training rows). */
@@ -135,7 +149,6 @@ export class IvfFlatCore implements FamilyCore {
   private searchWasm(K: IvfKernels, Q: DenseMatrix, k: number, nprobe: number, probes: Int32Array, mask: Uint8Array | null, out: SearchResult): void {
     const d = this.dim, L = this.lists!, ex = K.ex, nq = Q.rows, nlist = L.sizes.length;
     const B = Math.min(nq, BATCH_QUERIES);
-    const idx = new Int32Array(k), dist = new Float64Array(k);
     K.reserve('qb', B * d * 4);
     K.reserve('hdb', B * k * 4);
     K.reserve('hib', B * k * 4);
@@ -160,22 +173,23 @@ export class IvfFlatCore implements FamilyCore {
       cnt.fill(0, 0, b);
       thr.fill(Infinity, 0, b);
       if (!ip) ex.queryNorms(qOff, d, b, qnOff);
-      // the batch's (query, list) pairs grouped by list, queries ascending within a list
-      start.fill(0);
-      const p0 = q0 * nprobe, p1 = p0 + b * nprobe;
-      for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && L.sizes[l] > 0) start[l + 1]++; }
-      for (let l = 0; l < nlist; l++) { start[l + 1] += start[l]; fill[l] = start[l]; }
-      for (let t = p0; t < p1; t++) { const l = probes[t]; if (l >= 0 && L.sizes[l] > 0) qs[fill[l]++] = ((t - p0) / nprobe) | 0; }
+      groupByList(probes, q0 * nprobe, b, nprobe, L.sizes, start, fill, qs);
       for (let l = 0; l < nlist; l++) {
         const s = start[l], e = start[l + 1];
         if (e <= s) continue;
         ex.scanList(qOff, d, qsOff + s * 4, e - s, L.codes[l].byteOffset, L.labels[l].byteOffset, L.sizes[l], maskOff, hdOff, hiOff, cntOff, k, ip, normsOff, qnOff, thrOff, rowsOff);
       }
-      for (let i = 0; i < b; i++) {
-        const n = K.drainAt(hdOff + i * k * 4, hiOff + i * k * 4, cnt[i], idx, dist);
-        const o = (q0 + i) * k;
-        for (let t = 0; t < n; t++) { out.indices[o + t] = idx[t]; out.distances[o + t] = this.metric.reducedToDistance(dist[t]); }
-      }
+      this.drainBatch(K, hdOff, hiOff, cnt, b, k, q0, out);
+    }
+  }
+
+  /** The b heaps of a batch (starting at query q0), sorted, into the result rows (metric distances). */
+  private drainBatch(K: IvfKernels, hdOff: number, hiOff: number, cnt: Int32Array, b: number, k: number, q0: number, out: SearchResult): void {
+    const idx = new Int32Array(k), dist = new Float64Array(k);
+    for (let i = 0; i < b; i++) {
+      const n = K.drainAt(hdOff + i * k * 4, hiOff + i * k * 4, cnt[i], idx, dist);
+      const o = (q0 + i) * k;
+      for (let t = 0; t < n; t++) { out.indices[o + t] = idx[t]; out.distances[o + t] = this.metric.reducedToDistance(dist[t]); }
     }
   }
 

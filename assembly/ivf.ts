@@ -83,34 +83,43 @@ export function heapPush(d: f32, label: i32): void { push(d, label); }
 }
 
 /**
+ * Squared L2 between the query (d floats at q) and one row (d floats at r) in the direct form
+ * sum (q_t - x_t)^2: four f32x4 accumulators over 16 coordinates per step keep the dependency
+ * chains short. The distance every ivf-flat L2 answer carries (FAISS's IVFFlat sums the same
+ * form), so its float32 error is relative to the distance itself.
+ */
+@inline function l2Row(q: usize, r: usize, d: i32): f32 {
+  const d16 = d & ~15, d4 = d & ~3;
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let t = 0;
+  for (; t < d16; t += 16) {
+    const o = <usize>t << 2;
+    const v0 = f32x4.sub(v128.load(q + o), v128.load(r + o));
+    const v1 = f32x4.sub(v128.load(q + o, 16), v128.load(r + o, 16));
+    const v2 = f32x4.sub(v128.load(q + o, 32), v128.load(r + o, 32));
+    const v3 = f32x4.sub(v128.load(q + o, 48), v128.load(r + o, 48));
+    a0 = mac(a0, v0, v0); a1 = mac(a1, v1, v1); a2 = mac(a2, v2, v2); a3 = mac(a3, v3, v3);
+  }
+  for (; t < d4; t += 4) {
+    const o = <usize>t << 2;
+    const v0 = f32x4.sub(v128.load(q + o), v128.load(r + o));
+    a0 = mac(a0, v0, v0);
+  }
+  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  for (; t < d; t++) { const v = load<f32>(q + (<usize>t << 2)) - load<f32>(r + (<usize>t << 2)); s += v * v; }
+  return s;
+}
+
+/**
  * IVF-Flat: squared L2 between the query (d floats at q) and each of the n rows of the list
- * (codes: n x d floats, labels: n i32), offered to the heap. Four f32x4 accumulators over 16
- * coordinates per step keep the dependency chains short.
+ * (codes: n x d floats, labels: n i32), offered to the heap.
  */
 export function scanL2(q: usize, d: i32, codes: usize, labels: usize, n: i32, mask: usize): void {
   const rowBytes = <usize>d << 2;
-  const d16 = d & ~15, d4 = d & ~3;
   for (let p = 0; p < n; p++) {
     const label = load<i32>(labels + (<usize>p << 2));
     if (mask != 0 && load<u8>(mask + <usize>label) == 0) continue;
-    const r = codes + <usize>p * rowBytes;
-    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    let t = 0;
-    for (; t < d16; t += 16) {
-      const o = <usize>t << 2;
-      const v0 = f32x4.sub(v128.load(q + o), v128.load(r + o));
-      const v1 = f32x4.sub(v128.load(q + o, 16), v128.load(r + o, 16));
-      const v2 = f32x4.sub(v128.load(q + o, 32), v128.load(r + o, 32));
-      const v3 = f32x4.sub(v128.load(q + o, 48), v128.load(r + o, 48));
-      a0 = mac(a0, v0, v0); a1 = mac(a1, v1, v1); a2 = mac(a2, v2, v2); a3 = mac(a3, v3, v3);
-    }
-    for (; t < d4; t += 4) {
-      const o = <usize>t << 2;
-      const v0 = f32x4.sub(v128.load(q + o), v128.load(r + o));
-      a0 = mac(a0, v0, v0);
-    }
-    let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-    for (; t < d; t++) { const v = load<f32>(q + (<usize>t << 2)) - load<f32>(r + (<usize>t << 2)); s += v * v; }
+    const s = l2Row(q, codes + <usize>p * rowBytes, d);
     if (s <= worst()) push(s, label);
   }
 }
@@ -143,24 +152,173 @@ export function scanIp(q: usize, d: i32, codes: usize, labels: usize, n: i32, ma
   }
 }
 
+/** The four lanes' sums of four vectors, one per lane: lane j = (v_j0 + v_j2) + (v_j1 + v_j3). */
+@inline function sum4(a: v128, b: v128, c: v128, e: v128): v128 {
+  const s = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const t = f32x4.add(v128.shuffle<f32>(c, e, 0, 4, 1, 5), v128.shuffle<f32>(c, e, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(s, t, 0, 1, 4, 5), v128.shuffle<f32>(s, t, 2, 3, 6, 7));
+}
+
+/** Coordinate (byte offset o) of four rows side by side: a row's tail when d % 4 != 0. */
+@inline function column(r0: usize, r1: usize, r2: usize, r3: usize, o: usize): v128 {
+  let v = f32x4.splat(load<f32>(r0 + o));
+  v = f32x4.replace_lane(v, 1, load<f32>(r1 + o));
+  v = f32x4.replace_lane(v, 2, load<f32>(r2 + o));
+  return f32x4.replace_lane(v, 3, load<f32>(r3 + o));
+}
+
+/** A tile's four keys, read back lane by lane (static, v128-aligned). */
+const KEYS: usize = memory.data(16, 16);
+
 /**
- * IVF-Flat, list-major batch scan: one inverted list against every query of the batch that
- * probes it (qs: nqs i32 indices into the batch Q, rows of d f32), each query with its own top-k
- * (query i's heap: cap pairs at hd + 4 i cap / hi + 4 i cap, its count at cnt + 4 i). The list
- * is read from memory once per batch instead of once per query: it stays in cache while the
- * queries that probe it (batch * nprobe / nlist of them) take their turns, where a query-major
- * scan streams every probed list from RAM again for each query. The distances are scanL2's /
- * scanIp's, and a top-k does not depend on the order its candidates arrive in (ties go to the
- * lower label), so the answers are the query-major scan's exactly. ip != 0: 1 - <q, x>.
+ * G = (d + 4) 2^-23: the relative rounding slack of the L2 pre-selection, twice the
+ * gamma_{d+4} = (d + 4) 2^-24 that the bound in scanList needs (the spare half covers the float64
+ * steps and the rounding of A and of the threshold to float32).
  */
-export function scanList(Q: usize, d: i32, qs: usize, nqs: i32, codes: usize, labels: usize, n: i32, mask: usize, hd: usize, hi: usize, cnt: usize, cap: i32, ip: i32): void {
-  const rowBytes = <usize>d << 2, heapBytes = <usize>cap << 2;
-  for (let j = 0; j < nqs; j++) {
-    const q = <usize>load<i32>(qs + (<usize>j << 2));
-    gHD = hd + q * heapBytes; gHI = hi + q * heapBytes; gCap = cap; gCnt = load<i32>(cnt + (q << 2));
-    if (ip) scanIp(Q + q * rowBytes, d, codes, labels, n, mask);
-    else scanL2(Q + q * rowBytes, d, codes, labels, n, mask);
-    store<i32>(cnt + (q << 2), gCnt);
+@inline function slack(d: i32): f64 { return <f64>(d + 4) * 1.1920928955078125e-7; }
+
+/**
+ * The lanes in `bits` passed query i's threshold: each is offered to its heap (L2: the direct-form
+ * distance l2Row recomputed, the value every ivf-flat answer carries; ip: the key 1 - <q, x>
+ * itself), then the query's threshold follows its new k-th distance.
+ */
+function offerLanes(ip: bool, i: i32, key: v128, bits: i32, p: i32, Q: usize, d: i32, rAddr: usize, rLab: usize, hd: usize, hi: usize, cnt: usize, cap: i32, qn: usize, thr: usize): void {
+  const iq = <usize>i, heapBytes = <usize>cap << 2;
+  gHD = hd + iq * heapBytes; gHI = hi + iq * heapBytes; gCap = cap; gCnt = load<i32>(cnt + (iq << 2));
+  v128.store(KEYS, key);
+  const q = Q + iq * (<usize>d << 2);
+  for (let lane = 0; lane < 4; lane++) {
+    if ((bits & (1 << lane)) == 0) continue;
+    const e = <usize>(p + lane) << 2;
+    const v = ip ? load<f32>(KEYS + (<usize>lane << 2)) : l2Row(q, <usize>load<i32>(rAddr + e), d);
+    if (v <= worst()) push(v, load<i32>(rLab + e));
+  }
+  store<i32>(cnt + (iq << 2), gCnt);
+  if (gCnt < gCap) return;
+  // a row can enter only with a distance <= the k-th (equal: the lower label wins)
+  const w = <f64>load<f32>(gHD);
+  const T = ip ? w : w / (1 - slack(d)) - load<f64>(qn + (iq << 3));
+  // the nearest float32 of T + 2^-22 |T| is never below T
+  store<f32>(thr + (iq << 2), <f32>(T + Math.abs(T) * 2.384185791015625e-7 + 1e-37));
+}
+
+/** Query i's four keys of rows p .. p + 3 (lanes past the list's end masked off by `valid`) against its threshold. */
+@inline function tileOffer(ip: bool, i: i32, dots: v128, valid: i32, p: i32, Q: usize, d: i32, rAddr: usize, rLab: usize, rA: usize, hd: usize, hi: usize, cnt: usize, cap: i32, qn: usize, thr: usize): void {
+  // L2 key A - 2 <q, x> (A = ||x||^2 (1 - G)); ip: the distance 1 - <q, x>
+  const key = ip ? f32x4.sub(f32x4.splat(1), dots) : f32x4.sub(v128.load(rA + (<usize>p << 2)), f32x4.add(dots, dots));
+  const bits = i32x4.bitmask(f32x4.le(key, v128.load32_splat(thr + (<usize>i << 2)))) & valid;
+  if (bits != 0) offerLanes(ip, i, key, bits, p, Q, d, rAddr, rLab, hd, hi, cnt, cap, qn, thr);
+}
+
+/**
+ * IVF-Flat, list-major batch scan: one inverted list (codes: n x d f32, labels: n i32) against
+ * every query of the batch that probes it (qs: nqs i32 indices into the batch Q, rows of d f32),
+ * each query with its own top-k (query i's heap: cap pairs at hd + 4 i cap / hi + 4 i cap, its
+ * count at cnt + 4 i). The list is read from memory once per batch instead of once per query,
+ * and a top-k does not depend on the order its candidates arrive in (ties go to the lower
+ * label), so the answers are a query-after-query scan's.
+ *
+ * Register tile (as the brute-force kernel's): 2 queries x 4 rows per pass over d, rows outer
+ * (a group of 4 rows stays in L1 while every pair of queries takes its turn), one f32x4
+ * accumulator per (query, row) pair: per 4 coordinates 6 loads and 8 multiply-adds, where a
+ * (query, row) at a time costs 2 loads per multiply-add. The 8 dot products end in two 4x4
+ * transpose-adds (sum4: four rows' sums in one vector per query). An odd last query is paired
+ * with itself and rows past a multiple of 4 repeat the last row; their lanes are discarded.
+ * Every pair's dot product is summed in the same order whatever the tile position.
+ *
+ * ip != 0: the distance 1 - <q, x> is the key itself, offered when <= the query's k-th.
+ * L2: key = A - 2 <q, x> with A = ||x||^2 (1 - G) per label (norms, rowNorms). The float32 dot
+ * product errs by at most gamma_d ||q|| ||x|| (gamma_d = d 2^-24 / (1 - d 2^-24)), A and the key
+ * round once each, and 2 ||q|| ||x|| <= ||q||^2 + ||x||^2, so
+ *   D = ||q - x||^2 >= key + ||q||^2 (1 - gamma_{d+3})
+ * (the ||x||^2 terms cancel because A carries the (1 - G) factor). The distance the heap ranks,
+ * l2Row's float32 sum of (q_t - x_t)^2, is at least D (1 - gamma_{d+2}) (every term >= 0). A row
+ * whose key exceeds T = k-th / (1 - G) - ||q||^2 (1 - G) (qn: queryNorms) therefore cannot enter
+ * the heap and is skipped; the others get their direct-form distance recomputed (about 7 % of
+ * the rows at nprobe 8 on 100k x 128: the heap's insertions and a few more), so the answers are
+ * the direct-form scan's (FAISS's IVFFlat form: its float32 error is relative to the distance,
+ * where the key's is relative to ||q||^2 + ||x||^2).
+ * Per query, thr (f32) holds the key threshold (+Infinity until its heap is full).
+ * rows: scratch of 3 (n + 4) i32 (the allowed rows' addresses, labels, A).
+ */
+@inline function scanTile(ip: bool, Q: usize, d: i32, qs: usize, nqs: i32, codes: usize, labels: usize, n: i32, mask: usize, hd: usize, hi: usize, cnt: usize, cap: i32, norms: usize, qn: usize, thr: usize, rows: usize): void {
+  const rowBytes = <usize>d << 2;
+  const stride = <usize>(n + 4) << 2;
+  const rAddr = rows, rLab = rows + stride, rA = rows + 2 * stride;
+  // the rows the mask allows (filters and removed labels cost no arithmetic)
+  let m = 0;
+  for (let p = 0; p < n; p++) {
+    const label = load<i32>(labels + (<usize>p << 2));
+    if (mask != 0 && load<u8>(mask + <usize>label) == 0) continue;
+    const e = <usize>m << 2;
+    store<i32>(rAddr + e, <i32>(codes + <usize>p * rowBytes));
+    store<i32>(rLab + e, label);
+    if (!ip) store<f32>(rA + e, load<f32>(norms + (<usize>label << 2)));
+    m++;
+  }
+  if (m == 0) return;
+  const lastRow = load<i32>(rAddr + (<usize>(m - 1) << 2));
+  for (let t = m; t < ((m + 3) & ~3); t++) { store<i32>(rAddr + (<usize>t << 2), lastRow); store<f32>(rA + (<usize>t << 2), 0); }
+  const d4b = <usize>(d & ~3) << 2, db = <usize>d << 2;
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < m; p += 4) {
+    const rp = rAddr + (<usize>p << 2);
+    const r0 = <usize>load<i32>(rp), r1 = <usize>load<i32>(rp, 4), r2 = <usize>load<i32>(rp, 8), r3 = <usize>load<i32>(rp, 12);
+    const valid = m - p >= 4 ? 15 : (1 << (m - p)) - 1;
+    for (let j = 0; j < nqs; j += 2) {
+      const ia = load<i32>(qs + (<usize>j << 2));
+      const pair = j + 1 < nqs;
+      const ib = pair ? load<i32>(qs + (<usize>(j + 1) << 2)) : ia;
+      const qa = Q + <usize>ia * rowBytes, qb = Q + <usize>ib * rowBytes;
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+      // pointers stepped (one add each per step) rather than base + offset per load
+      let p0 = r0, p1 = r1, p2 = r2, p3 = r3, pa = qa, pb = qb;
+      const pe = r0 + d4b;
+      while (p0 < pe) {
+        const x0 = v128.load(p0), x1 = v128.load(p1), x2 = v128.load(p2), x3 = v128.load(p3);
+        const u = v128.load(pa);
+        a0 = mac(a0, u, x0); a1 = mac(a1, u, x1); a2 = mac(a2, u, x2); a3 = mac(a3, u, x3);
+        const w = v128.load(pb);
+        a4 = mac(a4, w, x0); a5 = mac(a5, w, x1); a6 = mac(a6, w, x2); a7 = mac(a7, w, x3);
+        p0 += 16; p1 += 16; p2 += 16; p3 += 16; pa += 16; pb += 16;
+      }
+      let ka = sum4(a0, a1, a2, a3), kb = sum4(a4, a5, a6, a7);
+      for (let o = d4b; o < db; o += 4) {
+        const xv = column(r0, r1, r2, r3, o);
+        ka = f32x4.add(ka, f32x4.mul(v128.load32_splat(qa + o), xv));
+        kb = f32x4.add(kb, f32x4.mul(v128.load32_splat(qb + o), xv));
+      }
+      tileOffer(ip, ia, ka, valid, p, Q, d, rAddr, rLab, rA, hd, hi, cnt, cap, qn, thr);
+      if (pair) tileOffer(ip, ib, kb, valid, p, Q, d, rAddr, rLab, rA, hd, hi, cnt, cap, qn, thr);
+    }
+  }
+}
+
+/** See scanTile; ip != 0: inner product (1 - <q, x>), else squared L2. */
+export function scanList(Q: usize, d: i32, qs: usize, nqs: i32, codes: usize, labels: usize, n: i32, mask: usize, hd: usize, hi: usize, cnt: usize, cap: i32, ip: i32, norms: usize, qn: usize, thr: usize, rows: usize): void {
+  if (ip) scanTile(true, Q, d, qs, nqs, codes, labels, n, mask, hd, hi, cnt, cap, norms, qn, thr, rows);
+  else scanTile(false, Q, d, qs, nqs, codes, labels, n, mask, hd, hi, cnt, cap, norms, qn, thr, rows);
+}
+
+/** qn[i] = ||q_i||^2 (1 - G) in float64 for the b rows of Q: the L2 threshold's query term. */
+export function queryNorms(Q: usize, d: i32, b: i32, qn: usize): void {
+  const G = slack(d);
+  for (let i = 0; i < b; i++) {
+    const q = Q + <usize>i * (<usize>d << 2);
+    let s: f64 = 0;
+    for (let t = 0; t < d; t++) { const v = <f64>load<f32>(q + (<usize>t << 2)); s += v * v; }
+    store<f64>(qn + (<usize>i << 3), s * (1 - G));
+  }
+}
+
+/** norms[labels[p]] = A = ||x_p||^2 (1 - G) (float64, then float32) for the n rows of a list: the L2 key's row term. */
+export function rowNorms(codes: usize, labels: usize, n: i32, d: i32, norms: usize): void {
+  const G = slack(d);
+  for (let p = 0; p < n; p++) {
+    const r = codes + <usize>p * (<usize>d << 2);
+    let s: f64 = 0;
+    for (let t = 0; t < d; t++) { const v = <f64>load<f32>(r + (<usize>t << 2)); s += v * v; }
+    store<f32>(norms + (<usize>load<i32>(labels + (<usize>p << 2)) << 2), <f32>(s * (1 - G)));
   }
 }
 

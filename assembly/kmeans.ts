@@ -200,33 +200,58 @@ export function interleave(X: usize, n: i32, d: i32, dst: usize): void {
   }
 }
 
+/** Inserts score v of centre j into a row's sorted best (B, L: np slots, `filled` of them used); returns the new fill. */
+@inline function insertBest(B: usize, L: usize, np: i32, filled: i32, v: f32, j: i32): i32 {
+  let pos = filled < np ? filled++ : np - 1;
+  while (pos > 0) {
+    const u = load<f32>(B + (<usize>(pos - 1) << 2));
+    if (!(v < u)) break;
+    store<f32>(B + (<usize>pos << 2), u);
+    store<i32>(L + (<usize>pos << 2), load<i32>(L + (<usize>(pos - 1) << 2)));
+    pos--;
+  }
+  store<f32>(B + (<usize>pos << 2), v);
+  store<i32>(L + (<usize>pos << 2), j);
+  return filled;
+}
+
 /**
  * The np best (lowest) of each score row (S: n rows of kp f32, the first k of a row real), nearest
  * first, into lists (n x np i32, -1 past a row's k) and best (n x np f32): a sorted insertion that
  * takes a score only when strictly lower than the current np-th (on equal scores the lower centre
  * stays). The probe's selection after `scores`; the same loop in TypeScript cost as much as the
- * scores themselves at nprobe 32.
+ * scores themselves at nprobe 32. Once np scores are held, four scores at a time are compared
+ * with the np-th (one f32x4 compare and a bitmask): few pass, so a row costs about k / 4 compares
+ * instead of k scalar tests and branches (2.3 us of a 10 us probe at k 1,024 before); the lanes
+ * that pass are inserted in centre order, so the result is the scalar loop's.
  */
 export function select(S: usize, n: i32, kp: i32, k: i32, np: i32, lists: usize, best: usize): void {
   for (let i = 0; i < n; i++) {
     const s = S + ((<usize>i * <usize>kp) << 2);
     const L = lists + ((<usize>i * <usize>np) << 2), B = best + ((<usize>i * <usize>np) << 2);
     let filled = 0;
-    let worst: f32 = Infinity;
-    for (let j = 0; j < k; j++) {
-      const v = load<f32>(s + (<usize>j << 2));
-      if (filled == np && !(v < worst)) continue;
-      let pos = filled < np ? filled++ : np - 1;
-      while (pos > 0) {
-        const u = load<f32>(B + (<usize>(pos - 1) << 2));
-        if (!(v < u)) break;
-        store<f32>(B + (<usize>pos << 2), u);
-        store<i32>(L + (<usize>pos << 2), load<i32>(L + (<usize>(pos - 1) << 2)));
-        pos--;
+    let j = 0;
+    for (; j < k && filled < np; j++) filled = insertBest(B, L, np, filled, load<f32>(s + (<usize>j << 2)), j);
+    if (filled == np) {
+      let worst = load<f32>(B + (<usize>(np - 1) << 2));
+      for (; j + 4 <= k; j += 4) {
+        const v = v128.load(s + (<usize>j << 2));
+        const m = i32x4.bitmask(f32x4.lt(v, f32x4.splat(worst)));
+        if (m == 0) continue;
+        for (let lane = 0; lane < 4; lane++) {
+          if ((m & (1 << lane)) == 0) continue;
+          const x = load<f32>(s + (<usize>(j + lane) << 2));
+          if (!(x < worst)) continue;
+          insertBest(B, L, np, np, x, j + lane);
+          worst = load<f32>(B + (<usize>(np - 1) << 2));
+        }
       }
-      store<f32>(B + (<usize>pos << 2), v);
-      store<i32>(L + (<usize>pos << 2), j);
-      worst = load<f32>(B + (<usize>(np - 1) << 2));
+      for (; j < k; j++) {
+        const x = load<f32>(s + (<usize>j << 2));
+        if (!(x < worst)) continue;
+        insertBest(B, L, np, np, x, j);
+        worst = load<f32>(B + (<usize>(np - 1) << 2));
+      }
     }
     for (let t = filled; t < np; t++) { store<i32>(L + (<usize>t << 2), -1); store<f32>(B + (<usize>t << 2), Infinity); }
   }

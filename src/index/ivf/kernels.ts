@@ -10,7 +10,9 @@ export interface IvfExports {
   heapPush(d: number, label: number): void;
   scanL2(q: number, d: number, codes: number, labels: number, n: number, mask: number): void;
   scanIp(q: number, d: number, codes: number, labels: number, n: number, mask: number): void;
-  scanList(Q: number, d: number, qs: number, nqs: number, codes: number, labels: number, n: number, mask: number, hd: number, hi: number, cnt: number, cap: number, ip: number): void;
+  scanList(Q: number, d: number, qs: number, nqs: number, codes: number, labels: number, n: number, mask: number, hd: number, hi: number, cnt: number, cap: number, ip: number, norms: number, qn: number, thr: number, rows: number): void;
+  queryNorms(Q: number, d: number, b: number, qn: number): void;
+  rowNorms(codes: number, labels: number, n: number, d: number, out: number): void;
   scanAdc(lut: number, bias: number, codes: number, labels: number, n: number, m: number, mask: number): void;
   addTables(a: number, b: number, out: number, len: number): void;
   tables(q: number, centroids: number, m: number, ksub: number, dsub: number, l2: number, scale: number, lut: number): void;
@@ -47,6 +49,19 @@ export class IvfKernels {
     if (h !== undefined && this.arena.size(h) >= bytes) return;
     if (h !== undefined) this.arena.free(h);
     this.named.set(name, this.arena.alloc(Math.max(bytes, 16)));
+  }
+
+  /** Makes named block `name` at least `bytes` long, keeping its contents (grown to twice its size at least). */
+  grow(name: string, bytes: number): void {
+    const h = this.named.get(name);
+    if (h !== undefined && this.arena.size(h) >= bytes) return;
+    const old = h === undefined ? 0 : this.arena.size(h);
+    const nh = this.arena.alloc(Math.max(bytes, 2 * old, 16));
+    if (h !== undefined) {
+      new Uint8Array(this.buffer).copyWithin(this.arena.offset(nh), this.arena.offset(h), this.arena.offset(h) + old);
+      this.arena.free(h);
+    }
+    this.named.set(name, nh);
   }
 
   /** Byte offset of a named block (valid until the next reserve / allocation). */
@@ -102,15 +117,24 @@ export class IvfKernels {
    * idx / dist (an insertion sort: n is k, a few tens at most); returns n.
    */
   drainAt(hd: number, hi: number, n: number, idx: Int32Array, dist: Float64Array): number {
-    const D = new Float32Array(this.buffer, hd, n), I = new Int32Array(this.buffer, hi, n);
+    const { f32: D, i32: I } = this.views();
+    const d0 = hd >> 2, i0 = hi >> 2;
     for (let t = 0; t < n; t++) {
-      const v = D[t], l = I[t];
+      const v = D[d0 + t], l = I[i0 + t];
       let p = t;
       while (p > 0 && (dist[p - 1] > v || (dist[p - 1] === v && idx[p - 1] > l))) { dist[p] = dist[p - 1]; idx[p] = idx[p - 1]; p--; }
       dist[p] = v; idx[p] = l;
     }
     return n;
   }
+
+  /** Whole-memory views, made again only when the memory grew (two views per drained query were most of a search's garbage). */
+  private views(): { f32: Float32Array; i32: Int32Array } {
+    if (this.whole?.f32.buffer !== this.buffer) this.whole = { f32: new Float32Array(this.buffer), i32: new Int32Array(this.buffer) };
+    return this.whole;
+  }
+
+  private whole: { f32: Float32Array; i32: Int32Array } | null = null;
 
   /** Everything the module holds (lists, tables, scratch and not yet compacted garbage). */
   memoryBytes(): number { return this.arena.top; }

@@ -14,7 +14,7 @@
 // workers and WebAssembly memory together) beside queries/s. Node 20 runs relaxed SIMD only with
 // --experimental-wasm-relaxed-simd: the relaxed children are started with that flag.
 // FAISS runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset, as this machine sets them, and
-// with OPENBLAS_CORETYPE=SkylakeX; each knnkit figure is printed against each, the best named.
+// with OPENBLAS_CORETYPE=SkylakeX (bench/common.ts openblasSettings: Haswell where the shell sets none); each knnkit figure is printed against each, the best named.
 // CPU figures (queries per CPU-second, all threads of the process) are printed beside wall
 // time because the machine may be shared: they show the work per query, not the waiting.
 // Data: 100 Gaussian clusters (seed 42, the sequence of test/helpers/data.ts gaussianClusters),
@@ -28,7 +28,7 @@ import { loadavg } from 'node:os';
 import { Rng } from '../src/core/rng.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
 import { closeSharedPool } from '../src/parallel/pool.js';
-import { cpuNow, flag, fmt, lastErrorLine, lastJson, median, opt, readTypedFile, sameNeighbours, withTempDir } from './common.js';
+import { cpuNow, envWith, flag, openblasSettings, fmt, lastErrorLine, lastJson, median, opt, readTypedFile, sameNeighbours, withTempDir } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = flag('quick');
@@ -186,9 +186,7 @@ withTempDir('knnkit-bench-', (dir) => {
   const py = join(here, '.venv', 'bin', 'python');
   if (flag('no-peer')) { notes.push('FAISS: skipped (--no-peer)'); return; }
   if (!existsSync(py)) { notes.push('FAISS: skipped (bench/.venv missing: run bench/setup-python.sh)'); return; }
-  const asSet = `as set (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? 'unset'})`;
-  const { OPENBLAS_CORETYPE: _c, OPENBLAS_L2_SIZE: _l, ...bare } = process.env;
-  const settings: Array<[string, NodeJS.ProcessEnv]> = [['unset', bare], [asSet, process.env], ['OPENBLAS_CORETYPE=SkylakeX', { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' }]];
+  const settings = openblasSettings().map(([label, patch]) => [label, envWith(patch)] as const);
   for (const [setting, env] of settings) {
     const prefix = join(dir, 'faiss');
     const r = spawnSync(py, [join(here, 'faiss_flat.py'), xPath, qPath, String(dim), String(K), `1,${threads}`, String(repeats), prefix], { encoding: 'utf8', env });

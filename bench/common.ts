@@ -71,3 +71,24 @@ export function readTypedFile<T extends Int32Array | Float32Array>(path: string,
 
 // the data of bench:vamana and bench:diskann (kept with the tests' generators)
 export { subspaceClusters } from '../test/helpers/data.js';
+
+/**
+ * The OpenBLAS settings a Python peer (FAISS, numpy) is run under, each as a label and the
+ * variables to set (undefined: remove): unset; as this shell sets them, or, where it sets
+ * neither, OPENBLAS_CORETYPE=Haswell (what these machines usually set); and SkylakeX (FAISS's
+ * flat search is ~3x faster there than unset). The caller reports each and compares the fastest.
+ */
+export function openblasSettings(): Array<[string, Record<string, string | undefined>]> {
+  const c = process.env.OPENBLAS_CORETYPE, l = process.env.OPENBLAS_L2_SIZE;
+  const asSet: [string, Record<string, string | undefined>] = c === undefined && l === undefined
+    ? ['OPENBLAS_CORETYPE=Haswell (the machines\' usual setting; this shell sets none)', { OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: undefined }]
+    : [`as set (OPENBLAS_CORETYPE=${c ?? 'unset'}, OPENBLAS_L2_SIZE=${l ?? 'unset'})`, {}];
+  return [['unset', { OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined }], asSet, ['OPENBLAS_CORETYPE=SkylakeX', { OPENBLAS_CORETYPE: 'SkylakeX' }]];
+}
+
+/** process.env with a setting's variables applied (undefined removes one). */
+export function envWith(patch: Record<string, string | undefined>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  for (const [k, v] of Object.entries(patch)) { if (v === undefined) delete env[k]; else env[k] = v; }
+  return env as NodeJS.ProcessEnv;
+}

@@ -25,7 +25,7 @@ import { gaussianClusters } from '../test/helpers/data.js';
 import { createIndex, emptyIndex } from '../src/index/api.js';
 import { normalizeRows } from '../src/index/ivf/coarse.js';
 import { BruteForce } from '../src/search/brute-force/brute-force.js';
-import { flag, opt, median, fmt, withTempDir, lastJson, lastErrorLine, cpuNow } from './common.js';
+import { flag, opt, median, fmt, withTempDir, lastJson, lastErrorLine, cpuNow, envWith, openblasSettings } from './common.js';
 import { defaultThreads } from '../src/parallel/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,17 +112,12 @@ if (!flag('no-peer') && existsSync(py) && (!only.length || only.some((k) => keys
     writeFileSync(bf, new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
     writeFileSync(qf, new Uint8Array(Q.data.buffer, Q.data.byteOffset, Q.data.byteLength));
     writeFileSync(gf, new Uint8Array(gt.buffer, gt.byteOffset, gt.byteLength));
-    const envs: [string, Record<string, string | undefined>][] = [
-      ['OPENBLAS_* unset', { OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined }],
-      [`as set (${process.env.OPENBLAS_CORETYPE ?? '-'} / ${process.env.OPENBLAS_L2_SIZE ?? '-'})`, {}],
-      ['OPENBLAS_CORETYPE=SkylakeX', { OPENBLAS_CORETYPE: 'SkylakeX' }],
-    ];
+    const envs = openblasSettings();
     type FaissOut = { faiss: string; indexes: { name: string; train_s: number; add_s: number; train_cpu_s: number; bytes_per_vector: number; runs: { nprobe: number; median_s: number; median_cpu_s: number; best_s: number; best_cpu_s: number; recall: number }[] }[] };
     let best: { label: string; out: FaissOut; patch: Record<string, string | undefined> } | null = null;
     for (const [label, patch] of envs) {
-      const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1' };
-      for (const [k, v] of Object.entries(patch)) { if (v === undefined) delete env[k]; else env[k] = v; }
-      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), String(kFactor), String(m4), only.join(',') || '-'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const env = envWith(patch, { OMP_NUM_THREADS: '1' });
+      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), nprobes.join(','), String(repeats), String(kFactor), String(m4), only.join(',') || '-'], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
       if (r.status !== 0) { console.log(`FAISS (${label}) failed: ${lastErrorLine(r)}`); continue; }
       const out: FaissOut = lastJson<FaissOut>(r.stdout);
       const tr = out.indexes.reduce((a, x) => a + x.train_s + x.add_s, 0);
@@ -144,7 +139,7 @@ if (!flag('no-peer') && existsSync(py) && (!only.length || only.some((k) => keys
       const env: Record<string, string | undefined> = { ...process.env };
       delete env.OMP_NUM_THREADS;
       for (const [k, v] of Object.entries(best.patch)) { if (v === undefined) delete env[k]; else env[k] = v; }
-      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), '-', '1', String(kFactor), String(m4), 'ivf-flat', '0'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(py, [join(here, 'faiss_ivf.py'), bf, qf, gf, String(dim), String(K), String(nlist), String(m), '-', '1', String(kFactor), String(m4), 'ivf-flat', '0'], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
       if (r.status !== 0) console.log(`FAISS (every core) failed: ${lastErrorLine(r)}`);
       else {
         const out = lastJson<FaissOut & { threads: number }>(r.stdout), ix = out.indexes[0], fw = ix.train_s + ix.add_s;

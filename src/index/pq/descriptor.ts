@@ -6,7 +6,7 @@ import { ivfOptions } from '../ivf/ivf-flat-core.js';
 import { IvfPqCore, type PqOptions } from './ivf-pq-core.js';
 
 const PQ_OPTIONS: readonly OptionSpec[] = [
-  { name: 'm', type: 'integer', min: 1, doc: 'sub-quantisers (bytes per code), a divisor of the dimension; default d/4 (d/2, d when d is not divisible)' },
+  { name: 'm', type: 'integer', min: 1, doc: 'sub-quantisers (bytes per code), a divisor of the dimension; default d/4 from 32 dimensions up (d/2 below 32 or when 4 does not divide d, d when d is odd)' },
   { name: 'nbits', type: 'integer', default: 8, min: 4, max: 8, doc: 'bits per sub-quantiser code: 8 (256 centroids per sub-space, float ADC tables) or 4 (16 centroids, codes packed in blocks of 32 and scanned by the uint8-table fast scan, FAISS PQ<m>x4fs)' },
   { name: 'pqIter', type: 'integer', default: 25, min: 1, doc: 'k-means iterations per sub-quantiser (FAISS PQ: 25)' },
   { name: 'refine', type: 'boolean', default: false, doc: 'keep the float vectors and re-rank the best k * kFactor by exact distance (FAISS IndexRefineFlat, RFlat)' },

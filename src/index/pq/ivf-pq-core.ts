@@ -44,9 +44,13 @@ export interface PqOptions {
   coder?: ResidualCoder;
 }
 
-/** Default m: sub-vectors of 4 coordinates when d allows (FAISS users' usual PQ{d/4}), else 2, else 1. */
+/**
+ * Default m: sub-vectors of 4 coordinates from 32 dimensions up when d allows (FAISS users' usual
+ * PQ{d/4}), else of 2, else 1. Below 32 dimensions d/4 bytes are too few: on the demo's 16-d
+ * clusters PQ4 finds 0.41 of the true top 10, PQ8 0.72 (knnkit demo, recall@10).
+ */
 export function defaultM(d: number): number {
-  return d % 4 === 0 ? d / 4 : d % 2 === 0 ? d / 2 : d;
+  return d >= 32 && d % 4 === 0 ? d / 4 : d % 2 === 0 ? d / 2 : d;
 }
 
 /**
